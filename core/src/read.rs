@@ -1,0 +1,1 @@
+//! Reading a ruleset given as JSON or text. (in progress)

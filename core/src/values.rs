@@ -1,0 +1,1 @@
+//! Typed reads of values written as text. (in progress)
