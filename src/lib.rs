@@ -1,3 +1,33 @@
+//! smart_groups: the thin pgrx layer. Rulesets are parsed, validated and compiled by the
+//! pure-Rust `smart_groups_core`; this crate exposes that as SQL functions and ships the
+//! schema under `sql/`.
+
 use pgrx::prelude::*;
 
-::pgrx::pg_module_magic!();
+::pgrx::pg_module_magic!(name, version);
+
+mod catalog_load;
+mod errors;
+mod fields;
+mod readers;
+mod rules_api;
+
+extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);
+extension_sql_file!("../sql/attach.sql", name = "attach", finalize);
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    include!("tests.rs");
+}
+
+/// Required by `cargo pgrx test`.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    #[must_use]
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}

@@ -1,0 +1,132 @@
+-- Demo app database: 100,000 users of a fictional company, with custom fields, course
+-- enrollments and security-training events, attached to smart_groups.
+\set ON_ERROR_STOP 1
+\pset footer off
+CREATE EXTENSION smart_groups;
+CREATE EXTENSION citext;
+
+CREATE TYPE user_role AS ENUM ('admin', 'manager', 'creator', 'learner');
+CREATE TABLE users (
+    id          bigint PRIMARY KEY,
+    name        text NOT NULL,
+    email       citext NOT NULL,
+    job_title   text,
+    department  text,
+    location    text,
+    role        user_role NOT NULL DEFAULT 'learner',
+    hire_date   date,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    skills      text[],
+    manager_id  bigint REFERENCES users (id)
+);
+CREATE TABLE user_field_values (
+    user_id   bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    field_key text NOT NULL,
+    value     text,
+    PRIMARY KEY (user_id, field_key)
+);
+CREATE TABLE enrollments (
+    id           bigserial PRIMARY KEY,
+    user_id      bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    course       text NOT NULL,
+    status       text NOT NULL,
+    completed_at timestamptz
+);
+CREATE TABLE clicks (
+    id         bigserial PRIMARY KEY,
+    user_id    bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    campaign   text NOT NULL,
+    clicked_at timestamptz NOT NULL
+);
+CREATE INDEX ON user_field_values (field_key, user_id);
+CREATE INDEX ON enrollments (user_id);
+CREATE INDEX ON clicks (user_id, clicked_at);
+
+-- Deterministic pseudo-random data: skewed departments and locations, a manager hierarchy.
+SELECT setseed(0.42);
+INSERT INTO users (id, name, email, job_title, department, location, role, hire_date, created_at, skills, manager_id)
+SELECT i,
+       first || ' ' || last,
+       lower(first || '.' || last || i) || '@example.com',
+       (ARRAY['Account Manager', 'Sales Representative', 'Software Engineer', 'Engineering Manager',
+              'Marketing Specialist', 'Product Manager', 'Support Agent', 'Data Analyst',
+              'HR Partner', 'Driver'])[1 + (i * 7 + i / 13) % 10],
+       (ARRAY['Sales', 'Sales', 'Sales', 'Engineering', 'Engineering', 'Marketing', 'Support',
+              'Support', 'Logistics', 'HR'])[1 + (i * 3 + i / 7) % 10],
+       (ARRAY['Netherlands', 'Belgium', 'Luxembourg', 'Germany', 'Germany', 'France', 'Spain',
+              'United Kingdom', 'United States', 'United States'])[1 + (i * 11 + i / 17) % 10],
+       CASE WHEN i % 50 = 0 THEN 'manager' WHEN i % 997 = 0 THEN 'admin'
+            WHEN i % 20 = 0 THEN 'creator' ELSE 'learner' END::user_role,
+       (now() AT TIME ZONE 'UTC')::date - ((i * 37) % 3650),
+       now() - ((i * 41) % 4000) * interval '1 day' - (i % 86400) * interval '1 second',
+       (ARRAY[ARRAY['sql', 'rust'], ARRAY['sales', 'negotiation'], ARRAY['excel'], ARRAY['driving', 'safety'],
+              ARRAY['sql'], ARRAY[]::text[]])[1 + i % 6],
+       CASE WHEN i > 50 THEN greatest(50, (i / 100) * 50) END
+  FROM generate_series(1, 100000) AS i,
+       LATERAL (SELECT (ARRAY['Anna', 'Bram', 'Chloé', 'Daan', 'Emma', 'Finn', 'Greta', 'Hugo',
+                              'Iris', 'Jan', 'Lotte', 'Milan'])[1 + (i * 5) % 12] AS first,
+                       (ARRAY['de Vries', 'Jansen', 'Peeters', 'Müller', 'Dubois', 'Smith',
+                              'García', 'Van Loon', 'Bakker', 'Maes'])[1 + (i * 3 + i / 11) % 10] AS last) AS n
+ ORDER BY i;
+
+INSERT INTO user_field_values
+SELECT id, 'shirt_size', (ARRAY['S', 'M', 'L', 'XL'])[1 + id % 4] FROM users WHERE id % 5 <> 0
+UNION ALL
+SELECT id, 'start_date', to_char(hire_date + 14, 'YYYY-MM-DD') FROM users WHERE id % 3 = 0
+UNION ALL
+SELECT id, 'security_score', ((id * 13) % 100)::text FROM users WHERE id % 4 <> 0
+UNION ALL
+SELECT id, 'remote', CASE WHEN id % 2 = 0 THEN 'true' ELSE 'false' END FROM users WHERE id % 7 <> 0;
+
+INSERT INTO enrollments (user_id, course, status, completed_at)
+SELECT id, course,
+       CASE WHEN (id + k) % 3 = 0 THEN 'started' ELSE 'completed' END,
+       CASE WHEN (id + k) % 3 <> 0 THEN now() - ((id * k) % 700) * interval '1 day' END
+  FROM users, LATERAL (VALUES (1, 'Driver Safety'), (2, 'Security Awareness'), (3, 'Onboarding')) AS c(k, course)
+ WHERE (id * k) % 4 = 0;
+
+INSERT INTO clicks (user_id, campaign, clicked_at)
+SELECT 1 + (j * 7919) % 100000, 'phish-' || (j % 12), now() - ((j * 31) % 90) * interval '1 day'
+  FROM generate_series(1, 60000) AS j;
+ANALYZE;
+
+SELECT smart_groups.attach_users('users');
+SELECT smart_groups.attach_custom_fields('user_field_values',
+         user_column => 'user_id', key_column => 'field_key', value_column => 'value');
+SELECT smart_groups.define_custom_field('shirt_size', 'enum', allowed => '{S,M,L,XL}');
+SELECT smart_groups.define_custom_field('start_date', 'date');
+SELECT smart_groups.define_custom_field('security_score', 'number');
+SELECT smart_groups.define_custom_field('remote', 'boolean');
+SELECT smart_groups.attach_relation('enrollments', 'enrollments', user_column => 'user_id');
+SELECT smart_groups.attach_relation('clicks', 'clicks', user_column => 'user_id');
+
+\echo
+\echo '== The field catalog (smart_groups.fields), first rows'
+SELECT name, type, source, allowed FROM smart_groups.fields WHERE source IN ('column', 'custom') ORDER BY source, name;
+
+\echo
+\echo '== A ruleset in the text form, its JSON, and the SQL predicate it compiles to'
+SELECT smart_groups.to_json('location in ("Netherlands", "Belgium", "Luxembourg") and role = "manager"') AS json;
+SELECT smart_groups.compile('location in ("Netherlands", "Belgium", "Luxembourg") and role = "manager"') AS predicate;
+
+\echo
+\echo '== Rulesets evaluated against the 100,000 users'
+CREATE TEMP TABLE demo_rules (label text, rules text);
+INSERT INTO demo_rules VALUES
+ ('Benelux managers', 'location in ("Netherlands", "Belgium", "Luxembourg") and role = "manager"'),
+ ('Job title contains "manager"', 'job_title contains ignoring case "manager"'),
+ ('New hires without training', 'hire_date within last 30 days and has no enrollments where status = "completed"'),
+ ('Recent clickers', 'has clicks where clicked_at within last 20 days'),
+ ('Repeat offenders', 'has at least 3 clicks where clicked_at within last 20 days'),
+ ('Approved drivers', 'has enrollments where course = "Driver Safety" and status = "completed"'),
+ ('Remote, large shirts', 'remote = true and shirt_size in ("L", "XL")'),
+ ('Reports of Sales managers', 'manager.department = "Sales" and manager.role = "manager"');
+SELECT label, rules,
+       (xpath('/row/c/text()',
+              query_to_xml(format('SELECT count(*) AS c FROM users u WHERE %s', smart_groups.compile(rules)),
+                           false, true, '')))[1]::text::bigint AS users
+  FROM demo_rules;
+
+\echo
+\echo '== validate() explains mistakes instead of failing'
+SELECT * FROM smart_groups.validate('departmnet = "Sales" and role = "admn" and name = "Van  Loon"');

@@ -1,0 +1,201 @@
+-- Attaching the application's tables (SPEC section 2).
+
+CREATE VIEW smart_groups.fields AS SELECT * FROM smart_groups._field_list();
+COMMENT ON VIEW smart_groups.fields IS 'Every field a rule may name, with its type';
+
+-- Raises 55000 unless a users table is attached; returns the config row.
+CREATE FUNCTION smart_groups._config() RETURNS smart_groups.config
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    cfg smart_groups.config;
+BEGIN
+    SELECT * INTO cfg FROM smart_groups.config;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no users table is attached'
+            USING ERRCODE = '55000', HINT = 'call smart_groups.attach_users(''schema.table'') first';
+    END IF;
+    RETURN cfg;
+END $$;
+
+-- Raises 42703 unless `col` is a column of `rel`; returns its type name (domains resolved).
+CREATE FUNCTION smart_groups._column_type(rel regclass, col name) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    ty text;
+BEGIN
+    SELECT format_type(CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END, NULL)
+      INTO ty
+      FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+     WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+    IF ty IS NULL THEN
+        RAISE EXCEPTION 'column "%" does not exist in table %', col, rel USING ERRCODE = '42703';
+    END IF;
+    RETURN ty;
+END $$;
+
+CREATE FUNCTION smart_groups._check_table(rel regclass) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = rel AND relkind IN ('r', 'p')) THEN
+        RAISE EXCEPTION '% is not a table', rel
+            USING ERRCODE = '42809', HINT = 'attach a plain or partitioned table, not a view';
+    END IF;
+END $$;
+
+CREATE FUNCTION smart_groups.attach_users(users_table regclass) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    pk_cols  name[];
+    pk_type  text;
+    new_type text;
+    clash    text;
+    cur      smart_groups.config;
+BEGIN
+    PERFORM smart_groups._check_table(users_table);
+    SELECT array_agg(a.attname), min(format_type(a.atttypid, NULL))
+      INTO pk_cols, pk_type
+      FROM pg_index i
+      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+     WHERE i.indrelid = users_table AND i.indisprimary;
+    IF pk_cols IS NULL OR cardinality(pk_cols) <> 1 THEN
+        RAISE EXCEPTION 'table % has no single-column primary key', users_table
+            USING ERRCODE = '42P10', HINT = 'the users table needs a primary key on one column';
+    END IF;
+    new_type := CASE pk_type WHEN 'integer' THEN 'integer' WHEN 'bigint' THEN 'bigint'
+                             WHEN 'uuid' THEN 'uuid' WHEN 'text' THEN 'text' END;
+    IF new_type IS NULL THEN
+        RAISE EXCEPTION 'the primary key "%" of % has type %', pk_cols[1], users_table, pk_type
+            USING ERRCODE = '42804', HINT = 'the users key must be integer, bigint, uuid or text';
+    END IF;
+    SELECT f.key INTO clash
+      FROM smart_groups.custom_fields f
+      JOIN pg_attribute a ON a.attrelid = users_table AND a.attname = f.key
+                         AND a.attnum > 0 AND NOT a.attisdropped
+     LIMIT 1;
+    IF clash IS NOT NULL THEN
+        RAISE EXCEPTION 'custom field "%" collides with column "%" of %', clash, clash, users_table
+            USING ERRCODE = '42701', HINT = 'field names are unique: drop or rename the custom field first';
+    END IF;
+    SELECT * INTO cur FROM smart_groups.config;
+    IF FOUND AND (cur.users_table <> users_table OR cur.key_column <> pk_cols[1] OR cur.key_type <> new_type)
+       AND EXISTS (SELECT 1 FROM smart_groups.groups) THEN
+        RAISE EXCEPTION 'the users table cannot change while groups exist'
+            USING ERRCODE = '55006', HINT = 'drop the groups first';
+    END IF;
+    INSERT INTO smart_groups.config AS c (users_table, key_column, key_type)
+    VALUES (users_table, pk_cols[1], new_type)
+    ON CONFLICT (singleton) DO UPDATE
+       SET users_table = excluded.users_table, key_column = excluded.key_column,
+           key_type = excluded.key_type, attached_at = now();
+    IF NOT FOUND OR cur.key_type IS DISTINCT FROM new_type THEN
+        PERFORM smart_groups._retype_keys(new_type);
+    END IF;
+END $$;
+
+-- Stores users keys in their own type everywhere the extension keeps them.
+CREATE FUNCTION smart_groups._retype_keys(key_type text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN
+        SELECT c.oid::regclass AS rel
+          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+         WHERE c.relnamespace = 'smart_groups'::regnamespace AND c.relkind IN ('r', 'p')
+           AND a.attname = 'user_key' AND NOT a.attisdropped
+           AND format_type(a.atttypid, NULL) <> key_type
+    LOOP
+        EXECUTE format('ALTER TABLE %s ALTER COLUMN user_key TYPE %s USING user_key::text::%s',
+                       t.rel, key_type, key_type);
+    END LOOP;
+END $$;
+
+CREATE FUNCTION smart_groups.attach_custom_fields(
+    custom_table regclass, user_column name, key_column name, value_column name)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    cfg smart_groups.config := smart_groups._config();
+    vt  text;
+BEGIN
+    PERFORM smart_groups._check_table(custom_table);
+    PERFORM smart_groups._column_type(custom_table, user_column);
+    PERFORM smart_groups._column_type(custom_table, key_column);
+    vt := smart_groups._column_type(custom_table, value_column);
+    IF vt NOT IN ('text', 'character varying', 'citext') THEN
+        RAISE EXCEPTION 'value column "%" of % has type %', value_column, custom_table, vt
+            USING ERRCODE = '42804', HINT = 'custom-field values must be stored as text';
+    END IF;
+    UPDATE smart_groups.config
+       SET custom_table = attach_custom_fields.custom_table,
+           custom_user_column = attach_custom_fields.user_column,
+           custom_key_column = attach_custom_fields.key_column,
+           custom_value_column = attach_custom_fields.value_column;
+END $$;
+
+CREATE FUNCTION smart_groups.define_custom_field(key text, type text, allowed text[] DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    cfg smart_groups.config := smart_groups._config();
+BEGIN
+    IF cfg.custom_table IS NULL THEN
+        RAISE EXCEPTION 'no custom-field table is attached' USING ERRCODE = '55000',
+            HINT = 'call smart_groups.attach_custom_fields(...) first';
+    END IF;
+    IF key IS NULL OR btrim(key) = '' OR key <> btrim(key) THEN
+        RAISE EXCEPTION 'invalid custom field key "%"', key USING ERRCODE = '42602',
+            HINT = 'a key is non-empty and has no leading or trailing spaces';
+    END IF;
+    IF type IS NULL OR type NOT IN ('text', 'number', 'date', 'timestamp', 'boolean', 'enum') THEN
+        RAISE EXCEPTION 'unknown custom field type "%"', type USING ERRCODE = '22023',
+            HINT = 'custom field types: text, number, date, timestamp, boolean, enum';
+    END IF;
+    IF type = 'enum' AND (allowed IS NULL OR cardinality(allowed) = 0) THEN
+        RAISE EXCEPTION 'enum custom field "%" needs allowed values', key USING ERRCODE = '22023',
+            HINT = 'pass allowed => ''{A,B,C}''';
+    END IF;
+    IF type <> 'enum' AND allowed IS NOT NULL THEN
+        RAISE EXCEPTION 'allowed values are only for enum custom fields' USING ERRCODE = '22023';
+    END IF;
+    IF type = 'enum' AND (array_position(allowed, NULL) IS NOT NULL
+                          OR cardinality(allowed) <> (SELECT count(DISTINCT v) FROM unnest(allowed) v)) THEN
+        RAISE EXCEPTION 'allowed values of "%" must be distinct and not NULL', key USING ERRCODE = '22023';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = cfg.users_table AND a.attname = key
+                  AND a.attnum > 0 AND NOT a.attisdropped) THEN
+        RAISE EXCEPTION 'custom field "%" collides with column "%" of %', key, key, cfg.users_table
+            USING ERRCODE = '42701', HINT = 'field names are unique: choose another key';
+    END IF;
+    IF EXISTS (SELECT 1 FROM smart_groups.custom_fields f WHERE f.key = define_custom_field.key) THEN
+        RAISE EXCEPTION 'custom field "%" already exists', key USING ERRCODE = '42710';
+    END IF;
+    INSERT INTO smart_groups.custom_fields (key, type, allowed) VALUES (key, type, allowed);
+END $$;
+
+CREATE FUNCTION smart_groups.drop_custom_field(key text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM smart_groups.custom_fields f WHERE f.key = drop_custom_field.key;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown custom field "%"', key USING ERRCODE = '42704';
+    END IF;
+END $$;
+
+CREATE FUNCTION smart_groups.attach_relation(name text, relation_table regclass, user_column name)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    cfg smart_groups.config := smart_groups._config();
+BEGIN
+    IF name IS NULL OR btrim(name) = '' OR name <> btrim(name) THEN
+        RAISE EXCEPTION 'invalid relation name "%"', name USING ERRCODE = '42602';
+    END IF;
+    PERFORM smart_groups._check_table(relation_table);
+    PERFORM smart_groups._column_type(relation_table, user_column);
+    IF EXISTS (SELECT 1 FROM smart_groups.relations r WHERE r.name = attach_relation.name) THEN
+        RAISE EXCEPTION 'relation "%" already exists', name USING ERRCODE = '42710';
+    END IF;
+    INSERT INTO smart_groups.relations (name, table_name, user_column)
+    VALUES (name, relation_table, user_column);
+END $$;

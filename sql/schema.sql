@@ -1,0 +1,122 @@
+-- smart_groups schema: what the app attached, the groups, and their membership.
+-- Keys of users are stored in the users key's own type: attach_users() retypes the
+-- user_key columns below (they start as text because the key type is not known yet).
+
+-- The attached users table (one row at most) and, optionally, its custom-field (EAV) table.
+CREATE TABLE smart_groups.config (
+    singleton           boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    users_table         regclass NOT NULL,
+    key_column          name NOT NULL,
+    key_type            text NOT NULL CHECK (key_type IN ('integer', 'bigint', 'uuid', 'text')),
+    custom_table        regclass,
+    custom_user_column  name,
+    custom_key_column   name,
+    custom_value_column name,
+    attached_at         timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE smart_groups.custom_fields (
+    key        text PRIMARY KEY,
+    type       text NOT NULL CHECK (type IN ('text', 'number', 'date', 'timestamp', 'boolean', 'enum')),
+    allowed    text[] CHECK ((type = 'enum') = (allowed IS NOT NULL)),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE smart_groups.relations (
+    name        text PRIMARY KEY,
+    table_name  regclass NOT NULL,
+    user_column name NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE smart_groups.groups (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name       text NOT NULL CONSTRAINT groups_name_key UNIQUE,
+    kind       text NOT NULL CHECK (kind IN ('smart', 'static')),
+    status     text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'inactive', 'archived')),
+    rules      jsonb,
+    rules_text text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CHECK ((kind = 'smart') = (rules IS NOT NULL))
+);
+
+CREATE TABLE smart_groups.members (
+    group_id bigint NOT NULL REFERENCES smart_groups.groups (id) ON DELETE CASCADE,
+    user_key text NOT NULL,
+    since    timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (group_id, user_key)
+);
+-- "Which groups is this user in?" is the other lookup apps make.
+CREATE INDEX members_user_key_idx ON smart_groups.members (user_key);
+
+-- Catalog of the attached tables as one document, read by the extension to build the field
+-- catalog. Types are resolved through domains to their base type; the mapping of Postgres
+-- types to field types is done in Rust (smart_groups.fields).
+CREATE FUNCTION smart_groups._columns(rel regclass) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'name', a.attname,
+               'type', bt.typname,
+               'typtype', bt.typtype,
+               'type_schema', btn.nspname,
+               'elem', et.typname,
+               'labels', (SELECT jsonb_agg(e.enumlabel ORDER BY e.enumsortorder)
+                            FROM pg_enum e WHERE e.enumtypid = bt.oid))
+           ORDER BY a.attnum), '[]'::jsonb)
+      FROM pg_attribute a
+      JOIN pg_type t ON t.oid = a.atttypid
+      JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+      JOIN pg_namespace btn ON btn.oid = bt.typnamespace
+      LEFT JOIN pg_type et ON et.oid = bt.typelem AND bt.typcategory = 'A'
+     WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+$$;
+
+CREATE FUNCTION smart_groups._catalog() RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'users', (
+            SELECT jsonb_build_object(
+                'schema', n.nspname, 'table', c.relname,
+                'key_column', cfg.key_column, 'key_type', cfg.key_type,
+                'columns', smart_groups._columns(cfg.users_table),
+                -- single-column foreign keys of the users table onto itself
+                'references', (
+                    SELECT coalesce(jsonb_agg(a.attname ORDER BY a.attnum), '[]'::jsonb)
+                      FROM pg_constraint k
+                      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+                     WHERE k.contype = 'f' AND k.conrelid = cfg.users_table
+                       AND k.confrelid = cfg.users_table AND cardinality(k.conkey) = 1))
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.oid = cfg.users_table),
+        'custom_table', (
+            SELECT jsonb_build_object(
+                'schema', n.nspname, 'table', c.relname,
+                'user_column', cfg.custom_user_column, 'key_column', cfg.custom_key_column,
+                'value_column', cfg.custom_value_column)
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.oid = cfg.custom_table),
+        'custom_fields', (
+            SELECT coalesce(jsonb_agg(jsonb_build_object(
+                       'key', f.key, 'type', f.type, 'allowed', to_jsonb(f.allowed)) ORDER BY f.key),
+                   '[]'::jsonb)
+              FROM smart_groups.custom_fields f),
+        'relations', (
+            SELECT coalesce(jsonb_agg(jsonb_build_object(
+                       'name', r.name, 'schema', n.nspname, 'table', c.relname,
+                       'user_column', r.user_column,
+                       'columns', smart_groups._columns(r.table_name)) ORDER BY r.name), '[]'::jsonb)
+              FROM smart_groups.relations r
+              JOIN pg_class c ON c.oid = r.table_name
+              JOIN pg_namespace n ON n.oid = c.relnamespace),
+        'groups', (
+            SELECT coalesce(jsonb_agg(jsonb_build_object(
+                       'id', g.id, 'name', g.name, 'kind', g.kind, 'status', g.status,
+                       'member_of', coalesce((
+                           SELECT jsonb_agg(DISTINCT m.value)
+                             FROM jsonb_path_query(g.rules, 'lax $.**.member_of') AS m(value)),
+                           '[]'::jsonb)) ORDER BY g.id), '[]'::jsonb)
+              FROM smart_groups.groups g))
+      FROM (SELECT 1) AS one
+      LEFT JOIN smart_groups.config cfg ON true
+$$;

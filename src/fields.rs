@@ -1,0 +1,67 @@
+//! `smart_groups.fields`: every field a rule may name, typed from the real tables.
+
+use pgrx::prelude::*;
+use smart_groups_core::catalog::{Catalog, Column};
+
+use crate::catalog_load;
+use crate::errors::DbError;
+
+type FieldRow = (
+    name!(name, String),
+    name!(type, String),
+    name!(source, String),
+    name!(relation, Option<String>),
+    name!(column_name, Option<String>),
+    name!(allowed, Option<Vec<String>>),
+);
+
+fn column_row(name: String, c: &Column, source: &str, relation: Option<String>) -> FieldRow {
+    (name, c.ty.name().into(), source.into(), relation, Some(c.name.clone()), c.allowed.clone())
+}
+
+fn rows(catalog: &Catalog) -> Vec<FieldRow> {
+    let mut out = Vec::new();
+    let user_fields = |prefix: &str, source: &str, out: &mut Vec<FieldRow>| {
+        for c in &catalog.columns {
+            out.push(column_row(format!("{prefix}{}", c.name), c, source, None));
+        }
+        for f in &catalog.custom_fields {
+            out.push((
+                format!("{prefix}{}", f.key),
+                f.ty.name().into(),
+                if source == "column" { "custom".into() } else { source.into() },
+                None,
+                None,
+                f.allowed.clone(),
+            ));
+        }
+    };
+    user_fields("", "column", &mut out);
+    for r in &catalog.references {
+        user_fields(&format!("{}.", r.name), "reference", &mut out);
+    }
+    for rel in &catalog.relations {
+        for c in &rel.columns {
+            out.push(column_row(c.name.clone(), c, "relation", Some(rel.name.clone())));
+        }
+    }
+    out
+}
+
+#[pg_extern(stable)]
+fn _field_list() -> TableIterator<'static, (
+    name!(name, String),
+    name!(type, String),
+    name!(source, String),
+    name!(relation, Option<String>),
+    name!(column_name, Option<String>),
+    name!(allowed, Option<Vec<String>>),
+)> {
+    // Before attach_users the catalog is simply empty.
+    let rows = match catalog_load::load() {
+        Ok(catalog) => rows(&catalog),
+        Err(DbError::NotAttached) => Vec::new(),
+        Err(e) => crate::errors::raise(&e),
+    };
+    TableIterator::new(rows)
+}

@@ -1,0 +1,143 @@
+//! SQL functions over rulesets that do not touch groups: compile, to_text, to_json, validate.
+//! Each takes the ruleset as text (text form or JSON) or as jsonb.
+
+use pgrx::prelude::*;
+use pgrx::JsonB;
+use smart_groups_core::ast::Node;
+use smart_groups_core::checked::Pred;
+use smart_groups_core::report::Report;
+use smart_groups_core::validate::{self, Options, Problem, Severity};
+use smart_groups_core::{compile, json, read, text};
+
+use crate::catalog_load;
+use crate::errors::{raise, OrRaise};
+
+/// A validation problem raised as an error: the message names the thing, the detail says
+/// where in the ruleset it is.
+pub struct AtPath<'a>(pub &'a Problem);
+
+impl std::fmt::Display for AtPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.error.fmt(f)
+    }
+}
+
+impl Report for AtPath<'_> {
+    fn sqlstate(&self) -> &'static str {
+        self.0.error.sqlstate()
+    }
+    fn detail(&self) -> Option<String> {
+        let at = if self.0.path.is_empty() { "the ruleset".to_string() } else { self.0.path.clone() };
+        Some(match self.0.error.detail() {
+            Some(d) => format!("at {at}: {d}"),
+            None => format!("at {at}"),
+        })
+    }
+    fn hint(&self) -> Option<String> {
+        self.0.error.hint()
+    }
+}
+
+pub fn read_text(rules: &str) -> Node {
+    read::read_rules(rules).or_raise()
+}
+
+pub fn read_jsonb(rules: &JsonB) -> Node {
+    json::read_value(&rules.0).or_raise()
+}
+
+/// Validates against the live catalog and raises the first error.
+pub fn check(node: &Node, group: Option<&str>) -> (Pred, smart_groups_core::catalog::Catalog) {
+    let catalog = catalog_load::load().or_raise();
+    let opts = Options { group: group.map(str::to_string) };
+    match validate::validate(node, &catalog, &opts).into_result() {
+        Ok(pred) => (pred, catalog),
+        Err(problem) => raise(&AtPath(&problem)),
+    }
+}
+
+fn compile_node(node: &Node) -> String {
+    let (pred, catalog) = check(node, None);
+    compile::compile(&pred, &catalog)
+}
+
+#[pg_extern(name = "compile", stable, parallel_safe)]
+fn compile_text(rules: &str) -> String {
+    compile_node(&read_text(rules))
+}
+
+#[pg_extern(name = "compile", stable, parallel_safe)]
+fn compile_jsonb(rules: JsonB) -> String {
+    compile_node(&read_jsonb(&rules))
+}
+
+#[pg_extern(name = "to_text", immutable, parallel_safe)]
+fn to_text_text(rules: &str) -> String {
+    text::print(&read_text(rules))
+}
+
+#[pg_extern(name = "to_text", immutable, parallel_safe)]
+fn to_text_jsonb(rules: JsonB) -> String {
+    text::print(&read_jsonb(&rules))
+}
+
+#[pg_extern(name = "to_json", immutable, parallel_safe)]
+fn to_json_text(rules: &str) -> JsonB {
+    JsonB(json::write(&read_text(rules)))
+}
+
+#[pg_extern(name = "to_json", immutable, parallel_safe)]
+fn to_json_jsonb(rules: JsonB) -> JsonB {
+    JsonB(json::write(&read_jsonb(&rules)))
+}
+
+type ValidateRow = (
+    name!(severity, String),
+    name!(path, String),
+    name!(message, String),
+    name!(code, String),
+    name!(hint, Option<String>),
+);
+
+fn validate_rows(node: Result<Node, Box<dyn Report>>) -> TableIterator<'static, ValidateRow> {
+    let rows: Vec<ValidateRow> = match node {
+        Err(e) => vec![("error".into(), String::new(), e.to_string(), e.sqlstate().into(), e.hint())],
+        Ok(node) => {
+            let catalog = catalog_load::load().or_raise();
+            validate::validate(&node, &catalog, &Options::default())
+                .problems
+                .into_iter()
+                .map(|p| {
+                    let severity = match p.severity {
+                        Severity::Error => "error",
+                        Severity::Warning => "warning",
+                    };
+                    (severity.into(), p.path, p.error.to_string(), p.error.sqlstate().into(), p.error.hint())
+                })
+                .collect()
+        }
+    };
+    TableIterator::new(rows)
+}
+
+#[pg_extern(name = "validate", stable)]
+fn validate_text(rules: &str) -> TableIterator<'static, (
+    name!(severity, String),
+    name!(path, String),
+    name!(message, String),
+    name!(code, String),
+    name!(hint, Option<String>),
+)> {
+    validate_rows(read::read_rules(rules).map_err(|e| Box::new(e) as Box<dyn Report>))
+}
+
+#[pg_extern(name = "validate", stable)]
+fn validate_jsonb(rules: JsonB) -> TableIterator<'static, (
+    name!(severity, String),
+    name!(path, String),
+    name!(message, String),
+    name!(code, String),
+    name!(hint, Option<String>),
+)> {
+    validate_rows(json::read_value(&rules.0).map_err(|e| Box::new(e) as Box<dyn Report>))
+}
