@@ -4,7 +4,7 @@ mod compile_support;
 
 use compile_support::*;
 use smart_groups_core::ast::Op;
-use smart_groups_core::checked::{Operand, TimeUnit};
+use smart_groups_core::checked::Operand;
 
 fn sql(field: &str, op: Op, operand: Operand) -> String {
     compile(&rule(col(field), op, operand))
@@ -14,8 +14,14 @@ fn sql(field: &str, op: Op, operand: Operand) -> String {
 fn text_column() {
     let g = |op, operand| sql("name", op, operand);
     let not_null = "u.\"name\" IS NOT NULL AND ";
-    assert_eq!(g(Op::Eq, text("Ann")), format!("({not_null}u.\"name\" = 'Ann')"));
-    assert_eq!(g(Op::Neq, text("Ann")), format!("NOT (({not_null}u.\"name\" = 'Ann'))"));
+    assert_eq!(
+        g(Op::Eq, text("Ann")),
+        format!("({not_null}u.\"name\" = 'Ann')")
+    );
+    assert_eq!(
+        g(Op::Neq, text("Ann")),
+        format!("NOT (({not_null}u.\"name\" = 'Ann'))")
+    );
     assert_eq!(
         g(Op::Contains, text("an")),
         format!("({not_null}u.\"name\" LIKE '%an%' ESCAPE '!')")
@@ -40,12 +46,24 @@ fn text_column() {
         g(Op::NotIn, texts(&["A"])),
         format!("NOT (({not_null}u.\"name\" IN ('A')))")
     );
-    assert_eq!(g(Op::IsNotEmpty, Operand::None), format!("({not_null}u.\"name\" <> '')"));
-    assert_eq!(g(Op::IsEmpty, Operand::None), format!("NOT (({not_null}u.\"name\" <> ''))"));
+    assert_eq!(
+        g(Op::IsNotEmpty, Operand::None),
+        format!("({not_null}u.\"name\" <> '')")
+    );
+    assert_eq!(
+        g(Op::IsEmpty, Operand::None),
+        format!("NOT (({not_null}u.\"name\" <> ''))")
+    );
     let lower = "lower(u.\"name\" COLLATE \"und-x-icu\")";
     let lit = "lower('Än' COLLATE \"und-x-icu\")";
-    assert_eq!(g(Op::EqCi, text("Än")), format!("({not_null}{lower} = {lit})"));
-    assert_eq!(g(Op::ContainsCi, text("Än")), format!("({not_null}strpos({lower}, {lit}) > 0)"));
+    assert_eq!(
+        g(Op::EqCi, text("Än")),
+        format!("({not_null}{lower} = {lit})")
+    );
+    assert_eq!(
+        g(Op::ContainsCi, text("Än")),
+        format!("({not_null}strpos({lower}, {lit}) > 0)")
+    );
     assert_eq!(
         g(Op::StartsWithCi, text("Än")),
         format!("({not_null}starts_with({lower}, {lit}))")
@@ -112,7 +130,10 @@ fn number_column() {
     assert_eq!(g(Op::Lt, n("-5")), format!("({nn}u.\"age\" < (-5))"));
     assert_eq!(g(Op::Lte, n("1.5")), format!("({nn}u.\"age\" <= 1.5)"));
     assert_eq!(g(Op::Gt, n("1e3")), format!("({nn}u.\"age\" > 1e3)"));
-    assert_eq!(g(Op::Gte, n("-0.5E-2")), format!("({nn}u.\"age\" >= (-0.5E-2))"));
+    assert_eq!(
+        g(Op::Gte, n("-0.5E-2")),
+        format!("({nn}u.\"age\" >= (-0.5E-2))")
+    );
     assert_eq!(
         g(Op::Between, Operand::NumberRange(num("-1"), num("10"))),
         format!("({nn}u.\"age\" >= (-1) AND u.\"age\" <= 10)")
@@ -126,7 +147,10 @@ fn number_column() {
         format!("NOT (({nn}u.\"age\" IN (1)))")
     );
     assert_eq!(g(Op::IsNotEmpty, Operand::None), "(u.\"age\" IS NOT NULL)");
-    assert_eq!(g(Op::IsEmpty, Operand::None), "NOT ((u.\"age\" IS NOT NULL))");
+    assert_eq!(
+        g(Op::IsEmpty, Operand::None),
+        "NOT ((u.\"age\" IS NOT NULL))"
+    );
 }
 
 #[test]
@@ -140,14 +164,20 @@ fn boolean_column() {
         g(Op::Neq, Operand::Bool(false)),
         "NOT ((u.\"active\" IS NOT NULL AND u.\"active\" = false))"
     );
-    assert_eq!(g(Op::IsEmpty, Operand::None), "NOT ((u.\"active\" IS NOT NULL))");
+    assert_eq!(
+        g(Op::IsEmpty, Operand::None),
+        "NOT ((u.\"active\" IS NOT NULL))"
+    );
 }
 
 #[test]
 fn list_column() {
     let g = |op, operand| sql("tags", op, operand);
     let nn = "u.\"tags\" IS NOT NULL AND ";
-    assert_eq!(g(Op::Includes, text("a")), format!("({nn}u.\"tags\" @> ARRAY['a']::text[])"));
+    assert_eq!(
+        g(Op::Includes, text("a")),
+        format!("({nn}u.\"tags\" @> ARRAY['a']::text[])")
+    );
     assert_eq!(
         g(Op::NotIncludes, text("a")),
         format!("NOT (({nn}u.\"tags\" @> ARRAY['a']::text[]))")
@@ -160,111 +190,13 @@ fn list_column() {
         g(Op::IncludesAll, texts(&["a", "b"])),
         format!("({nn}u.\"tags\" @> ARRAY['a', 'b']::text[])")
     );
-    assert_eq!(g(Op::IsNotEmpty, Operand::None), format!("({nn}cardinality(u.\"tags\") > 0)"));
+    assert_eq!(
+        g(Op::IsNotEmpty, Operand::None),
+        format!("({nn}cardinality(u.\"tags\") > 0)")
+    );
     assert_eq!(
         g(Op::IsEmpty, Operand::None),
         format!("NOT (({nn}cardinality(u.\"tags\") > 0))")
-    );
-}
-
-#[test]
-fn date_column() {
-    let g = |op, operand| sql("birthday", op, operand);
-    let nn = "u.\"birthday\" IS NOT NULL AND ";
-    let d = "'2024-01-31'::date";
-    assert_eq!(g(Op::Eq, Operand::Time(day("2024-01-31"))), format!("({nn}u.\"birthday\" = {d})"));
-    assert_eq!(
-        g(Op::Neq, Operand::Time(day("2024-01-31"))),
-        format!("NOT (({nn}u.\"birthday\" = {d}))")
-    );
-    assert_eq!(
-        g(Op::Before, Operand::Time(day("2024-01-31"))),
-        format!("({nn}u.\"birthday\" < {d})")
-    );
-    assert_eq!(
-        g(Op::After, Operand::Time(day("2024-01-31"))),
-        format!("({nn}u.\"birthday\" > {d})")
-    );
-    assert_eq!(
-        g(Op::Between, Operand::TimeRange(day("2024-01-01"), day("2024-01-31"))),
-        format!("({nn}u.\"birthday\" >= '2024-01-01'::date AND u.\"birthday\" <= {d})")
-    );
-    let today = "(now() AT TIME ZONE 'UTC')::date";
-    let within = format!(
-        "u.\"birthday\" >= ({today} - '30 days'::interval) AND u.\"birthday\" <= {today}"
-    );
-    assert_eq!(g(Op::WithinLast, interval(30, TimeUnit::Days)), format!("({nn}{within})"));
-    assert_eq!(
-        g(Op::NotWithinLast, interval(30, TimeUnit::Days)),
-        format!("NOT (({nn}{within}))")
-    );
-    assert_eq!(g(Op::IsNotEmpty, Operand::None), "(u.\"birthday\" IS NOT NULL)");
-}
-
-#[test]
-fn timestamptz_column_with_days_and_instants() {
-    let g = |op, operand| sql("created_at", op, operand);
-    let nn = "u.\"created_at\" IS NOT NULL AND ";
-    let v = "u.\"created_at\"";
-    let d0 = "'2024-01-31 00:00:00+00'::timestamptz";
-    let d1 = "'2024-02-01 00:00:00+00'::timestamptz";
-    let i = "'2024-01-31 10:00:00+00'::timestamptz";
-    let on = Operand::Time(day("2024-01-31"));
-    assert_eq!(g(Op::Eq, on.clone()), format!("({nn}{v} >= {d0} AND {v} < {d1})"));
-    assert_eq!(g(Op::Neq, on.clone()), format!("NOT (({nn}{v} >= {d0} AND {v} < {d1}))"));
-    assert_eq!(g(Op::Before, on.clone()), format!("({nn}{v} < {d0})"));
-    assert_eq!(g(Op::After, on), format!("({nn}{v} >= {d1})"));
-    let at = Operand::Time(instant("2024-01-31T11:00:00+01:00"));
-    assert_eq!(g(Op::Eq, at.clone()), format!("({nn}{v} = {i})"));
-    assert_eq!(g(Op::Before, at.clone()), format!("({nn}{v} < {i})"));
-    assert_eq!(g(Op::After, at), format!("({nn}{v} > {i})"));
-    let range = |lo, hi| g(Op::Between, Operand::TimeRange(lo, hi));
-    assert_eq!(
-        range(day("2024-01-01"), day("2024-01-31")),
-        format!("({nn}{v} >= '2024-01-01 00:00:00+00'::timestamptz AND {v} < {d1})")
-    );
-    assert_eq!(
-        range(instant("2024-01-01T00:00:00.5Z"), instant("2024-01-31T10:00:00Z")),
-        format!("({nn}{v} >= '2024-01-01 00:00:00.500000+00'::timestamptz AND {v} <= {i})")
-    );
-    assert_eq!(
-        range(instant("2024-01-31T10:00:00Z"), day("2024-01-31")),
-        format!("({nn}{v} >= {i} AND {v} < {d1})")
-    );
-    assert_eq!(
-        range(day("2024-01-31"), instant("2024-01-31T10:00:00Z")),
-        format!("({nn}{v} >= {d0} AND {v} <= {i})")
-    );
-    assert_eq!(
-        g(Op::WithinLast, interval(2, TimeUnit::Hours)),
-        format!("({nn}{v} >= now() - '2 hours'::interval AND {v} <= now())")
-    );
-    assert_eq!(
-        g(Op::NotWithinLast, interval(1, TimeUnit::Years)),
-        format!("NOT (({nn}{v} >= now() - '1 years'::interval AND {v} <= now()))")
-    );
-    assert_eq!(g(Op::IsEmpty, Operand::None), format!("NOT (({v} IS NOT NULL))"));
-}
-
-#[test]
-fn naive_timestamp_column_compares_in_utc() {
-    let g = |op, operand| sql("last_login", op, operand);
-    let nn = "u.\"last_login\" IS NOT NULL AND ";
-    let v = "u.\"last_login\"";
-    assert_eq!(
-        g(Op::Eq, Operand::Time(day("2024-12-31"))),
-        format!(
-            "({nn}{v} >= '2024-12-31 00:00:00'::timestamp AND {v} < '2025-01-01 00:00:00'::timestamp)"
-        )
-    );
-    assert_eq!(
-        g(Op::After, Operand::Time(instant("2024-01-31T12:00:00.000001+02:00"))),
-        format!("({nn}{v} > '2024-01-31 10:00:00.000001'::timestamp)")
-    );
-    let now = "(now() AT TIME ZONE 'UTC')";
-    assert_eq!(
-        g(Op::WithinLast, interval(15, TimeUnit::Minutes)),
-        format!("({nn}{v} >= {now} - '15 minutes'::interval AND {v} <= {now})")
     );
 }
 

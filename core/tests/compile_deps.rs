@@ -23,7 +23,10 @@ fn collects_every_kind_of_dependency() {
         Pred::Not(Box::new(rule(custom("score"), Op::IsEmpty, Operand::None))),
         rule(manager(col("role")), Op::Eq, text("admin")),
         rule(manager(custom("vip")), Op::Eq, Operand::Bool(true)),
-        Pred::MemberOf { group_id: 9, name: "G".into() },
+        Pred::MemberOf {
+            group_id: 9,
+            name: "G".into(),
+        },
         has(
             Some(Pred::All(vec![
                 rule(rel_col("status"), Op::Eq, text("done")),
@@ -35,8 +38,14 @@ fn collects_every_kind_of_dependency() {
     ]);
     let d = dependencies(&p);
     // `status` is a column of the relation, not of users.
-    assert_eq!(d.columns, set(&["manager_id".to_string(), "name".into(), "role".into()]));
-    assert_eq!(d.custom_keys, set(&["nickname".to_string(), "score".into(), "vip".into()]));
+    assert_eq!(
+        d.columns,
+        set(&["manager_id".to_string(), "name".into(), "role".into()])
+    );
+    assert_eq!(
+        d.custom_keys,
+        set(&["nickname".to_string(), "score".into(), "vip".into()])
+    );
     assert_eq!(d.references, set(&["manager".to_string()]));
     assert_eq!(d.relations, set(&["enrollments".to_string()]));
     assert_eq!(d.groups, set(&[9]));
@@ -49,11 +58,19 @@ fn relative_time_is_found_anywhere() {
     assert!(dependencies(&within(Op::WithinLast)).relative_time);
     assert!(dependencies(&Pred::Not(Box::new(within(Op::NotWithinLast)))).relative_time);
     let nested = has(
-        Some(rule(rel_col("completed_at"), Op::WithinLast, interval(2, TimeUnit::Hours))),
+        Some(rule(
+            rel_col("completed_at"),
+            Op::WithinLast,
+            interval(2, TimeUnit::Hours),
+        )),
         CmpOp::Gte,
         1,
     );
     assert!(dependencies(&nested).relative_time);
-    let absolute = rule(col("created_at"), Op::Before, Operand::Time(day("2024-01-01")));
+    let absolute = rule(
+        col("created_at"),
+        Op::Before,
+        Operand::Time(day("2024-01-01")),
+    );
     assert!(!dependencies(&absolute).relative_time);
 }

@@ -6,7 +6,8 @@ use compile_support::*;
 use smart_groups_core::ast::{CmpOp, Op};
 use smart_groups_core::checked::{Operand, Pred, TimeUnit};
 
-const F1: &str = "FROM \"public\".\"user_field_values\" f1 WHERE f1.\"user_id\" = u.\"id\" AND f1.\"field_key\"";
+const F1: &str =
+    "FROM \"public\".\"user_field_values\" f1 WHERE f1.\"user_id\" = u.\"id\" AND f1.\"field_key\"";
 
 #[test]
 fn custom_text_and_enum() {
@@ -14,7 +15,10 @@ fn custom_text_and_enum() {
         "EXISTS (SELECT 1 {F1} = 'nickname' AND (f1.\"value\"::text IS NOT NULL AND f1.\"value\"::text = 'Bo'))"
     );
     assert_eq!(compile(&rule(custom("nickname"), Op::Eq, text("Bo"))), base);
-    assert_eq!(compile(&rule(custom("nickname"), Op::Neq, text("Bo"))), format!("NOT ({base})"));
+    assert_eq!(
+        compile(&rule(custom("nickname"), Op::Neq, text("Bo"))),
+        format!("NOT ({base})")
+    );
     assert_eq!(
         compile(&rule(custom("shirt_size"), Op::In, texts(&["S", "M"]))),
         format!("EXISTS (SELECT 1 {F1} = 'shirt_size' AND (f1.\"value\"::text IS NOT NULL AND f1.\"value\"::text IN ('S', 'M')))")
@@ -30,7 +34,11 @@ fn custom_typed_reads() {
     let read = |f: &str| format!("smart_groups.read_{f}(f1.\"value\")");
     let n = read("number");
     assert_eq!(
-        compile(&rule(custom("score"), Op::Gte, Operand::Number(num("-2.5")))),
+        compile(&rule(
+            custom("score"),
+            Op::Gte,
+            Operand::Number(num("-2.5"))
+        )),
         format!("EXISTS (SELECT 1 {F1} = 'score' AND ({n} IS NOT NULL AND {n} >= (-2.5)))")
     );
     let d = read("date");
@@ -70,8 +78,13 @@ fn custom_field_without_custom_table_is_false() {
 #[test]
 fn references() {
     let m1 = "FROM \"public\".\"users\" m1 WHERE m1.\"id\" = u.\"manager_id\"";
-    let base = format!("EXISTS (SELECT 1 {m1} AND (m1.\"name\" IS NOT NULL AND m1.\"name\" = 'John Doe'))");
-    assert_eq!(compile(&rule(manager(col("name")), Op::Eq, text("John Doe"))), base);
+    let base = format!(
+        "EXISTS (SELECT 1 {m1} AND (m1.\"name\" IS NOT NULL AND m1.\"name\" = 'John Doe'))"
+    );
+    assert_eq!(
+        compile(&rule(manager(col("name")), Op::Eq, text("John Doe"))),
+        base
+    );
     assert_eq!(
         compile(&rule(manager(col("name")), Op::Neq, text("John Doe"))),
         format!("NOT ({base})")
@@ -113,20 +126,33 @@ fn has_counts() {
     assert_eq!(compile(&has(filter(), CmpOp::Lte, 3)), count("<=", 3));
     assert_eq!(compile(&has(filter(), CmpOp::Eq, 2)), count("=", 2));
     assert_eq!(compile(&has(filter(), CmpOp::Neq, 2)), count("<>", 2));
-    assert_eq!(compile(&has(None, CmpOp::Gte, 1)), format!("EXISTS (SELECT 1 {rows})"));
+    assert_eq!(
+        compile(&has(None, CmpOp::Gte, 1)),
+        format!("EXISTS (SELECT 1 {rows})")
+    );
     assert_eq!(
         compile(&has(None, CmpOp::Eq, u64::MAX)),
         format!("((SELECT count(*) {rows}) = 18446744073709551615)")
     );
-    assert_eq!(compile(&Pred::Not(Box::new(has(filter(), CmpOp::Gte, 1)))), format!("NOT ({exists})"));
+    assert_eq!(
+        compile(&Pred::Not(Box::new(has(filter(), CmpOp::Gte, 1)))),
+        format!("NOT ({exists})")
+    );
 }
 
 #[test]
 fn has_filter_mixes_relation_columns_and_user_fields() {
     let filter = Pred::All(vec![
-        rule(rel_col("completed_at"), Op::WithinLast, interval(20, TimeUnit::Days)),
+        rule(
+            rel_col("completed_at"),
+            Op::WithinLast,
+            interval(20, TimeUnit::Days),
+        ),
         rule(col("name"), Op::Neq, text("x")),
-        Pred::MemberOf { group_id: 7, name: "Sales".into() },
+        Pred::MemberOf {
+            group_id: 7,
+            name: "Sales".into(),
+        },
     ]);
     // The column `name` is looked up on the relation row (as validation resolved it there).
     assert_eq!(
@@ -140,14 +166,20 @@ fn has_filter_mixes_relation_columns_and_user_fields() {
 
 #[test]
 fn member_of_and_connectives() {
-    let member = |id: i64| Pred::MemberOf { group_id: id, name: "G".into() };
+    let member = |id: i64| Pred::MemberOf {
+        group_id: id,
+        name: "G".into(),
+    };
     assert_eq!(
         compile(&member(42)),
         "EXISTS (SELECT 1 FROM smart_groups.members sg1 WHERE sg1.group_id = 42 AND sg1.user_key = u.\"id\")"
     );
     assert_eq!(compile(&Pred::All(vec![])), "true");
     assert_eq!(compile(&Pred::Any(vec![])), "false");
-    assert_eq!(compile(&Pred::Not(Box::new(Pred::All(vec![])))), "NOT (true)");
+    assert_eq!(
+        compile(&Pred::Not(Box::new(Pred::All(vec![])))),
+        "NOT (true)"
+    );
     assert_eq!(
         compile(&Pred::Any(vec![member(1), member(-2)])),
         "(EXISTS (SELECT 1 FROM smart_groups.members sg1 WHERE sg1.group_id = 1 AND sg1.user_key = u.\"id\") \
@@ -157,11 +189,17 @@ fn member_of_and_connectives() {
     let b = rule(col("active"), Op::Eq, Operand::Bool(true));
     let nested = Pred::Not(Box::new(Pred::All(vec![
         a.clone(),
-        Pred::Not(Box::new(Pred::Any(vec![b.clone(), Pred::Not(Box::new(a.clone()))]))),
+        Pred::Not(Box::new(Pred::Any(vec![
+            b.clone(),
+            Pred::Not(Box::new(a.clone())),
+        ]))),
     ])));
     let sa = "(u.\"age\" IS NOT NULL AND u.\"age\" > 3)";
     let sb = "(u.\"active\" IS NOT NULL AND u.\"active\" = true)";
-    assert_eq!(compile(&nested), format!("NOT (({sa} AND NOT (({sb} OR NOT ({sa})))))"));
+    assert_eq!(
+        compile(&nested),
+        format!("NOT (({sa} AND NOT (({sb} OR NOT ({sa})))))")
+    );
     assert_eq!(compile(&Pred::All(vec![a])), format!("({sa})"));
 }
 

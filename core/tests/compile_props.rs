@@ -29,16 +29,19 @@ fn ident() -> impl Strategy<Value = String> {
 
 fn number() -> impl Strategy<Value = Number> {
     (any::<i32>(), 0u32..1000, any::<bool>()).prop_map(|(i, f, frac)| {
-        let s = if frac { format!("{i}.{f}") } else { i.to_string() };
+        let s = if frac {
+            format!("{i}.{f}")
+        } else {
+            i.to_string()
+        };
         Number::parse(&s).unwrap_or_else(|| panic!("{s}"))
     })
 }
 
 fn moment() -> impl Strategy<Value = Moment> {
     prop_oneof![
-        (-1000i32..12000, 1u32..366).prop_map(|(y, d)| Moment::Day(
-            NaiveDate::from_yo_opt(y, d).unwrap_or(NaiveDate::MIN)
-        )),
+        (-1000i32..12000, 1u32..366)
+            .prop_map(|(y, d)| Moment::Day(NaiveDate::from_yo_opt(y, d).unwrap_or(NaiveDate::MIN))),
         (any::<i32>(), 0u32..2_000_000_000).prop_map(|(s, n)| Moment::Instant(
             DateTime::<Utc>::from_timestamp(i64::from(s) * 97, n).unwrap_or_default()
         )),
@@ -61,21 +64,36 @@ fn kind() -> impl Strategy<Value = ColumnKind> {
 
 fn leaf_path() -> impl Strategy<Value = FieldPath> {
     let column = (ident(), kind()).prop_map(|(name, kind)| {
-        FieldPath::Column(Column { name, ty: FieldType::Text, kind, allowed: None })
+        FieldPath::Column(Column {
+            name,
+            ty: FieldType::Text,
+            kind,
+            allowed: None,
+        })
     });
     let ty = proptest::sample::select(FieldType::ALL.to_vec());
-    let custom = (value(), ty)
-        .prop_map(|(key, ty)| FieldPath::Custom(CustomField { key, ty, allowed: None }));
+    let custom = (value(), ty).prop_map(|(key, ty)| {
+        FieldPath::Custom(CustomField {
+            key,
+            ty,
+            allowed: None,
+        })
+    });
     prop_oneof![column, custom]
 }
 
 fn path() -> impl Strategy<Value = FieldPath> {
-    (leaf_path(), proptest::collection::vec((ident(), ident()), 0..3)).prop_map(|(leaf, hops)| {
-        hops.into_iter().fold(leaf, |inner, (name, column)| FieldPath::Reference {
-            reference: Reference { name, column },
-            inner: Box::new(inner),
+    (
+        leaf_path(),
+        proptest::collection::vec((ident(), ident()), 0..3),
+    )
+        .prop_map(|(leaf, hops)| {
+            hops.into_iter()
+                .fold(leaf, |inner, (name, column)| FieldPath::Reference {
+                    reference: Reference { name, column },
+                    inner: Box::new(inner),
+                })
         })
-    })
 }
 
 /// Operands of every shape, so that each operator family meets its own operand kind often.
@@ -98,8 +116,14 @@ fn operand() -> impl Strategy<Value = Operand> {
 
 fn test() -> impl Strategy<Value = Pred> {
     let op = proptest::sample::select(Op::ALL.to_vec());
-    (path(), op, operand(), value())
-        .prop_map(|(field, op, operand, path)| Pred::Test(Test { path, field, op, operand }))
+    (path(), op, operand(), value()).prop_map(|(field, op, operand, path)| {
+        Pred::Test(Test {
+            path,
+            field,
+            op,
+            operand,
+        })
+    })
 }
 
 fn relation() -> impl Strategy<Value = Relation> {
@@ -112,7 +136,8 @@ fn relation() -> impl Strategy<Value = Relation> {
 }
 
 fn pred() -> impl Strategy<Value = Pred> {
-    let member = (any::<i64>(), value()).prop_map(|(group_id, name)| Pred::MemberOf { group_id, name });
+    let member =
+        (any::<i64>(), value()).prop_map(|(group_id, name)| Pred::MemberOf { group_id, name });
     let leaf = prop_oneof![4 => test(), 1 => member];
     leaf.prop_recursive(5, 40, 4, |inner| {
         let cmp = proptest::sample::select(CmpOp::ALL.to_vec());
@@ -132,20 +157,30 @@ fn pred() -> impl Strategy<Value = Pred> {
 }
 
 fn hostile_catalog() -> impl Strategy<Value = Catalog> {
-    (ident(), ident(), ident(), ident(), ident(), ident(), ident()).prop_map(
-        |(schema, name, key, cschema, cname, ucol, vcol)| {
+    (
+        ident(),
+        ident(),
+        ident(),
+        ident(),
+        ident(),
+        ident(),
+        ident(),
+    )
+        .prop_map(|(schema, name, key, cschema, cname, ucol, vcol)| {
             let mut cat = catalog();
             cat.users.table = TableName { schema, name };
             cat.users.key_column = key;
             cat.custom_table = Some(CustomFieldTable {
-                table: TableName { schema: cschema, name: cname },
+                table: TableName {
+                    schema: cschema,
+                    name: cname,
+                },
                 user_column: ucol.clone(),
                 key_column: ucol,
                 value_column: vcol,
             });
             cat
-        },
-    )
+        })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -168,13 +203,19 @@ fn lex(sql: &str) -> Result<Vec<(Span, usize, usize)>, String> {
                     match b.get(i) {
                         None => return Err(format!("unterminated quote at {start}")),
                         Some(b'\\') if escapes => i += 2,
-                        Some(b'\\') if q == b'\'' => return Err("backslash in a plain literal".into()),
+                        Some(b'\\') if q == b'\'' => {
+                            return Err("backslash in a plain literal".into())
+                        }
                         Some(&c) if c == q && b.get(i + 1) == Some(&q) => i += 2,
                         Some(&c) if c == q => break,
                         Some(_) => i += 1,
                     }
                 }
-                let span = if q == b'"' { Span::Ident } else { Span::Literal };
+                let span = if q == b'"' {
+                    Span::Ident
+                } else {
+                    Span::Literal
+                };
                 spans.push((span, start, i + 1));
             }
             b'(' | b'[' => depth += 1,
@@ -198,9 +239,16 @@ fn lex(sql: &str) -> Result<Vec<(Span, usize, usize)>, String> {
 }
 
 /// Every occurrence of `mark` lies strictly inside a span of kind `want`.
-fn marks_inside(sql: &str, spans: &[(Span, usize, usize)], mark: &str, want: Span) -> Result<(), String> {
+fn marks_inside(
+    sql: &str,
+    spans: &[(Span, usize, usize)],
+    mark: &str,
+    want: Span,
+) -> Result<(), String> {
     for (at, _) in sql.match_indices(mark) {
-        let inside = spans.iter().any(|&(k, s, e)| k == want && s < at && at + mark.len() < e);
+        let inside = spans
+            .iter()
+            .any(|&(k, s, e)| k == want && s < at && at + mark.len() < e);
         if !inside {
             return Err(format!("{mark:?} at {at} outside a {want:?}"));
         }

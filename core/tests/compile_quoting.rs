@@ -44,7 +44,10 @@ fn hostile_values_in_every_literal_position() {
         assert!(sql.contains(quoted), "{sql}");
     }
     let like = compile(&rule(col("name"), Op::Contains, text(evil)));
-    assert!(like.contains(r"LIKE E'%x''); DROP TABLE users; --\\%' ESCAPE '!'"), "{like}");
+    assert!(
+        like.contains(r"LIKE E'%x''); DROP TABLE users; --\\%' ESCAPE '!'"),
+        "{like}"
+    );
 }
 
 #[test]
@@ -69,15 +72,25 @@ fn identifiers_needing_quotes() {
         value_column: "Value".into(),
     });
     let odd = column("na\"me", ColumnKind::Text);
-    let reference = Reference { name: "boss".into(), column: "boss\"id".into() };
-    let path = FieldPath::Reference { reference, inner: Box::new(FieldPath::Column(odd.clone())) };
+    let reference = Reference {
+        name: "boss".into(),
+        column: "boss\"id".into(),
+    };
+    let path = FieldPath::Reference {
+        reference,
+        inner: Box::new(FieldPath::Column(odd.clone())),
+    };
     assert_eq!(
         smart_groups_core::compile::compile(&rule(path, Op::Eq, text("x")), &cat),
         "EXISTS (SELECT 1 FROM \"My Schema\".\"user\"\"s\" m1 WHERE m1.\"User Id\" = u.\"boss\"\"id\" \
          AND (m1.\"na\"\"me\" IS NOT NULL AND m1.\"na\"\"me\" = 'x'))"
     );
     let sql = smart_groups_core::compile::compile(
-        &rule(FieldPath::Custom(custom_field("c", FieldType::Number)), Op::Eq, Operand::Number(num("1"))),
+        &rule(
+            FieldPath::Custom(custom_field("c", FieldType::Number)),
+            Op::Eq,
+            Operand::Number(num("1")),
+        ),
         &cat,
     );
     assert!(
@@ -95,8 +108,15 @@ fn identifiers_needing_quotes() {
     };
     let p = Pred::Has {
         relation,
-        filter: Some(Box::new(rule(FieldPath::Column(odd), Op::IsEmpty, Operand::None))),
-        count: smart_groups_core::ast::Count { op: CmpOp::Gte, value: 1 },
+        filter: Some(Box::new(rule(
+            FieldPath::Column(odd),
+            Op::IsEmpty,
+            Operand::None,
+        ))),
+        count: smart_groups_core::ast::Count {
+            op: CmpOp::Gte,
+            value: 1,
+        },
     };
     assert_eq!(
         smart_groups_core::compile::compile(&p, &cat),
@@ -108,7 +128,10 @@ fn identifiers_needing_quotes() {
 #[test]
 fn quoting_functions() {
     assert_eq!(quote_ident("x\"y"), "\"x\"\"y\"");
-    assert_eq!(quote_literal("'); DROP TABLE users; --"), "'''); DROP TABLE users; --'");
+    assert_eq!(
+        quote_literal("'); DROP TABLE users; --"),
+        "'''); DROP TABLE users; --'"
+    );
     assert_eq!(quote_literal(r"\"), r"E'\\'");
 }
 
@@ -124,8 +147,14 @@ fn compile_test_uses_the_given_alias() {
          AND smart_groups.read_number(f1.\"value\") < 5)))"
     );
     let test = t(col("age"), Op::IsEmpty, Operand::None);
-    assert_eq!(compile_test(&test, &cat, "usr"), "NOT ((\"usr\".\"age\" IS NOT NULL))");
-    assert_eq!(compile_test(&test, &cat, "u"), "NOT ((u.\"age\" IS NOT NULL))");
+    assert_eq!(
+        compile_test(&test, &cat, "usr"),
+        "NOT ((\"usr\".\"age\" IS NOT NULL))"
+    );
+    assert_eq!(
+        compile_test(&test, &cat, "u"),
+        "NOT ((u.\"age\" IS NOT NULL))"
+    );
 }
 
 #[test]

@@ -7,7 +7,10 @@ use smart_groups_core::catalog::*;
 use smart_groups_core::checked::{FieldPath, Moment, Operand, Pred, Test, TimeUnit};
 
 pub fn table(schema: &str, name: &str) -> TableName {
-    TableName { schema: schema.into(), name: name.into() }
+    TableName {
+        schema: schema.into(),
+        name: name.into(),
+    }
 }
 
 pub fn column(name: &str, kind: ColumnKind) -> Column {
@@ -20,14 +23,28 @@ pub fn column(name: &str, kind: ColumnKind) -> Column {
         ColumnKind::Enum(_) => FieldType::Enum,
         ColumnKind::TextArray => FieldType::List,
     };
-    let allowed = matches!(kind, ColumnKind::Enum(_))
-        .then(|| vec!["admin".to_string(), "manager".to_string(), "learner".to_string()]);
-    Column { name: name.into(), ty, kind, allowed }
+    let allowed = matches!(kind, ColumnKind::Enum(_)).then(|| {
+        vec![
+            "admin".to_string(),
+            "manager".to_string(),
+            "learner".to_string(),
+        ]
+    });
+    Column {
+        name: name.into(),
+        ty,
+        kind,
+        allowed,
+    }
 }
 
 pub fn custom_field(key: &str, ty: FieldType) -> CustomField {
     let allowed = (ty == FieldType::Enum).then(|| vec!["S".to_string(), "M".to_string()]);
-    CustomField { key: key.into(), ty, allowed }
+    CustomField {
+        key: key.into(),
+        ty,
+        allowed,
+    }
 }
 
 pub fn enrollments() -> Relation {
@@ -78,7 +95,10 @@ pub fn catalog() -> Catalog {
             custom_field("badge_at", FieldType::Timestamp),
             custom_field("vip", FieldType::Boolean),
         ],
-        references: vec![Reference { name: "manager".into(), column: "manager_id".into() }],
+        references: vec![Reference {
+            name: "manager".into(),
+            column: "manager_id".into(),
+        }],
         relations: vec![enrollments()],
         groups: vec![],
     }
@@ -103,13 +123,21 @@ pub fn custom(key: &str) -> FieldPath {
 
 pub fn manager(inner: FieldPath) -> FieldPath {
     FieldPath::Reference {
-        reference: Reference { name: "manager".into(), column: "manager_id".into() },
+        reference: Reference {
+            name: "manager".into(),
+            column: "manager_id".into(),
+        },
         inner: Box::new(inner),
     }
 }
 
 pub fn t(field: FieldPath, op: Op, operand: Operand) -> Test {
-    Test { path: String::new(), field, op, operand }
+    Test {
+        path: String::new(),
+        field,
+        op,
+        operand,
+    }
 }
 
 pub fn rule(field: FieldPath, op: Op, operand: Operand) -> Pred {
@@ -142,7 +170,11 @@ pub fn interval(n: u32, unit: TimeUnit) -> Operand {
 }
 
 pub fn has(filter: Option<Pred>, op: CmpOp, value: u64) -> Pred {
-    Pred::Has { relation: enrollments(), filter: filter.map(Box::new), count: Count { op, value } }
+    Pred::Has {
+        relation: enrollments(),
+        filter: filter.map(Box::new),
+        count: Count { op, value },
+    }
 }
 
 pub fn compile(p: &Pred) -> String {
