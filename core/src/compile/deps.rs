@@ -1,0 +1,76 @@
+//! What a compiled group reads, so that the database layer knows which changes can affect its
+//! membership (triggers) and which groups need refreshing as time passes.
+
+use std::collections::BTreeSet;
+
+use crate::ast::Op;
+use crate::checked::{FieldPath, Pred};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deps {
+    /// Columns of the users table, read on the user or on a referenced user.
+    pub columns: BTreeSet<String>,
+    /// Custom-field keys.
+    pub custom_keys: BTreeSet<String>,
+    /// Reference names (`manager`).
+    pub references: BTreeSet<String>,
+    /// Relation names used by `has`.
+    pub relations: BTreeSet<String>,
+    /// Group ids named by `member_of`.
+    pub groups: BTreeSet<i64>,
+    /// Whether the result changes with time alone (`within_last`, `not_within_last`).
+    pub relative_time: bool,
+}
+
+pub fn dependencies(pred: &Pred) -> Deps {
+    let mut deps = Deps::default();
+    walk(pred, false, &mut deps);
+    deps
+}
+
+/// `in_relation`: inside `has … where`, where a column belongs to the relation's row.
+fn walk(pred: &Pred, in_relation: bool, deps: &mut Deps) {
+    match pred {
+        Pred::All(items) | Pred::Any(items) => {
+            items.iter().for_each(|p| walk(p, in_relation, deps));
+        }
+        Pred::Not(inner) => walk(inner, in_relation, deps),
+        Pred::Test(t) => {
+            field(&t.field, in_relation, deps);
+            if matches!(t.op, Op::WithinLast | Op::NotWithinLast) {
+                deps.relative_time = true;
+            }
+        }
+        Pred::MemberOf { group_id, .. } => {
+            deps.groups.insert(*group_id);
+        }
+        Pred::Has {
+            relation, filter, ..
+        } => {
+            deps.relations.insert(relation.name.clone());
+            if let Some(f) = filter {
+                walk(f, true, deps);
+            }
+        }
+    }
+}
+
+fn field(path: &FieldPath, in_relation: bool, deps: &mut Deps) {
+    match path {
+        FieldPath::Column(c) => {
+            if !in_relation {
+                deps.columns.insert(c.name.clone());
+            }
+        }
+        FieldPath::Custom(f) => {
+            deps.custom_keys.insert(f.key.clone());
+        }
+        // The referenced user's row is a users row too: a change to its column (or custom
+        // field) changes the referring user's membership.
+        FieldPath::Reference { reference, inner } => {
+            deps.references.insert(reference.name.clone());
+            deps.columns.insert(reference.column.clone());
+            field(inner, false, deps);
+        }
+    }
+}
