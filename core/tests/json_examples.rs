@@ -10,7 +10,11 @@ fn s(text: &str) -> Value {
 }
 
 fn cond(field: &str, op: Op, value: Option<Value>) -> Node {
-    Node::Cond(Condition { field: field.to_string(), op, value })
+    Node::Cond(Condition {
+        field: field.to_string(),
+        op,
+        value,
+    })
 }
 
 /// Reads the text, checks the AST, and checks that writing gives back the same JSON.
@@ -30,7 +34,15 @@ fn benelux_managers() {
           {"field": "role", "op": "eq", "value": "manager"}
         ]}"#,
         Node::All(vec![
-            cond("location", Op::In, Some(Value::List(vec![s("Netherlands"), s("Belgium"), s("Luxembourg")]))),
+            cond(
+                "location",
+                Op::In,
+                Some(Value::List(vec![
+                    s("Netherlands"),
+                    s("Belgium"),
+                    s("Luxembourg"),
+                ])),
+            ),
             cond("role", Op::Eq, Some(s("manager"))),
         ]),
     );
@@ -48,13 +60,20 @@ fn within_last() {
 fn between_dates() {
     check(
         r#"{"field": "hire_date", "op": "between", "value": ["2024-01-01", "03/31/2024"]}"#,
-        cond("hire_date", Op::Between, Some(Value::List(vec![s("2024-01-01"), s("03/31/2024")]))),
+        cond(
+            "hire_date",
+            Op::Between,
+            Some(Value::List(vec![s("2024-01-01"), s("03/31/2024")])),
+        ),
     );
 }
 
 #[test]
 fn is_empty_has_no_value() {
-    check(r#"{"field": "email", "op": "is_empty"}"#, cond("email", Op::IsEmpty, None));
+    check(
+        r#"{"field": "email", "op": "is_empty"}"#,
+        cond("email", Op::IsEmpty, None),
+    );
 }
 
 #[test]
@@ -72,8 +91,15 @@ fn has_with_where_and_count() {
             "count": {"op": "gte", "value": 3}}"#,
         Node::Has(Has {
             relation: "clicks".into(),
-            filter: Some(Box::new(cond("clicked_at", Op::WithinLast, Some(s("20 days"))))),
-            count: Some(Count { op: CmpOp::Gte, value: 3 }),
+            filter: Some(Box::new(cond(
+                "clicked_at",
+                Op::WithinLast,
+                Some(s("20 days")),
+            ))),
+            count: Some(Count {
+                op: CmpOp::Gte,
+                value: 3,
+            }),
         }),
     );
 }
@@ -93,9 +119,19 @@ fn has_none() {
 #[test]
 fn member_of_and_bare_has_and_empty_groups() {
     check(r#"{"member_of": "Sales"}"#, Node::MemberOf("Sales".into()));
-    check(r#"{"has": "enrollments"}"#, Node::Has(Has { relation: "enrollments".into(), filter: None, count: None }));
+    check(
+        r#"{"has": "enrollments"}"#,
+        Node::Has(Has {
+            relation: "enrollments".into(),
+            filter: None,
+            count: None,
+        }),
+    );
     check(r#"{"all": []}"#, Node::All(vec![]));
-    check(r#"{"any": [{"any": []}]}"#, Node::Any(vec![Node::Any(vec![])]));
+    check(
+        r#"{"any": [{"any": []}]}"#,
+        Node::Any(vec![Node::Any(vec![])]),
+    );
 }
 
 #[test]
@@ -110,7 +146,11 @@ fn numbers_and_booleans() {
           {"field": "active", "op": "eq", "value": true}
         ]}"#,
         Node::Any(vec![
-            cond("age", Op::Between, Some(Value::List(vec![n("18"), n("65")]))),
+            cond(
+                "age",
+                Op::Between,
+                Some(Value::List(vec![n("18"), n("65")])),
+            ),
             cond("salary", Op::Gt, Some(n("-2.5"))),
             cond("big", Op::Eq, Some(n("18446744073709551615"))),
             cond("small", Op::Eq, Some(n("-9223372036854775808"))),
@@ -124,10 +164,19 @@ fn writer_uses_grammar_keys_only() {
     let node = Node::Has(Has {
         relation: "clicks".into(),
         filter: None,
-        count: Some(Count { op: CmpOp::Lt, value: 0 }),
+        count: Some(Count {
+            op: CmpOp::Lt,
+            value: 0,
+        }),
     });
-    assert_eq!(write(&node), json!({"has": "clicks", "count": {"op": "lt", "value": 0}}));
-    assert_eq!(write(&cond("e", Op::IsNotEmpty, None)), json!({"field": "e", "op": "is_not_empty"}));
+    assert_eq!(
+        write(&node),
+        json!({"has": "clicks", "count": {"op": "lt", "value": 0}})
+    );
+    assert_eq!(
+        write(&cond("e", Op::IsNotEmpty, None)),
+        json!({"field": "e", "op": "is_not_empty"})
+    );
 }
 
 #[test]
@@ -139,11 +188,19 @@ fn every_operator_name_reads() {
             format!(r#"{{"field": "f", "op": "{op}"}}"#)
         };
         let node = read_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
-        assert!(matches!(node, Node::Cond(Condition { op: o, .. }) if o == op), "{text}");
+        assert!(
+            matches!(node, Node::Cond(Condition { op: o, .. }) if o == op),
+            "{text}"
+        );
     }
     for op in CmpOp::ALL {
-        let text = format!(r#"{{"has": "r", "count": {{"op": "{}", "value": 2}}}}"#, op.name());
+        let text = format!(
+            r#"{{"has": "r", "count": {{"op": "{}", "value": 2}}}}"#,
+            op.name()
+        );
         let node = read_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
-        assert!(matches!(node, Node::Has(Has { count: Some(Count { op: o, value: 2 }), .. }) if o == op));
+        assert!(
+            matches!(node, Node::Has(Has { count: Some(Count { op: o, value: 2 }), .. }) if o == op)
+        );
     }
 }

@@ -34,6 +34,19 @@ impl Shape {
         Shape::Has,
     ];
 
+    /// The key that makes an object this shape (`"op"` for a count object).
+    pub fn key(self) -> &'static str {
+        match self {
+            Shape::All => "all",
+            Shape::Any => "any",
+            Shape::Not => "not",
+            Shape::Condition => "field",
+            Shape::MemberOf => "member_of",
+            Shape::Has => "has",
+            Shape::Count => "op",
+        }
+    }
+
     /// The keys an object of this shape may have, the defining key first.
     pub fn keys(self) -> &'static [&'static str] {
         match self {
@@ -125,7 +138,7 @@ pub enum JsonError {
         path: String,
         shape: Shape,
     },
-    #[error("key \"{key}\" cannot be combined with \"{}\" {}", shape.keys()[0], at(path))]
+    #[error("key \"{key}\" cannot be combined with \"{}\" {}", shape.key(), at(path))]
     MixedShape {
         key: String,
         path: String,

@@ -56,14 +56,28 @@ fn value(v: &ast::Value) -> Value {
     }
 }
 
-/// Integers within 64 bits stay exact, anything else becomes the nearest f64. A literal out
-/// of f64's range (`1e400`, possible from the text form) has no JSON number that serde_json
-/// can hold; it is kept as its text in a string rather than silently changed, so that
-/// validation reports it instead of comparing against a different number.
+/// Integers within 64 bits stay exact; anything else becomes the nearest f64. Rust's own
+/// parser is used for floats because it rounds correctly, whereas serde_json's default one
+/// may be one unit off, which would make write → read → write drift.
+///
+/// A literal out of f64's range (`1e400`, possible from the text form) has no JSON number
+/// that serde_json can hold; it is kept as its text in a string rather than silently changed,
+/// so that validation reports it instead of comparing against a different number.
 fn number(n: &ast::Number) -> Value {
-    match n.as_str().parse::<serde_json::Number>() {
-        Ok(num) => Value::Number(num),
-        Err(_) => Value::String(n.as_str().to_string()),
+    let text = n.as_str();
+    if let Ok(u) = text.parse::<u64>() {
+        return Value::from(u);
+    }
+    if let Ok(i) = text.parse::<i64>() {
+        return Value::from(i);
+    }
+    match text
+        .parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+    {
+        Some(num) => Value::Number(num),
+        None => Value::String(text.to_string()),
     }
 }
 
@@ -91,5 +105,13 @@ mod tests {
         assert_eq!(value(&num("1.50")), json!(1.5));
         assert_eq!(value(&num("1E2")), json!(100.0));
         assert_eq!(value(&num("1e400")), json!("1e400"));
+        assert_eq!(value(&num("-1e400")), json!("-1e400"));
+        assert_eq!(value(&num("1e-400")), json!(0.0));
+        assert_eq!(value(&num("-0")), json!(0));
+        // Correctly rounded, unlike serde_json's default float parser.
+        assert_eq!(
+            value(&num("2.3060000007434614e+17")),
+            json!(2.3060000007434614e17)
+        );
     }
 }
