@@ -132,7 +132,14 @@ pub enum CmpOp {
 }
 
 impl CmpOp {
-    pub const ALL: [CmpOp; 6] = [CmpOp::Eq, CmpOp::Neq, CmpOp::Lt, CmpOp::Lte, CmpOp::Gt, CmpOp::Gte];
+    pub const ALL: [CmpOp; 6] = [
+        CmpOp::Eq,
+        CmpOp::Neq,
+        CmpOp::Lt,
+        CmpOp::Lte,
+        CmpOp::Gt,
+        CmpOp::Gte,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -256,7 +263,9 @@ pub fn depth(node: &Node) -> usize {
     match node {
         Node::All(items) | Node::Any(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
         Node::Not(inner) => 1 + depth(inner),
-        Node::Has(Has { filter: Some(w), .. }) => 1 + depth(w),
+        Node::Has(Has {
+            filter: Some(w), ..
+        }) => 1 + depth(w),
         Node::Cond(_) | Node::MemberOf(_) | Node::Has(_) => 1,
     }
 }

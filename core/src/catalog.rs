@@ -203,7 +203,12 @@ impl Catalog {
             .iter()
             .find(|c| c.name == name)
             .map(UserField::Column)
-            .or_else(|| self.custom_fields.iter().find(|f| f.key == name).map(UserField::Custom))
+            .or_else(|| {
+                self.custom_fields
+                    .iter()
+                    .find(|f| f.key == name)
+                    .map(UserField::Custom)
+            })
     }
 
     pub fn reference(&self, name: &str) -> Option<&Reference> {

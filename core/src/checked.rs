@@ -115,5 +115,8 @@ pub enum Operand {
     /// between, low ≤ high
     TimeRange(Moment, Moment),
     /// within_last / not_within_last: N ≥ 1
-    Interval { n: u32, unit: TimeUnit },
+    Interval {
+        n: u32,
+        unit: TimeUnit,
+    },
 }

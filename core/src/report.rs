@@ -30,7 +30,10 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
 }
 
 /// The closest candidate within a distance that still looks like a typo of `word`.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(2);
     candidates
         .into_iter()

@@ -28,5 +28,8 @@ pub struct Problem {
 }
 
 pub fn validate(_node: &Node, _catalog: &Catalog, _opts: &Options) -> Result<Pred, Vec<Problem>> {
-    Err(vec![Problem { path: String::new(), error: ValidationError::Todo }])
+    Err(vec![Problem {
+        path: String::new(),
+        error: ValidationError::Todo,
+    }])
 }

@@ -1,0 +1,36 @@
+//! JSON form of a ruleset (SPEC section 3), the stored and canonical one. The reader is strict
+//! (unknown and missing keys, wrong types and mixed shapes are errors naming their JSON path)
+//! and enforces the size and depth limits before anything can grow unboundedly.
+
+mod error;
+mod parse;
+mod path;
+mod read;
+mod shape;
+mod size;
+mod value;
+mod write;
+
+pub use error::{JsonError, Location, Shape};
+pub use write::write;
+
+use crate::ast::Node;
+use crate::limits::MAX_RULESET_BYTES;
+
+/// Reads a ruleset from JSON text.
+pub fn read_str(input: &str) -> Result<Node, JsonError> {
+    if input.len() > MAX_RULESET_BYTES {
+        return Err(JsonError::TooLarge { size: input.len() });
+    }
+    read::ruleset(&parse::parse(input)?, "", 1)
+}
+
+/// Reads a ruleset from an already parsed JSON value (e.g. a jsonb), whose size is that of
+/// its compact serialization.
+pub fn read_value(value: &serde_json::Value) -> Result<Node, JsonError> {
+    let size = size::serialized_len(value);
+    if size > MAX_RULESET_BYTES {
+        return Err(JsonError::TooLarge { size });
+    }
+    read::ruleset(value, "", 1)
+}
