@@ -41,14 +41,69 @@ CREATE TABLE smart_groups.groups (
     CHECK ((kind = 'smart') = (rules IS NOT NULL))
 );
 
+-- Membership, one list partition per group: deactivating, archiving or dropping a group
+-- truncates or drops its partition, which costs the same for ten members or ten million.
+-- No foreign key to groups: a per-row FK check would double the cost of bulk maintenance,
+-- and the partition's life is tied to its group by the functions that manage both.
 CREATE TABLE smart_groups.members (
-    group_id bigint NOT NULL REFERENCES smart_groups.groups (id) ON DELETE CASCADE,
+    group_id bigint NOT NULL,
     user_key text NOT NULL,
     since    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (group_id, user_key)
-);
+) PARTITION BY LIST (group_id);
 -- "Which groups is this user in?" is the other lookup apps make.
 CREATE INDEX members_user_key_idx ON smart_groups.members (user_key);
+
+-- Manual overrides of smart groups; for a static group, its added members are inclusions.
+CREATE TABLE smart_groups.inclusions (
+    group_id   bigint NOT NULL REFERENCES smart_groups.groups (id) ON DELETE CASCADE,
+    user_key   text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (group_id, user_key)
+);
+CREATE INDEX inclusions_user_key_idx ON smart_groups.inclusions (user_key);
+
+CREATE TABLE smart_groups.exclusions (
+    group_id   bigint NOT NULL REFERENCES smart_groups.groups (id) ON DELETE CASCADE,
+    user_key   text NOT NULL,
+    reason     text NOT NULL CHECK (reason IN ('does_not_represent_criteria', 'already_addressed',
+                                               'data_quality', 'other')),
+    note       text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    created_by name NOT NULL DEFAULT current_user,
+    PRIMARY KEY (group_id, user_key),
+    CHECK (reason <> 'other' OR nullif(btrim(note), '') IS NOT NULL)
+);
+CREATE INDEX exclusions_user_key_idx ON smart_groups.exclusions (user_key);
+
+-- Every join and leave. A row with user_key NULL means every member of the group left at
+-- once (the group was deactivated, archived or dropped): logging that per member would make
+-- those operations cost as much as the group is large.
+CREATE TABLE smart_groups.membership_log (
+    id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    group_id bigint NOT NULL,
+    user_key text,
+    change   text NOT NULL CHECK (change IN ('join', 'leave')),
+    cause    text NOT NULL CHECK (cause IN ('user_change', 'rules_change', 'time', 'exclusion',
+                                            'inclusion', 'group_change', 'recalculate')),
+    at       timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX membership_log_group_at_idx ON smart_groups.membership_log (group_id, at);
+CREATE INDEX membership_log_user_idx ON smart_groups.membership_log (user_key, at);
+
+CREATE VIEW smart_groups.memberships AS
+SELECT m.group_id, g.name AS group_name, m.user_key, m.since
+  FROM smart_groups.members m
+  JOIN smart_groups.groups g ON g.id = m.group_id;
+
+-- pg_dump keeps what the app configured and the groups it defined.
+SELECT pg_catalog.pg_extension_config_dump('smart_groups.config', '');
+SELECT pg_catalog.pg_extension_config_dump('smart_groups.custom_fields', '');
+SELECT pg_catalog.pg_extension_config_dump('smart_groups.relations', '');
+SELECT pg_catalog.pg_extension_config_dump('smart_groups.groups', '');
+SELECT pg_catalog.pg_extension_config_dump('smart_groups.inclusions', '');
+SELECT pg_catalog.pg_extension_config_dump('smart_groups.exclusions', '');
+SELECT pg_catalog.pg_extension_config_dump('smart_groups.membership_log', '');
 
 -- Catalog of the attached tables as one document, read by the extension to build the field
 -- catalog. Types are resolved through domains to their base type; the mapping of Postgres

@@ -27,13 +27,8 @@ fn shape(count: Count) -> Shape {
     }
 }
 
-pub(super) fn has(
-    cx: &mut Ctx<'_>,
-    relation: &Relation,
-    filter: Option<&Pred>,
-    count: Count,
-    scope: &Scope,
-) -> String {
+/// `FROM relation rN WHERE rN.user = <user> [AND filter]`: the rows `has` counts.
+pub(super) fn rows(cx: &mut Ctx<'_>, relation: &Relation, filter: Option<&Pred>, scope: &Scope) -> String {
     let r = cx.row_alias();
     let key = quote_ident(&cx.catalog.users.key_column);
     let mut rows = format!(
@@ -52,6 +47,17 @@ pub(super) fn has(
         rows.push_str(" AND ");
         rows.push_str(&expr::pred(cx, f, &inner));
     }
+    rows
+}
+
+pub(super) fn has(
+    cx: &mut Ctx<'_>,
+    relation: &Relation,
+    filter: Option<&Pred>,
+    count: Count,
+    scope: &Scope,
+) -> String {
+    let rows = rows(cx, relation, filter, scope);
     match shape(count) {
         Shape::Exists => format!("EXISTS (SELECT 1 {rows})"),
         Shape::NotExists => format!("NOT EXISTS (SELECT 1 {rows})"),
