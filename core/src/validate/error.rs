@@ -11,7 +11,10 @@ pub enum ValidationError {
     #[error("field {} follows more than {max} references", q(.field))]
     TooManyReferences { field: String, max: usize },
     #[error("unknown field {}{}", q(.name), suggest(.suggestion))]
-    UnknownField { name: String, suggestion: Option<String> },
+    UnknownField {
+        name: String,
+        suggestion: Option<String>,
+    },
     #[error("unknown field {}: there is no reference {}{}", q(.field), q(.reference), suggest(.suggestion))]
     UnknownReference {
         field: String,
@@ -20,7 +23,11 @@ pub enum ValidationError {
         known: Vec<String>,
     },
     #[error("unknown relation {}{}", q(.name), suggest(.suggestion))]
-    UnknownRelation { name: String, suggestion: Option<String>, known: Vec<String> },
+    UnknownRelation {
+        name: String,
+        suggestion: Option<String>,
+        known: Vec<String>,
+    },
     #[error("unknown column {} of relation {}{}", q(.name), q(.relation), suggest(.suggestion))]
     UnknownColumn {
         relation: String,
@@ -29,21 +36,36 @@ pub enum ValidationError {
         known: Vec<String>,
     },
     #[error("{what} is not allowed inside the where of has {}", q(.relation))]
-    NotInWhere { what: &'static str, relation: String },
+    NotInWhere {
+        what: &'static str,
+        relation: String,
+    },
     #[error("unknown group {}{}", q(.name), suggest(.suggestion))]
-    UnknownGroup { name: String, suggestion: Option<String> },
+    UnknownGroup {
+        name: String,
+        suggestion: Option<String>,
+    },
     #[error("group {} is {}; member_of can only name an active smart group or a static group", q(.name), status_word(.status))]
     GroupNotUsable { name: String, status: GroupStatus },
     #[error("member_of {} makes a cycle of groups: {}", q(.name), .cycle.join(" → "))]
     GroupCycle { name: String, cycle: Vec<String> },
     #[error("operator {} does not apply to {} field {}", q(.op.name()), .ty.name(), q(.field))]
-    OperatorNotApplicable { field: String, ty: FieldType, op: Op },
+    OperatorNotApplicable {
+        field: String,
+        ty: FieldType,
+        op: Op,
+    },
     #[error("operator {} needs a value", q(.op.name()))]
     MissingValue { op: Op },
     #[error("operator {} takes no value", q(.op.name()))]
     UnexpectedValue { op: Op },
     #[error("value of {} field {} must be {expected}, found {found}", .ty.name(), q(.field))]
-    WrongValueType { field: String, ty: FieldType, expected: &'static str, found: String },
+    WrongValueType {
+        field: String,
+        ty: FieldType,
+        expected: &'static str,
+        found: String,
+    },
     #[error("{} is not one of {field}'s values: {}", q(.value), list(.allowed))]
     NotAllowed {
         field: String,
@@ -56,9 +78,17 @@ pub enum ValidationError {
     #[error("between on field {} needs a list of two bounds [low, high], found {found}", q(.field))]
     BetweenShape { field: String, found: String },
     #[error("between bounds of {} are reversed: {low} > {high}", q(.field))]
-    BetweenReversed { field: String, low: String, high: String },
+    BetweenReversed {
+        field: String,
+        low: String,
+        high: String,
+    },
     #[error("{} is not a valid {} for field {}", q(.value), if *.timestamp { "date or timestamp" } else { "date" }, q(.field))]
-    BadDate { field: String, value: String, timestamp: bool },
+    BadDate {
+        field: String,
+        value: String,
+        timestamp: bool,
+    },
     #[error("{} is not a valid duration for field {}", q(.value), q(.field))]
     BadInterval { field: String, value: String },
     #[error("duration {} for field {} is longer than 10,000 years", q(.value), q(.field))]
@@ -73,11 +103,19 @@ pub enum ValidationError {
     Whitespace { value: String, issue: SpaceIssue },
     /// Data-aware warning (appended by the database layer): no user has this value.
     #[error("no user has {} in field {}{}", q(.value), q(.field), suggest(.suggestion))]
-    UnmatchedValue { field: String, value: String, suggestion: Option<String> },
+    UnmatchedValue {
+        field: String,
+        value: String,
+        suggestion: Option<String>,
+    },
     /// Data-aware warning (appended by the database layer): stored custom-field texts that
     /// cannot be read as the field's type, and so count as empty.
     #[error("{count} stored value(s) of custom field {} cannot be read as {}; they count as empty", q(.field), .ty.name())]
-    UnreadableValues { field: String, ty: FieldType, count: u64 },
+    UnreadableValues {
+        field: String,
+        ty: FieldType,
+        count: u64,
+    },
 }
 
 /// Which whitespace in a text value looks like a typo.
@@ -122,7 +160,10 @@ fn clip(s: &str) -> String {
 }
 
 pub(crate) fn suggest(suggestion: &Option<String>) -> String {
-    suggestion.as_deref().map(|s| format!(" (did you mean {}?)", q(s))).unwrap_or_default()
+    suggestion
+        .as_deref()
+        .map(|s| format!(" (did you mean {}?)", q(s)))
+        .unwrap_or_default()
 }
 
 /// Longest list of names written out in full; enum types and catalogs can be large.
@@ -130,7 +171,12 @@ const LISTED: usize = 20;
 
 /// Names separated by commas, unquoted (they come from the catalog, not the user).
 pub(crate) fn list(names: &[String]) -> String {
-    let mut out = names.iter().take(LISTED).map(String::as_str).collect::<Vec<_>>().join(", ");
+    let mut out = names
+        .iter()
+        .take(LISTED)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
     if names.len() > LISTED {
         out.push_str(&format!(", … ({} more)", names.len() - LISTED));
     }

@@ -18,7 +18,10 @@ pub(super) struct Resolved<'c> {
 /// contains a dot is still reachable; otherwise `ref.rest` follows the reference and resolves
 /// `rest` again at user level (so `manager.manager.name` works). Done in a loop rather than by
 /// recursion, and bounded, because the name is user input of any length.
-pub(super) fn resolve_user<'c>(catalog: &'c Catalog, name: &str) -> Result<Resolved<'c>, ValidationError> {
+pub(super) fn resolve_user<'c>(
+    catalog: &'c Catalog,
+    name: &str,
+) -> Result<Resolved<'c>, ValidationError> {
     let mut through: Vec<&Reference> = Vec::new();
     let mut rest = name;
     let field = loop {
@@ -32,7 +35,10 @@ pub(super) fn resolve_user<'c>(catalog: &'c Catalog, name: &str) -> Result<Resol
             return Err(unknown_reference(catalog, name, head, through.is_empty()));
         };
         if through.len() == MAX_DEPTH {
-            return Err(ValidationError::TooManyReferences { field: name.to_string(), max: MAX_DEPTH });
+            return Err(ValidationError::TooManyReferences {
+                field: name.to_string(),
+                max: MAX_DEPTH,
+            });
         }
         through.push(reference);
         rest = tail;
@@ -42,9 +48,16 @@ pub(super) fn resolve_user<'c>(catalog: &'c Catalog, name: &str) -> Result<Resol
         UserField::Custom(f) => FieldPath::Custom(f.clone()),
     };
     for reference in through.into_iter().rev() {
-        path = FieldPath::Reference { reference: reference.clone(), inner: Box::new(path) };
+        path = FieldPath::Reference {
+            reference: reference.clone(),
+            inner: Box::new(path),
+        };
     }
-    Ok(Resolved { path, ty: field.ty(), allowed: field.allowed() })
+    Ok(Resolved {
+        path,
+        ty: field.ty(),
+        allowed: field.allowed(),
+    })
 }
 
 /// `rest` (the part of `name` after any references followed) is no user field: suggest the
@@ -52,7 +65,10 @@ pub(super) fn resolve_user<'c>(catalog: &'c Catalog, name: &str) -> Result<Resol
 fn unknown_field(catalog: &Catalog, name: &str, rest: &str) -> ValidationError {
     let prefix = name.get(..name.len() - rest.len()).unwrap_or_default();
     let suggestion = did_you_mean(rest, catalog.user_field_names()).map(|s| format!("{prefix}{s}"));
-    ValidationError::UnknownField { name: name.to_string(), suggestion }
+    ValidationError::UnknownField {
+        name: name.to_string(),
+        suggestion,
+    }
 }
 
 fn unknown_reference(catalog: &Catalog, name: &str, head: &str, at_start: bool) -> ValidationError {
@@ -76,9 +92,16 @@ fn unknown_reference(catalog: &Catalog, name: &str, head: &str, at_start: bool) 
 
 /// Resolves `name` among the columns of `relation` (inside its `where`). References and
 /// custom fields belong to users, not to relation rows, so they are not in scope.
-pub(super) fn resolve_column<'c>(relation: &'c Relation, name: &str) -> Result<Resolved<'c>, ValidationError> {
+pub(super) fn resolve_column<'c>(
+    relation: &'c Relation,
+    name: &str,
+) -> Result<Resolved<'c>, ValidationError> {
     match relation.column(name) {
-        Some(c) => Ok(Resolved { path: FieldPath::Column(c.clone()), ty: c.ty, allowed: c.allowed.as_deref() }),
+        Some(c) => Ok(Resolved {
+            path: FieldPath::Column(c.clone()),
+            ty: c.ty,
+            allowed: c.allowed.as_deref(),
+        }),
         None => {
             let known = relation.columns.iter().map(|c| c.name.as_str());
             Err(ValidationError::UnknownColumn {

@@ -22,17 +22,29 @@ pub(super) fn member_of(ctx: &mut Ctx, name: &str, path: String) -> Option<Pred>
     };
     let mut ok = true;
     if !usable(group) {
-        let error = ValidationError::GroupNotUsable { name: group.name.clone(), status: group.status };
+        let error = ValidationError::GroupNotUsable {
+            name: group.name.clone(),
+            status: group.status,
+        };
         ctx.report(path.clone(), error);
         ok = false;
     }
     if let Some(own) = ctx.opts.group.as_deref() {
         if let Some(cycle) = find_cycle(catalog, own, &group.name) {
-            ctx.report(path, ValidationError::GroupCycle { name: group.name.clone(), cycle });
+            ctx.report(
+                path,
+                ValidationError::GroupCycle {
+                    name: group.name.clone(),
+                    cycle,
+                },
+            );
             ok = false;
         }
     }
-    ok.then(|| Pred::MemberOf { group_id: group.id, name: group.name.clone() })
+    ok.then(|| Pred::MemberOf {
+        group_id: group.id,
+        name: group.name.clone(),
+    })
 }
 
 /// Inactive and archived smart groups have no members, so naming one is a mistake. Static
@@ -53,12 +65,18 @@ fn find_cycle(catalog: &Catalog, own: &str, named: &str) -> Option<Vec<String>> 
     if named == own {
         return Some(vec![own.to_string(), own.to_string()]);
     }
-    let by_name: HashMap<&str, &Group> = catalog.groups.iter().map(|g| (g.name.as_str(), g)).collect();
+    let by_name: HashMap<&str, &Group> = catalog
+        .groups
+        .iter()
+        .map(|g| (g.name.as_str(), g))
+        .collect();
     let mut came_from: HashMap<&str, &str> = HashMap::new();
     let mut seen: HashSet<&str> = HashSet::from([named]);
     let mut queue: VecDeque<&str> = VecDeque::from([named]);
     while let Some(current) = queue.pop_front() {
-        let Some(group) = by_name.get(current) else { continue };
+        let Some(group) = by_name.get(current) else {
+            continue;
+        };
         for next in &group.member_of {
             if next == own {
                 let mut chain = vec![current];
@@ -68,7 +86,12 @@ fn find_cycle(catalog: &Catalog, own: &str, named: &str) -> Option<Vec<String>> 
                     at = prev;
                 }
                 let names = chain.into_iter().rev().map(str::to_string);
-                return Some(std::iter::once(own.to_string()).chain(names).chain([own.to_string()]).collect());
+                return Some(
+                    std::iter::once(own.to_string())
+                        .chain(names)
+                        .chain([own.to_string()])
+                        .collect(),
+                );
             }
             if seen.insert(next.as_str()) {
                 came_from.insert(next.as_str(), current);
@@ -98,7 +121,10 @@ mod tests {
             .collect();
         Catalog {
             users: UsersTable {
-                table: TableName { schema: "public".into(), name: "users".into() },
+                table: TableName {
+                    schema: "public".into(),
+                    name: "users".into(),
+                },
                 key_column: "id".into(),
                 key_type: KeyType::Integer,
             },
@@ -113,8 +139,17 @@ mod tests {
 
     #[test]
     fn finds_the_shortest_way_back() {
-        let c = catalog(&[("A", &["B"]), ("B", &["C", "D"]), ("C", &["X"]), ("D", &["A"]), ("X", &["X"])]);
-        assert_eq!(find_cycle(&c, "A", "B"), Some(vec!["A".into(), "B".into(), "D".into(), "A".into()]));
+        let c = catalog(&[
+            ("A", &["B"]),
+            ("B", &["C", "D"]),
+            ("C", &["X"]),
+            ("D", &["A"]),
+            ("X", &["X"]),
+        ]);
+        assert_eq!(
+            find_cycle(&c, "A", "B"),
+            Some(vec!["A".into(), "B".into(), "D".into(), "A".into()])
+        );
         assert_eq!(find_cycle(&c, "A", "A"), Some(vec!["A".into(), "A".into()]));
         assert_eq!(find_cycle(&c, "A", "C"), None);
         assert_eq!(find_cycle(&c, "New", "B"), None);

@@ -60,11 +60,17 @@ impl Validation {
     #[allow(clippy::result_large_err)]
     pub fn into_result(self) -> Result<Pred, Problem> {
         let Validation { pred, problems } = self;
-        match (pred, problems.into_iter().find(|p| p.severity == Severity::Error)) {
+        match (
+            pred,
+            problems.into_iter().find(|p| p.severity == Severity::Error),
+        ) {
             (Some(pred), None) => Ok(pred),
             (_, Some(error)) => Err(error),
             // Unreachable through `validate`; kept total for hand-built values.
-            (None, None) => Err(Problem::new("", ValidationError::TooDeep { max: MAX_DEPTH })),
+            (None, None) => Err(Problem::new(
+                "",
+                ValidationError::TooDeep { max: MAX_DEPTH },
+            )),
         }
     }
 
@@ -87,10 +93,20 @@ impl Validation {
 pub fn validate(node: &Node, catalog: &Catalog, opts: &Options) -> Validation {
     if walk::deeper_than(node, MAX_DEPTH) {
         let problem = Problem::new("", ValidationError::TooDeep { max: MAX_DEPTH });
-        return Validation { pred: None, problems: vec![problem] };
+        return Validation {
+            pred: None,
+            problems: vec![problem],
+        };
     }
-    let mut ctx = walk::Ctx { catalog, opts, problems: Vec::new() };
+    let mut ctx = walk::Ctx {
+        catalog,
+        opts,
+        problems: Vec::new(),
+    };
     let pred = walk::walk(&mut ctx, node, "", walk::Scope::Users);
     let has_errors = ctx.problems.iter().any(|p| p.severity == Severity::Error);
-    Validation { pred: pred.filter(|_| !has_errors), problems: ctx.problems }
+    Validation {
+        pred: pred.filter(|_| !has_errors),
+        problems: ctx.problems,
+    }
 }

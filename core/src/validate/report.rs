@@ -40,9 +40,10 @@ impl Report for E {
 
     fn detail(&self) -> Option<String> {
         match self {
-            E::GroupNotUsable { .. } => {
-                Some("an inactive or archived group has no members, so the rule could never match".into())
-            }
+            E::GroupNotUsable { .. } => Some(
+                "an inactive or archived group has no members, so the rule could never match"
+                    .into(),
+            ),
             E::UnreadableValues { .. } => {
                 Some("values that cannot be read as the field's type count as empty".into())
             }
@@ -112,13 +113,19 @@ impl Report for E {
 fn wrong_type_hint(ty: FieldType, expected: &str) -> Option<String> {
     Some(match ty {
         _ if expected.starts_with("a list") => "write a JSON list, e.g. [\"a\", \"b\"]".into(),
-        FieldType::Date if expected.contains("duration") => "write a string such as \"30 days\"".into(),
-        FieldType::Timestamp if expected.contains("duration") => "write a string such as \"30 days\"".into(),
+        FieldType::Date if expected.contains("duration") => {
+            "write a string such as \"30 days\"".into()
+        }
+        FieldType::Timestamp if expected.contains("duration") => {
+            "write a string such as \"30 days\"".into()
+        }
         FieldType::Date => format!("{DATE_HINT}, as a string"),
         FieldType::Timestamp => format!("{TIMESTAMP_HINT}, as a string"),
         FieldType::Number => "write a JSON number, without quotes".into(),
         FieldType::Boolean => "write true or false, without quotes".into(),
-        FieldType::Text | FieldType::Enum | FieldType::List => "write a JSON string, in double quotes".into(),
+        FieldType::Text | FieldType::Enum | FieldType::List => {
+            "write a JSON string, in double quotes".into()
+        }
     })
 }
 
@@ -152,8 +159,15 @@ impl Problem {
     /// A problem whose severity follows from its kind: notices (SQLSTATE class 01) are
     /// warnings, everything else blocks the ruleset.
     pub fn new(path: impl Into<String>, error: E) -> Problem {
-        let severity =
-            if error.sqlstate().starts_with("01") { Severity::Warning } else { Severity::Error };
-        Problem { severity, path: path.into(), error }
+        let severity = if error.sqlstate().starts_with("01") {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        Problem {
+            severity,
+            path: path.into(),
+            error,
+        }
     }
 }

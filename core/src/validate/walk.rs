@@ -45,11 +45,15 @@ pub(super) fn index(path: &str, i: usize) -> String {
 /// Whether `ast::depth(node) > limit`, looking no deeper than `limit + 1` levels, so that a
 /// hostile tree cannot exhaust the stack before it is refused.
 pub(super) fn deeper_than(node: &Node, limit: usize) -> bool {
-    let Some(below) = limit.checked_sub(1) else { return true };
+    let Some(below) = limit.checked_sub(1) else {
+        return true;
+    };
     match node {
         Node::All(items) | Node::Any(items) => items.iter().any(|n| deeper_than(n, below)),
         Node::Not(inner) => deeper_than(inner, below),
-        Node::Has(Has { filter: Some(w), .. }) => deeper_than(w, below),
+        Node::Has(Has {
+            filter: Some(w), ..
+        }) => deeper_than(w, below),
         Node::Cond(_) | Node::MemberOf(_) | Node::Has(_) => false,
     }
 }
@@ -60,11 +64,15 @@ pub(super) fn walk(ctx: &mut Ctx, node: &Node, path: &str, scope: Scope) -> Opti
     match node {
         Node::All(items) => items_of(ctx, items, &key(path, "all"), scope).map(Pred::All),
         Node::Any(items) => items_of(ctx, items, &key(path, "any"), scope).map(Pred::Any),
-        Node::Not(inner) => walk(ctx, inner, &key(path, "not"), scope).map(|p| Pred::Not(Box::new(p))),
+        Node::Not(inner) => {
+            walk(ctx, inner, &key(path, "not"), scope).map(|p| Pred::Not(Box::new(p)))
+        }
         Node::Cond(cond) => condition(ctx, cond, path, scope),
         Node::MemberOf(name) => match scope {
             Scope::Users => groups::member_of(ctx, name, key(path, "member_of")),
-            Scope::Rows(relation) => not_in_where(ctx, "member_of", relation, key(path, "member_of")),
+            Scope::Rows(relation) => {
+                not_in_where(ctx, "member_of", relation, key(path, "member_of"))
+            }
         },
         Node::Has(has) => match scope {
             Scope::Users => has_rows(ctx, has, path),
@@ -74,13 +82,27 @@ pub(super) fn walk(ctx: &mut Ctx, node: &Node, path: &str, scope: Scope) -> Opti
 }
 
 fn items_of(ctx: &mut Ctx, items: &[Node], path: &str, scope: Scope) -> Option<Vec<Pred>> {
-    let preds: Vec<Option<Pred>> =
-        items.iter().enumerate().map(|(i, n)| walk(ctx, n, &index(path, i), scope)).collect();
+    let preds: Vec<Option<Pred>> = items
+        .iter()
+        .enumerate()
+        .map(|(i, n)| walk(ctx, n, &index(path, i), scope))
+        .collect();
     preds.into_iter().collect()
 }
 
-fn not_in_where(ctx: &mut Ctx, what: &'static str, relation: &Relation, path: String) -> Option<Pred> {
-    ctx.report(path, ValidationError::NotInWhere { what, relation: relation.name.clone() });
+fn not_in_where(
+    ctx: &mut Ctx,
+    what: &'static str,
+    relation: &Relation,
+    path: String,
+) -> Option<Pred> {
+    ctx.report(
+        path,
+        ValidationError::NotInWhere {
+            what,
+            relation: relation.name.clone(),
+        },
+    );
     None
 }
 
@@ -89,7 +111,11 @@ fn condition(ctx: &mut Ctx, cond: &Condition, path: &str, scope: Scope) -> Optio
         Scope::Users => resolve_user(ctx.catalog, &cond.field),
         Scope::Rows(relation) => resolve_column(relation, &cond.field),
     };
-    let Resolved { path: field, ty, allowed } = match resolved {
+    let Resolved {
+        path: field,
+        ty,
+        allowed,
+    } = match resolved {
         Ok(r) => r,
         Err(e) => {
             ctx.report(key(path, "field"), e);
@@ -97,39 +123,74 @@ fn condition(ctx: &mut Ctx, cond: &Condition, path: &str, scope: Scope) -> Optio
         }
     };
     if !applicable_ops(ty).contains(&cond.op) {
-        let error = ValidationError::OperatorNotApplicable { field: cond.field.clone(), ty, op: cond.op };
+        let error = ValidationError::OperatorNotApplicable {
+            field: cond.field.clone(),
+            ty,
+            op: cond.op,
+        };
         ctx.report(key(path, "op"), error);
         return None;
     }
-    let target = Target { name: &cond.field, ty, allowed };
-    let operand = type_operand(ctx, &target, cond.op, cond.value.as_ref(), &key(path, "value"))?;
-    Some(Pred::Test(Test { path: path.to_string(), field, op: cond.op, operand }))
+    let target = Target {
+        name: &cond.field,
+        ty,
+        allowed,
+    };
+    let operand = type_operand(
+        ctx,
+        &target,
+        cond.op,
+        cond.value.as_ref(),
+        &key(path, "value"),
+    )?;
+    Some(Pred::Test(Test {
+        path: path.to_string(),
+        field,
+        op: cond.op,
+        operand,
+    }))
 }
 
 /// The count as written, or the spec's default "at least one".
-const AT_LEAST_ONE: Count = Count { op: CmpOp::Gte, value: 1 };
+const AT_LEAST_ONE: Count = Count {
+    op: CmpOp::Gte,
+    value: 1,
+};
 
 fn has_rows(ctx: &mut Ctx, has: &Has, path: &str) -> Option<Pred> {
     let count = has.count.unwrap_or(AT_LEAST_ONE);
     // Counts become bigint literals; beyond i64 they would not even parse in Postgres.
     let count_ok = i64::try_from(count.value).is_ok();
     if !count_ok {
-        let error = ValidationError::CountOutOfRange { relation: has.relation.clone(), value: count.value };
+        let error = ValidationError::CountOutOfRange {
+            relation: has.relation.clone(),
+            value: count.value,
+        };
         ctx.report(key(&key(path, "count"), "value"), error);
     }
     let Some(relation) = ctx.catalog.relation(&has.relation) else {
         let known = ctx.catalog.relations.iter().map(|r| r.name.as_str());
         let error = ValidationError::UnknownRelation {
             name: has.relation.clone(),
-            suggestion: crate::report::did_you_mean(&has.relation, known.clone()).map(str::to_string),
+            suggestion: crate::report::did_you_mean(&has.relation, known.clone())
+                .map(str::to_string),
             known: known.map(str::to_string).collect(),
         };
         ctx.report(key(path, "has"), error);
         return None;
     };
     let filter = match &has.filter {
-        Some(w) => Some(Box::new(walk(ctx, w, &key(path, "where"), Scope::Rows(relation))?)),
+        Some(w) => Some(Box::new(walk(
+            ctx,
+            w,
+            &key(path, "where"),
+            Scope::Rows(relation),
+        )?)),
         None => None,
     };
-    count_ok.then(|| Pred::Has { relation: relation.clone(), filter, count })
+    count_ok.then(|| Pred::Has {
+        relation: relation.clone(),
+        filter,
+        count,
+    })
 }

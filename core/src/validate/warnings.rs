@@ -17,5 +17,11 @@ pub(super) fn check_spaces(ctx: &mut Ctx, value: &str, path: &str) {
         (false, false) if value.contains("  ") => SpaceIssue::DoubleSpace,
         (false, false) => return,
     };
-    ctx.report(path.to_string(), ValidationError::Whitespace { value: value.to_string(), issue });
+    ctx.report(
+        path.to_string(),
+        ValidationError::Whitespace {
+            value: value.to_string(),
+            issue,
+        },
+    );
 }

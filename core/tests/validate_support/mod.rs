@@ -8,7 +8,12 @@ use smart_groups_core::report::Report;
 use smart_groups_core::validate::{validate, Options, Problem, Severity, Validation};
 
 fn column(name: &str, ty: FieldType, kind: ColumnKind) -> Column {
-    Column { name: name.into(), ty, kind, allowed: None }
+    Column {
+        name: name.into(),
+        ty,
+        kind,
+        allowed: None,
+    }
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -16,11 +21,20 @@ fn strings(items: &[&str]) -> Vec<String> {
 }
 
 fn group(id: i64, name: &str, kind: GroupKind, status: GroupStatus, member_of: &[&str]) -> Group {
-    Group { id, name: name.into(), kind, status, member_of: strings(member_of) }
+    Group {
+        id,
+        name: name.into(),
+        kind,
+        status,
+        member_of: strings(member_of),
+    }
 }
 
 fn table(name: &str) -> TableName {
-    TableName { schema: "public".into(), name: name.into() }
+    TableName {
+        schema: "public".into(),
+        name: name.into(),
+    }
 }
 
 /// public.users with every field type, a self-reference, custom fields, two relations and
@@ -31,7 +45,11 @@ pub fn catalog() -> Catalog {
     let mut role = column("role", T::Enum, K::Enum(table("user_role")));
     role.allowed = Some(strings(&["admin", "manager", "creator", "learner"]));
     Catalog {
-        users: UsersTable { table: table("users"), key_column: "id".into(), key_type: KeyType::Integer },
+        users: UsersTable {
+            table: table("users"),
+            key_column: "id".into(),
+            key_type: KeyType::Integer,
+        },
         columns: vec![
             column("id", T::Number, K::Number),
             column("name", T::Text, K::Text),
@@ -55,11 +73,26 @@ pub fn catalog() -> Catalog {
             value_column: "value".into(),
         }),
         custom_fields: vec![
-            CustomField { key: "shirt_size".into(), ty: T::Enum, allowed: Some(strings(&["S", "M", "L", "XL"])) },
-            CustomField { key: "start_date".into(), ty: T::Date, allowed: None },
-            CustomField { key: "score".into(), ty: T::Number, allowed: None },
+            CustomField {
+                key: "shirt_size".into(),
+                ty: T::Enum,
+                allowed: Some(strings(&["S", "M", "L", "XL"])),
+            },
+            CustomField {
+                key: "start_date".into(),
+                ty: T::Date,
+                allowed: None,
+            },
+            CustomField {
+                key: "score".into(),
+                ty: T::Number,
+                allowed: None,
+            },
         ],
-        references: vec![Reference { name: "manager".into(), column: "manager_id".into() }],
+        references: vec![Reference {
+            name: "manager".into(),
+            column: "manager_id".into(),
+        }],
         relations: vec![
             Relation {
                 name: "enrollments".into(),
@@ -85,14 +118,22 @@ pub fn catalog() -> Catalog {
             group(4, "Paused", GroupKind::Smart, GroupStatus::Inactive, &[]),
             group(5, "A", GroupKind::Smart, GroupStatus::Active, &[]),
             group(6, "B", GroupKind::Smart, GroupStatus::Active, &["A"]),
-            group(7, "C", GroupKind::Smart, GroupStatus::Active, &["B", "Sales"]),
+            group(
+                7,
+                "C",
+                GroupKind::Smart,
+                GroupStatus::Active,
+                &["B", "Sales"],
+            ),
         ],
     }
 }
 
 /// A ruleset from its JSON form (a test-only reader: the real one is `json::read_value`).
 pub fn node(j: J) -> Node {
-    let J::Object(o) = &j else { panic!("not an object: {j}") };
+    let J::Object(o) = &j else {
+        panic!("not an object: {j}")
+    };
     if let Some(J::Array(items)) = o.get("all") {
         return Node::All(items.iter().cloned().map(node).collect());
     }
@@ -111,11 +152,19 @@ pub fn node(j: J) -> Node {
             value: c["value"].as_u64().unwrap(),
         });
         let filter = o.get("where").map(|w| Box::new(node(w.clone())));
-        return Node::Has(Has { relation: r.clone(), filter, count });
+        return Node::Has(Has {
+            relation: r.clone(),
+            filter,
+            count,
+        });
     }
     let field = o["field"].as_str().unwrap().to_string();
     let op = Op::from_name(o["op"].as_str().unwrap()).unwrap();
-    Node::Cond(Condition { field, op, value: o.get("value").map(value) })
+    Node::Cond(Condition {
+        field,
+        op,
+        value: o.get("value").map(value),
+    })
 }
 
 pub fn value(j: &J) -> Value {
@@ -134,7 +183,11 @@ pub fn num(text: &str) -> Value {
 }
 
 pub fn cond(field: &str, op: Op, value: Option<Value>) -> Node {
-    Node::Cond(Condition { field: field.into(), op, value })
+    Node::Cond(Condition {
+        field: field.into(),
+        op,
+        value,
+    })
 }
 
 pub fn check(j: J) -> Validation {
@@ -142,12 +195,23 @@ pub fn check(j: J) -> Validation {
 }
 
 pub fn check_as(group: &str, j: J) -> Validation {
-    validate(&node(j), &catalog(), &Options { group: Some(group.into()) })
+    validate(
+        &node(j),
+        &catalog(),
+        &Options {
+            group: Some(group.into()),
+        },
+    )
 }
 
 /// The only problem, which must be an error.
 pub fn sole_error(v: &Validation) -> &Problem {
-    assert_eq!(v.problems.len(), 1, "expected one problem, got {:#?}", v.problems);
+    assert_eq!(
+        v.problems.len(),
+        1,
+        "expected one problem, got {:#?}",
+        v.problems
+    );
     assert!(v.pred.is_none(), "an error must leave no predicate");
     let p = &v.problems[0];
     assert_eq!(p.severity, Severity::Error);
@@ -158,6 +222,13 @@ pub fn sole_error(v: &Validation) -> &Problem {
 pub fn expect_error(j: J, state: &str, path: &str, message: &str) -> Option<String> {
     let v = check(j);
     let p = sole_error(&v);
-    assert_eq!((p.error.sqlstate(), p.path.as_str(), p.error.to_string().as_str()), (state, path, message));
+    assert_eq!(
+        (
+            p.error.sqlstate(),
+            p.path.as_str(),
+            p.error.to_string().as_str()
+        ),
+        (state, path, message)
+    );
     p.error.hint()
 }

@@ -42,7 +42,10 @@ pub(in crate::validate) fn type_operand(
         (FieldType::Text | FieldType::List, _) => text(ctx, target, value, path).map(Operand::Text),
         (FieldType::Enum, Op::In | Op::NotIn) => {
             let items = list(ctx, target, op, value, path, "a list of strings")?;
-            let labels = items.iter().enumerate().map(|(i, v)| label(ctx, target, v, &index(path, i)));
+            let labels = items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| label(ctx, target, v, &index(path, i)));
             all_of(labels).map(Operand::TextList)
         }
         (FieldType::Enum, _) => label(ctx, target, value, path).map(Operand::Text),
@@ -60,7 +63,13 @@ fn fail<T>(ctx: &mut Ctx, path: &str, error: ValidationError) -> Option<T> {
     None
 }
 
-fn wrong_type<T>(ctx: &mut Ctx, target: &Target, found: &Value, path: &str, expected: &'static str) -> Option<T> {
+fn wrong_type<T>(
+    ctx: &mut Ctx,
+    target: &Target,
+    found: &Value,
+    path: &str,
+    expected: &'static str,
+) -> Option<T> {
     let error = ValidationError::WrongValueType {
         field: target.name.to_string(),
         ty: target.ty,
@@ -77,11 +86,21 @@ fn all_of<T>(items: impl Iterator<Item = Option<T>>) -> Option<Vec<T>> {
 }
 
 /// A string value that Postgres text can hold.
-fn string<'v>(ctx: &mut Ctx, target: &Target, value: &'v Value, path: &str, expected: &'static str) -> Option<&'v str> {
+fn string<'v>(
+    ctx: &mut Ctx,
+    target: &Target,
+    value: &'v Value,
+    path: &str,
+    expected: &'static str,
+) -> Option<&'v str> {
     match value {
-        Value::String(s) if s.contains('\0') => {
-            fail(ctx, path, ValidationError::NulCharacter { field: target.name.to_string() })
-        }
+        Value::String(s) if s.contains('\0') => fail(
+            ctx,
+            path,
+            ValidationError::NulCharacter {
+                field: target.name.to_string(),
+            },
+        ),
         Value::String(s) => Some(s),
         other => wrong_type(ctx, target, other, path, expected),
     }
@@ -98,9 +117,14 @@ fn list<'v>(
     expected: &'static str,
 ) -> Option<&'v [Value]> {
     match value {
-        Value::List(items) if items.is_empty() => {
-            fail(ctx, path, ValidationError::EmptyList { field: target.name.to_string(), op })
-        }
+        Value::List(items) if items.is_empty() => fail(
+            ctx,
+            path,
+            ValidationError::EmptyList {
+                field: target.name.to_string(),
+                op,
+            },
+        ),
         Value::List(items) => Some(items),
         other => wrong_type(ctx, target, other, path, expected),
     }
@@ -112,9 +136,20 @@ fn text(ctx: &mut Ctx, target: &Target, value: &Value, path: &str) -> Option<Str
     Some(s.to_string())
 }
 
-fn text_list(ctx: &mut Ctx, target: &Target, op: Op, value: &Value, path: &str) -> Option<Vec<String>> {
+fn text_list(
+    ctx: &mut Ctx,
+    target: &Target,
+    op: Op,
+    value: &Value,
+    path: &str,
+) -> Option<Vec<String>> {
     let items = list(ctx, target, op, value, path, "a list of strings")?;
-    all_of(items.iter().enumerate().map(|(i, v)| text(ctx, target, v, &index(path, i))))
+    all_of(
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| text(ctx, target, v, &index(path, i))),
+    )
 }
 
 /// One enum label. A value that is exactly a label gets no whitespace warning: it matches.
@@ -138,13 +173,21 @@ fn label(ctx: &mut Ctx, target: &Target, value: &Value, path: &str) -> Option<St
 }
 
 /// The two bounds of `between`, which must be written `[low, high]`.
-fn bounds<'v>(ctx: &mut Ctx, target: &Target, value: &'v Value, path: &str) -> Option<(&'v Value, &'v Value)> {
+fn bounds<'v>(
+    ctx: &mut Ctx,
+    target: &Target,
+    value: &'v Value,
+    path: &str,
+) -> Option<(&'v Value, &'v Value)> {
     if let Value::List(items) = value {
         if let [low, high] = items.as_slice() {
             return Some((low, high));
         }
     }
-    let error = ValidationError::BetweenShape { field: target.name.to_string(), found: describe_value(value) };
+    let error = ValidationError::BetweenShape {
+        field: target.name.to_string(),
+        found: describe_value(value),
+    };
     fail(ctx, path, error)
 }
 

@@ -9,7 +9,13 @@ use crate::validate::error::ValidationError;
 use crate::validate::walk::{index, Ctx};
 use crate::values::{compare_numbers, read_number};
 
-pub(super) fn operand(ctx: &mut Ctx, target: &Target, op: Op, value: &Value, path: &str) -> Option<Operand> {
+pub(super) fn operand(
+    ctx: &mut Ctx,
+    target: &Target,
+    op: Op,
+    value: &Value,
+    path: &str,
+) -> Option<Operand> {
     match op {
         Op::Between => {
             let (low, high) = bounds(ctx, target, value, path)?;
@@ -23,8 +29,13 @@ pub(super) fn operand(ctx: &mut Ctx, target: &Target, op: Op, value: &Value, pat
         }
         Op::In | Op::NotIn => {
             let items = list(ctx, target, op, value, path, "a list of numbers")?;
-            all_of(items.iter().enumerate().map(|(i, v)| number(ctx, target, v, &index(path, i))))
-                .map(Operand::NumberList)
+            all_of(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| number(ctx, target, v, &index(path, i))),
+            )
+            .map(Operand::NumberList)
         }
         _ => number(ctx, target, value, path).map(Operand::Number),
     }

@@ -11,7 +11,13 @@ use crate::validate::error::ValidationError;
 use crate::validate::walk::{index, Ctx};
 use crate::values::{parse_interval_wide, parse_rule_date, parse_rule_moment};
 
-pub(super) fn operand(ctx: &mut Ctx, target: &Target, op: Op, value: &Value, path: &str) -> Option<Operand> {
+pub(super) fn operand(
+    ctx: &mut Ctx,
+    target: &Target,
+    op: Op,
+    value: &Value,
+    path: &str,
+) -> Option<Operand> {
     match op {
         Op::WithinLast | Op::NotWithinLast => duration(ctx, target, value, path),
         Op::Between => {
@@ -21,7 +27,9 @@ pub(super) fn operand(ctx: &mut Ctx, target: &Target, op: Op, value: &Value, pat
             let (low_at, high_at) = (low_at?, high_at?);
             // A day bound stands for its first instant, so [D 10:00Z, D] is reversed.
             if start(low_at) > start(high_at) {
-                let (Value::String(l), Value::String(h)) = (low, high) else { return None };
+                let (Value::String(l), Value::String(h)) = (low, high) else {
+                    return None;
+                };
                 return reversed(ctx, target, l, h, path);
             }
             Some(Operand::TimeRange(low_at, high_at))
@@ -32,11 +40,23 @@ pub(super) fn operand(ctx: &mut Ctx, target: &Target, op: Op, value: &Value, pat
 
 fn moment(ctx: &mut Ctx, target: &Target, value: &Value, path: &str) -> Option<Moment> {
     let timestamp = target.ty == FieldType::Timestamp;
-    let expected = if timestamp { "a date or timestamp string" } else { "a date string" };
+    let expected = if timestamp {
+        "a date or timestamp string"
+    } else {
+        "a date string"
+    };
     let text = string(ctx, target, value, path, expected)?;
-    let read = if timestamp { parse_rule_moment(text) } else { parse_rule_date(text).map(Moment::Day) };
+    let read = if timestamp {
+        parse_rule_moment(text)
+    } else {
+        parse_rule_date(text).map(Moment::Day)
+    };
     read.or_else(|| {
-        let error = ValidationError::BadDate { field: target.name.to_string(), value: text.to_string(), timestamp };
+        let error = ValidationError::BadDate {
+            field: target.name.to_string(),
+            value: text.to_string(),
+            timestamp,
+        };
         fail(ctx, path, error)
     })
 }
@@ -49,7 +69,13 @@ fn start(moment: Moment) -> DateTime<Utc> {
 }
 
 fn duration(ctx: &mut Ctx, target: &Target, value: &Value, path: &str) -> Option<Operand> {
-    let text = string(ctx, target, value, path, "a duration string such as \"30 days\"")?;
+    let text = string(
+        ctx,
+        target,
+        value,
+        path,
+        "a duration string such as \"30 days\"",
+    )?;
     let field = target.name.to_string();
     let value = text.to_string();
     match parse_interval_wide(text) {
