@@ -205,3 +205,26 @@ fn test_paths_point_at_rule_objects() {
     let Pred::Test(t) = &all[0] else { panic!() };
     assert_eq!(t.path, "any[0].not.all[0]");
 }
+
+#[test]
+fn has_problems_follow_key_order() {
+    use smart_groups_core::ast::{CmpOp, Count, Has, Node};
+    let where_ = node(json!({"field": "nope", "op": "is_empty"}));
+    let has = |relation: &str| {
+        Node::Has(Has {
+            relation: relation.into(),
+            filter: Some(Box::new(where_.clone())),
+            count: Some(Count {
+                op: CmpOp::Lt,
+                value: u64::MAX,
+            }),
+        })
+    };
+    let opts = smart_groups_core::validate::Options::default();
+    let v = smart_groups_core::validate::validate(&has("clicks"), &catalog(), &opts);
+    let paths: Vec<&str> = v.problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, vec!["where.field", "count.value"]);
+    let v = smart_groups_core::validate::validate(&has("clickz"), &catalog(), &opts);
+    let paths: Vec<&str> = v.problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, vec!["has", "count.value"]);
+}

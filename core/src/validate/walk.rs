@@ -157,18 +157,10 @@ const AT_LEAST_ONE: Count = Count {
     value: 1,
 };
 
+/// Reports in the order the keys are written: `has`, `where`, `count`.
 fn has_rows(ctx: &mut Ctx, has: &Has, path: &str) -> Option<Pred> {
-    let count = has.count.unwrap_or(AT_LEAST_ONE);
-    // Counts become bigint literals; beyond i64 they would not even parse in Postgres.
-    let count_ok = i64::try_from(count.value).is_ok();
-    if !count_ok {
-        let error = ValidationError::CountOutOfRange {
-            relation: has.relation.clone(),
-            value: count.value,
-        };
-        ctx.report(key(&key(path, "count"), "value"), error);
-    }
-    let Some(relation) = ctx.catalog.relation(&has.relation) else {
+    let relation = ctx.catalog.relation(&has.relation);
+    if relation.is_none() {
         let known = ctx.catalog.relations.iter().map(|r| r.name.as_str());
         let error = ValidationError::UnknownRelation {
             name: has.relation.clone(),
@@ -177,19 +169,28 @@ fn has_rows(ctx: &mut Ctx, has: &Has, path: &str) -> Option<Pred> {
             known: known.map(str::to_string).collect(),
         };
         ctx.report(key(path, "has"), error);
-        return None;
+    }
+    // Without the relation its columns are unknown, so the where cannot be checked.
+    let filter = match (relation, &has.filter) {
+        (Some(r), Some(w)) => Some(walk(ctx, w, &key(path, "where"), Scope::Rows(r)).map(Box::new)),
+        _ => None,
     };
-    let filter = match &has.filter {
-        Some(w) => Some(Box::new(walk(
-            ctx,
-            w,
-            &key(path, "where"),
-            Scope::Rows(relation),
-        )?)),
+    let count = has.count.unwrap_or(AT_LEAST_ONE);
+    // Counts become bigint literals; beyond i64 they would not even parse in Postgres.
+    if i64::try_from(count.value).is_err() {
+        let error = ValidationError::CountOutOfRange {
+            relation: has.relation.clone(),
+            value: count.value,
+        };
+        ctx.report(key(&key(path, "count"), "value"), error);
+        return None;
+    }
+    let filter = match filter {
+        Some(checked) => Some(checked?),
         None => None,
     };
-    count_ok.then(|| Pred::Has {
-        relation: relation.clone(),
+    Some(Pred::Has {
+        relation: relation?.clone(),
         filter,
         count,
     })
