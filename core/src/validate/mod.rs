@@ -1,0 +1,112 @@
+//! Validation: an `ast::Node` checked against a `Catalog` becomes a `checked::Pred`, with
+//! every name resolved and every value typed. All problems are collected, each with the JSON
+//! path of what it is about (conventions in COMMON.md), so a user fixes a ruleset in one go.
+//!
+//! Layout: `walk` visits the tree; `fields` resolves names; `operators` says which operators
+//! apply to which type; `operands` types values; `groups` checks `member_of`; `warnings`
+//! flags valid but suspicious values; `error` and `report` define what problems say.
+
+mod error;
+mod fields;
+mod groups;
+mod operands;
+mod operators;
+mod report;
+mod walk;
+mod warnings;
+
+pub use error::{SpaceIssue, ValidationError};
+pub use operators::applicable_ops;
+
+use crate::ast::Node;
+use crate::catalog::Catalog;
+use crate::checked::Pred;
+use crate::limits::MAX_DEPTH;
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The group whose rules these are, if any: `member_of` must not lead back to it.
+    pub group: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Severity {
+    /// The ruleset cannot be used.
+    Error,
+    /// The ruleset is valid but probably not what was meant (SQLSTATE class 01).
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub severity: Severity,
+    /// JSON path of the offending item (`all[2].value[1]`); "" is the root.
+    pub path: String,
+    pub error: ValidationError,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Validation {
+    /// Some exactly when no problem has `Severity::Error`.
+    pub pred: Option<Pred>,
+    /// In document order.
+    pub problems: Vec<Problem>,
+}
+
+impl Validation {
+    /// The checked ruleset, or the first error.
+    // The error is returned once per ruleset, not in a hot loop; boxing it would only make
+    // every caller's match clumsier.
+    #[allow(clippy::result_large_err)]
+    pub fn into_result(self) -> Result<Pred, Problem> {
+        let Validation { pred, problems } = self;
+        match (
+            pred,
+            problems.into_iter().find(|p| p.severity == Severity::Error),
+        ) {
+            (Some(pred), None) => Ok(pred),
+            (_, Some(error)) => Err(error),
+            // Unreachable through `validate`; kept total for hand-built values.
+            (None, None) => Err(Problem::new(
+                "",
+                ValidationError::TooDeep { max: MAX_DEPTH },
+            )),
+        }
+    }
+
+    /// Appends a problem found by a later stage (e.g. a data-aware warning from the database
+    /// layer), keeping the invariant that an error leaves no predicate.
+    pub fn push(&mut self, problem: Problem) {
+        if problem.severity == Severity::Error {
+            self.pred = None;
+        }
+        self.problems.push(problem);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.problems.iter().any(|p| p.severity == Severity::Error)
+    }
+}
+
+/// Validates `node` against `catalog`. Too-deep input is refused before anything recurses
+/// over it.
+pub fn validate(node: &Node, catalog: &Catalog, opts: &Options) -> Validation {
+    if walk::deeper_than(node, MAX_DEPTH) {
+        let problem = Problem::new("", ValidationError::TooDeep { max: MAX_DEPTH });
+        return Validation {
+            pred: None,
+            problems: vec![problem],
+        };
+    }
+    let mut ctx = walk::Ctx {
+        catalog,
+        opts,
+        problems: Vec::new(),
+    };
+    let pred = walk::walk(&mut ctx, node, "", walk::Scope::Users);
+    let has_errors = ctx.problems.iter().any(|p| p.severity == Severity::Error);
+    Validation {
+        pred: pred.filter(|_| !has_errors),
+        problems: ctx.problems,
+    }
+}

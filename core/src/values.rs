@@ -1,1 +1,0 @@
-//! Typed reads of values written as text. (in progress)
