@@ -28,7 +28,12 @@ fn shape(count: Count) -> Shape {
 }
 
 /// `FROM relation rN WHERE rN.user = <user> [AND filter]`: the rows `has` counts.
-pub(super) fn rows(cx: &mut Ctx<'_>, relation: &Relation, filter: Option<&Pred>, scope: &Scope) -> String {
+pub(super) fn rows(
+    cx: &mut Ctx<'_>,
+    relation: &Relation,
+    filter: Option<&Pred>,
+    scope: &Scope,
+) -> String {
     let r = cx.row_alias();
     let key = quote_ident(&cx.catalog.users.key_column);
     let mut rows = format!(

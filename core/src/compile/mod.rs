@@ -55,7 +55,12 @@ pub fn actual_value(field: &FieldPath, catalog: &Catalog, alias: &str) -> String
 
 /// The number of rows of `relation` that satisfy `filter` for the user aliased `alias`, as a
 /// bigint expression (for `explain` of a `has` rule).
-pub fn has_count(relation: &crate::catalog::Relation, filter: Option<&Pred>, catalog: &Catalog, alias: &str) -> String {
+pub fn has_count(
+    relation: &crate::catalog::Relation,
+    filter: Option<&Pred>,
+    catalog: &Catalog,
+    alias: &str,
+) -> String {
     let mut cx = Ctx::new(catalog);
     let rows = has::rows(&mut cx, relation, filter, &Scope::user(quote::alias(alias)));
     format!("(SELECT count(*) {rows})")
