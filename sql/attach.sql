@@ -87,8 +87,12 @@ BEGIN
     ON CONFLICT (singleton) DO UPDATE
        SET users_table = excluded.users_table, key_column = excluded.key_column,
            key_type = excluded.key_type, attached_at = now();
-    IF NOT FOUND OR cur.key_type IS DISTINCT FROM new_type THEN
+    IF cur.key_type IS DISTINCT FROM new_type THEN
         PERFORM smart_groups._retype_keys(new_type);
+    END IF;
+    IF cur.key_type IS DISTINCT FROM new_type
+       OR to_regprocedure('smart_groups.verify()') IS NULL THEN
+        PERFORM smart_groups._create_key_functions(new_type);
     END IF;
 END $$;
 
@@ -103,7 +107,7 @@ BEGIN
           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
          WHERE c.relnamespace = 'smart_groups'::regnamespace AND c.relkind IN ('r', 'p')
            AND a.attname = 'user_key' AND NOT a.attisdropped
-           AND format_type(a.atttypid, NULL) <> key_type
+           AND NOT c.relispartition AND format_type(a.atttypid, NULL) <> key_type
     LOOP
         EXECUTE format('ALTER TABLE %s ALTER COLUMN user_key TYPE %s USING user_key::text::%s',
                        t.rel, key_type, key_type);
@@ -180,6 +184,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown custom field "%"', key USING ERRCODE = '42704';
     END IF;
+    PERFORM smart_groups._convert_broken_groups(format('custom field "%s" was dropped', key));
 END $$;
 
 CREATE FUNCTION smart_groups.attach_relation(name text, relation_table regclass, user_column name)

@@ -38,7 +38,8 @@ CREATE TABLE smart_groups.groups (
     rules_text text,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
-    CHECK ((kind = 'smart') = (rules IS NOT NULL))
+    -- A static group keeps the rules it had when it was converted from a smart group.
+    CHECK (kind = 'static' OR rules IS NOT NULL)
 );
 
 -- Membership, one list partition per group: deactivating, archiving or dropping a group
@@ -167,10 +168,10 @@ LANGUAGE sql STABLE AS $$
         'groups', (
             SELECT coalesce(jsonb_agg(jsonb_build_object(
                        'id', g.id, 'name', g.name, 'kind', g.kind, 'status', g.status,
-                       'member_of', coalesce((
+                       'member_of', CASE WHEN g.kind = 'smart' THEN coalesce((
                            SELECT jsonb_agg(DISTINCT m.value)
                              FROM jsonb_path_query(g.rules, 'lax $.**.member_of') AS m(value)),
-                           '[]'::jsonb)) ORDER BY g.id), '[]'::jsonb)
+                           '[]'::jsonb) ELSE '[]'::jsonb END) ORDER BY g.id), '[]'::jsonb)
               FROM smart_groups.groups g))
       FROM (SELECT 1) AS one
       LEFT JOIN smart_groups.config cfg ON true

@@ -9,7 +9,7 @@ use smart_groups_core::{compile, json, report};
 
 use crate::catalog_load;
 use crate::errors::{raise, OrRaise};
-use crate::rules_api::{check, read_jsonb, read_text, AtPath};
+use crate::rules_api::{check, read_jsonb, read_text};
 
 /// Canonical JSON of a ruleset given in either form (raises on syntax errors).
 #[pg_extern(name = "_normalize", immutable, parallel_safe)]
@@ -77,6 +77,6 @@ fn _check_rules(rules: JsonB, group_name: Option<&str>) {
     let catalog = catalog_load::load().or_raise();
     let opts = Options { group: group_name.map(str::to_string) };
     if let Err(problem) = validate::validate(&node, &catalog, &opts).into_result() {
-        raise(&AtPath(&problem));
+        raise(&problem);
     }
 }

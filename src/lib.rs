@@ -9,6 +9,7 @@ use pgrx::prelude::*;
 mod catalog_load;
 mod errors;
 mod fields;
+mod groups_api;
 mod readers;
 mod rules_api;
 

@@ -6,37 +6,11 @@ use pgrx::JsonB;
 use smart_groups_core::ast::Node;
 use smart_groups_core::checked::Pred;
 use smart_groups_core::report::Report;
-use smart_groups_core::validate::{self, Options, Problem, Severity};
+use smart_groups_core::validate::{self, Options, Severity};
 use smart_groups_core::{compile, json, read, text};
 
 use crate::catalog_load;
 use crate::errors::{raise, OrRaise};
-
-/// A validation problem raised as an error: the message names the thing, the detail says
-/// where in the ruleset it is.
-pub struct AtPath<'a>(pub &'a Problem);
-
-impl std::fmt::Display for AtPath<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.error.fmt(f)
-    }
-}
-
-impl Report for AtPath<'_> {
-    fn sqlstate(&self) -> &'static str {
-        self.0.error.sqlstate()
-    }
-    fn detail(&self) -> Option<String> {
-        let at = if self.0.path.is_empty() { "the ruleset".to_string() } else { self.0.path.clone() };
-        Some(match self.0.error.detail() {
-            Some(d) => format!("at {at}: {d}"),
-            None => format!("at {at}"),
-        })
-    }
-    fn hint(&self) -> Option<String> {
-        self.0.error.hint()
-    }
-}
 
 pub fn read_text(rules: &str) -> Node {
     read::read_rules(rules).or_raise()
@@ -52,7 +26,7 @@ pub fn check(node: &Node, group: Option<&str>) -> (Pred, smart_groups_core::cata
     let opts = Options { group: group.map(str::to_string) };
     match validate::validate(node, &catalog, &opts).into_result() {
         Ok(pred) => (pred, catalog),
-        Err(problem) => raise(&AtPath(&problem)),
+        Err(problem) => raise(&problem),
     }
 }
 

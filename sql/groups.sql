@@ -1,0 +1,647 @@
+-- Groups (SPEC sections 5 and 6): lifecycle, manual overrides, and set-based membership.
+-- Rules are parsed, validated and compiled in Rust (_normalize, _group_predicate); this file
+-- moves rows.
+
+-- Read access for reporting tools: GRANT smart_groups_reader TO your_reporting_role;
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'smart_groups_reader') THEN
+        CREATE ROLE smart_groups_reader NOLOGIN;
+    END IF;
+END $$;
+GRANT USAGE ON SCHEMA smart_groups TO smart_groups_reader;
+GRANT SELECT ON smart_groups.groups, smart_groups.members, smart_groups.memberships,
+                smart_groups.exclusions, smart_groups.inclusions, smart_groups.membership_log,
+                smart_groups.fields, smart_groups.custom_fields, smart_groups.relations
+   TO smart_groups_reader;
+
+CREATE FUNCTION smart_groups._qname(rel regclass) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT format('%I.%I', n.nspname, c.relname)
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel
+$$;
+
+-- The group named `name`, locked against concurrent lifecycle changes; 42704 if none.
+CREATE FUNCTION smart_groups._group(name text) RETURNS smart_groups.groups
+LANGUAGE plpgsql AS $$
+DECLARE
+    g smart_groups.groups;
+    guess text;
+BEGIN
+    SELECT * INTO g FROM smart_groups.groups WHERE groups.name = _group.name FOR UPDATE;
+    IF NOT FOUND THEN
+        guess := smart_groups._did_you_mean(coalesce(name, ''),
+                                            ARRAY(SELECT gg.name FROM smart_groups.groups gg));
+        RAISE EXCEPTION 'unknown group "%"%', name,
+              coalesce(format(' (did you mean "%s"?)', guess), '')
+            USING ERRCODE = '42704', HINT = 'smart_groups.groups lists the groups';
+    END IF;
+    RETURN g;
+END $$;
+
+CREATE FUNCTION smart_groups._check_new_name(name text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    other smart_groups.groups;
+BEGIN
+    IF name IS NULL OR btrim(name) = '' OR name <> btrim(name) THEN
+        RAISE EXCEPTION 'invalid group name "%"', name
+            USING ERRCODE = '42602', HINT = 'a group name is non-empty and has no leading or trailing spaces';
+    END IF;
+    SELECT * INTO other FROM smart_groups.groups g WHERE g.name = _check_new_name.name;
+    IF FOUND THEN
+        RAISE EXCEPTION 'group "%" already exists%', name,
+              CASE WHEN other.status = 'archived' THEN ' (archived)' ELSE '' END
+            USING ERRCODE = '23505',
+                  HINT = CASE WHEN other.status = 'archived'
+                              THEN 'names stay taken by archived groups: restore and rename that group, or choose another name'
+                              ELSE 'group names are unique' END;
+    END IF;
+END $$;
+
+-- Active smart groups whose rules name group `name` with member_of.
+CREATE FUNCTION smart_groups._dependants(name text, only_active boolean DEFAULT true)
+RETURNS SETOF smart_groups.groups
+LANGUAGE sql STABLE AS $$
+    SELECT * FROM smart_groups.groups g
+     WHERE g.kind = 'smart' AND (NOT only_active OR g.status = 'active')
+       AND jsonb_path_exists(g.rules, 'lax $.**.member_of ? (@ == $n)', jsonb_build_object('n', name))
+     ORDER BY g.id
+$$;
+
+CREATE FUNCTION smart_groups._refuse_if_named(g smart_groups.groups, action text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    names text;
+BEGIN
+    SELECT string_agg(format('"%s"', d.name), ', ' ORDER BY d.name) INTO names
+      FROM smart_groups._dependants(g.name, false) d;
+    IF names IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot % group "%": other groups name it in member_of: %', action, g.name, names
+            USING ERRCODE = '2BP01', HINT = 'change or drop those groups first';
+    END IF;
+END $$;
+
+CREATE FUNCTION smart_groups._partition(gid bigint) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$ SELECT format('smart_groups.%I', 'members_' || gid) $$;
+
+-- SELECT of the users a group should contain: (matching rules ∪ included) − excluded.
+-- With `filtered`, only the keys in $1 (an array of keys) are considered.
+CREATE FUNCTION smart_groups._target_sql(g smart_groups.groups, filtered boolean, rules jsonb DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    cfg  smart_groups.config := smart_groups._config();
+    r    jsonb := coalesce(rules, g.rules);
+    pred text := CASE WHEN g.kind = 'smart' OR rules IS NOT NULL
+                      THEN smart_groups._group_predicate(r, g.name) ELSE 'false' END;
+    kf   text := CASE WHEN filtered
+                      THEN format(' AND u.%I = ANY ($1::%s[])', cfg.key_column, cfg.key_type) ELSE '' END;
+BEGIN
+    RETURN format(
+        'SELECT t.k FROM (SELECT u.%1$I AS k FROM %2$s u WHERE (%3$s)%5$s'
+        ' UNION SELECT u.%1$I FROM smart_groups.inclusions i JOIN %2$s u ON u.%1$I = i.user_key'
+        ' WHERE i.group_id = %4$s%5$s) t'
+        ' WHERE NOT EXISTS (SELECT 1 FROM smart_groups.exclusions e WHERE e.group_id = %4$s AND e.user_key = t.k)',
+        cfg.key_column, smart_groups._qname(cfg.users_table), pred, g.id, kf);
+END $$;
+
+-- Brings the stored membership of group `gid` to its target, for every user or for `keys`
+-- only, logs each join and leave with `cause`, and follows the change into groups that name
+-- this one in member_of (only the users that changed can change there).
+CREATE FUNCTION smart_groups._refresh(gid bigint, cause text, keys text[] DEFAULT NULL,
+                                      OUT joined bigint, OUT "left" bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    g        smart_groups.groups;
+    cfg      smart_groups.config := smart_groups._config();
+    has_deps boolean;
+    changed  text[];
+    d        smart_groups.groups;
+BEGIN
+    joined := 0;
+    "left" := 0;
+    SELECT * INTO g FROM smart_groups.groups WHERE id = gid;
+    IF NOT FOUND OR g.status <> 'active' THEN
+        RETURN;
+    END IF;
+    has_deps := EXISTS (SELECT 1 FROM smart_groups._dependants(g.name));
+    EXECUTE format($q$
+        WITH target AS (%1$s),
+        gone AS (
+            DELETE FROM smart_groups.members m
+             WHERE m.group_id = %2$s %4$s
+               AND NOT EXISTS (SELECT 1 FROM target t WHERE t.k = m.user_key)
+            RETURNING m.user_key),
+        added AS (
+            INSERT INTO smart_groups.members (group_id, user_key)
+            SELECT %2$s, t.k FROM target t
+            ON CONFLICT DO NOTHING
+            RETURNING user_key),
+        logged AS (
+            INSERT INTO smart_groups.membership_log (group_id, user_key, change, cause)
+            SELECT %2$s, user_key, 'leave', %3$L FROM gone
+            UNION ALL
+            SELECT %2$s, user_key, 'join', %3$L FROM added)
+        SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM gone), %5$s
+        $q$,
+        smart_groups._target_sql(g, keys IS NOT NULL), gid, cause,
+        CASE WHEN keys IS NOT NULL THEN format('AND m.user_key = ANY ($1::%s[])', cfg.key_type) ELSE '' END,
+        CASE WHEN has_deps
+             THEN '(SELECT array_agg(c.user_key::text) FROM (SELECT user_key FROM added UNION ALL SELECT user_key FROM gone) c)'
+             ELSE 'NULL::text[]' END)
+      INTO joined, "left", changed
+      USING keys;
+    IF cardinality(changed) > 0 THEN
+        FOR d IN SELECT * FROM smart_groups._dependants(g.name) LOOP
+            PERFORM smart_groups._refresh(d.id, 'group_change', changed);
+        END LOOP;
+    END IF;
+END $$;
+
+-- Empties a group's membership at once: one log row with a NULL key stands for every member.
+CREATE FUNCTION smart_groups._clear(g smart_groups.groups) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM smart_groups.members WHERE group_id = g.id) THEN
+        EXECUTE format('TRUNCATE %s', smart_groups._partition(g.id));
+        INSERT INTO smart_groups.membership_log (group_id, user_key, change, cause)
+        VALUES (g.id, NULL, 'leave', 'group_change');
+    END IF;
+END $$;
+
+CREATE FUNCTION smart_groups._new_group(name text, kind text, rules jsonb, active boolean) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    gid bigint;
+BEGIN
+    PERFORM smart_groups._config();
+    PERFORM smart_groups._check_new_name(name);
+    IF rules IS NOT NULL THEN
+        PERFORM smart_groups._check_rules(rules, name);
+    END IF;
+    INSERT INTO smart_groups.groups (name, kind, status, rules, rules_text)
+    VALUES (name, kind, CASE WHEN active THEN 'active' ELSE 'inactive' END, rules,
+            CASE WHEN rules IS NOT NULL THEN smart_groups.to_text(rules) END)
+    RETURNING id INTO gid;
+    EXECUTE format('CREATE TABLE %s PARTITION OF smart_groups.members FOR VALUES IN (%s)',
+                   smart_groups._partition(gid), gid);
+    IF active THEN
+        PERFORM smart_groups._refresh(gid, 'rules_change');
+    END IF;
+    RETURN gid;
+END $$;
+
+CREATE FUNCTION smart_groups.create_group(name text, rules text, active boolean DEFAULT true) RETURNS bigint
+LANGUAGE sql AS $$ SELECT smart_groups._new_group(name, 'smart', smart_groups._normalize(rules), active) $$;
+CREATE FUNCTION smart_groups.create_group(name text, rules jsonb, active boolean DEFAULT true) RETURNS bigint
+LANGUAGE sql AS $$ SELECT smart_groups._new_group(name, 'smart', smart_groups._normalize(rules), active) $$;
+CREATE FUNCTION smart_groups.create_static_group(name text) RETURNS bigint
+LANGUAGE sql AS $$ SELECT smart_groups._new_group(name, 'static', NULL, true) $$;
+
+CREATE FUNCTION smart_groups._set_rules(name text, rules jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    g smart_groups.groups := smart_groups._group(name);
+BEGIN
+    IF g.kind <> 'smart' THEN
+        RAISE EXCEPTION 'group "%" is a static group and has no rules', g.name
+            USING ERRCODE = '42809', HINT = 'create a smart group with smart_groups.create_group()';
+    END IF;
+    PERFORM smart_groups._check_rules(rules, g.name);
+    UPDATE smart_groups.groups
+       SET rules = _set_rules.rules, rules_text = smart_groups.to_text(_set_rules.rules), updated_at = now()
+     WHERE id = g.id;
+    PERFORM smart_groups._refresh(g.id, 'rules_change');
+END $$;
+
+CREATE FUNCTION smart_groups.set_rules(name text, rules text) RETURNS void
+LANGUAGE sql AS $$ SELECT smart_groups._set_rules(name, smart_groups._normalize(rules)) $$;
+CREATE FUNCTION smart_groups.set_rules(name text, rules jsonb) RETURNS void
+LANGUAGE sql AS $$ SELECT smart_groups._set_rules(name, smart_groups._normalize(rules)) $$;
+
+CREATE FUNCTION smart_groups.rename_group(name text, new_name text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    g smart_groups.groups := smart_groups._group(name);
+BEGIN
+    IF new_name IS NOT DISTINCT FROM g.name THEN
+        RETURN;
+    END IF;
+    PERFORM smart_groups._check_new_name(new_name);
+    -- Rules that name this group follow the rename, so dependants keep working.
+    UPDATE smart_groups.groups d
+       SET rules = smart_groups._rename_member_of(d.rules, g.name, new_name),
+           rules_text = smart_groups.to_text(smart_groups._rename_member_of(d.rules, g.name, new_name)),
+           updated_at = now()
+      FROM smart_groups._dependants(g.name, false) dep
+     WHERE d.id = dep.id;
+    UPDATE smart_groups.groups SET name = new_name, updated_at = now() WHERE id = g.id;
+END $$;
+
+CREATE FUNCTION smart_groups.activate_group(name text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    g smart_groups.groups := smart_groups._group(name);
+BEGIN
+    IF g.status = 'archived' THEN
+        RAISE EXCEPTION 'group "%" is archived', g.name
+            USING ERRCODE = '55000', HINT = 'restore it first with smart_groups.restore_group()';
+    END IF;
+    IF g.status = 'active' THEN
+        RETURN;
+    END IF;
+    IF g.kind = 'smart' THEN
+        PERFORM smart_groups._check_rules(g.rules, g.name);
+    END IF;
+    UPDATE smart_groups.groups SET status = 'active', updated_at = now() WHERE id = g.id;
+    PERFORM smart_groups._refresh(g.id, 'group_change');
+END $$;
+
+CREATE FUNCTION smart_groups.deactivate_group(name text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    g smart_groups.groups := smart_groups._group(name);
+BEGIN
+    IF g.status = 'archived' THEN
+        RAISE EXCEPTION 'group "%" is archived', g.name USING ERRCODE = '55000';
+    END IF;
+    IF g.status = 'inactive' THEN
+        RETURN;
+    END IF;
+    PERFORM smart_groups._refuse_if_named(g, 'deactivate');
+    UPDATE smart_groups.groups SET status = 'inactive', updated_at = now() WHERE id = g.id;
+    PERFORM smart_groups._clear(g);
+END $$;
+
+CREATE FUNCTION smart_groups.archive_group(name text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    g smart_groups.groups := smart_groups._group(name);
+BEGIN
+    IF g.status = 'archived' THEN
+        RETURN;
+    END IF;
+    PERFORM smart_groups._refuse_if_named(g, 'archive');
+    UPDATE smart_groups.groups SET status = 'archived', updated_at = now() WHERE id = g.id;
+    PERFORM smart_groups._clear(g);
+END $$;
+
+-- A restored group comes back inactive, so that restoring is instant whatever its size;
+-- activate_group() brings its members back.
+CREATE FUNCTION smart_groups.restore_group(name text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    g smart_groups.groups := smart_groups._group(name);
+BEGIN
+    IF g.status <> 'archived' THEN
+        RAISE EXCEPTION 'group "%" is not archived', g.name USING ERRCODE = '55000';
+    END IF;
+    UPDATE smart_groups.groups SET status = 'inactive', updated_at = now() WHERE id = g.id;
+END $$;
+
+CREATE FUNCTION smart_groups.drop_group(name text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    g smart_groups.groups := smart_groups._group(name);
+BEGIN
+    PERFORM smart_groups._refuse_if_named(g, 'drop');
+    IF EXISTS (SELECT 1 FROM smart_groups.members WHERE group_id = g.id) THEN
+        INSERT INTO smart_groups.membership_log (group_id, user_key, change, cause)
+        VALUES (g.id, NULL, 'leave', 'group_change');
+    END IF;
+    EXECUTE format('DROP TABLE %s', smart_groups._partition(g.id));
+    DELETE FROM smart_groups.groups WHERE id = g.id;
+END $$;
+
+-- Keys given by the caller, as text, after checking they are users (23503 otherwise).
+CREATE FUNCTION smart_groups._user_keys(keys text[]) RETURNS text[]
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    cfg     smart_groups.config := smart_groups._config();
+    missing text;
+BEGIN
+    IF keys IS NULL OR array_position(keys, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'user keys must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    EXECUTE format('SELECT string_agg(k, '', '') FROM (SELECT DISTINCT k FROM unnest($1) k'
+                   ' WHERE NOT EXISTS (SELECT 1 FROM %s u WHERE u.%I = k::%s) ORDER BY k LIMIT 10) s',
+                   smart_groups._qname(cfg.users_table), cfg.key_column, cfg.key_type)
+       INTO missing USING keys;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'no such user: %', missing
+            USING ERRCODE = '23503', HINT = format('keys are values of %s.%I', cfg.users_table, cfg.key_column);
+    END IF;
+    RETURN keys;
+END $$;
+
+CREATE FUNCTION smart_groups._include(g smart_groups.groups, keys text[]) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    cfg smart_groups.config := smart_groups._config();
+    r   record;
+BEGIN
+    keys := smart_groups._user_keys(keys);
+    EXECUTE format('INSERT INTO smart_groups.inclusions (group_id, user_key)'
+                   ' SELECT $1, k::%s FROM unnest($2) k ON CONFLICT DO NOTHING', cfg.key_type)
+      USING g.id, keys;
+    r := smart_groups._refresh(g.id, 'inclusion', keys);
+    RETURN r.joined;
+END $$;
+
+CREATE FUNCTION smart_groups._uninclude(g smart_groups.groups, keys text[]) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    cfg smart_groups.config := smart_groups._config();
+    r   record;
+BEGIN
+    EXECUTE format('DELETE FROM smart_groups.inclusions WHERE group_id = $1 AND user_key = ANY ($2::%s[])', cfg.key_type)
+      USING g.id, keys;
+    r := smart_groups._refresh(g.id, 'inclusion', keys);
+    RETURN r."left";
+END $$;
+
+CREATE FUNCTION smart_groups._static(name text) RETURNS smart_groups.groups
+LANGUAGE plpgsql AS $$
+DECLARE
+    g smart_groups.groups := smart_groups._group(name);
+BEGIN
+    IF g.kind <> 'static' THEN
+        RAISE EXCEPTION 'group "%" is a smart group', g.name
+            USING ERRCODE = '42809', HINT = 'add users to a smart group with smart_groups.include()';
+    END IF;
+    RETURN g;
+END $$;
+
+CREATE FUNCTION smart_groups.add_members(name text, keys anyarray) RETURNS bigint
+LANGUAGE sql AS $$ SELECT smart_groups._include(smart_groups._static(name), keys::text[]) $$;
+CREATE FUNCTION smart_groups.remove_members(name text, keys anyarray) RETURNS bigint
+LANGUAGE sql AS $$ SELECT smart_groups._uninclude(smart_groups._static(name), keys::text[]) $$;
+
+CREATE FUNCTION smart_groups._smart(name text) RETURNS smart_groups.groups
+LANGUAGE plpgsql AS $$
+DECLARE
+    g smart_groups.groups := smart_groups._group(name);
+BEGIN
+    IF g.kind <> 'smart' THEN
+        RAISE EXCEPTION 'group "%" is a static group', g.name
+            USING ERRCODE = '42809', HINT = 'use smart_groups.add_members() and remove_members() for static groups';
+    END IF;
+    RETURN g;
+END $$;
+
+CREATE FUNCTION smart_groups.include(name text, key anyelement) RETURNS void
+LANGUAGE sql AS $$ SELECT smart_groups._include(smart_groups._smart(name), ARRAY[key::text]) $$;
+CREATE FUNCTION smart_groups.uninclude(name text, key anyelement) RETURNS void
+LANGUAGE sql AS $$ SELECT smart_groups._uninclude(smart_groups._smart(name), ARRAY[key::text]) $$;
+
+CREATE FUNCTION smart_groups._exclude(name text, key text, reason text, note text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    g   smart_groups.groups := smart_groups._group(name);
+    cfg smart_groups.config := smart_groups._config();
+    keys text[] := smart_groups._user_keys(ARRAY[key]);
+BEGIN
+    IF reason IS NULL OR reason NOT IN ('does_not_represent_criteria', 'already_addressed', 'data_quality', 'other') THEN
+        RAISE EXCEPTION 'unknown exclusion reason "%"', reason
+            USING ERRCODE = '22023',
+                  HINT = 'reasons: does_not_represent_criteria, already_addressed, data_quality, other';
+    END IF;
+    IF reason = 'other' AND nullif(btrim(note), '') IS NULL THEN
+        RAISE EXCEPTION 'an exclusion for reason "other" needs a note' USING ERRCODE = '23502',
+            HINT = 'say why in note => ''...''';
+    END IF;
+    EXECUTE format('INSERT INTO smart_groups.exclusions AS e (group_id, user_key, reason, note)'
+                   ' VALUES ($1, $2::%s, $3, $4) ON CONFLICT (group_id, user_key)'
+                   ' DO UPDATE SET reason = excluded.reason, note = excluded.note, created_at = now(),'
+                   ' created_by = current_user', cfg.key_type)
+      USING g.id, key, reason, note;
+    PERFORM smart_groups._refresh(g.id, 'exclusion', keys);
+END $$;
+
+CREATE FUNCTION smart_groups.exclude(name text, key anyelement, reason text, note text DEFAULT NULL) RETURNS void
+LANGUAGE sql AS $$ SELECT smart_groups._exclude(name, key::text, reason, note) $$;
+
+CREATE FUNCTION smart_groups._unexclude(name text, key text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    g   smart_groups.groups := smart_groups._group(name);
+    cfg smart_groups.config := smart_groups._config();
+    n   bigint;
+BEGIN
+    EXECUTE format('DELETE FROM smart_groups.exclusions WHERE group_id = $1 AND user_key = $2::%s', cfg.key_type)
+      USING g.id, key;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n = 0 THEN
+        RAISE EXCEPTION 'user % is not excluded from group "%"', key, g.name USING ERRCODE = '42704';
+    END IF;
+    PERFORM smart_groups._refresh(g.id, 'exclusion', ARRAY[key]);
+END $$;
+
+CREATE FUNCTION smart_groups.unexclude(name text, key anyelement) RETURNS void
+LANGUAGE sql AS $$ SELECT smart_groups._unexclude(name, key::text) $$;
+
+CREATE FUNCTION smart_groups.recalculate(name text) RETURNS TABLE (joined bigint, "left" bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    g smart_groups.groups := smart_groups._group(name);
+BEGIN
+    RETURN QUERY SELECT * FROM smart_groups._refresh(g.id, 'recalculate');
+END $$;
+
+-- Groups in dependency order: a group comes after every group it names in member_of.
+CREATE FUNCTION smart_groups._groups_in_order() RETURNS SETOF smart_groups.groups
+LANGUAGE sql STABLE AS $$
+    WITH RECURSIVE edge AS (
+        SELECT g.id, d.id AS dep
+          FROM smart_groups.groups g
+          JOIN smart_groups.groups d
+            ON g.kind = 'smart'
+           AND jsonb_path_exists(g.rules, 'lax $.**.member_of ? (@ == $n)', jsonb_build_object('n', d.name))),
+    level (id, depth) AS (
+        SELECT id, 0 FROM smart_groups.groups
+        UNION ALL
+        SELECT e.id, l.depth + 1 FROM edge e JOIN level l ON l.id = e.dep WHERE l.depth < 1000)
+    SELECT g.* FROM smart_groups.groups g
+      JOIN (SELECT id, max(depth) AS depth FROM level GROUP BY id) l ON l.id = g.id
+     ORDER BY l.depth, g.id
+$$;
+
+CREATE FUNCTION smart_groups.recalculate_all() RETURNS TABLE (group_name text, joined bigint, "left" bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    g smart_groups.groups;
+    r record;
+BEGIN
+    FOR g IN SELECT * FROM smart_groups._groups_in_order() WHERE status = 'active' LOOP
+        PERFORM smart_groups._group(g.name);
+        r := smart_groups._refresh(g.id, 'recalculate');
+        group_name := g.name;
+        joined := r.joined;
+        "left" := r."left";
+        RETURN NEXT;
+    END LOOP;
+END $$;
+
+CREATE FUNCTION smart_groups._preview_count(rules jsonb) RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    cfg smart_groups.config := smart_groups._config();
+    n   bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM %s u WHERE %s', smart_groups._qname(cfg.users_table),
+                   smart_groups._group_predicate(rules, NULL)) INTO n;
+    RETURN n;
+END $$;
+
+CREATE FUNCTION smart_groups.preview_count(rules text) RETURNS bigint
+LANGUAGE sql STABLE AS $$ SELECT smart_groups._preview_count(smart_groups._normalize(rules)) $$;
+CREATE FUNCTION smart_groups.preview_count(rules jsonb) RETURNS bigint
+LANGUAGE sql STABLE AS $$ SELECT smart_groups._preview_count(smart_groups._normalize(rules)) $$;
+
+-- The functions that return users return them in the users key's own type, so they are
+-- (re)created by attach_users() once that type is known.
+CREATE FUNCTION smart_groups._create_key_functions(key_type text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    f text;
+BEGIN
+    FOREACH f IN ARRAY ARRAY['preview(text)', 'preview(jsonb)', 'preview_change(text, text)',
+                             'preview_change(text, jsonb)', 'verify()']
+    LOOP
+        IF to_regprocedure('smart_groups.' || f) IS NOT NULL THEN
+            EXECUTE format('ALTER EXTENSION smart_groups DROP FUNCTION smart_groups.%s', f);
+            EXECUTE format('DROP FUNCTION smart_groups.%s', f);
+        END IF;
+    END LOOP;
+    EXECUTE format($f$
+        CREATE FUNCTION smart_groups.preview(rules text) RETURNS SETOF %1$s
+        LANGUAGE plpgsql STABLE AS $b$
+        BEGIN
+            RETURN QUERY EXECUTE smart_groups._preview_sql(smart_groups._normalize(rules));
+        END $b$;
+        CREATE FUNCTION smart_groups.preview(rules jsonb) RETURNS SETOF %1$s
+        LANGUAGE plpgsql STABLE AS $b$
+        BEGIN
+            RETURN QUERY EXECUTE smart_groups._preview_sql(smart_groups._normalize(rules));
+        END $b$;
+        CREATE FUNCTION smart_groups.preview_change(name text, rules text)
+        RETURNS TABLE (user_key %1$s, change text)
+        LANGUAGE plpgsql STABLE AS $b$
+        BEGIN
+            RETURN QUERY EXECUTE smart_groups._preview_change_sql(name, smart_groups._normalize(rules));
+        END $b$;
+        CREATE FUNCTION smart_groups.preview_change(name text, rules jsonb)
+        RETURNS TABLE (user_key %1$s, change text)
+        LANGUAGE plpgsql STABLE AS $b$
+        BEGIN
+            RETURN QUERY EXECUTE smart_groups._preview_change_sql(name, smart_groups._normalize(rules));
+        END $b$;
+        CREATE FUNCTION smart_groups.verify() RETURNS TABLE (group_name text, user_key %1$s, problem text)
+        LANGUAGE plpgsql STABLE AS $b$
+        DECLARE
+            g smart_groups.groups;
+        BEGIN
+            FOR g IN SELECT * FROM smart_groups.groups ORDER BY id LOOP
+                RETURN QUERY EXECUTE smart_groups._verify_sql(g);
+            END LOOP;
+        END $b$;
+        $f$, key_type);
+    FOREACH f IN ARRAY ARRAY['preview(text)', 'preview(jsonb)', 'preview_change(text, text)',
+                             'preview_change(text, jsonb)', 'verify()']
+    LOOP
+        EXECUTE format('ALTER EXTENSION smart_groups ADD FUNCTION smart_groups.%s', f);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION smart_groups.%s TO smart_groups_reader', f);
+    END LOOP;
+END $$;
+
+CREATE FUNCTION smart_groups._preview_sql(rules jsonb) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    cfg smart_groups.config := smart_groups._config();
+BEGIN
+    RETURN format('SELECT u.%I FROM %s u WHERE %s ORDER BY 1', cfg.key_column,
+                  smart_groups._qname(cfg.users_table), smart_groups._group_predicate(rules, NULL));
+END $$;
+
+-- What set_rules(name, rules) would do to the group's members; for an inactive group, what
+-- activating it with those rules would do.
+CREATE FUNCTION smart_groups._preview_change_sql(name text, rules jsonb) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    g smart_groups.groups;
+BEGIN
+    SELECT * INTO g FROM smart_groups.groups WHERE groups.name = _preview_change_sql.name;
+    IF NOT FOUND THEN
+        PERFORM smart_groups._group(name);
+    END IF;
+    IF g.kind <> 'smart' THEN
+        PERFORM smart_groups._smart(name);
+    END IF;
+    PERFORM smart_groups._check_rules(rules, g.name);
+    RETURN format(
+        'WITH target AS (%s), cur AS (SELECT user_key FROM smart_groups.members WHERE group_id = %s)'
+        ' SELECT k, ''join'' FROM target t WHERE NOT EXISTS (SELECT 1 FROM cur c WHERE c.user_key = t.k)'
+        ' UNION ALL'
+        ' SELECT user_key, ''leave'' FROM cur c WHERE NOT EXISTS (SELECT 1 FROM target t WHERE t.k = c.user_key)'
+        ' ORDER BY 2, 1',
+        smart_groups._target_sql(g, false, rules), g.id);
+END $$;
+
+-- Differences between a group's stored members and a fresh evaluation.
+CREATE FUNCTION smart_groups._verify_sql(g smart_groups.groups) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    target text;
+BEGIN
+    IF g.status = 'active' AND (g.kind = 'static' OR smart_groups._rules_valid(g.rules, g.name)) THEN
+        target := smart_groups._target_sql(g, false);
+    ELSE
+        target := format('SELECT user_key AS k FROM smart_groups.members WHERE false');
+    END IF;
+    RETURN format(
+        'WITH target AS (%1$s), cur AS (SELECT user_key FROM smart_groups.members WHERE group_id = %2$s)'
+        ' SELECT %3$L::text, t.k, ''missing'' FROM target t WHERE NOT EXISTS (SELECT 1 FROM cur c WHERE c.user_key = t.k)'
+        ' UNION ALL'
+        ' SELECT %3$L::text, c.user_key, CASE WHEN %4$L = ''active'' THEN ''unexpected'' ELSE ''member of an inactive group'' END'
+        ' FROM cur c WHERE NOT EXISTS (SELECT 1 FROM target t WHERE t.k = c.user_key)',
+        target, g.id, g.name, g.status);
+END $$;
+
+-- After a column or custom field was dropped: groups whose rules no longer validate become
+-- static groups holding their current members, and say so.
+CREATE FUNCTION smart_groups._convert_broken_groups(cause text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    g smart_groups.groups;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM smart_groups.config) THEN
+        RETURN;
+    END IF;
+    FOR g IN SELECT * FROM smart_groups.groups WHERE kind = 'smart' ORDER BY id LOOP
+        IF NOT smart_groups._rules_valid(g.rules, g.name) THEN
+            INSERT INTO smart_groups.inclusions (group_id, user_key)
+            SELECT group_id, user_key FROM smart_groups.members WHERE group_id = g.id
+            ON CONFLICT DO NOTHING;
+            UPDATE smart_groups.groups SET kind = 'static', updated_at = now() WHERE id = g.id;
+            RAISE NOTICE 'group "%" became a static group holding its % current members: %', g.name,
+                (SELECT count(*) FROM smart_groups.members WHERE group_id = g.id), cause
+                USING HINT = 'its former rules are kept in smart_groups.groups.rules';
+        END IF;
+    END LOOP;
+END $$;
+
+CREATE FUNCTION smart_groups._on_sql_drop() RETURNS event_trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    o record;
+BEGIN
+    FOR o IN SELECT * FROM pg_event_trigger_dropped_objects() WHERE object_type = 'table column' LOOP
+        IF EXISTS (SELECT 1 FROM smart_groups.config c WHERE c.users_table = o.objid)
+           OR EXISTS (SELECT 1 FROM smart_groups.relations r WHERE r.table_name = o.objid) THEN
+            PERFORM smart_groups._convert_broken_groups(format('column %s was dropped', o.object_identity));
+        END IF;
+    END LOOP;
+END $$;
+
+CREATE EVENT TRIGGER smart_groups_sql_drop ON sql_drop EXECUTE FUNCTION smart_groups._on_sql_drop();
