@@ -57,6 +57,17 @@ pub(super) fn parse_boundary(input: &str) -> PResult<'_, ()> {
     not(peek(satisfy(|c| is_word_char(c) || ".:-/+".contains(c))))(input)
 }
 
+/// `parser`, failing at the start of the token rather than wherever inside it it stopped:
+/// `18and` is reported as a whole, not as a bad `and`.
+pub(super) fn whole_token<'a, O>(
+    mut parser: impl FnMut(&'a str) -> PResult<'a, O>,
+) -> impl FnMut(&'a str) -> PResult<'a, O> {
+    move |input: &'a str| match parser(input) {
+        Err(nom::Err::Error(_)) => Err(nom::Err::Error(TextError::at(input))),
+        result => result,
+    }
+}
+
 /// `and`/`or`: they end a value, so a duration's unit cannot be one of them.
 pub(super) fn is_connective(word: &str) -> bool {
     word.eq_ignore_ascii_case("and") || word.eq_ignore_ascii_case("or")
@@ -141,8 +152,9 @@ pub(super) fn quote(text: &str, quote: char) -> String {
 
 /// A count in `has at least N r`: a whole number that fits in u64.
 pub(super) fn parse_count_number(input: &str) -> PResult<'_, u64> {
-    let digits = preceded(parse_whitespace, nom::sequence::terminated(digit1, parse_boundary));
-    map_opt(digits, |d: &str| d.parse::<u64>().ok())(input)
+    let digits = nom::sequence::terminated(digit1, parse_boundary);
+    let count = whole_token(map_opt(digits, |d: &str| d.parse::<u64>().ok()));
+    preceded(parse_whitespace, count)(input)
 }
 
 #[cfg(test)]

@@ -15,6 +15,9 @@ use nom::sequence::{pair, preceded, separated_pair};
 /// An operator with its value (`None` exactly for `is empty` / `is not empty`).
 type Operation = (Op, Option<Value>);
 
+// Not inlined into the recursive rules: its many alternatives made every nesting level of
+// `(`/`not`/`where` cost several KiB of stack.
+#[inline(never)]
 pub(super) fn parse_operator(input: &str, level: usize) -> PResult<'_, Operation> {
     alt((
         |i| parse_symbol_comparison(i, level),

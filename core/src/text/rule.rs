@@ -12,7 +12,9 @@ use nom::combinator::{cut, map, success, value};
 use nom::error::context;
 use nom::sequence::{pair, preceded};
 
-/// condition := NAME operator
+/// condition := NAME operator.
+/// Not inlined, to keep the frames of the recursive rules small (see `parse_operator`).
+#[inline(never)]
 pub(super) fn parse_condition(input: &str, level: usize) -> PResult<'_, Node> {
     let (input, field) = parse_name(input)?;
     // A rule starting with a name can only be a condition: commit to it.
@@ -40,6 +42,8 @@ enum Quantifier {
 }
 
 /// has := "has" ["no" | count_phrase] NAME ["where" ruleset]
+/// Not inlined, to keep the frames of the recursive rules small (see `parse_operator`).
+#[inline(never)]
 pub(super) fn parse_has(input: &str, level: usize) -> PResult<'_, Node> {
     let (input, _) = keyword("has")(input)?;
     let (input, quantifier) = parse_quantifier(input)?;

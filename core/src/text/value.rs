@@ -5,6 +5,7 @@ use super::error::{expected, TextError};
 use super::expr::nest;
 use super::lexical::{
     is_connective, is_word_char, keyword, parse_boundary, parse_quoted, parse_whitespace, symbol,
+    whole_token,
 };
 use super::PResult;
 use crate::ast::{Number, Value};
@@ -41,10 +42,10 @@ pub(super) fn parse_string(input: &str) -> PResult<'_, String> {
 pub(super) fn parse_date(input: &str) -> PResult<'_, &str> {
     let iso = tuple((digits(4), char('-'), digits(2), char('-'), digits(2)));
     let us = tuple((digits(2), char('/'), digits(2), char('/'), digits(4)));
-    terminated(
+    whole_token(terminated(
         recognize(pair(alt((recognize(iso), recognize(us))), opt(parse_time))),
         parse_boundary,
-    )(input)
+    ))(input)
 }
 
 /// `T10:00:00Z`, `T10:00:00.123+02:00`.
@@ -77,7 +78,7 @@ fn parse_number(input: &str) -> PResult<'_, Number> {
         opt(pair(char('.'), digit1)),
         opt(tuple((one_of("eE"), opt(one_of("+-")), digit1))),
     )));
-    map_opt(terminated(text, parse_boundary), Number::parse)(input)
+    whole_token(map_opt(terminated(text, parse_boundary), Number::parse))(input)
 }
 
 fn parse_boolean(input: &str) -> PResult<'_, bool> {
