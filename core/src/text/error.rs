@@ -64,7 +64,8 @@ impl Report for ParseError {
 pub(super) mod expected {
     pub const RULE: &str =
         "a rule (a field name, \"not\", \"has\", \"member of\", \"all of\", \"any of\" or \"(\")";
-    pub const OPERATOR: &str = "an operator (=, !=, <, <=, >, >=, contains, starts with, ends with, \
+    pub const OPERATOR: &str =
+        "an operator (=, !=, <, <=, >, >=, contains, starts with, ends with, \
          in, is empty, between, on, before, after, within last, includes, ...)";
     pub const VALUE: &str = "a value (a \"string\", number, date, true/false or a (list))";
     pub const VALUE_OR_LIST_END: &str = "a value or \")\"";
@@ -95,27 +96,39 @@ pub(super) mod expected {
 
 fn hint_for(expected: &str) -> Option<&'static str> {
     Some(match expected {
-        expected::RULE => "a rule starts with a field name, not, has, member of, all of (...), any of (...) \
-             or a parenthesis; a name that is a keyword goes in backticks, like `not`",
-        expected::OPERATOR => "the operators are = != <> < <= > >= on before after, between A and B, \
+        expected::RULE => {
+            "a rule starts with a field name, not, has, member of, all of (...), any of (...) \
+             or a parenthesis; a name that is a keyword goes in backticks, like `not`"
+        }
+        expected::OPERATOR => {
+            "the operators are = != <> < <= > >= on before after, between A and B, \
              within last N unit, not within last N unit, contains, does not contain, starts with, \
              ends with, equals ignoring case, contains ignoring case, starts with ignoring case, \
              ends with ignoring case, in (...), not in (...), is empty, is not empty, includes, \
              does not include, includes any (...), includes all (...); a name with spaces or \
-             other characters goes in backticks, like `shirt size`",
+             other characters goes in backticks, like `shirt size`"
+        }
         expected::VALUE | expected::VALUE_OR_LIST_END | expected::DURATION => {
             "write strings in double quotes (\"manager\"), dates as 2024-01-31 or 01/31/2024, \
              lists as (\"a\", \"b\")"
         }
-        expected::OF => "member of \"Group\" tests membership; a field named member is written `member`",
+        expected::OF => {
+            "member of \"Group\" tests membership; a field named member is written `member`"
+        }
         expected::GROUP_NAME => "write the group name in double quotes: member of \"Sales\"",
         expected::COUNT => "a count is a whole number, as in has at least 3 clicks",
-        expected::STRING_END => "a string runs from one double quote to the next; write \\\" for a \
-             double quote inside it",
-        expected::STRING_ESCAPE => "inside a string only \\\" and \\\\ are escapes; every other \
-             character, newlines included, is written as it is",
-        expected::NAME_END | expected::NAME_ESCAPE => "a name in backticks runs to the next backtick; \
-             write \\` for a backtick and \\\\ for a backslash inside it",
+        expected::STRING_END => {
+            "a string runs from one double quote to the next; write \\\" for a \
+             double quote inside it"
+        }
+        expected::STRING_ESCAPE => {
+            "inside a string only \\\" and \\\\ are escapes; every other \
+             character, newlines included, is written as it is"
+        }
+        expected::NAME_END | expected::NAME_ESCAPE => {
+            "a name in backticks runs to the next backtick; \
+             write \\` for a backtick and \\\\ for a backslash inside it"
+        }
         _ => return None,
     })
 }
@@ -133,15 +146,27 @@ pub(super) struct TextError<'a> {
 impl<'a> TextError<'a> {
     /// A failure at `rest` whose expectation an enclosing `context` will name.
     pub(super) fn at(rest: &'a str) -> Self {
-        TextError { rest, expected: None, too_deep: false }
+        TextError {
+            rest,
+            expected: None,
+            too_deep: false,
+        }
     }
 
     pub(super) fn expecting(rest: &'a str, expected: &'static str) -> Self {
-        TextError { rest, expected: Some(expected), too_deep: false }
+        TextError {
+            rest,
+            expected: Some(expected),
+            too_deep: false,
+        }
     }
 
     pub(super) fn too_deep(rest: &'a str) -> Self {
-        TextError { rest, expected: None, too_deep: true }
+        TextError {
+            rest,
+            expected: None,
+            too_deep: true,
+        }
     }
 
     pub(super) fn into_parse_error(self, whole: &str) -> ParseError {
@@ -181,7 +206,9 @@ impl<'a> nom::error::ParseError<&'a str> for TextError<'a> {
         match self.rest.len().cmp(&other.rest.len()) {
             std::cmp::Ordering::Less => self,
             std::cmp::Ordering::Greater => other,
-            std::cmp::Ordering::Equal if other.expected.is_none() && self.expected.is_some() => self,
+            std::cmp::Ordering::Equal if other.expected.is_none() && self.expected.is_some() => {
+                self
+            }
             std::cmp::Ordering::Equal => other,
         }
     }

@@ -16,8 +16,9 @@ const RESERVED: [&str; 7] = ["and", "or", "not", "has", "member", "true", "false
 /// Words the printer also puts in backticks: they are not ambiguous everywhere, but in some
 /// place (`has no r`, `has at least 3 r`, `all of (...)`) a bare name spelled like them would
 /// be read as the keyword.
-const PRINTED_IN_BACKTICKS: [&str; 10] =
-    ["all", "any", "of", "no", "at", "more", "fewer", "less", "exactly", "where"];
+const PRINTED_IN_BACKTICKS: [&str; 10] = [
+    "all", "any", "of", "no", "at", "more", "fewer", "less", "exactly", "where",
+];
 
 /// Any whitespace, newlines included.
 pub(super) fn parse_whitespace(input: &str) -> PResult<'_, &str> {
@@ -106,7 +107,9 @@ fn parse_identifier(input: &str) -> PResult<'_, &str> {
 pub(super) fn is_plain_name(name: &str) -> bool {
     let first = name.split('.').next().unwrap_or(name);
     matches!(all_consuming(parse_bare_name)(name), Ok((_, ref n)) if n == name)
-        && !PRINTED_IN_BACKTICKS.iter().any(|r| first.eq_ignore_ascii_case(r))
+        && !PRINTED_IN_BACKTICKS
+            .iter()
+            .any(|r| first.eq_ignore_ascii_case(r))
 }
 
 /// Text between `quote`s where only `\quote` and `\\` are escapes and everything else,
@@ -170,7 +173,10 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(parse_name(" manager.name ="), Ok((" =", "manager.name".to_string())));
+        assert_eq!(
+            parse_name(" manager.name ="),
+            Ok((" =", "manager.name".to_string()))
+        );
         assert_eq!(parse_name("a$1"), Ok(("", "a$1".to_string())));
         assert_eq!(parse_name(r"`a\`b\\c d`"), Ok(("", r"a`b\c d".to_string())));
         assert!(parse_name("not").is_err());
@@ -184,7 +190,19 @@ mod tests {
     fn plain_names() {
         assert!(is_plain_name("manager.name"));
         assert!(is_plain_name("android"));
-        for name in ["", "not", "All", "shirt size", "a.", ".a", "a..b", "1a", "no", "x-y", "é"] {
+        for name in [
+            "",
+            "not",
+            "All",
+            "shirt size",
+            "a.",
+            ".a",
+            "a..b",
+            "1a",
+            "no",
+            "x-y",
+            "é",
+        ] {
             assert!(!is_plain_name(name), "{name}");
         }
     }

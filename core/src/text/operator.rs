@@ -69,7 +69,10 @@ fn parse_word_comparison(input: &str, level: usize) -> PResult<'_, Operation> {
 
 /// An optional `ignoring case` after a text operator.
 fn parse_ignoring_case(input: &str) -> PResult<'_, bool> {
-    let phrase = preceded(keyword("ignoring"), cut(context(expected::CASE, keyword("case"))));
+    let phrase = preceded(
+        keyword("ignoring"),
+        cut(context(expected::CASE, keyword("case"))),
+    );
     map(opt(phrase), |p| p.is_some())(input)
 }
 
@@ -82,8 +85,10 @@ fn parse_contains(input: &str, level: usize) -> PResult<'_, Operation> {
 
 /// `starts with [ignoring case] V`, `ends with [ignoring case] V`
 fn parse_starts_or_ends_with(input: &str, level: usize) -> PResult<'_, Operation> {
-    let (input, starts) =
-        alt((value(true, keyword("starts")), value(false, keyword("ends"))))(input)?;
+    let (input, starts) = alt((
+        value(true, keyword("starts")),
+        value(false, keyword("ends")),
+    ))(input)?;
     let (input, _) = cut(context(expected::WITH, keyword("with")))(input)?;
     let (input, ci) = parse_ignoring_case(input)?;
     let op = match (starts, ci) {

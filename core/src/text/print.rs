@@ -14,20 +14,20 @@ pub fn print(node: &Node) -> String {
     out
 }
 
-/// Where an operand sits, which decides whether it needs parentheses.
+/// What an operand is an operand of, which decides whether it needs parentheses.
 #[derive(Clone, Copy, PartialEq)]
 enum Operand {
-    OfAnd,
-    OfOr,
-    OfNot,
+    And,
+    Or,
+    Not,
 }
 
 /// A node in a position that reads a whole ruleset: the top, a `where` body, inside
 /// parentheses or an explicit group.
 fn write_ruleset(out: &mut String, node: &Node) {
     match node {
-        Node::All(items) if items.len() >= 2 => write_chain(out, items, " and ", Operand::OfAnd),
-        Node::Any(items) if items.len() >= 2 => write_chain(out, items, " or ", Operand::OfOr),
+        Node::All(items) if items.len() >= 2 => write_chain(out, items, " and ", Operand::And),
+        Node::Any(items) if items.len() >= 2 => write_chain(out, items, " or ", Operand::Or),
         Node::All(items) => write_explicit_group(out, "all", items),
         Node::Any(items) => write_explicit_group(out, "any", items),
         Node::Not(inner) => write_not(out, inner),
@@ -63,19 +63,28 @@ fn needs_parentheses(node: &Node, position: Operand) -> bool {
     match node {
         // `and` binds tighter than `or`, so only an `and` chain can sit bare in an `or` chain;
         // a chain in a chain of its own kind is parenthesized to keep the nesting.
-        Node::All(items) if items.len() >= 2 => position != Operand::OfOr,
+        Node::All(items) if items.len() >= 2 => position != Operand::Or,
         Node::Any(items) if items.len() >= 2 => true,
         _ => is_open_ended(node),
     }
 }
 
-/// Rules whose text would swallow what follows: a `where` body is a whole ruleset (greedy),
-/// and `between V` would read a following `and (...)` as its second bound.
+/// Rules whose text would swallow what follows: a `where` body is a whole ruleset (greedy).
+/// (`between V` followed by `and (...)` is not one: no rule starts like a value, so the
+/// parser's `between A and B` attempt fails there and falls back to `between V`.)
 fn is_open_ended(node: &Node) -> bool {
     match node {
-        Node::Has(Has { filter: Some(_), .. }) => true,
-        Node::Not(inner) => matches!(**inner, Node::Has(Has { count: None, filter: Some(_), .. })),
-        Node::Cond(Condition { op: Op::Between, value, .. }) => between_bounds(value).is_none(),
+        Node::Has(Has {
+            filter: Some(_), ..
+        }) => true,
+        Node::Not(inner) => matches!(
+            **inner,
+            Node::Has(Has {
+                count: None,
+                filter: Some(_),
+                ..
+            })
+        ),
         _ => false,
     }
 }
@@ -97,7 +106,7 @@ fn write_not(out: &mut String, inner: &Node) {
         return write_has(out, has, true);
     }
     out.push_str("not ");
-    write_operand(out, inner, Operand::OfNot);
+    write_operand(out, inner, Operand::Not);
 }
 
 fn write_has(out: &mut String, has: &Has, negated: bool) {

@@ -56,7 +56,13 @@ pub(super) fn parse_has(input: &str, level: usize) -> PResult<'_, Node> {
         }
         Err(_) => (input, None),
     };
-    let has = |count| Node::Has(Has { relation, filter, count });
+    let has = |count| {
+        Node::Has(Has {
+            relation,
+            filter,
+            count,
+        })
+    };
     let node = match quantifier {
         Quantifier::Some => has(None),
         Quantifier::No => Node::Not(Box::new(has(None))),

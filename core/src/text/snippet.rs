@@ -36,7 +36,9 @@ pub(super) fn locate(whole: &str, offset: usize) -> Spot {
 /// The line (or a window of it) and, below it, a caret under character `column` (0-based).
 fn caret_under(line: &str, column: usize) -> String {
     let chars: Vec<char> = line.chars().collect();
-    let start = column.saturating_sub(WINDOW / 2).min(chars.len().saturating_sub(WINDOW));
+    let start = column
+        .saturating_sub(WINDOW / 2)
+        .min(chars.len().saturating_sub(WINDOW));
     let end = (start + WINDOW).min(chars.len());
     let mut shown = String::new();
     let mut pad = String::new();
@@ -155,6 +157,9 @@ mod tests {
         assert_eq!(describe_found("\"a\\\"b\" c"), "the string \"a\\\"b\"");
         assert_eq!(describe_found("\"abc\ndef"), "the string \"abc");
         assert_eq!(describe_found("(a"), "\"(\"");
-        assert_eq!(describe_found(&"z".repeat(50)), format!("\"{}...\"", "z".repeat(40)));
+        assert_eq!(
+            describe_found(&"z".repeat(50)),
+            format!("\"{}...\"", "z".repeat(40))
+        );
     }
 }

@@ -96,7 +96,10 @@ fn parse_list(input: &str, level: usize) -> PResult<'_, Vec<Value>> {
         let (input, _) = context(expected::VALUE_OR_LIST_END, symbol(")"))(input)?;
         return Ok((input, Vec::new()));
     };
-    let next = preceded(symbol(","), cut(context(expected::VALUE, |i| parse_value(i, level))));
+    let next = preceded(
+        symbol(","),
+        cut(context(expected::VALUE, |i| parse_value(i, level))),
+    );
     let (input, rest) = many0(next)(input)?;
     let (input, _) = cut(context(expected::LIST_END, symbol(")")))(input)?;
     Ok((input, std::iter::once(first).chain(rest).collect()))
@@ -104,10 +107,9 @@ fn parse_list(input: &str, level: usize) -> PResult<'_, Vec<Value>> {
 
 /// DURATION: `30 days` (normalized to one space), or any VALUE such as `"30 days"`.
 pub(super) fn parse_duration(input: &str, level: usize) -> PResult<'_, Value> {
-    alt((
-        map(parse_duration_words, Value::String),
-        |i| parse_value(i, level),
-    ))(input)
+    alt((map(parse_duration_words, Value::String), |i| {
+        parse_value(i, level)
+    }))(input)
 }
 
 /// `N unit`: digits, blanks, a word of letters that is not `and`/`or`.
@@ -146,7 +148,10 @@ mod tests {
     #[test]
     fn scalars() {
         assert_eq!(parse_value(r#" "a\"b\\""#, 0), Ok(("", string("a\"b\\"))));
-        assert_eq!(parse_value("2024-01-31 x", 0), Ok((" x", string("2024-01-31"))));
+        assert_eq!(
+            parse_value("2024-01-31 x", 0),
+            Ok((" x", string("2024-01-31")))
+        );
         assert_eq!(parse_value("01/31/2024", 0), Ok(("", string("01/31/2024"))));
         let instant = "2024-01-31T10:00:00.123+02:00";
         assert_eq!(parse_value(instant, 0), Ok(("", string(instant))));
@@ -157,7 +162,16 @@ mod tests {
 
     #[test]
     fn malformed_scalars_are_refused() {
-        for text in ["007", "1.", "1e", "3days", "2024-01-31T10:00", "2024-1-31", "truex", "'a'"] {
+        for text in [
+            "007",
+            "1.",
+            "1e",
+            "3days",
+            "2024-01-31T10:00",
+            "2024-1-31",
+            "truex",
+            "'a'",
+        ] {
             assert!(parse_value(text, 0).is_err(), "{text}");
         }
     }
@@ -174,9 +188,15 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration(" 30 \n days", 0), Ok(("", string("30 days"))));
+        assert_eq!(
+            parse_duration(" 30 \n days", 0),
+            Ok(("", string("30 days")))
+        );
         assert_eq!(parse_duration("30 and", 0), Ok((" and", number("30"))));
-        assert_eq!(parse_duration("\"30 days\"", 0), Ok(("", string("30 days"))));
+        assert_eq!(
+            parse_duration("\"30 days\"", 0),
+            Ok(("", string("30 days")))
+        );
         assert!(is_duration_text("1 week"));
         for text in ["30  days", "30 OR", " 1 day", "1 day2", "1 d y", "1"] {
             assert!(!is_duration_text(text), "{text}");

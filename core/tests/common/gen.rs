@@ -81,19 +81,34 @@ fn value_for(op: Op) -> BoxedStrategy<Value> {
 
 pub fn arb_condition() -> impl Strategy<Value = Condition> {
     (arb_name(), select(Op::ALL)).prop_flat_map(|(field, op)| {
-        let value = if op.takes_value() { value_for(op).prop_map(Some).boxed() } else { Just(None).boxed() };
-        value.prop_map(move |value| Condition { field: field.clone(), op, value })
+        let value = if op.takes_value() {
+            value_for(op).prop_map(Some).boxed()
+        } else {
+            Just(None).boxed()
+        };
+        value.prop_map(move |value| Condition {
+            field: field.clone(),
+            op,
+            value,
+        })
     })
 }
 
 pub fn arb_count() -> impl Strategy<Value = Option<Count>> {
     let value = prop_oneof![0..5u64, any::<u64>()];
-    proptest::option::of((select(&CmpOp::ALL[..]), value).prop_map(|(op, value)| Count { op, value }))
+    proptest::option::of(
+        (select(&CmpOp::ALL[..]), value).prop_map(|(op, value)| Count { op, value }),
+    )
 }
 
 fn arb_has(filter: impl Strategy<Value = Option<Box<Node>>>) -> impl Strategy<Value = Node> {
-    (arb_name(), filter, arb_count())
-        .prop_map(|(relation, filter, count)| Node::Has(Has { relation, filter, count }))
+    (arb_name(), filter, arb_count()).prop_map(|(relation, filter, count)| {
+        Node::Has(Has {
+            relation,
+            filter,
+            count,
+        })
+    })
 }
 
 pub fn arb_leaf() -> impl Strategy<Value = Node> {

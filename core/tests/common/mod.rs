@@ -14,16 +14,28 @@ pub fn n(text: &str) -> Value {
     Value::Number(Number::parse(text).unwrap_or_else(|| panic!("not a JSON number: {text}")))
 }
 
+pub fn boolean(b: bool) -> Value {
+    Value::Bool(b)
+}
+
 pub fn list(items: Vec<Value>) -> Value {
     Value::List(items)
 }
 
 pub fn cond(field: &str, op: Op, value: Value) -> Node {
-    Node::Cond(Condition { field: field.to_string(), op, value: Some(value) })
+    Node::Cond(Condition {
+        field: field.to_string(),
+        op,
+        value: Some(value),
+    })
 }
 
 pub fn cond0(field: &str, op: Op) -> Node {
-    Node::Cond(Condition { field: field.to_string(), op, value: None })
+    Node::Cond(Condition {
+        field: field.to_string(),
+        op,
+        value: None,
+    })
 }
 
 pub fn has(relation: &str, filter: Option<Node>, count: Option<(CmpOp, u64)>) -> Node {
