@@ -16,6 +16,28 @@
 //! has            := "has" ["no" | count_phrase] NAME ["where" ruleset]
 //! condition      := NAME operator
 //! ```
+//!
+//! Keywords are case-insensitive; any whitespace, newlines included, separates tokens.
+//! NAME is a dotted identifier (`manager.name`) or a backtick-quoted name (`` `shirt size` ``,
+//! escapes `` \` `` and `\\`). Operators, with the JSON operator each one means:
+//!
+//! | text | op | text | op |
+//! |---|---|---|---|
+//! | `=`, `on` | eq | `!=`, `<>` | neq |
+//! | `<` `<=` `>` `>=` | lt lte gt gte | `before`, `after` | before, after |
+//! | `contains` | contains | `does not contain` | not_contains |
+//! | `starts with`, `ends with` | starts_with, ends_with | `equals ignoring case` | eq_ci |
+//! | `contains ignoring case` | contains_ci | `starts with ignoring case` | starts_with_ci |
+//! | `ends with ignoring case` | ends_with_ci | `in (...)`, `not in (...)` | in, not_in |
+//! | `is empty`, `is not empty` | is_empty, is_not_empty | `between A and B` | between |
+//! | `within last 30 days` | within_last | `not within last 30 days` | not_within_last |
+//! | `includes` | includes | `does not include` | not_includes |
+//! | `includes any (...)` | includes_any | `includes all (...)` | includes_all |
+//!
+//! Values: `"strings"` (escapes `\"` and `\\` only), numbers in JSON syntax, `true`/`false`,
+//! dates `2024-01-31` or `01/31/2024` (optionally with an RFC 3339 time) and lists
+//! `("a", "b")`. Count phrases of `has`: `at least N`, `at most N`, `more than N`,
+//! `fewer than N` / `less than N`, `exactly N`, `not exactly N`; `has no R` is `not (has R)`.
 
 mod error;
 mod expr;
