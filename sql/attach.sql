@@ -82,6 +82,12 @@ BEGIN
         RAISE EXCEPTION 'the users table cannot change while groups exist'
             USING ERRCODE = '55006', HINT = 'drop the groups first';
     END IF;
+    -- No group exists here; the log of the previously attached table speaks of other users.
+    IF FOUND AND cur.users_table <> users_table
+       AND EXISTS (SELECT 1 FROM smart_groups.membership_log) THEN
+        TRUNCATE smart_groups.membership_log;
+        RAISE NOTICE 'membership_log of the previously attached table % was cleared', cur.users_table;
+    END IF;
     INSERT INTO smart_groups.config AS c (users_table, key_column, key_type)
     VALUES (users_table, pk_cols[1], new_type)
     ON CONFLICT (singleton) DO UPDATE
@@ -102,6 +108,8 @@ LANGUAGE plpgsql AS $$
 DECLARE
     t record;
 BEGIN
+    ALTER EXTENSION smart_groups DROP VIEW smart_groups.memberships;
+    DROP VIEW smart_groups.memberships;
     FOR t IN
         SELECT c.oid::regclass AS rel
           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
@@ -112,6 +120,7 @@ BEGIN
         EXECUTE format('ALTER TABLE %s ALTER COLUMN user_key TYPE %s USING user_key::text::%s',
                        t.rel, key_type, key_type);
     END LOOP;
+    PERFORM smart_groups._create_memberships_view(false);
 END $$;
 
 CREATE FUNCTION smart_groups.attach_custom_fields(

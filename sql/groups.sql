@@ -645,3 +645,7 @@ BEGIN
 END $$;
 
 CREATE EVENT TRIGGER smart_groups_sql_drop ON sql_drop EXECUTE FUNCTION smart_groups._on_sql_drop();
+
+CREATE FUNCTION smart_groups.explain(name text, key anyelement)
+RETURNS TABLE (path text, rule text, actual text, result boolean)
+LANGUAGE sql AS $$ SELECT * FROM smart_groups._explain(name, key::text) $$;

@@ -92,10 +92,21 @@ CREATE TABLE smart_groups.membership_log (
 CREATE INDEX membership_log_group_at_idx ON smart_groups.membership_log (group_id, at);
 CREATE INDEX membership_log_user_idx ON smart_groups.membership_log (user_key, at);
 
-CREATE VIEW smart_groups.memberships AS
-SELECT m.group_id, g.name AS group_name, m.user_key, m.since
-  FROM smart_groups.members m
-  JOIN smart_groups.groups g ON g.id = m.group_id;
+-- The view depends on the type of user_key, which attach_users() changes: it is dropped and
+-- made again around that change, so its definition lives in one function.
+CREATE FUNCTION smart_groups._create_memberships_view(in_extension_script boolean) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    CREATE VIEW smart_groups.memberships AS
+    SELECT m.group_id, g.name AS group_name, m.user_key, m.since
+      FROM smart_groups.members m
+      JOIN smart_groups.groups g ON g.id = m.group_id;
+    IF NOT in_extension_script THEN
+        ALTER EXTENSION smart_groups ADD VIEW smart_groups.memberships;
+        GRANT SELECT ON smart_groups.memberships TO smart_groups_reader;
+    END IF;
+END $$;
+SELECT smart_groups._create_memberships_view(true);
 
 -- pg_dump keeps what the app configured and the groups it defined.
 SELECT pg_catalog.pg_extension_config_dump('smart_groups.config', '');

@@ -11,7 +11,7 @@ fn sqlstate_code(sqlstate: &str) -> PgSqlErrorCode {
         .chars()
         .take(5)
         .enumerate()
-        .fold(0i32, |acc, (i, ch)| acc + (((ch as i32) - ('0' as i32)) & 0x3F) << (6 * i));
+        .fold(0i32, |acc, (i, ch)| acc + ((((ch as i32) - ('0' as i32)) & 0x3F) << (6 * i)));
     PgSqlErrorCode::from(packed)
 }
 

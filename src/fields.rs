@@ -49,7 +49,7 @@ fn rows(catalog: &Catalog) -> Vec<FieldRow> {
 }
 
 #[pg_extern(stable)]
-fn _field_list() -> TableIterator<'static, (
+pub fn _field_list() -> TableIterator<'static, (
     name!(name, String),
     name!(type, String),
     name!(source, String),

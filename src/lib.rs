@@ -8,13 +8,15 @@ use pgrx::prelude::*;
 
 mod catalog_load;
 mod errors;
+mod explain;
 mod fields;
 mod groups_api;
 mod readers;
 mod rules_api;
 
 extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);
-extension_sql_file!("../sql/attach.sql", name = "attach", finalize);
+extension_sql_file!("../sql/attach.sql", name = "attach", requires = [fields::_field_list]);
+extension_sql_file!("../sql/groups.sql", name = "groups", finalize);
 
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]

@@ -80,10 +80,9 @@ SELECT smart_groups.define_custom_field('nick', 'text');
 SELECT smart_groups.attach_relation('enrollments', 'app.enrollments', user_column => 'user_id');
 SELECT smart_groups.attach_relation('clicks', 'app.clicks', user_column => 'user_id');
 
--- A static group to test member_of against (group functions come with the groups work).
-INSERT INTO smart_groups.groups (name, kind) VALUES ('Sales', 'static');
-INSERT INTO smart_groups.members (group_id, user_key)
-SELECT id, k FROM smart_groups.groups, unnest('{1,4}'::int[]) k WHERE name = 'Sales';
+-- A static group to test member_of against.
+SELECT smart_groups.create_static_group('Sales');
+SELECT smart_groups.add_members('Sales', ARRAY[1, 4]);
 
 -- check_rule(R, E): R matches exactly the users E; {"not": R} matches exactly the others; the
 -- compiled predicate is never NULL for any user.

@@ -90,7 +90,7 @@ SELECT rule, check_rule(rule, expected::int[]) AS result FROM (VALUES
  ('role = "manager"', '{1,6}'),
  ('role != "manager"', '{2,3,4,5,7,8}'),
  ('role in ("admin", "creator")', '{2,5}'),
- ('role not in ("admin")', '{1,3,4,6,7,8}'),
+ ('role not in ("admin")', '{1,3,4,5,6,7,8}'),
  ('role is empty', '{3,8}'),
  -- list (text[])
  ('tags includes "a"', '{1,6}'),

@@ -1,6 +1,8 @@
 -- Every class of user mistake gets its own SQLSTATE, a message that names the thing, and a
 -- hint where one helps (SPEC section 7). No input yields XX000.
 SET search_path = app, public;
+\pset format unaligned
+\pset tuples_only on
 SELECT q, try(q) AS outcome FROM (VALUES
  -- syntax of the text form: line, column, expected, found, caret
  ($$SELECT smart_groups.compile('role = and')$$),

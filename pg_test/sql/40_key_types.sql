@@ -1,14 +1,15 @@
 -- The users key may be integer, bigint, uuid or text: columns, references, custom fields,
 -- relations and member_of all work with each.
 SET search_path = app, public;
-DELETE FROM smart_groups.groups;
+SET client_min_messages = warning;
+SELECT smart_groups.drop_group(name) FROM smart_groups.groups ORDER BY id DESC;
 CREATE FUNCTION key_case(key_type text, keys text[]) RETURNS TABLE (rule text, matched text)
 LANGUAGE plpgsql AS $$
 DECLARE
     r text;
     got text;
 BEGIN
-    DELETE FROM smart_groups.groups;
+    PERFORM smart_groups.drop_group(name) FROM smart_groups.groups;
     EXECUTE 'DROP SCHEMA IF EXISTS kt CASCADE';
     EXECUTE 'CREATE SCHEMA kt';
     EXECUTE format('CREATE TABLE kt.users (id %1$s PRIMARY KEY, name text, boss_id %1$s REFERENCES kt.users (id))', key_type);
@@ -26,9 +27,8 @@ BEGIN
         PERFORM smart_groups.define_custom_field('level', 'number');
     END IF;
     PERFORM smart_groups.attach_relation('events_' || replace(key_type, ' ', '_'), 'kt.ev', user_column => 'uid');
-    INSERT INTO smart_groups.groups (name, kind) VALUES ('K', 'static');
-    EXECUTE format('INSERT INTO smart_groups.members (group_id, user_key) SELECT id, %L FROM smart_groups.groups WHERE name = ''K''',
-                   keys[3]);
+    PERFORM smart_groups.create_static_group('K');
+    EXECUTE format('SELECT smart_groups.add_members(''K'', ARRAY[%L::%s])', keys[3], key_type);
     FOREACH r IN ARRAY ARRAY['name = "b"', 'boss.name = "a"', 'boss.boss.name is empty', 'level >= 1',
                              'level is empty',
                              format('has events_%s where kind = "click"', replace(key_type, ' ', '_')),
