@@ -33,7 +33,7 @@ BEGIN
         guess := smart_groups._did_you_mean(coalesce(name, ''),
                                             ARRAY(SELECT gg.name FROM smart_groups.groups gg));
         RAISE EXCEPTION 'unknown group "%"%', name,
-              coalesce(format(' (did you mean "%s"?)', guess), '')
+              CASE WHEN guess IS NOT NULL THEN format(' (did you mean "%s"?)', guess) ELSE '' END
             USING ERRCODE = '42704', HINT = 'smart_groups.groups lists the groups';
     END IF;
     RETURN g;
@@ -65,7 +65,8 @@ RETURNS SETOF smart_groups.groups
 LANGUAGE sql STABLE AS $$
     SELECT * FROM smart_groups.groups g
      WHERE g.kind = 'smart' AND (NOT only_active OR g.status = 'active')
-       AND jsonb_path_exists(g.rules, 'lax $.**.member_of ? (@ == $n)', jsonb_build_object('n', name))
+       -- $1, not `name`: in a SQL function a column of that name would win.
+       AND jsonb_path_exists(g.rules, 'lax $.**.member_of ? (@ == $n)', jsonb_build_object('n', $1))
      ORDER BY g.id
 $$;
 
@@ -636,6 +637,19 @@ LANGUAGE plpgsql AS $$
 DECLARE
     o record;
 BEGIN
+    -- A dropped relation or custom-field table is detached; rules that used it no longer validate.
+    FOR o IN SELECT * FROM pg_event_trigger_dropped_objects() WHERE object_type = 'table' LOOP
+        DELETE FROM smart_groups.relations WHERE table_name = o.objid;
+        IF FOUND THEN
+            PERFORM smart_groups._convert_broken_groups(format('table %s was dropped', o.object_identity));
+        END IF;
+        UPDATE smart_groups.config
+           SET custom_table = NULL, custom_user_column = NULL, custom_key_column = NULL, custom_value_column = NULL
+         WHERE custom_table = o.objid;
+        IF FOUND THEN
+            PERFORM smart_groups._convert_broken_groups(format('table %s was dropped', o.object_identity));
+        END IF;
+    END LOOP;
     FOR o IN SELECT * FROM pg_event_trigger_dropped_objects() WHERE object_type = 'table column' LOOP
         IF EXISTS (SELECT 1 FROM smart_groups.config c WHERE c.users_table = o.objid)
            OR EXISTS (SELECT 1 FROM smart_groups.relations r WHERE r.table_name = o.objid) THEN

@@ -12,7 +12,8 @@ fn setup() {
          INSERT INTO t_users VALUES (1, 'Ann', 30, NULL), (2, 'Bob', NULL, 1);
          INSERT INTO t_fields VALUES (1, 'level', '3'), (2, 'level', 'high');
          SELECT smart_groups.attach_users('t_users');
-         SELECT smart_groups.attach_custom_fields('t_fields', user_column => 'user_id', key_column => 'k', value_column => 'v');",
+         SELECT smart_groups.attach_custom_fields('t_fields', user_column => 'user_id', key_column => 'k', value_column => 'v');
+         SELECT smart_groups.define_custom_field('level', 'number');",
     )
     .unwrap_or_else(|e| panic!("setup: {e}"));
 }
