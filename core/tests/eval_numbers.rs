@@ -4,7 +4,7 @@
 mod eval_support;
 
 use eval_support::*;
-use smart_groups_core::eval::{CustomRow, Datum, Dataset, UserRow};
+use smart_groups_core::eval::{CustomRow, Dataset, Datum, UserRow};
 
 /// age, by user key: 1 30, 2 30.0, 3 -1, 4 0, 5 NULL, 6 absent, 7 12345678901234567890.1,
 /// 8 12345678901234567890.2, 9 1e2, 10 29.999999999999999999 (30 as an f64), 11 NaN.
@@ -58,7 +58,11 @@ fn between_includes_both_bounds() {
         &["8"],
     );
     expect(&d, "age between 30 and 30", &["1", "2"]);
-    expect(&d, "age between -1 and 1e2", &all_but(&d, &["5", "6", "7", "8", "11"]));
+    expect(
+        &d,
+        "age between -1 and 1e2",
+        &all_but(&d, &["5", "6", "7", "8", "11"]),
+    );
 }
 
 #[test]
@@ -135,7 +139,12 @@ fn duplicate_custom_rows_match_when_any_value_does() {
 fn booleans() {
     let d = users_with(
         "active",
-        vec![Some(Datum::Bool(true)), Some(Datum::Bool(false)), Some(Datum::Null), None],
+        vec![
+            Some(Datum::Bool(true)),
+            Some(Datum::Bool(false)),
+            Some(Datum::Null),
+            None,
+        ],
     );
     expect(&d, "active = true", &["1"]);
     expect(&d, "active = false", &["2"]);

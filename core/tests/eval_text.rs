@@ -63,7 +63,11 @@ fn patterns_are_literal() {
 fn contains_starts_ends_and_their_negation() {
     let d = names();
     expect(&d, r#"name contains "n""#, &["1", "2", "6"]);
-    expect(&d, r#"name does not contain "n""#, &all_but(&d, &["1", "2", "6"]));
+    expect(
+        &d,
+        r#"name does not contain "n""#,
+        &all_but(&d, &["1", "2", "6"]),
+    );
     expect(&d, r#"name starts with "A""#, &["1"]);
     expect(&d, r#"name ends with "n""#, &["1", "2"]);
     expect(&d, r#"name ends with "n ""#, &["6"]);
@@ -115,7 +119,10 @@ fn citext_columns_still_compare_exactly() {
 #[test]
 fn unicode_lowering_is_rusts() {
     // Rust lowers a word-final capital sigma to ς (Unicode's Final_Sigma rule).
-    let d = users_with("name", vec![Some(text("ΣΑΣ")), Some(text("σας")), Some(text("σασ"))]);
+    let d = users_with(
+        "name",
+        vec![Some(text("ΣΑΣ")), Some(text("σας")), Some(text("σασ"))],
+    );
     expect(&d, r#"name equals ignoring case "ΣΑΣ""#, &["1", "2"]);
     expect(&d, r#"name contains ignoring case "Σ""#, &["1", "2", "3"]);
 }

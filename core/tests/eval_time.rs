@@ -31,7 +31,11 @@ fn a_date_on_a_timestamp_is_the_whole_utc_day() {
     let d = created();
     expect(&d, "created_at on 2024-03-15", &["2", "3", "6", "7"]);
     expect(&d, "created_at on 03/15/2024", &["2", "3", "6", "7"]);
-    expect(&d, "created_at != 2024-03-15", &["1", "4", "5", "8", "9", "10"]);
+    expect(
+        &d,
+        "created_at != 2024-03-15",
+        &["1", "4", "5", "8", "9", "10"],
+    );
     expect(&d, "created_at before 2024-03-15", &["1", "8", "9", "10"]);
     expect(&d, "created_at after 2024-03-15", &["4"]);
     expect(
@@ -48,8 +52,16 @@ fn instants_compare_exactly() {
     let d = created();
     expect(&d, "created_at on 2024-03-15T00:00:00Z", &["2"]);
     expect(&d, "created_at on 2024-03-15T14:00:00+02:00", &["6"]);
-    expect(&d, "created_at before 2024-03-15T12:00:00Z", &["1", "2", "8", "9", "10"]);
-    expect(&d, "created_at after 2024-03-15T12:00:00Z", &["3", "4", "7"]);
+    expect(
+        &d,
+        "created_at before 2024-03-15T12:00:00Z",
+        &["1", "2", "8", "9", "10"],
+    );
+    expect(
+        &d,
+        "created_at after 2024-03-15T12:00:00Z",
+        &["3", "4", "7"],
+    );
     expect(
         &d,
         "created_at != 2024-03-15T12:00:00Z",
@@ -87,7 +99,11 @@ fn within_last_on_timestamps() {
     expect(&d, "created_at within last 720 minutes", &["2", "6"]);
     expect(&d, "created_at within last 7 days", &["1", "2", "6", "10"]);
     expect(&d, "created_at within last 1 week", &["1", "2", "6", "10"]);
-    expect(&d, "created_at within last 1 month", &["1", "2", "6", "8", "10"]);
+    expect(
+        &d,
+        "created_at within last 1 month",
+        &["1", "2", "6", "8", "10"],
+    );
     expect(
         &d,
         "created_at within last 1 year",
@@ -98,7 +114,11 @@ fn within_last_on_timestamps() {
         "created_at not within last 1 day",
         &["3", "4", "5", "7", "8", "9", "10"],
     );
-    expect(&d, "created_at within last 10000 years", &["1", "2", "6", "8", "9", "10"]);
+    expect(
+        &d,
+        "created_at within last 10000 years",
+        &["1", "2", "6", "8", "9", "10"],
+    );
 }
 
 #[test]
@@ -127,7 +147,10 @@ fn within_last_months_clamps_to_the_end_of_the_month() {
 fn timestamp_without_time_zone_is_taken_as_utc() {
     let d = users_with(
         "seen_at",
-        vec![Some(ts("2024-03-15T23:59:59.999Z")), Some(ts("2024-03-16T00:00:00Z"))],
+        vec![
+            Some(ts("2024-03-15T23:59:59.999Z")),
+            Some(ts("2024-03-16T00:00:00Z")),
+        ],
     );
     expect(&d, "seen_at on 2024-03-15", &["1"]);
     expect(&d, "seen_at after 2024-03-15", &["2"]);
@@ -174,7 +197,11 @@ fn dates_compare_as_dates() {
 #[test]
 fn within_last_on_dates() {
     let d = hired();
-    expect(&d, "hire_date within last 1 month", &["1", "2", "4", "9", "10"]);
+    expect(
+        &d,
+        "hire_date within last 1 month",
+        &["1", "2", "4", "9", "10"],
+    );
     expect(
         &d,
         "hire_date within last 1 year",
@@ -200,14 +227,38 @@ fn within_last_on_dates() {
 fn within_last_on_dates_at_month_ends() {
     let d = users_with(
         "hire_date",
-        vec![Some(date("2024-02-29")), Some(date("2024-02-28")), Some(date("2024-03-31"))],
+        vec![
+            Some(date("2024-02-29")),
+            Some(date("2024-02-28")),
+            Some(date("2024-03-31")),
+        ],
     );
-    expect_at(&d, at("2024-03-31T00:00:00Z"), "hire_date within last 1 month", &["1", "3"]);
-    expect_at(&d, at("2024-05-31T23:59:59Z"), "hire_date within last 3 months", &["1", "3"]);
+    expect_at(
+        &d,
+        at("2024-03-31T00:00:00Z"),
+        "hire_date within last 1 month",
+        &["1", "3"],
+    );
+    expect_at(
+        &d,
+        at("2024-05-31T23:59:59Z"),
+        "hire_date within last 3 months",
+        &["1", "3"],
+    );
     // "Today" is the UTC date of now, whatever its time: 03-30, and 03-30 − 1 month clamps
     // to 02-29.
-    expect_at(&d, at("2024-03-30T23:59:59Z"), "hire_date within last 1 month", &["1"]);
-    expect_at(&d, at("2024-03-28T23:59:59Z"), "hire_date within last 1 month", &["1", "2"]);
+    expect_at(
+        &d,
+        at("2024-03-30T23:59:59Z"),
+        "hire_date within last 1 month",
+        &["1"],
+    );
+    expect_at(
+        &d,
+        at("2024-03-28T23:59:59Z"),
+        "hire_date within last 1 month",
+        &["1", "2"],
+    );
 }
 
 #[test]

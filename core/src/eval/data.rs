@@ -89,7 +89,11 @@ impl RelRow {
 }
 
 impl CustomRow {
-    pub fn new(user_key: impl Into<String>, field_key: impl Into<String>, value: Option<&str>) -> Self {
+    pub fn new(
+        user_key: impl Into<String>,
+        field_key: impl Into<String>,
+        value: Option<&str>,
+    ) -> Self {
         CustomRow {
             user_key: user_key.into(),
             field_key: field_key.into(),

@@ -16,7 +16,7 @@ mod ops;
 mod read;
 mod time;
 
-pub use data::{CustomRow, Datum, Dataset, RelRow, UserRow};
+pub use data::{CustomRow, Dataset, Datum, RelRow, UserRow};
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -120,7 +120,9 @@ impl<'d> Evaluator<'d> {
                         .iter()
                         .filter(|r| filter.as_ref().is_none_or(|w| self.holds(w, Row::Rel(r))))
                         .count();
-                    count.op.holds(u64::try_from(n).unwrap_or(u64::MAX), count.value)
+                    count
+                        .op
+                        .holds(u64::try_from(n).unwrap_or(u64::MAX), count.value)
                 }
                 // Validation keeps has out of `has ... where`.
                 Row::Rel(_) => false,

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, NaiveDate, Utc};
 use smart_groups_core::catalog::*;
 use smart_groups_core::checked::Pred;
-use smart_groups_core::eval::{self, CustomRow, Datum, Dataset, Evaluator, UserRow};
+use smart_groups_core::eval::{self, CustomRow, Dataset, Datum, Evaluator, UserRow};
 use smart_groups_core::text;
 use smart_groups_core::validate::{validate, Options};
 
@@ -211,7 +211,12 @@ pub fn expect_at(data: &Dataset, now: DateTime<Utc>, rule: &str, expected: &[&st
     let evaluator = Evaluator::new(data, now);
     for user in &data.users {
         let direct = eval::eval(&p, user, data, now);
-        assert_eq!(direct, evaluator.eval(&p, user), "{rule:?}, user {}", user.key);
+        assert_eq!(
+            direct,
+            evaluator.eval(&p, user),
+            "{rule:?}, user {}",
+            user.key
+        );
         assert_eq!(
             evaluator.eval(&negated, user),
             !direct,
