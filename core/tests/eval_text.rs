@@ -8,7 +8,7 @@ use smart_groups_core::eval::{Dataset, UserRow};
 
 /// name, by user key: 1 "Ann", 2 "ann", 3 "", 4 NULL, 5 absent, 6 " Ann ", 7 "50% off",
 /// 8 "a_b", 9 `back\slash`, 10 `say "hi"`, 11 "Émile", 12 "ÉMILE", 13 "5x off", 14 "axb",
-/// 15 "backslash".
+/// 15 "backslash", 16 " \t".
 fn names() -> Dataset {
     use smart_groups_core::eval::Datum::Null;
     let values = [
@@ -27,6 +27,7 @@ fn names() -> Dataset {
         Some(text("5x off")),
         Some(text("axb")),
         Some(text("backslash")),
+        Some(text(" \t")),
     ];
     users_with("name", values.into_iter().collect())
 }
@@ -71,7 +72,7 @@ fn contains_starts_ends_and_their_negation() {
     expect(&d, r#"name starts with "A""#, &["1"]);
     expect(&d, r#"name ends with "n""#, &["1", "2"]);
     expect(&d, r#"name ends with "n ""#, &["6"]);
-    expect(&d, r#"name starts with " ""#, &["6"]);
+    expect(&d, r#"name starts with " ""#, &["6", "16"]);
     // The empty pattern is in every string, the empty one included, but not in NULL.
     expect(&d, r#"name contains """#, &all_but(&d, &["4", "5"]));
     expect(&d, r#"name does not contain """#, &["4", "5"]);
