@@ -5,6 +5,7 @@ pub mod ast;
 pub mod catalog;
 pub mod checked;
 pub mod compile;
+pub mod eval;
 pub mod json;
 pub mod limits;
 pub mod read;

@@ -1,0 +1,163 @@
+//! An in-memory evaluator of checked rulesets, written from the SPEC (section 3) alone and
+//! independent of the SQL compiler, so that the two can be tested against each other: for any
+//! dataset, `matching` must equal what the compiled predicate selects in Postgres.
+//!
+//! Every rule is two-valued. A rule's value v is read for the row in scope (`read`); a NULL v
+//! has no value at all, so positive operators are false on it and the operators defined as
+//! negations (`neq`, `not_contains`, `not_in`, `is_empty`, `not_includes`,
+//! `not_within_last`) are computed as `!positive`, true on NULL. `ops` and `time` decide
+//! whether one value satisfies a positive operator.
+//!
+//! Should the app's tables hold several values for one field of one user (duplicate
+//! custom-field rows), a positive operator holds when any of them satisfies it.
+
+mod data;
+mod ops;
+mod read;
+mod time;
+
+pub use data::{CustomRow, Dataset, Datum, RelRow, UserRow};
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+
+use crate::checked::{Pred, Test};
+use read::Row;
+
+/// Whether `user` matches `pred` in `data` at time `now`. Indexes `data` on every call; use
+/// an `Evaluator` to evaluate many rules or users.
+pub fn eval(pred: &Pred, user: &UserRow, data: &Dataset, now: DateTime<Utc>) -> bool {
+    Evaluator::new(data, now).eval(pred, user)
+}
+
+/// Keys of the users of `data` that match `pred` at time `now`.
+pub fn matching(pred: &Pred, data: &Dataset, now: DateTime<Utc>) -> BTreeSet<String> {
+    Evaluator::new(data, now).matching(pred)
+}
+
+type Nested<'d, T> = BTreeMap<&'d str, BTreeMap<&'d str, Vec<T>>>;
+
+/// A dataset indexed for evaluation at one instant.
+#[derive(Debug)]
+pub struct Evaluator<'d> {
+    data: &'d Dataset,
+    now: DateTime<Utc>,
+    users: BTreeMap<&'d str, Vec<&'d UserRow>>,
+    /// User key → field key → stored texts.
+    custom: Nested<'d, Option<&'d str>>,
+    /// Relation name → user key → rows.
+    rows: Nested<'d, &'d RelRow>,
+}
+
+impl<'d> Evaluator<'d> {
+    pub fn new(data: &'d Dataset, now: DateTime<Utc>) -> Self {
+        let mut users: BTreeMap<&str, Vec<&UserRow>> = BTreeMap::new();
+        for user in &data.users {
+            users.entry(user.key.as_str()).or_default().push(user);
+        }
+        let mut custom: Nested<Option<&str>> = BTreeMap::new();
+        for row in &data.custom {
+            custom
+                .entry(row.user_key.as_str())
+                .or_default()
+                .entry(row.field_key.as_str())
+                .or_default()
+                .push(row.value.as_deref());
+        }
+        let mut rows: Nested<&RelRow> = BTreeMap::new();
+        for (relation, relation_rows) in &data.relations {
+            let by_user = rows.entry(relation.as_str()).or_default();
+            for row in relation_rows {
+                by_user.entry(row.user_key.as_str()).or_default().push(row);
+            }
+        }
+        Evaluator {
+            data,
+            now,
+            users,
+            custom,
+            rows,
+        }
+    }
+
+    pub fn eval(&self, pred: &Pred, user: &'d UserRow) -> bool {
+        self.holds(pred, Row::User(user))
+    }
+
+    pub fn matching(&self, pred: &Pred) -> BTreeSet<String> {
+        self.data
+            .users
+            .iter()
+            .filter(|user| self.eval(pred, user))
+            .map(|user| user.key.clone())
+            .collect()
+    }
+
+    fn holds(&self, pred: &Pred, row: Row<'d>) -> bool {
+        match pred {
+            Pred::All(items) => items.iter().all(|p| self.holds(p, row)),
+            Pred::Any(items) => items.iter().any(|p| self.holds(p, row)),
+            Pred::Not(inner) => !self.holds(inner, row),
+            Pred::Test(test) => self.test(test, row),
+            Pred::MemberOf { group_id, .. } => match row {
+                Row::User(user) => self
+                    .data
+                    .members
+                    .get(group_id)
+                    .is_some_and(|members| members.contains(&user.key)),
+                // Validation keeps member_of out of `has ... where`.
+                Row::Rel(_) => false,
+            },
+            Pred::Has {
+                relation,
+                filter,
+                count,
+            } => match row {
+                Row::User(user) => {
+                    let rows = self.rows_of(&relation.name, &user.key);
+                    let n = rows
+                        .iter()
+                        .filter(|r| filter.as_ref().is_none_or(|w| self.holds(w, Row::Rel(r))))
+                        .count();
+                    count
+                        .op
+                        .holds(u64::try_from(n).unwrap_or(u64::MAX), count.value)
+                }
+                // Validation keeps has out of `has ... where`.
+                Row::Rel(_) => false,
+            },
+        }
+    }
+
+    fn test(&self, test: &Test, row: Row<'d>) -> bool {
+        let values = self.values(&test.field, row);
+        let any = |op| {
+            values
+                .iter()
+                .any(|v| ops::satisfies(op, &test.operand, v, self.now))
+        };
+        match test.op.negation_of() {
+            Some(positive) => !any(positive),
+            None => any(test.op),
+        }
+    }
+
+    fn custom_texts(&self, user_key: &str, field_key: &str) -> &[Option<&'d str>] {
+        self.custom
+            .get(user_key)
+            .and_then(|fields| fields.get(field_key))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    fn users_with_key(&self, key: &str) -> &[&'d UserRow] {
+        self.users.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    fn rows_of(&self, relation: &str, user_key: &str) -> &[&'d RelRow] {
+        self.rows
+            .get(relation)
+            .and_then(|users| users.get(user_key))
+            .map_or(&[], Vec::as_slice)
+    }
+}

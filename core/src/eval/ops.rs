@@ -1,0 +1,83 @@
+//! Whether one non-NULL value satisfies a positive operator (one that is not defined as the
+//! negation of another; see `ast::Op::negation_of`). An operator or operand that does not fit
+//! the value's type (which validation never produces) is simply not satisfied.
+
+use std::cmp::Ordering;
+
+use chrono::{DateTime, Utc};
+
+use super::read::Val;
+use super::time;
+use crate::ast::{Number, Op};
+use crate::checked::Operand;
+use crate::values::compare_numbers;
+
+pub(super) fn satisfies(op: Op, operand: &Operand, v: &Val, now: DateTime<Utc>) -> bool {
+    if op == Op::IsNotEmpty {
+        return !is_empty(v);
+    }
+    match v {
+        Val::Text(s) => text(op, operand, s),
+        Val::Number(n) => number(op, operand, n),
+        Val::Bool(b) => matches!((op, operand), (Op::Eq, Operand::Bool(x)) if x == b),
+        Val::List(items) => list(op, operand, items),
+        Val::Date(d) => time::date(op, operand, *d, now),
+        Val::Time(t) => time::timestamp(op, operand, *t, now),
+    }
+}
+
+/// SPEC: "v is NULL, or the empty string (text), or a list with no elements"; NULL never
+/// reaches here. Whitespace is not empty.
+fn is_empty(v: &Val) -> bool {
+    match v {
+        Val::Text(s) => s.is_empty(),
+        Val::List(items) => items.is_empty(),
+        _ => false,
+    }
+}
+
+fn text(op: Op, operand: &Operand, s: &str) -> bool {
+    let lower = |t: &str| t.to_lowercase();
+    match (op, operand) {
+        (Op::Eq, Operand::Text(x)) => s == x,
+        (Op::Contains, Operand::Text(x)) => s.contains(x.as_str()),
+        (Op::StartsWith, Operand::Text(x)) => s.starts_with(x.as_str()),
+        (Op::EndsWith, Operand::Text(x)) => s.ends_with(x.as_str()),
+        (Op::In, Operand::TextList(xs)) => xs.iter().any(|x| s == x),
+        (Op::EqCi, Operand::Text(x)) => lower(s) == lower(x),
+        (Op::ContainsCi, Operand::Text(x)) => lower(s).contains(&lower(x)),
+        (Op::StartsWithCi, Operand::Text(x)) => lower(s).starts_with(&lower(x)),
+        (Op::EndsWithCi, Operand::Text(x)) => lower(s).ends_with(&lower(x)),
+        _ => false,
+    }
+}
+
+fn number(op: Op, operand: &Operand, v: &str) -> bool {
+    // Exact decimal order; `None` (not a number) satisfies nothing.
+    let cmp = |x: &Number| compare_numbers(v, x.as_str());
+    let is = |x: &Number, wanted: &[Ordering]| cmp(x).is_some_and(|o| wanted.contains(&o));
+    use Ordering::{Equal, Greater, Less};
+    match (op, operand) {
+        (Op::Eq, Operand::Number(x)) => is(x, &[Equal]),
+        (Op::Lt, Operand::Number(x)) => is(x, &[Less]),
+        (Op::Lte, Operand::Number(x)) => is(x, &[Less, Equal]),
+        (Op::Gt, Operand::Number(x)) => is(x, &[Greater]),
+        (Op::Gte, Operand::Number(x)) => is(x, &[Greater, Equal]),
+        (Op::Between, Operand::NumberRange(low, high)) => {
+            is(low, &[Greater, Equal]) && is(high, &[Less, Equal])
+        }
+        (Op::In, Operand::NumberList(xs)) => xs.iter().any(|x| is(x, &[Equal])),
+        _ => false,
+    }
+}
+
+/// NULL elements never match: `Some(x)` is compared, never `None`.
+fn list(op: Op, operand: &Operand, items: &[Option<String>]) -> bool {
+    let includes = |x: &String| items.iter().any(|item| item.as_ref() == Some(x));
+    match (op, operand) {
+        (Op::Includes, Operand::Text(x)) => includes(x),
+        (Op::IncludesAny, Operand::TextList(xs)) => xs.iter().any(includes),
+        (Op::IncludesAll, Operand::TextList(xs)) => xs.iter().all(includes),
+        _ => false,
+    }
+}
