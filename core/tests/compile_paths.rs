@@ -6,6 +6,8 @@ use compile_support::*;
 use smart_groups_core::ast::{CmpOp, Op};
 use smart_groups_core::checked::{Operand, Pred, TimeUnit};
 
+const SHIRT_LABELS: &str = "'S', 'M'";
+
 const F1: &str =
     "FROM \"public\".\"user_field_values\" f1 WHERE f1.\"user_id\" = u.\"id\" AND f1.\"field_key\"";
 
@@ -19,9 +21,12 @@ fn custom_text_and_enum() {
         compile(&rule(custom("nickname"), Op::Neq, text("Bo"))),
         format!("NOT ({base})")
     );
+    // A custom enum reads as NULL unless the text is one of the field's values.
+    let shirt =
+        format!("(CASE WHEN f1.\"value\"::text IN ({SHIRT_LABELS}) THEN f1.\"value\"::text END)");
     assert_eq!(
         compile(&rule(custom("shirt_size"), Op::In, texts(&["S", "M"]))),
-        format!("EXISTS (SELECT 1 {F1} = 'shirt_size' AND (f1.\"value\"::text IS NOT NULL AND f1.\"value\"::text IN ('S', 'M')))")
+        format!("EXISTS (SELECT 1 {F1} = 'shirt_size' AND ({shirt} IS NOT NULL AND {shirt} IN ('S', 'M')))")
     );
     assert_eq!(
         compile(&rule(custom("nickname"), Op::IsEmpty, Operand::None)),

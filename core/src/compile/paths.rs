@@ -24,7 +24,7 @@ pub(super) fn base(
             let Some((rows, value)) = custom_rows(cx, f, &scope.user) else {
                 return "false".to_string();
             };
-            match custom_slot(&value, f.ty) {
+            match custom_slot(&value, f) {
                 Some(slot) => {
                     format!(
                         "EXISTS (SELECT 1 {rows} AND {})",
@@ -103,9 +103,30 @@ fn custom_rows(cx: &mut Ctx<'_>, f: &CustomField, user: &str) -> Option<(String,
 /// The typed read of a custom value. The `smart_groups.read_*` functions return NULL for text
 /// they cannot read, which SPEC 2 says counts as empty. Text is cast to `text` in case the
 /// app's value column is citext, whose comparisons would not be exact.
-fn custom_slot(value: &str, ty: FieldType) -> Option<Slot> {
-    let (kind, read) = match ty {
-        FieldType::Text | FieldType::Enum => (Kind::Text, format!("{value}::text")),
+fn custom_slot(value: &str, field: &CustomField) -> Option<Slot> {
+    let (kind, read) = match field.ty {
+        FieldType::Text => (Kind::Text, format!("{value}::text")),
+        // Text that is not one of the enum's values cannot be read as the enum: it is empty,
+        // as an enum column could never hold it.
+        FieldType::Enum => {
+            let labels: Vec<String> = field
+                .allowed
+                .iter()
+                .flatten()
+                .map(|l| quote_literal(l))
+                .collect();
+            if labels.is_empty() {
+                (Kind::Text, format!("{value}::text"))
+            } else {
+                (
+                    Kind::Text,
+                    format!(
+                        "(CASE WHEN {value}::text IN ({}) THEN {value}::text END)",
+                        labels.join(", ")
+                    ),
+                )
+            }
+        }
         FieldType::Number => (Kind::Number, format!("smart_groups.read_number({value})")),
         FieldType::Date => (Kind::Date, format!("smart_groups.read_date({value})")),
         FieldType::Timestamp => (
