@@ -2,6 +2,8 @@
 //! adaptation of generated ASTs to what a JSON number can carry.
 #![allow(dead_code)]
 
+pub mod suit;
+
 use smart_groups_core::ast::{Condition, Has, Node, Number, Value};
 use smart_groups_core::{json, text};
 
