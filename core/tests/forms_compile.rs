@@ -52,7 +52,10 @@ struct Tally {
 fn check(node: &Node, catalog: &Catalog, tally: &Tally) -> Result<(), TestCaseError> {
     let options = Options::default();
     let direct = validate(node, catalog, &options);
-    let has_error = direct.problems.iter().any(|p| p.severity == Severity::Error);
+    let has_error = direct
+        .problems
+        .iter()
+        .any(|p| p.severity == Severity::Error);
     prop_assert_eq!(direct.pred.is_some(), !has_error);
     if let Some(sql) = compiled(&direct, catalog) {
         prop_assert!(!sql.trim().is_empty(), "empty SQL for {:?}", node);
@@ -109,7 +112,10 @@ fn random_rulesets_validate_and_compile_in_both_forms() {
     eprintln!("{valid} of {cases} valid, {with_fields} testing fields");
     assert!(cases >= 3000, "{cases} cases");
     assert!(valid * 5 >= cases, "only {valid} of {cases} were valid");
-    assert!(with_fields * 10 >= cases, "only {with_fields} tested fields");
+    assert!(
+        with_fields * 10 >= cases,
+        "only {with_fields} tested fields"
+    );
 }
 
 #[test]
