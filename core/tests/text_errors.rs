@@ -262,8 +262,13 @@ fn too_deep() {
     let nots = "not ".repeat(16_000) + "a = 1";
     assert!(nots.len() <= MAX_RULESET_BYTES);
     assert_eq!(parse(&nots), Err(ParseError::TooDeep));
+    // Lists hold scalars only (as in JSON): the second `(` is a syntax error, at once.
     let lists = "a in ".to_string() + &"(".repeat(60_000);
-    assert_eq!(parse(&lists), Err(ParseError::TooDeep));
+    let (_, column, expected, found, _) = syntax(&lists);
+    assert_eq!(
+        (column, expected.as_str(), found.as_str()),
+        (7, "a value or \")\"", "\"(\"")
+    );
     let e = ParseError::TooDeep;
     assert_eq!(e.sqlstate(), "54001");
     assert!(e.to_string().contains(&MAX_DEPTH.to_string()));

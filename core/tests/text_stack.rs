@@ -15,10 +15,10 @@ fn deepest_accepted_nesting_fits_in_one_mebibyte() {
     in_small_stack(|| {
         let parens = "(".repeat(64) + "a = 1" + &")".repeat(64);
         assert!(parse(&parens).is_ok());
-        let wheres = "(has r where ".repeat(16) + "a in ((1))" + &")".repeat(16);
+        let wheres = "(has r where ".repeat(16) + "a in (1)" + &")".repeat(16);
         assert!(parse(&wheres).is_ok());
-        let lists = "a in ".to_string() + &"(".repeat(63) + &")".repeat(63);
-        assert!(parse(&lists).is_ok());
+        let list = "(".repeat(63) + "a in (1)" + &")".repeat(63);
+        assert!(parse(&list).is_ok());
     });
 }
 
@@ -27,7 +27,8 @@ fn just_past_the_guard_is_too_deep() {
     in_small_stack(|| {
         let parens = "(".repeat(65) + "a = 1" + &")".repeat(65);
         assert_eq!(parse(&parens), Err(ParseError::TooDeep));
-        let lists = "a in ".to_string() + &"(".repeat(65) + &")".repeat(65);
-        assert_eq!(parse(&lists), Err(ParseError::TooDeep));
+        // A list is one level below its rule.
+        let list = "(".repeat(64) + "a in (1)" + &")".repeat(64);
+        assert_eq!(parse(&list), Err(ParseError::TooDeep));
     });
 }

@@ -4,7 +4,7 @@
 
 use super::error::expected;
 use super::lexical::{keyword, symbol};
-use super::value::{parse_duration, parse_value};
+use super::value::{parse_duration, parse_scalar, parse_value};
 use super::PResult;
 use crate::ast::{Op, Value};
 use nom::branch::alt;
@@ -165,11 +165,8 @@ fn parse_is_empty(input: &str) -> PResult<'_, Operation> {
 /// that every JSON `between` (even a malformed one) has a text form.
 fn parse_between(input: &str, level: usize) -> PResult<'_, Operation> {
     let (input, _) = keyword("between")(input)?;
-    let bounds = separated_pair(
-        |i| parse_value(i, level),
-        keyword("and"),
-        |i| parse_value(i, level),
-    );
+    // Scalar bounds: `between 1 and (2)` would be a list in a list, which JSON cannot hold.
+    let bounds = separated_pair(parse_scalar, keyword("and"), parse_scalar);
     let (input, v) = cut(context(
         expected::VALUE,
         alt((

@@ -19,6 +19,12 @@ use nom::sequence::{pair, preceded, terminated, tuple};
 
 /// VALUE. `level` is the nesting level of the enclosing rule; lists nest one further.
 pub(super) fn parse_value(input: &str, level: usize) -> PResult<'_, Value> {
+    alt((parse_scalar, map(|i| parse_list(i, level), Value::List)))(input)
+}
+
+/// A VALUE other than a LIST: what a list element or a `between` bound is. JSON values are
+/// flat arrays of scalars, and every text form must have a JSON form.
+pub(super) fn parse_scalar(input: &str) -> PResult<'_, Value> {
     preceded(
         parse_whitespace,
         alt((
@@ -27,7 +33,6 @@ pub(super) fn parse_value(input: &str, level: usize) -> PResult<'_, Value> {
             map(parse_date, |date| Value::String(date.to_string())),
             map(parse_number, Value::Number),
             map(parse_boolean, Value::Bool),
-            map(|i| parse_list(i, level), Value::List),
         )),
     )(input)
 }
@@ -85,21 +90,19 @@ fn parse_boolean(input: &str) -> PResult<'_, bool> {
     alt((value(true, keyword("true")), value(false, keyword("false"))))(input)
 }
 
-/// LIST: `(` [VALUE (`,` VALUE)*] `)`. An empty list is syntax; validation refuses it where
+/// LIST: `(` [SCALAR (`,` SCALAR)*] `)`. An empty list is syntax; validation refuses it where
 /// it makes no sense.
 fn parse_list(input: &str, level: usize) -> PResult<'_, Vec<Value>> {
     let (input, _) = symbol("(")(input)?;
-    let level = nest(input, level)?;
-    let (input, first) = opt(|i| parse_value(i, level))(input)?;
+    // A list still counts as one level below its rule; it never nests further.
+    nest(input, level)?;
+    let (input, first) = opt(parse_scalar)(input)?;
     let Some(first) = first else {
         // Not a cut: `between 1 and (a = 1 ...)` must be able to fall back to `between 1`.
         let (input, _) = context(expected::VALUE_OR_LIST_END, symbol(")"))(input)?;
         return Ok((input, Vec::new()));
     };
-    let next = preceded(
-        symbol(","),
-        cut(context(expected::VALUE, |i| parse_value(i, level))),
-    );
+    let next = preceded(symbol(","), cut(context(expected::VALUE, parse_scalar)));
     let (input, rest) = many0(next)(input)?;
     let (input, _) = cut(context(expected::LIST_END, symbol(")")))(input)?;
     Ok((input, std::iter::once(first).chain(rest).collect()))
@@ -179,8 +182,14 @@ mod tests {
     #[test]
     fn lists() {
         assert_eq!(parse_value("()", 0), Ok(("", Value::List(vec![]))));
-        let nested = Value::List(vec![number("1"), Value::List(vec![string("a")])]);
-        assert_eq!(parse_value("( 1 ,(\"a\") )", 0), Ok(("", nested)));
+        let flat = Value::List(vec![number("1"), string("a")]);
+        assert_eq!(parse_value("( 1 ,\"a\" )", 0), Ok(("", flat)));
+        // Lists hold scalars only, as JSON arrays of values do.
+        assert!(matches!(
+            parse_value("(1, (2))", 0),
+            Err(nom::Err::Failure(_))
+        ));
+        assert!(matches!(parse_value("((1))", 0), Err(nom::Err::Error(_))));
         assert!(matches!(parse_value("(1,)", 0), Err(nom::Err::Failure(_))));
         assert!(matches!(parse_value("(1 2)", 0), Err(nom::Err::Failure(_))));
         assert!(matches!(parse_value("(a = 1)", 0), Err(nom::Err::Error(_))));
