@@ -110,7 +110,61 @@ SELECT smart_groups.to_json('location in ("Netherlands", "Belgium", "Luxembourg"
 SELECT smart_groups.compile('location in ("Netherlands", "Belgium", "Luxembourg") and role = "manager"') AS predicate;
 
 \echo
-\echo '== Rulesets evaluated against the 100,000 users'
+\echo '== Smart groups: membership is computed at once and kept in smart_groups.members'
+SELECT smart_groups.create_static_group('Sales team') > 0 AS created;
+SELECT smart_groups.add_members('Sales team', ARRAY(SELECT id FROM users WHERE department = 'Sales' AND id % 3 = 0)) AS added;
+SELECT smart_groups.create_static_group('Marketing team') > 0 AS created;
+SELECT smart_groups.add_members('Marketing team', ARRAY(SELECT id FROM users WHERE department = 'Marketing' AND id % 3 = 0)) AS added;
+\timing on
+SELECT smart_groups.create_group('Benelux managers',
+  'location in ("Netherlands", "Belgium", "Luxembourg") and role = "manager"');
+SELECT smart_groups.create_group('Managers by title', 'job_title contains ignoring case "manager"');
+SELECT smart_groups.create_group('New hires without training',
+  'hire_date within last 30 days and has no enrollments where status = "completed"');
+SELECT smart_groups.create_group('Recent clickers', 'has clicks where clicked_at within last 20 days');
+SELECT smart_groups.create_group('Repeat offenders', 'has at least 3 clicks where clicked_at within last 20 days');
+SELECT smart_groups.create_group('Approved drivers',
+  'has enrollments where course = "Driver Safety" and status = "completed"');
+SELECT smart_groups.create_group('Sales or Marketing', 'member of "Sales team" or member of "Marketing team"');
+SELECT smart_groups.create_group('Remote, large shirts', 'remote = true and shirt_size in ("L", "XL")');
+SELECT smart_groups.create_group('Reports of Sales managers', 'manager.department = "Sales" and manager.role = "manager"');
+\timing off
+
+\echo
+\echo '== Group sizes'
+SELECT g.name, g.kind, g.status, count(m.user_key) AS members
+  FROM smart_groups.groups g LEFT JOIN smart_groups.members m ON m.group_id = g.id
+ GROUP BY g.id ORDER BY g.id;
+
+\echo
+\echo '== Why is user 150 a member of "Reports of Sales managers", and why is user 151 not?'
+SELECT * FROM smart_groups.explain('Reports of Sales managers', 150::bigint);
+SELECT * FROM smart_groups.explain('Repeat offenders', 151::bigint);
+
+\echo
+\echo '== What would an edit do? preview_change before set_rules'
+SELECT change, count(*) FROM smart_groups.preview_change('Benelux managers',
+  'location in ("Netherlands", "Belgium", "Luxembourg", "Germany") and role = "manager"') GROUP BY change;
+
+\echo
+\echo '== Exclude a user by hand, with a reason'
+SELECT smart_groups.exclude('Recent clickers', (SELECT min(user_key) FROM smart_groups.memberships WHERE group_name = 'Recent clickers'),
+                            'already_addressed');
+SELECT count(*) AS recent_clickers FROM smart_groups.memberships WHERE group_name = 'Recent clickers';
+
+\echo
+\echo '== Archiving and restoring are instant, whatever the size'
+\timing on
+SELECT smart_groups.archive_group('Managers by title');
+SELECT smart_groups.restore_group('Managers by title');
+\timing off
+
+\echo
+\echo '== verify(): stored membership equals a fresh evaluation'
+SELECT count(*) AS problems FROM smart_groups.verify();
+
+\echo
+\echo '== Any ruleset can also be evaluated ad hoc with compile()'
 CREATE TEMP TABLE demo_rules (label text, rules text);
 INSERT INTO demo_rules VALUES
  ('Benelux managers', 'location in ("Netherlands", "Belgium", "Luxembourg") and role = "manager"'),
