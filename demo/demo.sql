@@ -59,8 +59,8 @@ SELECT i,
             WHEN i % 20 = 0 THEN 'creator' ELSE 'learner' END::user_role,
        (now() AT TIME ZONE 'UTC')::date - ((i * 37) % 3650),
        now() - ((i * 41) % 4000) * interval '1 day' - (i % 86400) * interval '1 second',
-       (ARRAY[ARRAY['sql', 'rust'], ARRAY['sales', 'negotiation'], ARRAY['excel'], ARRAY['driving', 'safety'],
-              ARRAY['sql'], ARRAY[]::text[]])[1 + i % 6],
+       CASE i % 6 WHEN 0 THEN '{sql,rust}' WHEN 1 THEN '{sales,negotiation}' WHEN 2 THEN '{excel}'
+                  WHEN 3 THEN '{driving,safety}' WHEN 4 THEN '{sql}' ELSE '{}' END::text[],
        CASE WHEN i > 50 THEN greatest(50, (i / 100) * 50) END
   FROM generate_series(1, 100000) AS i,
        LATERAL (SELECT (ARRAY['Anna', 'Bram', 'Chloé', 'Daan', 'Emma', 'Finn', 'Greta', 'Hugo',

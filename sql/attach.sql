@@ -100,6 +100,12 @@ BEGIN
        OR to_regprocedure('smart_groups.verify()') IS NULL THEN
         PERFORM smart_groups._create_key_functions(new_type);
     END IF;
+    IF FOUND AND cur.users_table <> users_table
+       AND EXISTS (SELECT 1 FROM pg_class WHERE oid = cur.users_table) THEN
+        PERFORM smart_groups._drop_triggers(cur.users_table, 'users');
+    END IF;
+    PERFORM smart_groups._install_triggers(users_table, 'users');
+    PERFORM smart_groups._bump_epoch();
 END $$;
 
 -- Stores users keys in their own type everywhere the extension keeps them.
@@ -139,11 +145,17 @@ BEGIN
         RAISE EXCEPTION 'value column "%" of % has type %', value_column, custom_table, vt
             USING ERRCODE = '42804', HINT = 'custom-field values must be stored as text';
     END IF;
+    IF cfg.custom_table IS NOT NULL AND cfg.custom_table <> custom_table
+       AND EXISTS (SELECT 1 FROM pg_class WHERE oid = cfg.custom_table) THEN
+        PERFORM smart_groups._drop_triggers(cfg.custom_table, 'custom');
+    END IF;
+    PERFORM smart_groups._install_triggers(custom_table, 'custom');
     UPDATE smart_groups.config
        SET custom_table = attach_custom_fields.custom_table,
            custom_user_column = attach_custom_fields.user_column,
            custom_key_column = attach_custom_fields.key_column,
            custom_value_column = attach_custom_fields.value_column;
+    PERFORM smart_groups._bump_epoch();
 END $$;
 
 CREATE FUNCTION smart_groups.define_custom_field(key text, type text, allowed text[] DEFAULT NULL)
@@ -184,6 +196,7 @@ BEGIN
         RAISE EXCEPTION 'custom field "%" already exists', key USING ERRCODE = '42710';
     END IF;
     INSERT INTO smart_groups.custom_fields (key, type, allowed) VALUES (key, type, allowed);
+    PERFORM smart_groups._bump_epoch();
 END $$;
 
 CREATE FUNCTION smart_groups.drop_custom_field(key text) RETURNS void
@@ -193,6 +206,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown custom field "%"', key USING ERRCODE = '42704';
     END IF;
+    PERFORM smart_groups._bump_epoch();
     PERFORM smart_groups._convert_broken_groups(format('custom field "%s" was dropped', key));
 END $$;
 
@@ -212,4 +226,6 @@ BEGIN
     END IF;
     INSERT INTO smart_groups.relations (name, table_name, user_column)
     VALUES (name, relation_table, user_column);
+    PERFORM smart_groups._install_triggers(relation_table, 'relation', name);
+    PERFORM smart_groups._bump_epoch();
 END $$;

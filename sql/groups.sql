@@ -63,11 +63,11 @@ END $$;
 CREATE FUNCTION smart_groups._dependants(name text, only_active boolean DEFAULT true)
 RETURNS SETOF smart_groups.groups
 LANGUAGE sql STABLE AS $$
-    SELECT * FROM smart_groups.groups g
-     WHERE g.kind = 'smart' AND (NOT only_active OR g.status = 'active')
-       -- $1, not `name`: in a SQL function a column of that name would win.
-       AND jsonb_path_exists(g.rules, 'lax $.**.member_of ? (@ == $n)', jsonb_build_object('n', $1))
-     ORDER BY g.id
+    SELECT g.* FROM smart_groups.groups g, smart_groups.groups named
+     WHERE named.name = $1   -- $1, not `name`: in a SQL function a column of that name would win
+       AND g.kind = 'smart' AND (NOT only_active OR g.status = 'active')
+       AND g.deps @> jsonb_build_object('groups', jsonb_build_array(named.id))
+     ORDER BY g.depth, g.id
 $$;
 
 CREATE FUNCTION smart_groups._refuse_if_named(g smart_groups.groups, action text) RETURNS void
@@ -96,8 +96,9 @@ DECLARE
     r    jsonb := coalesce(rules, g.rules);
     pred text := CASE WHEN g.kind = 'smart' OR rules IS NOT NULL
                       THEN smart_groups._group_predicate(r, g.name) ELSE 'false' END;
+    -- A semi-join, not = ANY: a statement may hand over a million keys.
     kf   text := CASE WHEN filtered
-                      THEN format(' AND u.%I = ANY ($1::%s[])', cfg.key_column, cfg.key_type) ELSE '' END;
+                      THEN format(' AND u.%I IN (SELECT unnest($1::%s[]))', cfg.key_column, cfg.key_type) ELSE '' END;
 BEGIN
     RETURN format(
         'SELECT t.k FROM (SELECT u.%1$I AS k FROM %2$s u WHERE (%3$s)%5$s'
@@ -147,12 +148,13 @@ BEGIN
         SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM gone), %5$s
         $q$,
         smart_groups._target_sql(g, keys IS NOT NULL), gid, cause,
-        CASE WHEN keys IS NOT NULL THEN format('AND m.user_key = ANY ($1::%s[])', cfg.key_type) ELSE '' END,
+        CASE WHEN keys IS NOT NULL THEN format('AND m.user_key IN (SELECT unnest($1::%s[]))', cfg.key_type) ELSE '' END,
         CASE WHEN has_deps
              THEN '(SELECT array_agg(c.user_key::text) FROM (SELECT user_key FROM added UNION ALL SELECT user_key FROM gone) c)'
              ELSE 'NULL::text[]' END)
       INTO joined, "left", changed
       USING keys;
+    PERFORM smart_groups._note_change(gid, joined, "left");
     IF cardinality(changed) > 0 THEN
         FOR d IN SELECT * FROM smart_groups._dependants(g.name) LOOP
             PERFORM smart_groups._refresh(d.id, 'group_change', changed);
@@ -161,10 +163,12 @@ BEGIN
 END $$;
 
 -- Empties a group's membership at once: one log row with a NULL key stands for every member.
+-- (Counting the members for the notification reads the partition's index only.)
 CREATE FUNCTION smart_groups._clear(g smart_groups.groups) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM smart_groups.members WHERE group_id = g.id) THEN
+        PERFORM smart_groups._note_change(g.id, 0, (SELECT count(*) FROM smart_groups.members WHERE group_id = g.id));
         EXECUTE format('TRUNCATE %s', smart_groups._partition(g.id));
         INSERT INTO smart_groups.membership_log (group_id, user_key, change, cause)
         VALUES (g.id, NULL, 'leave', 'group_change');
@@ -181,10 +185,13 @@ BEGIN
     IF rules IS NOT NULL THEN
         PERFORM smart_groups._check_rules(rules, name);
     END IF;
-    INSERT INTO smart_groups.groups (name, kind, status, rules, rules_text)
+    PERFORM smart_groups._maintenance_lock();
+    INSERT INTO smart_groups.groups (name, kind, status, rules, rules_text, deps)
     VALUES (name, kind, CASE WHEN active THEN 'active' ELSE 'inactive' END, rules,
-            CASE WHEN rules IS NOT NULL THEN smart_groups.to_text(rules) END)
+            CASE WHEN rules IS NOT NULL THEN smart_groups.to_text(rules) END,
+            CASE WHEN rules IS NOT NULL THEN smart_groups._deps(rules, name) ELSE '{}' END)
     RETURNING id INTO gid;
+    PERFORM smart_groups._recompute_depths();
     EXECUTE format('CREATE TABLE %s PARTITION OF smart_groups.members FOR VALUES IN (%s)',
                    smart_groups._partition(gid), gid);
     IF active THEN
@@ -210,9 +217,12 @@ BEGIN
             USING ERRCODE = '42809', HINT = 'create a smart group with smart_groups.create_group()';
     END IF;
     PERFORM smart_groups._check_rules(rules, g.name);
+    PERFORM smart_groups._maintenance_lock();
     UPDATE smart_groups.groups
-       SET rules = _set_rules.rules, rules_text = smart_groups.to_text(_set_rules.rules), updated_at = now()
+       SET rules = _set_rules.rules, rules_text = smart_groups.to_text(_set_rules.rules),
+           deps = smart_groups._deps(_set_rules.rules, g.name), updated_at = now(), time_refreshed_at = now()
      WHERE id = g.id;
+    PERFORM smart_groups._recompute_depths();
     PERFORM smart_groups._refresh(g.id, 'rules_change');
 END $$;
 
@@ -255,7 +265,8 @@ BEGIN
     IF g.kind = 'smart' THEN
         PERFORM smart_groups._check_rules(g.rules, g.name);
     END IF;
-    UPDATE smart_groups.groups SET status = 'active', updated_at = now() WHERE id = g.id;
+    PERFORM smart_groups._maintenance_lock();
+    UPDATE smart_groups.groups SET status = 'active', updated_at = now(), time_refreshed_at = now() WHERE id = g.id;
     PERFORM smart_groups._refresh(g.id, 'group_change');
 END $$;
 
@@ -447,25 +458,29 @@ LANGUAGE plpgsql AS $$
 DECLARE
     g smart_groups.groups := smart_groups._group(name);
 BEGIN
+    PERFORM smart_groups._maintenance_lock();
     RETURN QUERY SELECT * FROM smart_groups._refresh(g.id, 'recalculate');
 END $$;
 
 -- Groups in dependency order: a group comes after every group it names in member_of.
 CREATE FUNCTION smart_groups._groups_in_order() RETURNS SETOF smart_groups.groups
 LANGUAGE sql STABLE AS $$
+    SELECT * FROM smart_groups.groups ORDER BY depth, id
+$$;
+
+CREATE FUNCTION smart_groups._recompute_depths() RETURNS void
+LANGUAGE sql AS $$
     WITH RECURSIVE edge AS (
-        SELECT g.id, d.id AS dep
-          FROM smart_groups.groups g
-          JOIN smart_groups.groups d
-            ON g.kind = 'smart'
-           AND jsonb_path_exists(g.rules, 'lax $.**.member_of ? (@ == $n)', jsonb_build_object('n', d.name))),
+        SELECT g.id, e.value::bigint AS dep
+          FROM smart_groups.groups g, jsonb_array_elements_text(g.deps -> 'groups') e
+         WHERE g.kind = 'smart'),
     level (id, depth) AS (
         SELECT id, 0 FROM smart_groups.groups
         UNION ALL
-        SELECT e.id, l.depth + 1 FROM edge e JOIN level l ON l.id = e.dep WHERE l.depth < 1000)
-    SELECT g.* FROM smart_groups.groups g
-      JOIN (SELECT id, max(depth) AS depth FROM level GROUP BY id) l ON l.id = g.id
-     ORDER BY l.depth, g.id
+        SELECT e.id, l.depth + 1 FROM edge e JOIN level l ON l.id = e.dep WHERE l.depth < 64)
+    UPDATE smart_groups.groups g SET depth = d.depth
+      FROM (SELECT id, max(depth) AS depth FROM level GROUP BY id) d
+     WHERE g.id = d.id AND g.depth <> d.depth
 $$;
 
 CREATE FUNCTION smart_groups.recalculate_all() RETURNS TABLE (group_name text, joined bigint, "left" bigint)
@@ -474,6 +489,7 @@ DECLARE
     g smart_groups.groups;
     r record;
 BEGIN
+    PERFORM smart_groups._maintenance_lock();
     FOR g IN SELECT * FROM smart_groups._groups_in_order() WHERE status = 'active' LOOP
         PERFORM smart_groups._group(g.name);
         r := smart_groups._refresh(g.id, 'recalculate');

@@ -12,6 +12,8 @@ CREATE TABLE smart_groups.config (
     custom_user_column  name,
     custom_key_column   name,
     custom_value_column name,
+    -- Bumped whenever what rules can name changes, so cached compiled rules are not reused.
+    catalog_epoch       bigint NOT NULL DEFAULT 0,
     attached_at         timestamptz NOT NULL DEFAULT now()
 );
 
@@ -36,6 +38,13 @@ CREATE TABLE smart_groups.groups (
     status     text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'inactive', 'archived')),
     rules      jsonb,
     rules_text text,
+    -- What the rules read (see smart_groups._deps), so triggers refresh only affected groups.
+    deps       jsonb NOT NULL DEFAULT '{}',
+    -- 0 for a group naming no other group, else 1 + the depth of the groups it names:
+    -- refreshing in depth order lets each group see the final membership of those it names.
+    depth      integer NOT NULL DEFAULT 0,
+    -- The instant relative-time rules were last applied (refresh_time_rules).
+    time_refreshed_at timestamptz NOT NULL DEFAULT now(),
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
     -- A static group keeps the rules it had when it was converted from a smart group.
@@ -54,6 +63,7 @@ CREATE TABLE smart_groups.members (
 ) PARTITION BY LIST (group_id);
 -- "Which groups is this user in?" is the other lookup apps make.
 CREATE INDEX members_user_key_idx ON smart_groups.members (user_key);
+CREATE INDEX groups_deps_idx ON smart_groups.groups USING gin (deps jsonb_path_ops);
 
 -- Manual overrides of smart groups; for a static group, its added members are inclusions.
 CREATE TABLE smart_groups.inclusions (

@@ -26,9 +26,36 @@ fn normalize_jsonb(rules: JsonB) -> JsonB {
 /// the rules belong to (NULL for a preview), so that `member_of` cycles are refused.
 #[pg_extern(stable, parallel_safe)]
 fn _group_predicate(rules: JsonB, group_name: Option<&str>) -> String {
+    // Triggers ask for the same groups' predicates statement after statement: compiled rules
+    // are kept per backend until what rules can name changes (the catalog epoch).
+    let epoch = Spi::get_one::<i64>("SELECT catalog_epoch FROM smart_groups.config")
+        .ok()
+        .flatten()
+        .unwrap_or(-1);
+    let key = (epoch, group_name.map(str::to_string), rules.0.to_string());
+    if let Some(hit) = PREDICATES.with(|c| c.borrow().get(&key).cloned()) {
+        return hit;
+    }
     let node = read_jsonb(&rules);
     let (pred, catalog) = check(&node, group_name);
-    compile::compile(&pred, &catalog)
+    let sql = compile::compile(&pred, &catalog);
+    PREDICATES.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= PREDICATE_CACHE_LIMIT {
+            c.clear();
+        }
+        c.insert(key, sql.clone());
+    });
+    sql
+}
+
+type PredicateKey = (i64, Option<String>, String);
+
+const PREDICATE_CACHE_LIMIT: usize = 4096;
+
+thread_local! {
+    static PREDICATES: std::cell::RefCell<std::collections::HashMap<PredicateKey, String>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
 }
 
 /// Whether a stored ruleset still validates against the current catalog (after a column or
@@ -79,4 +106,36 @@ fn _check_rules(rules: JsonB, group_name: Option<&str>) {
     if let Err(problem) = validate::validate(&node, &catalog, &opts).into_result() {
         raise(&problem);
     }
+}
+
+/// What a group's rules read, for the triggers: users columns (also those read through a
+/// reference), custom-field keys, relations, named groups, the columns of references (whose
+/// change moves users between referenced users), and whether time alone changes the result.
+#[pg_extern(stable)]
+fn _deps(rules: JsonB, group_name: &str) -> JsonB {
+    let node = read_jsonb(&rules);
+    let (pred, catalog) = check(&node, Some(group_name));
+    let deps = compile::dependencies(&pred);
+    let reference_columns: Vec<&str> = deps
+        .references
+        .iter()
+        .filter_map(|r| catalog.reference(r).map(|r| r.column.as_str()))
+        .collect();
+    JsonB(serde_json::json!({
+        "columns": deps.columns,
+        "custom": deps.custom_keys,
+        "relations": deps.relations,
+        "groups": deps.groups,
+        "reference_columns": reference_columns,
+        "relative_time": deps.relative_time,
+    }))
+}
+
+/// SQL selecting the users whose relative-time rules may have flipped between `$1` (the
+/// previous time refresh) and `$2` (now); NULL when the rules have none.
+#[pg_extern(stable)]
+fn _time_keys_sql(rules: JsonB, group_name: &str) -> Option<String> {
+    let node = read_jsonb(&rules);
+    let (pred, catalog) = check(&node, Some(group_name));
+    compile::time_boundary_keys(&pred, &catalog)
 }

@@ -16,6 +16,7 @@ mod rules_api;
 
 extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);
 extension_sql_file!("../sql/attach.sql", name = "attach", requires = [fields::_field_list]);
+extension_sql_file!("../sql/maintain.sql", name = "maintain", requires = ["attach"]);
 extension_sql_file!("../sql/groups.sql", name = "groups", finalize);
 
 #[cfg(any(test, feature = "pg_test"))]

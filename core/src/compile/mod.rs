@@ -21,10 +21,12 @@ mod paths;
 mod quote;
 mod text_ops;
 mod time_lit;
+mod time_keys;
 mod time_ops;
 
 pub use deps::{dependencies, Deps};
 pub use quote::{qualified, quote_ident, quote_literal};
+pub use time_keys::time_boundary_keys;
 
 use crate::catalog::Catalog;
 use crate::checked::{FieldPath, Pred, Test};

@@ -1,0 +1,395 @@
+-- Live maintenance (SPEC section 6): statement-level triggers on the attached tables hand the
+-- changed users to _maintain(), which refreshes only the groups that read what changed, for
+-- those users only, in the same transaction.
+--
+-- Concurrency. Two transactions must never both decide a user's membership from data the
+-- other is changing. Protocol, in this order:
+--   1. every maintaining statement holds the shared maintenance lock; rule changes, activation,
+--      recalculation and TRUNCATE (full refreshes) take it exclusively, so they see no write in
+--      flight and no write starts before they commit;
+--   2. the changed users' rows are locked (an UPDATE of the users table already holds them;
+--      changes to custom fields, relations, inclusions and exclusions take FOR NO KEY UPDATE,
+--      in key order), so two writers about one user run one after the other;
+--   3. groups that read another user's data (references such as manager.name), and the groups
+--      that name them, are locked by id in ascending order: the only cross-user dependency;
+--   4. only then are the users to refresh computed and evaluated, each statement with a fresh
+--      snapshot at READ COMMITTED, so the later writer sees what the earlier one committed.
+-- SERIALIZABLE transactions get the same locks, and Postgres' SSI turns any remaining
+-- read/write overlap into a serialization failure that the client retries.
+
+CREATE FUNCTION smart_groups._maintenance_lock() RETURNS void
+LANGUAGE sql AS $$ SELECT pg_advisory_xact_lock(1936159858, 0) $$;
+
+CREATE FUNCTION smart_groups._writer_lock() RETURNS void
+LANGUAGE sql AS $$ SELECT pg_advisory_xact_lock_shared(1936159858, 0) $$;
+
+-- Step 2: row locks on users, in key order.
+CREATE FUNCTION smart_groups._lock_users(keys text[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    cfg smart_groups.config := smart_groups._config();
+BEGIN
+    EXECUTE format('SELECT 1 FROM %1$s u WHERE u.%2$I IN (SELECT unnest($1::%3$s[])) ORDER BY u.%2$I FOR NO KEY UPDATE',
+                   smart_groups._qname(cfg.users_table), cfg.key_column, cfg.key_type)
+      USING keys;
+END $$;
+
+-- Step 3: groups reading references, with every group that names them, by ascending id.
+CREATE FUNCTION smart_groups._lock_groups(gids bigint[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    gid bigint;
+BEGIN
+    FOR gid IN
+        WITH RECURSIVE sensitive (id) AS (
+            SELECT g.id FROM smart_groups.groups g
+             WHERE g.id = ANY (gids) AND jsonb_array_length(g.deps -> 'reference_columns') > 0
+            UNION
+            SELECT d.id FROM smart_groups.groups d JOIN sensitive s
+                ON d.deps @> jsonb_build_object('groups', jsonb_build_array(s.id)))
+        SELECT id FROM sensitive ORDER BY id
+    LOOP
+        PERFORM pg_advisory_xact_lock(1936159858, gid::integer);
+    END LOOP;
+END $$;
+
+-- Users that point, through one of `ref_columns`, at one of `keys` — and at those, and so on:
+-- their values of manager.x changed when the users in `keys` did.
+CREATE FUNCTION smart_groups._referrers(keys text[], ref_columns text[]) RETURNS text[]
+LANGUAGE plpgsql AS $$
+DECLARE
+    cfg      smart_groups.config := smart_groups._config();
+    frontier text[] := keys;
+    found    text[] := '{}';
+    more     text[];
+    cond     text;
+    depth    integer := 0;
+BEGIN
+    SELECT string_agg(format('u.%I::text IN (SELECT unnest($1))', c), ' OR ') INTO cond
+      FROM unnest(ref_columns) c;
+    WHILE cardinality(frontier) > 0 AND depth < 32 LOOP
+        EXECUTE format('SELECT array_agg(u.%I::text) FROM %s u WHERE (%s) AND NOT (u.%I::text = ANY ($2))',
+                       cfg.key_column, smart_groups._qname(cfg.users_table), cond, cfg.key_column)
+           INTO more USING frontier, keys || found;
+        frontier := coalesce(more, '{}');
+        found := found || frontier;
+        depth := depth + 1;
+    END LOOP;
+    RETURN found;
+END $$;
+
+-- Refreshes, for the users in `keys`, every active group that reads one of `cols` (users
+-- columns; NULL: every group, for new and deleted users), `custom` (custom-field keys) or
+-- `relation`. `lock_rows`: the caller does not already hold the users' row locks.
+CREATE FUNCTION smart_groups._maintain(keys text[], cols text[], custom text[], relation text,
+                                       cause text, lock_rows boolean) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    gids      bigint[];
+    ref_cols  text[];
+    all_keys  text[];
+    gid       bigint;
+BEGIN
+    IF keys IS NULL OR cardinality(keys) = 0 THEN
+        RETURN;
+    END IF;
+    PERFORM smart_groups._writer_lock();
+    SELECT array_agg(g.id ORDER BY g.depth, g.id) INTO gids
+      FROM smart_groups.groups g
+     WHERE g.status = 'active'
+       AND ((cols IS NULL AND custom IS NULL AND relation IS NULL)
+            OR (g.kind = 'smart' AND ((g.deps -> 'columns') ?| cols
+                                      OR (g.deps -> 'custom') ?| custom
+                                      OR (g.deps -> 'relations') ? relation)));
+    IF gids IS NULL THEN
+        RETURN;
+    END IF;
+    IF lock_rows THEN
+        PERFORM smart_groups._lock_users(keys);
+    END IF;
+    PERFORM smart_groups._lock_groups(gids);
+    SELECT array_agg(DISTINCT c) INTO ref_cols
+      FROM smart_groups.groups g, jsonb_array_elements_text(g.deps -> 'reference_columns') c
+     WHERE g.id = ANY (gids);
+    all_keys := keys;
+    IF ref_cols IS NOT NULL THEN
+        all_keys := keys || smart_groups._referrers(keys, ref_cols);
+    END IF;
+    FOREACH gid IN ARRAY gids LOOP
+        PERFORM smart_groups._refresh(gid, cause, all_keys);
+    END LOOP;
+END $$;
+
+-- Trigger functions. Transition tables: sg_new, sg_old.
+CREATE FUNCTION smart_groups._on_users_insert() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    cfg  smart_groups.config := smart_groups._config();
+    keys text[];
+BEGIN
+    EXECUTE format('SELECT array_agg(%I::text) FROM sg_new', cfg.key_column) INTO keys;
+    PERFORM smart_groups._maintain(keys, NULL, NULL, NULL, 'user_change', false);
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION smart_groups._on_users_delete() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    cfg  smart_groups.config := smart_groups._config();
+    keys text[];
+BEGIN
+    EXECUTE format('SELECT array_agg(%I::text) FROM sg_old', cfg.key_column) INTO keys;
+    PERFORM smart_groups._maintain(keys, NULL, NULL, NULL, 'user_change', false);
+    -- Manual overrides of users that no longer exist go with them.
+    EXECUTE format('DELETE FROM smart_groups.inclusions WHERE user_key IN (SELECT unnest($1::%s[]))', cfg.key_type) USING keys;
+    EXECUTE format('DELETE FROM smart_groups.exclusions WHERE user_key IN (SELECT unnest($1::%s[]))', cfg.key_type) USING keys;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION smart_groups._on_users_update() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    cfg     smart_groups.config := smart_groups._config();
+    cols    text[];
+    changed text[];
+    keys    text[];
+    moved   text[];
+BEGIN
+    -- A changed primary key is a user leaving and another arriving.
+    EXECUTE format('SELECT array_agg(k) FROM (SELECT %1$I::text AS k FROM sg_old EXCEPT SELECT %1$I::text FROM sg_new'
+                   ' UNION SELECT %1$I::text FROM sg_new EXCEPT SELECT %1$I::text FROM sg_old) s', cfg.key_column)
+       INTO moved;
+    IF moved IS NOT NULL THEN
+        PERFORM smart_groups._maintain(moved, NULL, NULL, NULL, 'user_change', false);
+    END IF;
+    -- Only the columns some active group reads matter, and only the rows where they changed.
+    SELECT array_agg(DISTINCT c) INTO cols
+      FROM smart_groups.groups g, jsonb_array_elements_text(g.deps -> 'columns') c
+     WHERE g.status = 'active' AND g.kind = 'smart'
+       AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = cfg.users_table AND a.attname = c
+                      AND a.attnum > 0 AND NOT a.attisdropped);
+    IF cols IS NULL THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE format(
+        'SELECT array_agg(n.%1$I::text), ARRAY[%2$s] FROM sg_new n JOIN sg_old o ON o.%1$I = n.%1$I WHERE (%3$s)',
+        cfg.key_column,
+        (SELECT string_agg(format('CASE WHEN bool_or(n.%1$I IS DISTINCT FROM o.%1$I) THEN %1$L END', c), ', ') FROM unnest(cols) c),
+        (SELECT string_agg(format('n.%1$I IS DISTINCT FROM o.%1$I', c), ' OR ') FROM unnest(cols) c))
+       INTO keys, changed;
+    changed := array_remove(changed, NULL);
+    IF keys IS NOT NULL AND cardinality(changed) > 0 THEN
+        PERFORM smart_groups._maintain(keys, changed, NULL, NULL, 'user_change', false);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION smart_groups._on_users_truncate() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    g smart_groups.groups;
+BEGIN
+    PERFORM smart_groups._maintenance_lock();
+    FOR g IN SELECT * FROM smart_groups.groups ORDER BY id LOOP
+        PERFORM smart_groups._clear(g);
+    END LOOP;
+    DELETE FROM smart_groups.inclusions;
+    DELETE FROM smart_groups.exclusions;
+    RETURN NULL;
+END $$;
+
+-- Custom-field rows: the users whose rows changed, for groups reading the changed keys.
+CREATE FUNCTION smart_groups._on_custom_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    cfg    smart_groups.config := smart_groups._config();
+    keys   text[];
+    fields text[];
+    src    text;
+BEGIN
+    src := CASE TG_OP WHEN 'INSERT' THEN 'SELECT * FROM sg_new'
+                      WHEN 'DELETE' THEN 'SELECT * FROM sg_old'
+                      ELSE 'SELECT * FROM sg_new UNION ALL SELECT * FROM sg_old' END;
+    EXECUTE format('SELECT array_agg(DISTINCT t.%I::text), array_agg(DISTINCT t.%I::text) FROM (%s) t',
+                   cfg.custom_user_column, cfg.custom_key_column, src)
+       INTO keys, fields;
+    PERFORM smart_groups._maintain(keys, '{}', fields, NULL, 'user_change', true);
+    RETURN NULL;
+END $$;
+
+-- Relation rows: the users whose rows changed, for groups reading the relation.
+CREATE FUNCTION smart_groups._on_relation_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    rel  smart_groups.relations;
+    keys text[];
+    src  text;
+BEGIN
+    SELECT * INTO rel FROM smart_groups.relations WHERE name = TG_ARGV[0];
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    src := CASE TG_OP WHEN 'INSERT' THEN 'SELECT * FROM sg_new'
+                      WHEN 'DELETE' THEN 'SELECT * FROM sg_old'
+                      ELSE 'SELECT * FROM sg_new UNION ALL SELECT * FROM sg_old' END;
+    EXECUTE format('SELECT array_agg(DISTINCT t.%I::text) FROM (%s) t WHERE t.%I IS NOT NULL',
+                   rel.user_column, src, rel.user_column)
+       INTO keys;
+    PERFORM smart_groups._maintain(keys, '{}', '{}', rel.name, 'user_change', true);
+    RETURN NULL;
+END $$;
+
+-- TRUNCATE of a custom-field or relation table: a full refresh of the groups that read it.
+CREATE FUNCTION smart_groups._on_table_truncate() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    g smart_groups.groups;
+BEGIN
+    PERFORM smart_groups._maintenance_lock();
+    FOR g IN SELECT * FROM smart_groups.groups
+              WHERE status = 'active' AND kind = 'smart'
+                AND CASE WHEN TG_ARGV[0] = 'custom' THEN jsonb_array_length(deps -> 'custom') > 0
+                         ELSE (deps -> 'relations') ? TG_ARGV[1] END
+              ORDER BY depth, id LOOP
+        PERFORM smart_groups._refresh(g.id, 'user_change');
+    END LOOP;
+    RETURN NULL;
+END $$;
+
+-- Trigger names carry what they maintain, so one table can be attached several ways (the
+-- users table may also be a relation, say "reports" through manager_id).
+CREATE FUNCTION smart_groups._trigger_prefix(kind text, relation text DEFAULT NULL) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT 'smart_groups_' || CASE kind WHEN 'relation' THEN 'rel_' || left(md5(relation), 10) ELSE kind END
+$$;
+
+CREATE FUNCTION smart_groups._drop_triggers(rel regclass, kind text, relation text DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN SELECT tgname FROM pg_trigger
+              WHERE tgrelid = rel AND NOT tgisinternal
+                AND tgname LIKE smart_groups._trigger_prefix(kind, relation) || '\_%' LOOP
+        EXECUTE format('DROP TRIGGER %I ON %s', t.tgname, rel);
+    END LOOP;
+END $$;
+
+-- (Re)creates the statement triggers on an attached table. `kind`: users, custom, relation.
+CREATE FUNCTION smart_groups._install_triggers(rel regclass, kind text, relation text DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    p    text := smart_groups._trigger_prefix(kind, relation);
+    fn   text := CASE kind WHEN 'custom' THEN 'smart_groups._on_custom_change()'
+                           ELSE format('smart_groups._on_relation_change(%L)', relation) END;
+BEGIN
+    PERFORM smart_groups._drop_triggers(rel, kind, relation);
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS sg_new'
+                   ' FOR EACH STATEMENT EXECUTE FUNCTION %s', p || '_insert', rel,
+                   CASE WHEN kind = 'users' THEN 'smart_groups._on_users_insert()' ELSE fn END);
+    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS sg_old NEW TABLE AS sg_new'
+                   ' FOR EACH STATEMENT EXECUTE FUNCTION %s', p || '_update', rel,
+                   CASE WHEN kind = 'users' THEN 'smart_groups._on_users_update()' ELSE fn END);
+    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS sg_old'
+                   ' FOR EACH STATEMENT EXECUTE FUNCTION %s', p || '_delete', rel,
+                   CASE WHEN kind = 'users' THEN 'smart_groups._on_users_delete()' ELSE fn END);
+    IF kind = 'users' THEN
+        EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s FOR EACH STATEMENT'
+                       ' EXECUTE FUNCTION smart_groups._on_users_truncate()', p || '_truncate', rel);
+    ELSE
+        EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s FOR EACH STATEMENT'
+                       ' EXECUTE FUNCTION smart_groups._on_table_truncate(%L, %L)',
+                       p || '_truncate', rel, kind, coalesce(relation, ''));
+    END IF;
+END $$;
+
+-- Relative-time rules: for each active group with within_last / not_within_last, refresh the
+-- users whose values crossed a boundary since the group's previous time refresh.
+CREATE FUNCTION smart_groups.refresh_time_rules() RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    g       smart_groups.groups;
+    q       text;
+    keys    text[];
+    r       record;
+    changed bigint := 0;
+BEGIN
+    PERFORM smart_groups._writer_lock();
+    FOR g IN SELECT * FROM smart_groups.groups
+              WHERE status = 'active' AND kind = 'smart' AND (deps ->> 'relative_time')::boolean
+              ORDER BY depth, id LOOP
+        q := smart_groups._time_keys_sql(g.rules, g.name);
+        IF q IS NOT NULL THEN
+            EXECUTE format('SELECT array_agg(DISTINCT k::text) FROM (%s) AS s(k)', q)
+               INTO keys USING g.time_refreshed_at, now();
+            IF keys IS NOT NULL THEN
+                PERFORM smart_groups._lock_users(keys);
+                PERFORM smart_groups._lock_groups(ARRAY[g.id]);
+                r := smart_groups._refresh(g.id, 'time', keys);
+                changed := changed + r.joined + r."left";
+            END IF;
+        END IF;
+        UPDATE smart_groups.groups SET time_refreshed_at = now() WHERE id = g.id;
+    END LOOP;
+    RETURN changed;
+END $$;
+
+CREATE FUNCTION smart_groups._bump_epoch() RETURNS void
+LANGUAGE sql AS $$ UPDATE smart_groups.config SET catalog_epoch = catalog_epoch + 1 $$;
+
+-- One NOTIFY smart_groups per transaction that changed membership, sent at commit, with the
+-- number of users who joined and left each group. Counts accumulate in a transaction-local
+-- setting (rolled back with a failed subtransaction, like the changes they count); the first
+-- change of a transaction queues a deferred trigger that sends them.
+CREATE UNLOGGED TABLE smart_groups._notify_queue (txid bigint PRIMARY KEY DEFAULT txid_current());
+
+CREATE FUNCTION smart_groups._note_change(gid bigint, joined bigint, "left" bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    pending jsonb := coalesce(nullif(current_setting('smart_groups.pending', true), ''), '{}')::jsonb;
+    cur     jsonb;
+BEGIN
+    IF coalesce(joined, 0) = 0 AND coalesce("left", 0) = 0 THEN
+        RETURN;
+    END IF;
+    IF pending = '{}' THEN
+        INSERT INTO smart_groups._notify_queue DEFAULT VALUES ON CONFLICT DO NOTHING;
+    END IF;
+    cur := coalesce(pending -> gid::text, '{"joined": 0, "left": 0}');
+    pending := jsonb_set(pending, ARRAY[gid::text],
+                         jsonb_build_object('joined', (cur ->> 'joined')::bigint + joined,
+                                            'left', (cur ->> 'left')::bigint + "left"));
+    PERFORM set_config('smart_groups.pending', pending::text, true);
+END $$;
+
+CREATE FUNCTION smart_groups._send_notify() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    pending jsonb := coalesce(nullif(current_setting('smart_groups.pending', true), ''), '{}')::jsonb;
+    payload text;
+    chunk   jsonb := '[]';
+    item    jsonb;
+BEGIN
+    DELETE FROM smart_groups._notify_queue WHERE txid = NEW.txid;
+    PERFORM set_config('smart_groups.pending', '', true);
+    -- NOTIFY payloads are limited to 8000 bytes: very many groups go in several messages.
+    FOR item IN
+        SELECT jsonb_build_object('group_id', p.key::bigint, 'group_name', g.name,
+                                  'joined', (p.value ->> 'joined')::bigint, 'left', (p.value ->> 'left')::bigint)
+          FROM jsonb_each(pending) p LEFT JOIN smart_groups.groups g ON g.id = p.key::bigint
+         ORDER BY p.key::bigint
+    LOOP
+        IF octet_length(jsonb_build_object('groups', chunk || item)::text) > 7900 THEN
+            PERFORM pg_notify('smart_groups', jsonb_build_object('groups', chunk)::text);
+            chunk := '[]';
+        END IF;
+        chunk := chunk || item;
+    END LOOP;
+    IF jsonb_array_length(chunk) > 0 THEN
+        PERFORM pg_notify('smart_groups', jsonb_build_object('groups', chunk)::text);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE CONSTRAINT TRIGGER smart_groups_notify AFTER INSERT ON smart_groups._notify_queue
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION smart_groups._send_notify();
