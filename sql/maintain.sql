@@ -156,8 +156,8 @@ DECLARE
     moved   text[];
 BEGIN
     -- A changed primary key is a user leaving and another arriving.
-    EXECUTE format('SELECT array_agg(k) FROM (SELECT %1$I::text AS k FROM sg_old EXCEPT SELECT %1$I::text FROM sg_new'
-                   ' UNION SELECT %1$I::text FROM sg_new EXCEPT SELECT %1$I::text FROM sg_old) s', cfg.key_column)
+    EXECUTE format('SELECT array_agg(k) FROM ((SELECT %1$I::text AS k FROM sg_old EXCEPT SELECT %1$I::text FROM sg_new)'
+                   ' UNION (SELECT %1$I::text FROM sg_new EXCEPT SELECT %1$I::text FROM sg_old)) s', cfg.key_column)
        INTO moved;
     IF moved IS NOT NULL THEN
         PERFORM smart_groups._maintain(moved, NULL, NULL, NULL, 'user_change', false);

@@ -1,0 +1,127 @@
+-- Live membership: every change to users, custom fields, relations, static groups and rules is
+-- reflected in the same statement; after each one verify() is empty.
+SET search_path = live, public;
+SET client_min_messages = warning;
+SELECT smart_groups.drop_group(name) FROM smart_groups.groups ORDER BY depth DESC, id DESC;
+DROP SCHEMA IF EXISTS live CASCADE;
+CREATE SCHEMA live;
+RESET client_min_messages;
+CREATE TABLE live.users (
+    id         integer PRIMARY KEY,
+    name       text,
+    dept       text,
+    hired      date,
+    manager_id integer REFERENCES live.users (id) ON DELETE SET NULL ON UPDATE CASCADE
+);
+CREATE TABLE live.fields (user_id integer NOT NULL REFERENCES live.users (id) ON DELETE CASCADE ON UPDATE CASCADE,
+                          k text NOT NULL, v text, PRIMARY KEY (user_id, k));
+CREATE TABLE live.clicks (user_id integer NOT NULL REFERENCES live.users (id) ON DELETE CASCADE ON UPDATE CASCADE,
+                          at timestamptz NOT NULL);
+INSERT INTO live.users VALUES (1, 'Ann', 'Sales', '2020-01-01', NULL), (2, 'Bob', 'Ops', '2021-01-01', 1);
+SELECT smart_groups.attach_users('live.users');
+SELECT smart_groups.attach_custom_fields('live.fields', user_column => 'user_id', key_column => 'k', value_column => 'v');
+SELECT smart_groups.define_custom_field('level', 'number') WHERE NOT EXISTS (SELECT 1 FROM smart_groups.custom_fields WHERE key = 'level');
+SELECT smart_groups.attach_relation('clicks_live', 'live.clicks', user_column => 'user_id');
+
+CREATE FUNCTION live.state() RETURNS TABLE (name text, members text, verify_problems bigint)
+LANGUAGE sql AS $$
+    SELECT g.name, coalesce((SELECT string_agg(m.user_key::text, ',' ORDER BY m.user_key)
+                               FROM smart_groups.members m WHERE m.group_id = g.id), ''),
+           (SELECT count(*) FROM smart_groups.verify())
+      FROM smart_groups.groups g ORDER BY g.id
+$$;
+
+SELECT smart_groups.create_group('Sales', 'dept = "Sales"') > 0 AS created;
+SELECT smart_groups.create_group('High', 'level >= 5') > 0 AS created;
+SELECT smart_groups.create_group('Clickers', 'has at least 2 clicks_live where at within last 7 days') > 0 AS created;
+SELECT smart_groups.create_group('Reports of Ann', 'manager.name = "Ann"') > 0 AS created;
+SELECT smart_groups.create_static_group('VIP') > 0 AS created;
+SELECT smart_groups.create_group('Sales, not VIP', 'member of "Sales" and not member of "VIP"') > 0 AS created;
+SELECT smart_groups.create_group('Anyone notable', 'member of "Sales, not VIP" or member of "High" or member of "Clickers"') > 0 AS created;
+SELECT * FROM live.state();
+
+-- users: INSERT (several rows), UPDATE, a manager's name, a user's manager
+INSERT INTO live.users VALUES (3, 'Cy', 'Sales', '2022-01-01', 1), (4, 'Di', 'Ops', '2023-01-01', 2), (5, 'Ed', NULL, NULL, NULL);
+SELECT * FROM live.state();
+UPDATE live.users SET dept = 'Sales' WHERE id IN (4, 5);
+UPDATE live.users SET name = 'Ann' WHERE id = 2;           -- Bob renamed: his reports follow
+SELECT * FROM live.state();
+UPDATE live.users SET manager_id = 2 WHERE id = 5;
+UPDATE live.users SET name = 'Anne' WHERE id = 1;          -- no one reports to "Ann" id 1 now
+SELECT * FROM live.state();
+UPDATE live.users SET hired = '2024-01-01';                 -- no group reads hired: nothing to do
+SELECT count(*) AS log_rows_before FROM smart_groups.membership_log \gset
+UPDATE live.users SET hired = '2024-02-01';
+SELECT count(*) - :log_rows_before AS log_rows_added_by_unread_column FROM smart_groups.membership_log;
+
+-- custom fields: INSERT, UPDATE to unreadable, DELETE
+INSERT INTO live.fields VALUES (1, 'level', '7'), (2, 'level', '3'), (3, 'level', 'high');
+SELECT * FROM live.state();
+UPDATE live.fields SET v = '9' WHERE user_id = 2;
+UPDATE live.fields SET v = 'n/a' WHERE user_id = 1;
+DELETE FROM live.fields WHERE user_id = 3;
+INSERT INTO live.fields VALUES (3, 'level', '5');
+SELECT * FROM live.state();
+
+-- relations
+INSERT INTO live.clicks SELECT 4, now() - interval '1 day' FROM generate_series(1, 2);
+INSERT INTO live.clicks VALUES (5, now() - interval '1 day'), (5, now() - interval '30 days');
+SELECT * FROM live.state();
+UPDATE live.clicks SET at = now() - interval '2 days' WHERE user_id = 5;
+DELETE FROM live.clicks WHERE user_id = 4 AND at < now();
+SELECT * FROM live.state();
+
+-- static groups and member_of
+SELECT smart_groups.add_members('VIP', ARRAY[3, 4]);
+SELECT * FROM live.state();
+SELECT smart_groups.set_rules('Sales', 'dept = "Sales" or dept is empty');
+SELECT * FROM live.state();
+
+-- COPY fires the same triggers
+COPY live.users (id, name, dept, hired, manager_id) FROM stdin;
+6	Fay	Sales	2024-03-01	2
+7	Gus	\N	\N	\N
+\.
+SELECT * FROM live.state();
+
+-- a changed primary key moves the user (the FKs cascade to fields and clicks)
+UPDATE live.users SET id = 50 WHERE id = 5;
+SELECT * FROM live.state();
+
+-- DELETE: memberships, inclusions and exclusions of the user go; reports lose their manager
+SELECT smart_groups.exclude('Sales', 6, 'data_quality');
+DELETE FROM live.users WHERE id IN (2, 6);
+SELECT * FROM live.state();
+SELECT count(*) AS overrides_of_deleted_users FROM smart_groups.exclusions e WHERE e.user_key IN (2, 6);
+
+-- a failed statement changes nothing
+SELECT count(*) AS members_before FROM smart_groups.members \gset
+INSERT INTO live.users VALUES (8, 'Hal', 'Sales', NULL, 999);
+SELECT count(*) = :members_before AS unchanged FROM smart_groups.members;
+
+-- the log records each join and leave with its cause
+SELECT change, cause, count(*) FROM smart_groups.membership_log GROUP BY 1, 2 ORDER BY 1, 2;
+
+-- TRUNCATE of a relation refreshes the groups that read it
+TRUNCATE live.clicks;
+SELECT * FROM live.state();
+-- TRUNCATE of the users table empties every group and logs the leaves
+TRUNCATE live.users CASCADE;
+SELECT * FROM live.state();
+SELECT g.name, l.change, l.cause, l.user_key
+  FROM smart_groups.membership_log l JOIN smart_groups.groups g ON g.id = l.group_id
+ WHERE l.id > (SELECT max(id) FROM smart_groups.membership_log) - 20 AND l.user_key IS NULL
+ ORDER BY l.id;
+
+-- Relative time: a user hired 30 days ago minus a few seconds leaves "within last 30 days"
+-- when the boundary passes, through refresh_time_rules() and without writing to users.
+INSERT INTO live.users VALUES (9, 'Ivy', 'Ops', NULL, NULL);
+CREATE TABLE live.seen (user_id integer PRIMARY KEY REFERENCES live.users (id), at timestamptz);
+INSERT INTO live.seen VALUES (9, now() - interval '30 days' + interval '2 seconds');
+SELECT smart_groups.attach_relation('seen_live', 'live.seen', user_column => 'user_id');
+SELECT smart_groups.create_group('Seen lately', 'has seen_live where at within last 30 days') > 0 AS created;
+SELECT * FROM live.state() WHERE name = 'Seen lately';
+SELECT pg_sleep(3);
+SELECT smart_groups.refresh_time_rules() AS changed;
+SELECT * FROM live.state() WHERE name = 'Seen lately';
+SELECT change, cause FROM smart_groups.membership_log ORDER BY id DESC LIMIT 1;
