@@ -2,7 +2,8 @@
 -- relations and member_of all work with each.
 SET search_path = app, public;
 SET client_min_messages = warning;
-SELECT smart_groups.drop_group(name) FROM smart_groups.groups ORDER BY id DESC;
+DO $$ DECLARE g record; BEGIN FOR g IN SELECT name FROM smart_groups.groups ORDER BY depth DESC, id DESC LOOP PERFORM smart_groups.drop_group(g.name); END LOOP; END $$;
+SELECT count(*) AS groups_left FROM smart_groups.groups;
 CREATE FUNCTION key_case(key_type text, keys text[]) RETURNS TABLE (rule text, matched text)
 LANGUAGE plpgsql AS $$
 DECLARE
