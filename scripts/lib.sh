@@ -30,6 +30,7 @@ synchronous_commit = off
 full_page_writes = off
 shared_preload_libraries = '${SG_PRELOAD:-}'
 max_prepared_transactions = 10
+${SG_EXTRA_CONF:-}
 CONF
   as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w start >/dev/null
 }

@@ -23,3 +23,9 @@ REG_DIR=/tmp/sg_regress
 start_cluster "$REG_DIR" 54329
 trap 'stop_cluster "$REG_DIR"' EXIT
 bash scripts/regress.sh "$REG_DIR" 54329
+
+echo "== tier 3b: the background worker (library preloaded)"
+WRK_DIR=/tmp/sg_worker
+SG_PRELOAD=smart_groups SG_EXTRA_CONF="smart_groups.time_refresh_interval = '1s'" start_cluster "$WRK_DIR" 54331
+trap 'stop_cluster "$REG_DIR"; stop_cluster "$WRK_DIR"' EXIT
+bash scripts/regress.sh "$WRK_DIR" 54331 95_worker

@@ -5,8 +5,8 @@ use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde::Deserialize;
 use smart_groups_core::catalog::{
-    Catalog, Column, ColumnKind, CustomField, CustomFieldTable, FieldType, Group, GroupKind, GroupStatus,
-    KeyType, Reference, Relation, TableName, UsersTable,
+    Catalog, Column, ColumnKind, CustomField, CustomFieldTable, FieldType, Group, GroupKind,
+    GroupStatus, KeyType, Reference, Relation, TableName, UsersTable,
 };
 
 use crate::errors::DbError;
@@ -81,11 +81,16 @@ pub fn column_from_doc(doc: &ColumnDoc) -> Option<Column> {
     let (ty, kind) = match (doc.typtype.as_str(), doc.ty.as_str()) {
         ("e", _) => (
             FieldType::Enum,
-            ColumnKind::Enum(TableName { schema: doc.type_schema.clone(), name: doc.ty.clone() }),
+            ColumnKind::Enum(TableName {
+                schema: doc.type_schema.clone(),
+                name: doc.ty.clone(),
+            }),
         ),
         (_, "text" | "varchar" | "bpchar" | "name") => (FieldType::Text, ColumnKind::Text),
         (_, "citext") => (FieldType::Text, ColumnKind::Citext),
-        (_, "int2" | "int4" | "int8" | "numeric" | "float4" | "float8") => (FieldType::Number, ColumnKind::Number),
+        (_, "int2" | "int4" | "int8" | "numeric" | "float4" | "float8") => {
+            (FieldType::Number, ColumnKind::Number)
+        }
         (_, "date") => (FieldType::Date, ColumnKind::Date),
         (_, "timestamp") => (FieldType::Timestamp, ColumnKind::Timestamp),
         (_, "timestamptz") => (FieldType::Timestamp, ColumnKind::Timestamptz),
@@ -96,7 +101,12 @@ pub fn column_from_doc(doc: &ColumnDoc) -> Option<Column> {
         _ => return None,
     };
     let allowed = (ty == FieldType::Enum).then(|| doc.labels.clone().unwrap_or_default());
-    Some(Column { name: doc.name.clone(), ty, kind, allowed })
+    Some(Column {
+        name: doc.name.clone(),
+        ty,
+        kind,
+        allowed,
+    })
 }
 
 fn key_type(name: &str) -> Option<KeyType> {
@@ -111,33 +121,48 @@ fn key_type(name: &str) -> Option<KeyType> {
 
 /// The reference name of a self-referencing foreign key column: `manager_id` → `manager`.
 pub fn reference_name(column: &str) -> String {
-    column.strip_suffix("_id").filter(|s| !s.is_empty()).unwrap_or(column).to_string()
+    column
+        .strip_suffix("_id")
+        .filter(|s| !s.is_empty())
+        .unwrap_or(column)
+        .to_string()
 }
 
 /// Loads the catalog. `Err(NotAttached)` when no users table is attached yet.
 pub fn load() -> Result<Catalog, DbError> {
     let doc = Spi::get_one::<JsonB>("SELECT smart_groups._catalog()")?
         .ok_or_else(|| DbError::Spi("smart_groups._catalog() returned NULL".into()))?;
-    let doc: Doc = serde_json::from_value(doc.0).map_err(|e| DbError::Spi(format!("catalog document: {e}")))?;
+    let doc: Doc = serde_json::from_value(doc.0)
+        .map_err(|e| DbError::Spi(format!("catalog document: {e}")))?;
     let users = doc.users.ok_or(DbError::NotAttached)?;
     let columns: Vec<Column> = users.columns.iter().filter_map(column_from_doc).collect();
     let references = users
         .references
         .iter()
-        .map(|c| Reference { name: reference_name(c), column: c.clone() })
+        .map(|c| Reference {
+            name: reference_name(c),
+            column: c.clone(),
+        })
         // A reference named like a column would make that name ambiguous; the column wins.
         .filter(|r| !columns.iter().any(|c| c.name == r.name))
         .collect();
-    let key_type = key_type(&users.key_type).ok_or_else(|| DbError::Spi(format!("bad key type {}", users.key_type)))?;
+    let key_type = key_type(&users.key_type)
+        .ok_or_else(|| DbError::Spi(format!("bad key type {}", users.key_type)))?;
     Ok(Catalog {
         users: UsersTable {
-            table: TableName { schema: users.schema, name: users.table },
+            table: TableName {
+                schema: users.schema,
+                name: users.table,
+            },
             key_column: users.key_column,
             key_type,
         },
         columns,
         custom_table: doc.custom_table.map(|t| CustomFieldTable {
-            table: TableName { schema: t.schema, name: t.table },
+            table: TableName {
+                schema: t.schema,
+                name: t.table,
+            },
             user_column: t.user_column,
             key_column: t.key_column,
             value_column: t.value_column,
@@ -146,7 +171,11 @@ pub fn load() -> Result<Catalog, DbError> {
             .custom_fields
             .into_iter()
             .filter_map(|f| {
-                Some(CustomField { ty: FieldType::from_name(&f.ty)?, key: f.key, allowed: f.allowed })
+                Some(CustomField {
+                    ty: FieldType::from_name(&f.ty)?,
+                    key: f.key,
+                    allowed: f.allowed,
+                })
             })
             .collect(),
         references,
@@ -156,7 +185,10 @@ pub fn load() -> Result<Catalog, DbError> {
             .map(|r| Relation {
                 columns: r.columns.iter().filter_map(column_from_doc).collect(),
                 name: r.name,
-                table: TableName { schema: r.schema, name: r.table },
+                table: TableName {
+                    schema: r.schema,
+                    name: r.table,
+                },
                 user_column: r.user_column,
             })
             .collect(),
@@ -165,14 +197,22 @@ pub fn load() -> Result<Catalog, DbError> {
             .into_iter()
             .map(|g| Group {
                 id: g.id,
-                kind: if g.kind == "static" { GroupKind::Static } else { GroupKind::Smart },
+                kind: if g.kind == "static" {
+                    GroupKind::Static
+                } else {
+                    GroupKind::Smart
+                },
                 status: match g.status.as_str() {
                     "active" => GroupStatus::Active,
                     "inactive" => GroupStatus::Inactive,
                     _ => GroupStatus::Archived,
                 },
                 name: g.name,
-                member_of: g.member_of.into_iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+                member_of: g
+                    .member_of
+                    .into_iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
             })
             .collect(),
     })

@@ -11,13 +11,19 @@ fn sqlstate_code(sqlstate: &str) -> PgSqlErrorCode {
         .chars()
         .take(5)
         .enumerate()
-        .fold(0i32, |acc, (i, ch)| acc + ((((ch as i32) - ('0' as i32)) & 0x3F) << (6 * i)));
+        .fold(0i32, |acc, (i, ch)| {
+            acc + ((((ch as i32) - ('0' as i32)) & 0x3F) << (6 * i))
+        });
     PgSqlErrorCode::from(packed)
 }
 
 /// Raises `err` as an ERROR. Never returns.
 pub fn raise(err: &dyn Report) -> ! {
-    let mut report = ErrorReport::new(sqlstate_code(err.sqlstate()), err.to_string(), "smart_groups");
+    let mut report = ErrorReport::new(
+        sqlstate_code(err.sqlstate()),
+        err.to_string(),
+        "smart_groups",
+    );
     if let Some(detail) = err.detail() {
         report = report.set_detail(detail);
     }
@@ -39,7 +45,11 @@ pub enum DbError {
     #[error("table {table} has no single-column primary key")]
     NoPrimaryKey { table: String },
     #[error("the primary key {column} of {table} has type {ty}; the users key must be integer, bigint, uuid or text")]
-    BadKeyType { table: String, column: String, ty: String },
+    BadKeyType {
+        table: String,
+        column: String,
+        ty: String,
+    },
     #[error("column \"{column}\" does not exist in table {table}")]
     NoSuchColumn { table: String, column: String },
     #[error("custom field \"{0}\" already exists")]
@@ -77,9 +87,9 @@ impl Report for DbError {
             DbError::DuplicateCustomField(_) | DbError::DuplicateRelation(_) => "42710",
             DbError::CollidesWithColumn { .. } => "42701",
             DbError::UnknownCustomField(_) => "42704",
-            DbError::UnknownFieldType(_) | DbError::EnumWithoutValues | DbError::AllowedOnNonEnum => {
-                "22023"
-            }
+            DbError::UnknownFieldType(_)
+            | DbError::EnumWithoutValues
+            | DbError::AllowedOnNonEnum => "22023",
             DbError::GroupsExist => "55006",
             DbError::InvalidName(_) => "42602",
             DbError::Spi(_) => "XX000",

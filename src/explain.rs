@@ -35,14 +35,23 @@ fn walk(node: &Node, pred: &Pred, path: String, catalog: &Catalog, out: &mut Vec
     let result_sql = compile::compile(pred, catalog);
     let actual_sql = match pred {
         Pred::Test(t) => compile::actual_value(&t.field, catalog, compile::USER_ALIAS),
-        Pred::Has { relation, filter, .. } => format!(
+        Pred::Has {
+            relation, filter, ..
+        } => format!(
             "({} || ' matching rows')",
             compile::has_count(relation, filter.as_deref(), catalog, compile::USER_ALIAS)
         ),
-        Pred::MemberOf { .. } => format!("CASE WHEN {result_sql} THEN 'member' ELSE 'not a member' END"),
+        Pred::MemberOf { .. } => {
+            format!("CASE WHEN {result_sql} THEN 'member' ELSE 'not a member' END")
+        }
         _ => "NULL::text".to_string(),
     };
-    out.push(Item { path: path.clone(), rule: text::print(node), result_sql, actual_sql });
+    out.push(Item {
+        path: path.clone(),
+        rule: text::print(node),
+        result_sql,
+        actual_sql,
+    });
     match (node, pred) {
         (Node::All(nodes), Pred::All(preds)) => {
             for (i, (n, p)) in nodes.iter().zip(preds).enumerate() {
@@ -66,7 +75,15 @@ type Row = (String, String, Option<String>, bool);
 fn _explain(
     name: &str,
     key: &str,
-) -> TableIterator<'static, (name!(path, String), name!(rule, String), name!(actual, Option<String>), name!(result, bool))> {
+) -> TableIterator<
+    'static,
+    (
+        name!(path, String),
+        name!(rule, String),
+        name!(actual, Option<String>),
+        name!(result, bool),
+    ),
+> {
     let catalog = catalog_load::load().or_raise();
     // Both raise their own errors: unknown group (42704), unknown user (23503).
     let (gid, kind, rules) = Spi::get_three_with_args::<i64, String, JsonB>(
@@ -102,7 +119,10 @@ fn _explain(
     select.push(format!(
         "(SELECT 'since ' || o.since::text FROM smart_groups.members o WHERE o.group_id = {gid} AND o.user_key = u.{key_col})"
     ));
-    let sql = format!("SELECT {} FROM {users} u WHERE u.{key_col} = $1::{key_type}", select.join(", "));
+    let sql = format!(
+        "SELECT {} FROM {users} u WHERE u.{key_col} = $1::{key_type}",
+        select.join(", ")
+    );
 
     let rows: Vec<Row> = Spi::connect(|client| -> Result<Vec<Row>, pgrx::spi::Error> {
         let table = client.select(&sql, Some(1), &[key.into()])?.first();
@@ -117,9 +137,24 @@ fn _explain(
         let excluded = table.get::<bool>(base + 2)?.unwrap_or(false);
         let member = table.get::<bool>(base + 3)?.unwrap_or(false);
         let since = table.get::<String>(base + 4)?;
-        rows.push(("(included)".into(), "included by hand".into(), None, included));
-        rows.push(("(excluded)".into(), "excluded by hand".into(), None, excluded));
-        rows.push(("(member)".into(), format!("member of \"{name}\""), since, member));
+        rows.push((
+            "(included)".into(),
+            "included by hand".into(),
+            None,
+            included,
+        ));
+        rows.push((
+            "(excluded)".into(),
+            "excluded by hand".into(),
+            None,
+            excluded,
+        ));
+        rows.push((
+            "(member)".into(),
+            format!("member of \"{name}\""),
+            since,
+            member,
+        ));
         Ok(rows)
     })
     .unwrap_or_else(|e| crate::errors::raise(&crate::errors::DbError::from(e)));

@@ -16,7 +16,14 @@ type FieldRow = (
 );
 
 fn column_row(name: String, c: &Column, source: &str, relation: Option<String>) -> FieldRow {
-    (name, c.ty.name().into(), source.into(), relation, Some(c.name.clone()), c.allowed.clone())
+    (
+        name,
+        c.ty.name().into(),
+        source.into(),
+        relation,
+        Some(c.name.clone()),
+        c.allowed.clone(),
+    )
 }
 
 fn rows(catalog: &Catalog) -> Vec<FieldRow> {
@@ -29,7 +36,11 @@ fn rows(catalog: &Catalog) -> Vec<FieldRow> {
             out.push((
                 format!("{prefix}{}", f.key),
                 f.ty.name().into(),
-                if source == "column" { "custom".into() } else { source.into() },
+                if source == "column" {
+                    "custom".into()
+                } else {
+                    source.into()
+                },
                 None,
                 None,
                 f.allowed.clone(),
@@ -42,21 +53,29 @@ fn rows(catalog: &Catalog) -> Vec<FieldRow> {
     }
     for rel in &catalog.relations {
         for c in &rel.columns {
-            out.push(column_row(c.name.clone(), c, "relation", Some(rel.name.clone())));
+            out.push(column_row(
+                c.name.clone(),
+                c,
+                "relation",
+                Some(rel.name.clone()),
+            ));
         }
     }
     out
 }
 
 #[pg_extern(stable)]
-pub fn _field_list() -> TableIterator<'static, (
-    name!(name, String),
-    name!(type, String),
-    name!(source, String),
-    name!(relation, Option<String>),
-    name!(column_name, Option<String>),
-    name!(allowed, Option<Vec<String>>),
-)> {
+pub fn _field_list() -> TableIterator<
+    'static,
+    (
+        name!(name, String),
+        name!(type, String),
+        name!(source, String),
+        name!(relation, Option<String>),
+        name!(column_name, Option<String>),
+        name!(allowed, Option<Vec<String>>),
+    ),
+> {
     // Before attach_users the catalog is simply empty.
     let rows = match catalog_load::load() {
         Ok(catalog) => rows(&catalog),

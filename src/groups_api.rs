@@ -66,7 +66,9 @@ fn _rules_valid(rules: JsonB, group_name: &str) -> bool {
         return false;
     };
     let catalog = catalog_load::load().or_raise();
-    let opts = Options { group: Some(group_name.to_string()) };
+    let opts = Options {
+        group: Some(group_name.to_string()),
+    };
     validate::validate(&node, &catalog, &opts).pred.is_some()
 }
 
@@ -102,7 +104,9 @@ fn _did_you_mean(word: &str, candidates: Vec<String>) -> Option<String> {
 fn _check_rules(rules: JsonB, group_name: Option<&str>) {
     let node = read_jsonb(&rules);
     let catalog = catalog_load::load().or_raise();
-    let opts = Options { group: group_name.map(str::to_string) };
+    let opts = Options {
+        group: group_name.map(str::to_string),
+    };
     if let Err(problem) = validate::validate(&node, &catalog, &opts).into_result() {
         raise(&problem);
     }

@@ -13,10 +13,24 @@ mod fields;
 mod groups_api;
 mod readers;
 mod rules_api;
+mod worker;
+
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    worker::init();
+}
 
 extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);
-extension_sql_file!("../sql/attach.sql", name = "attach", requires = [fields::_field_list]);
-extension_sql_file!("../sql/maintain.sql", name = "maintain", requires = ["attach"]);
+extension_sql_file!(
+    "../sql/attach.sql",
+    name = "attach",
+    requires = [fields::_field_list]
+);
+extension_sql_file!(
+    "../sql/maintain.sql",
+    name = "maintain",
+    requires = ["attach"]
+);
 extension_sql_file!("../sql/groups.sql", name = "groups", finalize);
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -23,7 +23,9 @@ pub fn read_jsonb(rules: &JsonB) -> Node {
 /// Validates against the live catalog and raises the first error.
 pub fn check(node: &Node, group: Option<&str>) -> (Pred, smart_groups_core::catalog::Catalog) {
     let catalog = catalog_load::load().or_raise();
-    let opts = Options { group: group.map(str::to_string) };
+    let opts = Options {
+        group: group.map(str::to_string),
+    };
     match validate::validate(node, &catalog, &opts).into_result() {
         Ok(pred) => (pred, catalog),
         Err(problem) => raise(&problem),
@@ -75,7 +77,13 @@ type ValidateRow = (
 
 fn validate_rows(node: Result<Node, Box<dyn Report>>) -> TableIterator<'static, ValidateRow> {
     let rows: Vec<ValidateRow> = match node {
-        Err(e) => vec![("error".into(), String::new(), e.to_string(), e.sqlstate().into(), e.hint())],
+        Err(e) => vec![(
+            "error".into(),
+            String::new(),
+            e.to_string(),
+            e.sqlstate().into(),
+            e.hint(),
+        )],
         Ok(node) => {
             let catalog = catalog_load::load().or_raise();
             validate::validate(&node, &catalog, &Options::default())
@@ -86,7 +94,13 @@ fn validate_rows(node: Result<Node, Box<dyn Report>>) -> TableIterator<'static, 
                         Severity::Error => "error",
                         Severity::Warning => "warning",
                     };
-                    (severity.into(), p.path, p.error.to_string(), p.error.sqlstate().into(), p.error.hint())
+                    (
+                        severity.into(),
+                        p.path,
+                        p.error.to_string(),
+                        p.error.sqlstate().into(),
+                        p.error.hint(),
+                    )
                 })
                 .collect()
         }
@@ -95,23 +109,33 @@ fn validate_rows(node: Result<Node, Box<dyn Report>>) -> TableIterator<'static, 
 }
 
 #[pg_extern(name = "validate", stable)]
-fn validate_text(rules: &str) -> TableIterator<'static, (
-    name!(severity, String),
-    name!(path, String),
-    name!(message, String),
-    name!(code, String),
-    name!(hint, Option<String>),
-)> {
+fn validate_text(
+    rules: &str,
+) -> TableIterator<
+    'static,
+    (
+        name!(severity, String),
+        name!(path, String),
+        name!(message, String),
+        name!(code, String),
+        name!(hint, Option<String>),
+    ),
+> {
     validate_rows(read::read_rules(rules).map_err(|e| Box::new(e) as Box<dyn Report>))
 }
 
 #[pg_extern(name = "validate", stable)]
-fn validate_jsonb(rules: JsonB) -> TableIterator<'static, (
-    name!(severity, String),
-    name!(path, String),
-    name!(message, String),
-    name!(code, String),
-    name!(hint, Option<String>),
-)> {
+fn validate_jsonb(
+    rules: JsonB,
+) -> TableIterator<
+    'static,
+    (
+        name!(severity, String),
+        name!(path, String),
+        name!(message, String),
+        name!(code, String),
+        name!(hint, Option<String>),
+    ),
+> {
     validate_rows(json::read_value(&rules.0).map_err(|e| Box::new(e) as Box<dyn Report>))
 }

@@ -55,7 +55,7 @@ fn custom_typed_reads() {
     let ts = read("timestamp");
     assert_eq!(
         compile(&rule(custom("badge_at"), Op::NotWithinLast, interval(3, TimeUnit::Weeks))),
-        format!("NOT (EXISTS (SELECT 1 {F1} = 'badge_at' AND ({ts} IS NOT NULL AND {ts} >= now() - '3 weeks'::interval AND {ts} <= now())))")
+        format!("NOT (EXISTS (SELECT 1 {F1} = 'badge_at' AND ({ts} IS NOT NULL AND {ts} >= ((now() AT TIME ZONE 'UTC') - '3 weeks'::interval) AT TIME ZONE 'UTC' AND {ts} <= now())))")
     );
     assert_eq!(
         compile(&rule(custom("badge_at"), Op::Eq, Operand::Time(day("2024-01-31")))),
@@ -163,7 +163,7 @@ fn has_filter_mixes_relation_columns_and_user_fields() {
     assert_eq!(
         compile(&has(Some(filter), CmpOp::Gte, 3)),
         "((SELECT count(*) FROM \"public\".\"enrollments\" r1 WHERE r1.\"user_id\" = u.\"id\" AND \
-         ((r1.\"completed_at\" IS NOT NULL AND r1.\"completed_at\" >= now() - '20 days'::interval AND r1.\"completed_at\" <= now()) \
+         ((r1.\"completed_at\" IS NOT NULL AND r1.\"completed_at\" >= ((now() AT TIME ZONE 'UTC') - '20 days'::interval) AT TIME ZONE 'UTC' AND r1.\"completed_at\" <= now()) \
          AND NOT ((r1.\"name\" IS NOT NULL AND r1.\"name\" = 'x')) \
          AND EXISTS (SELECT 1 FROM smart_groups.members sg1 WHERE sg1.group_id = 7 AND sg1.user_key = u.\"id\"))) >= 3)"
     );

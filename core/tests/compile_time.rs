@@ -100,11 +100,11 @@ fn timestamptz_column_with_days_and_instants() {
     );
     assert_eq!(
         g(Op::WithinLast, interval(2, TimeUnit::Hours)),
-        format!("({nn}{v} >= now() - '2 hours'::interval AND {v} <= now())")
+        format!("({nn}{v} >= ((now() AT TIME ZONE 'UTC') - '2 hours'::interval) AT TIME ZONE 'UTC' AND {v} <= now())")
     );
     assert_eq!(
         g(Op::NotWithinLast, interval(1, TimeUnit::Years)),
-        format!("NOT (({nn}{v} >= now() - '1 years'::interval AND {v} <= now()))")
+        format!("NOT (({nn}{v} >= ((now() AT TIME ZONE 'UTC') - '1 years'::interval) AT TIME ZONE 'UTC' AND {v} <= now()))")
     );
     assert_eq!(
         g(Op::IsEmpty, Operand::None),

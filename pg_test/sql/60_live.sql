@@ -117,7 +117,8 @@ SELECT g.name, l.change, l.cause, l.user_key
 -- when the boundary passes, through refresh_time_rules() and without writing to users.
 INSERT INTO live.users VALUES (9, 'Ivy', 'Ops', NULL, NULL);
 CREATE TABLE live.seen (user_id integer PRIMARY KEY REFERENCES live.users (id), at timestamptz);
-INSERT INTO live.seen VALUES (9, now() - interval '30 days' + interval '2 seconds');
+-- 30 days back in UTC (this session's time zone has daylight saving; rules count in UTC).
+INSERT INTO live.seen VALUES (9, ((now() AT TIME ZONE 'UTC') - interval '30 days' + interval '2 seconds') AT TIME ZONE 'UTC');
 SELECT smart_groups.attach_relation('seen_live', 'live.seen', user_column => 'user_id');
 SELECT smart_groups.create_group('Seen lately', 'has seen_live where at within last 30 days') > 0 AS created;
 SELECT * FROM live.state() WHERE name = 'Seen lately';

@@ -20,8 +20,8 @@ mod ops;
 mod paths;
 mod quote;
 mod text_ops;
-mod time_lit;
 mod time_keys;
+mod time_lit;
 mod time_ops;
 
 pub use deps::{dependencies, Deps};

@@ -30,12 +30,21 @@ struct RelationScope<'a> {
 
 fn walk(pred: &Pred, catalog: &Catalog, rel: Option<RelationScope<'_>>, out: &mut Vec<String>) {
     match pred {
-        Pred::All(items) | Pred::Any(items) => items.iter().for_each(|p| walk(p, catalog, rel, out)),
+        Pred::All(items) | Pred::Any(items) => {
+            items.iter().for_each(|p| walk(p, catalog, rel, out))
+        }
         Pred::Not(inner) => walk(inner, catalog, rel, out),
-        Pred::Has { relation, filter: Some(f), .. } => walk(
+        Pred::Has {
+            relation,
+            filter: Some(f),
+            ..
+        } => walk(
             f,
             catalog,
-            Some(RelationScope { table: &relation.table, user_column: &relation.user_column }),
+            Some(RelationScope {
+                table: &relation.table,
+                user_column: &relation.user_column,
+            }),
             out,
         ),
         Pred::Test(t) if matches!(t.op, Op::WithinLast | Op::NotWithinLast) => {
@@ -53,8 +62,10 @@ fn walk(pred: &Pred, catalog: &Catalog, rel: Option<RelationScope<'_>>, out: &mu
 fn crossing(v: &str, shape: Shape, n: u32, unit: TimeUnit) -> String {
     let iv = time_lit::interval(n, unit);
     match shape {
+        // In UTC, as the rules compute the window (see time_ops).
         Shape::Timestamptz => format!(
-            "(({v} > $1 AND {v} <= $2) OR ({v} >= $1 - {iv} AND {v} < $2 - {iv}))"
+            "(({v} > $1 AND {v} <= $2) OR ({v} >= (($1 AT TIME ZONE 'UTC') - {iv}) AT TIME ZONE 'UTC' AND \
+             {v} < (($2 AT TIME ZONE 'UTC') - {iv}) AT TIME ZONE 'UTC'))"
         ),
         Shape::Timestamp => format!(
             "(({v} > ($1 AT TIME ZONE 'UTC') AND {v} <= ($2 AT TIME ZONE 'UTC')) OR \

@@ -28,7 +28,13 @@ fn within_last(v: &str, kind: Kind, n: u32, unit: TimeUnit) -> Cmp {
     let span = interval(n, unit);
     Cmp::Expr(match kind {
         Kind::Date => format!("{v} >= ({now} - {span}) AND {v} <= {now}"),
-        _ => format!("{v} >= {now} - {span} AND {v} <= {now}"),
+        Kind::Timestamp => format!("{v} >= {now} - {span} AND {v} <= {now}"),
+        // Subtracting days or months from a timestamptz follows the session's time zone
+        // across daylight-saving changes; in UTC a day is always 24 hours, so membership does
+        // not depend on who triggered the refresh.
+        _ => format!(
+            "{v} >= (({now} AT TIME ZONE 'UTC') - {span}) AT TIME ZONE 'UTC' AND {v} <= {now}"
+        ),
     })
 }
 
