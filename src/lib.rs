@@ -7,6 +7,7 @@ use pgrx::prelude::*;
 ::pgrx::pg_module_magic!(name, version);
 
 mod catalog_load;
+mod data_checks;
 mod errors;
 mod explain;
 mod fields;

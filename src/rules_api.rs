@@ -86,7 +86,13 @@ fn validate_rows(node: Result<Node, Box<dyn Report>>) -> TableIterator<'static, 
         )],
         Ok(node) => {
             let catalog = catalog_load::load().or_raise();
-            validate::validate(&node, &catalog, &Options::default())
+            let mut validation = validate::validate(&node, &catalog, &Options::default());
+            if let Some(pred) = validation.pred.clone() {
+                for problem in crate::data_checks::warnings(&pred, &catalog) {
+                    validation.push(problem);
+                }
+            }
+            validation
                 .problems
                 .into_iter()
                 .map(|p| {

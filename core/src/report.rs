@@ -37,8 +37,9 @@ pub fn did_you_mean<'a>(
     let limit = (word.chars().count() / 3).max(2);
     candidates
         .into_iter()
-        .map(|c| (levenshtein(&word.to_lowercase(), &c.to_lowercase()), c))
-        .filter(|(d, _)| *d <= limit)
+        // Case-insensitive distance decides; on a tie the spelling closest in case wins.
+        .map(|c| ((levenshtein(&word.to_lowercase(), &c.to_lowercase()), levenshtein(word, c)), c))
+        .filter(|((d, _), _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
@@ -53,5 +54,6 @@ mod tests {
         assert_eq!(did_you_mean("departmnet", names), Some("department"));
         assert_eq!(did_you_mean("rol", names), Some("role"));
         assert_eq!(did_you_mean("salary", names), None);
+        assert_eq!(did_you_mean("Anna", ["ann", "Ann"]), Some("Ann"));
     }
 }

@@ -60,3 +60,12 @@ SELECT q, try(q) AS outcome FROM (VALUES
 SELECT * FROM smart_groups.validate('departmnet = "x" and age = "thirty" and role = "admn"');
 SELECT * FROM smart_groups.validate('name = " Ann" or name = "Van  Loon"');
 SELECT * FROM smart_groups.validate('role = ');
+
+-- Data-aware warnings: a value no user has, with a did-you-mean from the values users do
+-- have, and custom-field texts that cannot be read as their type.
+\pset format aligned
+\pset tuples_only off
+SELECT * FROM smart_groups.validate('name = "Anna" and role in ("manager", "admin") and manager.name = "Ann"');
+SELECT * FROM smart_groups.validate('email = "ann@x.co" or nick = "Anie"');
+SELECT * FROM smart_groups.validate('points > 3 and vip = true and shirt = "M"');
+SELECT * FROM smart_groups.validate('has enrollments where course = "Driver Safty"');

@@ -1,0 +1,156 @@
+//! Data-aware warnings for `validate()`: values no user has (with a did-you-mean drawn from
+//! the values users do have) and stored custom-field texts that cannot be read as their type.
+//! They need the app's data, so they live here and not in the core validator.
+
+use pgrx::prelude::*;
+use smart_groups_core::ast::Op;
+use smart_groups_core::catalog::{Catalog, FieldType, Relation};
+use smart_groups_core::checked::{FieldPath, Operand, Pred, Test};
+use smart_groups_core::compile::{self, qualified, quote_ident, quote_literal};
+use smart_groups_core::report::did_you_mean;
+use smart_groups_core::validate::{Problem, ValidationError};
+
+/// How many rows are sampled for did-you-mean suggestions: enough to find the common values
+/// of a column, cheap on a table of millions.
+const SAMPLE_ROWS: usize = 50_000;
+const MAX_CANDIDATES: usize = 2_000;
+
+pub fn warnings(pred: &Pred, catalog: &Catalog) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut seen_custom = Vec::new();
+    walk(pred, catalog, None, &mut out, &mut seen_custom);
+    out
+}
+
+fn walk(pred: &Pred, catalog: &Catalog, rel: Option<&Relation>, out: &mut Vec<Problem>, seen: &mut Vec<String>) {
+    match pred {
+        Pred::All(items) | Pred::Any(items) => items.iter().for_each(|p| walk(p, catalog, rel, out, seen)),
+        Pred::Not(inner) => walk(inner, catalog, rel, out, seen),
+        Pred::Has { relation, filter: Some(f), .. } => walk(f, catalog, Some(relation), out, seen),
+        Pred::Test(t) => {
+            unmatched(t, catalog, rel, out);
+            unreadable(&t.field, &t.path, catalog, out, seen);
+        }
+        _ => {}
+    }
+}
+
+/// The values of `field` as text, from the rows that hold it: `(value expression, FROM …)`.
+fn source(field: &FieldPath, catalog: &Catalog, rel: Option<&Relation>) -> (String, String) {
+    match (field, rel) {
+        (FieldPath::Column(c), Some(r)) => (
+            format!("r.{}::text", quote_ident(&c.name)),
+            format!("FROM {} r", qualified(&r.table)),
+        ),
+        _ => (
+            compile::actual_value(field, catalog, compile::USER_ALIAS),
+            format!("FROM {} {}", qualified(&catalog.users.table), compile::USER_ALIAS),
+        ),
+    }
+}
+
+fn unmatched(t: &Test, catalog: &Catalog, rel: Option<&Relation>, out: &mut Vec<Problem>) {
+    if !matches!(t.op, Op::Eq | Op::Neq | Op::In | Op::NotIn) {
+        return;
+    }
+    let values: Vec<(String, &str)> = match &t.operand {
+        Operand::Text(v) => vec![(child(&t.path, "value"), v.as_str())],
+        Operand::TextList(vs) => vs
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("{}[{i}]", child(&t.path, "value")), v.as_str()))
+            .collect(),
+        _ => return,
+    };
+    let (expr, from) = source(&t.field, catalog, rel);
+    let mut candidates: Option<Vec<String>> = None;
+    for (path, value) in values {
+        let exists = Spi::get_one_with_args::<bool>(
+            &format!("SELECT EXISTS (SELECT 1 {from} WHERE ({expr}) = $1)"),
+            &[value.into()],
+        )
+        .ok()
+        .flatten()
+        .unwrap_or(true);
+        if exists {
+            continue;
+        }
+        let cands = candidates.get_or_insert_with(|| sample(&expr, &from));
+        let suggestion = did_you_mean(value, cands.iter().map(String::as_str)).map(str::to_string);
+        out.push(Problem::new(
+            path,
+            ValidationError::UnmatchedValue { field: field_name(&t.field), value: value.to_string(), suggestion },
+        ));
+    }
+}
+
+fn sample(expr: &str, from: &str) -> Vec<String> {
+    let sql = format!(
+        "SELECT DISTINCT v FROM (SELECT ({expr}) AS v {from} LIMIT {SAMPLE_ROWS}) s \
+         WHERE v IS NOT NULL LIMIT {MAX_CANDIDATES}"
+    );
+    Spi::connect(|client| {
+        client
+            .select(&sql, None, &[])
+            .map(|rows| rows.filter_map(|r| r.get::<String>(1).ok().flatten()).collect())
+            .unwrap_or_default()
+    })
+}
+
+/// Stored texts of a typed custom field that cannot be read (reported once per field).
+fn unreadable(field: &FieldPath, path: &str, catalog: &Catalog, out: &mut Vec<Problem>, seen: &mut Vec<String>) {
+    let f = match field {
+        FieldPath::Custom(f) => f,
+        FieldPath::Reference { inner, .. } => return unreadable(inner, path, catalog, out, seen),
+        FieldPath::Column(_) => return,
+    };
+    let Some(table) = catalog.custom_table.as_ref() else { return };
+    if seen.contains(&f.key) {
+        return;
+    }
+    seen.push(f.key.clone());
+    let value = format!("f.{}", quote_ident(&table.value_column));
+    let readable = match f.ty {
+        FieldType::Number => format!("smart_groups.read_number({value}) IS NOT NULL"),
+        FieldType::Date => format!("smart_groups.read_date({value}) IS NOT NULL"),
+        FieldType::Timestamp => format!("smart_groups.read_timestamp({value}) IS NOT NULL"),
+        FieldType::Boolean => format!("smart_groups.read_boolean({value}) IS NOT NULL"),
+        FieldType::Enum => {
+            let labels: Vec<String> = f.allowed.iter().flatten().map(|l| quote_literal(l)).collect();
+            if labels.is_empty() {
+                return;
+            }
+            format!("{value}::text IN ({})", labels.join(", "))
+        }
+        FieldType::Text | FieldType::List => return,
+    };
+    let sql = format!(
+        "SELECT count(*) FROM {} f WHERE f.{} = {} AND {value} IS NOT NULL AND {value}::text <> '' AND NOT ({readable})",
+        qualified(&table.table),
+        quote_ident(&table.key_column),
+        quote_literal(&f.key),
+    );
+    let count = Spi::get_one::<i64>(&sql).ok().flatten().unwrap_or(0);
+    if count > 0 {
+        out.push(Problem::new(
+            child(path, "field"),
+            ValidationError::UnreadableValues { field: f.key.clone(), ty: f.ty, count: count as u64 },
+        ));
+    }
+}
+
+fn field_name(field: &FieldPath) -> String {
+    match field {
+        FieldPath::Column(c) => c.name.clone(),
+        FieldPath::Custom(f) => f.key.clone(),
+        FieldPath::Reference { reference, inner } => format!("{}.{}", reference.name, field_name(inner)),
+    }
+}
+
+fn child(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
