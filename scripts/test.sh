@@ -5,27 +5,45 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/lib.sh
+LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
 
 echo "== tier 1: core unit and property tests (no server)"
-cargo test -p smart_groups_core
+cargo test -p smart_groups_core 2>&1 | tee -a "$LOG"
 
 echo "== tier 2: #[pg_test] SQL function tests"
 PGRX_TEST_DIR=/tmp/sg_pgrx_test
 mkdir -p "$PGRX_TEST_DIR" && chown postgres:postgres "$PGRX_TEST_DIR"
-# pgrx's test framework builds as root but runs Postgres as `postgres`; the target dir must be
-# readable by it.
+# pgrx's test framework builds as root but runs Postgres as `postgres`, which must be able to
+# read the build.
 chmod -R a+rX target 2>/dev/null || true
-cargo pgrx test pg15 --runas postgres --pgdata "$PGRX_TEST_DIR/data"
+cargo pgrx test pg15 --runas postgres --pgdata "$PGRX_TEST_DIR/data" 2>&1 | tee -a "$LOG"
 
 echo "== tier 3: pg_regress (user-visible behaviour)"
+# `cargo pgrx test` installed its test build; install the real one.
 install_extension
 REG_DIR=/tmp/sg_regress
+WRK_DIR=/tmp/sg_worker
 start_cluster "$REG_DIR" 54329
-trap 'stop_cluster "$REG_DIR"' EXIT
-bash scripts/regress.sh "$REG_DIR" 54329
+trap 'stop_cluster "$REG_DIR"; stop_cluster "$WRK_DIR"; rm -f "$LOG"' EXIT
+bash scripts/regress.sh "$REG_DIR" 54329 2>&1 | tee -a "$LOG"
 
 echo "== tier 3b: the background worker (library preloaded)"
-WRK_DIR=/tmp/sg_worker
 SG_PRELOAD=smart_groups SG_EXTRA_CONF="smart_groups.time_refresh_interval = '1s'" start_cluster "$WRK_DIR" 54331
-trap 'stop_cluster "$REG_DIR"; stop_cluster "$WRK_DIR"' EXIT
-bash scripts/regress.sh "$WRK_DIR" 54331 95_worker
+bash scripts/regress.sh "$WRK_DIR" 54331 95_worker 2>&1 | tee -a "$LOG"
+
+if [ -x scripts/isolation.sh ]; then
+  echo "== tier 4: isolation specs (concurrency)"
+  bash scripts/isolation.sh "$REG_DIR" 54329 2>&1 | tee -a "$LOG"
+fi
+
+if [ -x scripts/differential.sh ]; then
+  echo "== tier 5: differential test against the independent evaluator"
+  bash scripts/differential.sh "$REG_DIR" 54329 2>&1 | tee -a "$LOG"
+fi
+
+# One closing line for every tier together (each tier above already stopped the run on failure).
+passed=$(( $(grep -oE '^test result: ok\. [0-9]+ passed' "$LOG" | awk '{s+=$4} END {print s+0}') \
+         + $(grep -cE '^test [A-Za-z0-9_-]+ +\.\.\. ok +[0-9]+ ms$' "$LOG" || true) \
+         + $(grep -oE '^differential: [0-9]+ passed' "$LOG" | awk '{s+=$2} END {print s+0}') ))
+echo "smart_groups tests: ${passed} passed, 0 failed"
