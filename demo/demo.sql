@@ -85,8 +85,10 @@ SELECT id, course,
   FROM users, LATERAL (VALUES (1, 'Driver Safety'), (2, 'Security Awareness'), (3, 'Onboarding')) AS c(k, course)
  WHERE (id * k) % 4 = 0;
 
+-- Most users click rarely; a few thousand click again and again.
 INSERT INTO clicks (user_id, campaign, clicked_at)
-SELECT 1 + (j * 7919) % 100000, 'phish-' || (j % 12), now() - ((j * 31) % 90) * interval '1 day'
+SELECT 1 + (j * 7919) % CASE WHEN j % 3 = 0 THEN 3000 ELSE 100000 END, 'phish-' || (j % 12),
+       now() - ((j * 31) % 60) * interval '1 day' - (j % 3600) * interval '1 second'
   FROM generate_series(1, 60000) AS j;
 ANALYZE;
 
@@ -137,9 +139,14 @@ SELECT g.name, g.kind, g.status, count(m.user_key) AS members
  GROUP BY g.id ORDER BY g.id;
 
 \echo
-\echo '== Why is user 150 a member of "Reports of Sales managers", and why is user 151 not?'
-SELECT * FROM smart_groups.explain('Reports of Sales managers', 150::bigint);
-SELECT * FROM smart_groups.explain('Repeat offenders', 151::bigint);
+SELECT min(user_key) AS member FROM smart_groups.memberships WHERE group_name = 'Reports of Sales managers' \gset
+SELECT min(id) AS outsider FROM users WHERE id > 50
+   AND id NOT IN (SELECT user_key FROM smart_groups.memberships WHERE group_name = 'Reports of Sales managers') \gset
+\echo '== Why is user' :member 'a member of "Reports of Sales managers", and why is user' :outsider 'not?'
+SELECT * FROM smart_groups.explain('Reports of Sales managers', :member::bigint);
+SELECT * FROM smart_groups.explain('Reports of Sales managers', :outsider::bigint);
+SELECT min(user_key) AS offender FROM smart_groups.memberships WHERE group_name = 'Repeat offenders' \gset
+SELECT * FROM smart_groups.explain('Repeat offenders', :offender::bigint);
 
 \echo
 \echo '== What would an edit do? preview_change before set_rules'

@@ -85,10 +85,15 @@ CREATE FUNCTION smart_groups._maintain(keys text[], cols text[], custom text[], 
                                        cause text, lock_rows boolean) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    gids      bigint[];
-    ref_cols  text[];
-    all_keys  text[];
-    gid       bigint;
+    gids       bigint[];
+    ref_cols   text[];
+    all_keys   text[];
+    lvl        integer;
+    level_gids bigint[];
+    dependants bigint[];
+    followers  bigint[];
+    level_cause text;
+    r          record;
 BEGIN
     IF keys IS NULL OR cardinality(keys) = 0 THEN
         RETURN;
@@ -115,8 +120,26 @@ BEGIN
     IF ref_cols IS NOT NULL THEN
         all_keys := keys || smart_groups._referrers(keys, ref_cols);
     END IF;
-    FOREACH gid IN ARRAY gids LOOP
-        PERFORM smart_groups._refresh(gid, cause, all_keys);
+    -- Depth by depth, one statement per depth for all its groups; a group whose membership
+    -- changed brings the groups that name it into the next depths.
+    -- Groups reached only through member_of log their changes as group_change.
+    followers := '{}';
+    FOR lvl IN SELECT DISTINCT g.depth FROM smart_groups.groups g WHERE g.id = ANY (gids) OR g.depth > 0 ORDER BY 1 LOOP
+        FOR level_gids, level_cause IN
+            SELECT array_agg(g.id ORDER BY g.id), CASE WHEN g.id = ANY (gids) THEN cause ELSE 'group_change' END
+              FROM smart_groups.groups g
+             WHERE (g.id = ANY (gids) OR g.id = ANY (followers)) AND g.depth = lvl
+             GROUP BY 2
+        LOOP
+            FOR r IN SELECT * FROM smart_groups._refresh_batch(level_gids, all_keys, level_cause) LOOP
+                PERFORM smart_groups._note_change(r.group_id, r.joined, r."left");
+                SELECT array_agg(DISTINCT d.id) INTO dependants
+                  FROM smart_groups.groups d
+                 WHERE d.status = 'active' AND d.kind = 'smart'
+                   AND d.deps @> jsonb_build_object('groups', jsonb_build_array(r.group_id));
+                followers := followers || coalesce(dependants, '{}');
+            END LOOP;
+        END LOOP;
     END LOOP;
 END $$;
 

@@ -22,11 +22,23 @@ pub fn warnings(pred: &Pred, catalog: &Catalog) -> Vec<Problem> {
     out
 }
 
-fn walk(pred: &Pred, catalog: &Catalog, rel: Option<&Relation>, out: &mut Vec<Problem>, seen: &mut Vec<String>) {
+fn walk(
+    pred: &Pred,
+    catalog: &Catalog,
+    rel: Option<&Relation>,
+    out: &mut Vec<Problem>,
+    seen: &mut Vec<String>,
+) {
     match pred {
-        Pred::All(items) | Pred::Any(items) => items.iter().for_each(|p| walk(p, catalog, rel, out, seen)),
+        Pred::All(items) | Pred::Any(items) => {
+            items.iter().for_each(|p| walk(p, catalog, rel, out, seen))
+        }
         Pred::Not(inner) => walk(inner, catalog, rel, out, seen),
-        Pred::Has { relation, filter: Some(f), .. } => walk(f, catalog, Some(relation), out, seen),
+        Pred::Has {
+            relation,
+            filter: Some(f),
+            ..
+        } => walk(f, catalog, Some(relation), out, seen),
         Pred::Test(t) => {
             unmatched(t, catalog, rel, out);
             unreadable(&t.field, &t.path, catalog, out, seen);
@@ -44,7 +56,11 @@ fn source(field: &FieldPath, catalog: &Catalog, rel: Option<&Relation>) -> (Stri
         ),
         _ => (
             compile::actual_value(field, catalog, compile::USER_ALIAS),
-            format!("FROM {} {}", qualified(&catalog.users.table), compile::USER_ALIAS),
+            format!(
+                "FROM {} {}",
+                qualified(&catalog.users.table),
+                compile::USER_ALIAS
+            ),
         ),
     }
 }
@@ -79,7 +95,11 @@ fn unmatched(t: &Test, catalog: &Catalog, rel: Option<&Relation>, out: &mut Vec<
         let suggestion = did_you_mean(value, cands.iter().map(String::as_str)).map(str::to_string);
         out.push(Problem::new(
             path,
-            ValidationError::UnmatchedValue { field: field_name(&t.field), value: value.to_string(), suggestion },
+            ValidationError::UnmatchedValue {
+                field: field_name(&t.field),
+                value: value.to_string(),
+                suggestion,
+            },
         ));
     }
 }
@@ -92,19 +112,30 @@ fn sample(expr: &str, from: &str) -> Vec<String> {
     Spi::connect(|client| {
         client
             .select(&sql, None, &[])
-            .map(|rows| rows.filter_map(|r| r.get::<String>(1).ok().flatten()).collect())
+            .map(|rows| {
+                rows.filter_map(|r| r.get::<String>(1).ok().flatten())
+                    .collect()
+            })
             .unwrap_or_default()
     })
 }
 
 /// Stored texts of a typed custom field that cannot be read (reported once per field).
-fn unreadable(field: &FieldPath, path: &str, catalog: &Catalog, out: &mut Vec<Problem>, seen: &mut Vec<String>) {
+fn unreadable(
+    field: &FieldPath,
+    path: &str,
+    catalog: &Catalog,
+    out: &mut Vec<Problem>,
+    seen: &mut Vec<String>,
+) {
     let f = match field {
         FieldPath::Custom(f) => f,
         FieldPath::Reference { inner, .. } => return unreadable(inner, path, catalog, out, seen),
         FieldPath::Column(_) => return,
     };
-    let Some(table) = catalog.custom_table.as_ref() else { return };
+    let Some(table) = catalog.custom_table.as_ref() else {
+        return;
+    };
     if seen.contains(&f.key) {
         return;
     }
@@ -116,7 +147,12 @@ fn unreadable(field: &FieldPath, path: &str, catalog: &Catalog, out: &mut Vec<Pr
         FieldType::Timestamp => format!("smart_groups.read_timestamp({value}) IS NOT NULL"),
         FieldType::Boolean => format!("smart_groups.read_boolean({value}) IS NOT NULL"),
         FieldType::Enum => {
-            let labels: Vec<String> = f.allowed.iter().flatten().map(|l| quote_literal(l)).collect();
+            let labels: Vec<String> = f
+                .allowed
+                .iter()
+                .flatten()
+                .map(|l| quote_literal(l))
+                .collect();
             if labels.is_empty() {
                 return;
             }
@@ -134,7 +170,11 @@ fn unreadable(field: &FieldPath, path: &str, catalog: &Catalog, out: &mut Vec<Pr
     if count > 0 {
         out.push(Problem::new(
             child(path, "field"),
-            ValidationError::UnreadableValues { field: f.key.clone(), ty: f.ty, count: count as u64 },
+            ValidationError::UnreadableValues {
+                field: f.key.clone(),
+                ty: f.ty,
+                count: count as u64,
+            },
         ));
     }
 }
@@ -143,7 +183,9 @@ fn field_name(field: &FieldPath) -> String {
     match field {
         FieldPath::Column(c) => c.name.clone(),
         FieldPath::Custom(f) => f.key.clone(),
-        FieldPath::Reference { reference, inner } => format!("{}.{}", reference.name, field_name(inner)),
+        FieldPath::Reference { reference, inner } => {
+            format!("{}.{}", reference.name, field_name(inner))
+        }
     }
 }
 

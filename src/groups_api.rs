@@ -26,6 +26,11 @@ fn normalize_jsonb(rules: JsonB) -> JsonB {
 /// the rules belong to (NULL for a preview), so that `member_of` cycles are refused.
 #[pg_extern(stable, parallel_safe)]
 fn _group_predicate(rules: JsonB, group_name: Option<&str>) -> String {
+    predicate(rules, group_name)
+}
+
+/// The compiled predicate of a group's rules, from the per-backend cache when possible.
+pub fn predicate(rules: JsonB, group_name: Option<&str>) -> String {
     // Triggers ask for the same groups' predicates statement after statement: compiled rules
     // are kept per backend until what rules can name changes (the catalog epoch).
     let epoch = Spi::get_one::<i64>("SELECT catalog_epoch FROM smart_groups.config")

@@ -38,7 +38,15 @@ pub fn did_you_mean<'a>(
     candidates
         .into_iter()
         // Case-insensitive distance decides; on a tie the spelling closest in case wins.
-        .map(|c| ((levenshtein(&word.to_lowercase(), &c.to_lowercase()), levenshtein(word, c)), c))
+        .map(|c| {
+            (
+                (
+                    levenshtein(&word.to_lowercase(), &c.to_lowercase()),
+                    levenshtein(word, c),
+                ),
+                c,
+            )
+        })
         .filter(|((d, _), _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)

@@ -1,0 +1,187 @@
+//! `_refresh_batch`: the triggers' hot path. One statement brings the membership of many
+//! groups up to date for the users a statement changed, instead of one statement per group:
+//! each user row is read once and every group's predicate is evaluated against it. Statements
+//! are prepared once per backend and kept, since a busy table fires the same shape again and
+//! again.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use pgrx::prelude::*;
+use pgrx::spi::{OwnedPreparedStatement, SpiClient};
+use pgrx::JsonB;
+
+use crate::errors::{raise, DbError};
+use crate::groups_api::predicate;
+
+/// Key sets larger than this are planned for their size each time rather than with a kept
+/// plan (a plan good for one user is a poor one for a million).
+const KEEP_PLAN_MAX_KEYS: usize = 10_000;
+const STATEMENT_CACHE_LIMIT: usize = 256;
+
+thread_local! {
+    static STATEMENTS: RefCell<HashMap<String, OwnedPreparedStatement>> = RefCell::new(HashMap::new());
+}
+
+struct Users {
+    key_column: String,
+    key_type: String,
+    table: String,
+}
+
+fn users() -> Result<Users, pgrx::spi::Error> {
+    let (key_column, key_type, table) = Spi::get_three::<String, String, String>(
+        "SELECT key_column::text, key_type, smart_groups._qname(users_table) FROM smart_groups.config",
+    )?;
+    Ok(Users {
+        key_column: key_column.unwrap_or_default(),
+        key_type: key_type.unwrap_or_default(),
+        table: table.unwrap_or_default(),
+    })
+}
+
+fn quote_ident(s: &str) -> String {
+    smart_groups_core::compile::quote_ident(s)
+}
+
+/// The statement for these groups (id, predicate), over `$1` keys (text[]), `$2` group ids
+/// and `$3` the cause.
+fn statement(u: &Users, groups: &[(i64, String)]) -> String {
+    let key = quote_ident(&u.key_column);
+    let kt = &u.key_type;
+    let values: Vec<String> = groups
+        .iter()
+        .map(|(id, pred)| format!("({id}::bigint, ({pred}))"))
+        .collect();
+    let matching = if values.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "SELECT g.gid, u.{key} AS k FROM {users} u JOIN k ON u.{key} = k.k \
+             CROSS JOIN LATERAL (VALUES {v}) AS g(gid, ok) WHERE g.ok UNION ",
+            users = u.table,
+            v = values.join(", ")
+        )
+    };
+    format!(
+        "WITH k AS MATERIALIZED (SELECT DISTINCT x::{kt} AS k FROM unnest($1::text[]) x), \
+         t AS ({matching}SELECT i.group_id, i.user_key FROM smart_groups.inclusions i JOIN k ON i.user_key = k.k \
+               WHERE i.group_id = ANY ($2) AND EXISTS (SELECT 1 FROM {users} u WHERE u.{key} = i.user_key)), \
+         f AS (SELECT t.gid, t.k FROM t WHERE NOT EXISTS \
+               (SELECT 1 FROM smart_groups.exclusions e WHERE e.group_id = t.gid AND e.user_key = t.k)), \
+         gone AS (DELETE FROM smart_groups.members m USING k WHERE m.user_key = k.k AND m.group_id = ANY ($2) \
+                  AND NOT EXISTS (SELECT 1 FROM f WHERE f.gid = m.group_id AND f.k = m.user_key) \
+                  RETURNING m.group_id, m.user_key), \
+         added AS (INSERT INTO smart_groups.members (group_id, user_key) SELECT gid, k FROM f \
+                   ON CONFLICT DO NOTHING RETURNING group_id, user_key), \
+         logged AS (INSERT INTO smart_groups.membership_log (group_id, user_key, change, cause) \
+                    SELECT group_id, user_key, 'leave', $3 FROM gone \
+                    UNION ALL SELECT group_id, user_key, 'join', $3 FROM added) \
+         SELECT group_id, sum(j)::bigint, sum(l)::bigint FROM \
+           (SELECT group_id, 1 AS j, 0 AS l FROM added UNION ALL SELECT group_id, 0, 1 FROM gone) c \
+         GROUP BY group_id",
+        users = u.table,
+    )
+}
+
+type Counts = Vec<(i64, i64, i64)>;
+
+fn run(
+    client: &mut SpiClient<'_>,
+    sql: &str,
+    keep: bool,
+    args: [pgrx::datum::DatumWithOid<'_>; 3],
+) -> Result<Counts, pgrx::spi::Error> {
+    let collect = |table: pgrx::spi::SpiTupleTable<'_>| -> Result<Counts, pgrx::spi::Error> {
+        let mut out = Vec::new();
+        for row in table {
+            out.push((
+                row.get::<i64>(1)?.unwrap_or_default(),
+                row.get::<i64>(2)?.unwrap_or_default(),
+                row.get::<i64>(3)?.unwrap_or_default(),
+            ));
+        }
+        Ok(out)
+    };
+    if !keep {
+        return collect(client.update(sql, None, &args)?);
+    }
+    let cached = STATEMENTS.with(|c| c.borrow().contains_key(sql));
+    if !cached {
+        let stmt = client
+            .prepare_mut(
+                sql,
+                &[
+                    PgBuiltInOids::TEXTARRAYOID.oid(),
+                    PgBuiltInOids::INT8ARRAYOID.oid(),
+                    PgBuiltInOids::TEXTOID.oid(),
+                ],
+            )?
+            .keep();
+        STATEMENTS.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.len() >= STATEMENT_CACHE_LIMIT {
+                c.clear();
+            }
+            c.insert(sql.to_string(), stmt);
+        });
+    }
+    STATEMENTS.with(|c| {
+        let c = c.borrow();
+        match c.get(sql) {
+            Some(stmt) => collect(client.update(stmt, None, &args)?),
+            None => Ok(Vec::new()),
+        }
+    })
+}
+
+/// Refreshes groups `gids` (all at the same member_of depth) for the users `keys`, logging
+/// each join and leave with `cause`. Returns the groups whose membership changed.
+#[pg_extern]
+fn _refresh_batch(
+    gids: Vec<i64>,
+    keys: Vec<String>,
+    cause: &str,
+) -> TableIterator<'static, (name!(group_id, i64), name!(joined, i64), name!(left, i64))> {
+    let fail = |e: pgrx::spi::Error| -> ! { raise(&DbError::from(e)) };
+    let u = users().unwrap_or_else(|e| fail(e));
+    // Active groups only; a static group has no predicate, only inclusions.
+    let groups: Vec<(i64, String, Option<JsonB>)> = Spi::connect(|client| {
+        let rows = client.select(
+            "SELECT id, name, CASE WHEN kind = 'smart' THEN rules END FROM smart_groups.groups \
+             WHERE id = ANY ($1) AND status = 'active' ORDER BY id",
+            None,
+            &[gids.clone().into()],
+        )?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push((
+                r.get::<i64>(1)?.unwrap_or_default(),
+                r.get::<String>(2)?.unwrap_or_default(),
+                r.get::<JsonB>(3)?,
+            ));
+        }
+        Ok::<_, pgrx::spi::Error>(out)
+    })
+    .unwrap_or_else(|e| fail(e));
+    let active: Vec<i64> = groups.iter().map(|g| g.0).collect();
+    let predicates: Vec<(i64, String)> = groups
+        .into_iter()
+        .filter_map(|(id, name, rules)| rules.map(|r| (id, predicate(r, Some(&name)))))
+        .collect();
+    if active.is_empty() || keys.is_empty() {
+        return TableIterator::new(Vec::new());
+    }
+    let sql = statement(&u, &predicates);
+    let keep = keys.len() <= KEEP_PLAN_MAX_KEYS;
+    let counts = Spi::connect_mut(|client| {
+        run(
+            client,
+            &sql,
+            keep,
+            [keys.into(), active.into(), cause.into()],
+        )
+    })
+    .unwrap_or_else(|e| fail(e));
+    TableIterator::new(counts)
+}
