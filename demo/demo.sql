@@ -41,6 +41,7 @@ CREATE TABLE clicks (
 CREATE INDEX ON user_field_values (field_key, user_id);
 CREATE INDEX ON enrollments (user_id);
 CREATE INDEX ON clicks (user_id, clicked_at);
+CREATE INDEX ON users (manager_id);
 
 -- Deterministic pseudo-random data: skewed departments and locations, a manager hierarchy.
 SELECT setseed(0.42);

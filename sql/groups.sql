@@ -653,6 +653,9 @@ LANGUAGE plpgsql AS $$
 DECLARE
     o record;
 BEGIN
+    IF EXISTS (SELECT 1 FROM smart_groups.config) THEN
+        PERFORM smart_groups._bump_epoch();
+    END IF;
     -- A dropped relation or custom-field table is detached; rules that used it no longer validate.
     FOR o IN SELECT * FROM pg_event_trigger_dropped_objects() WHERE object_type = 'table' LOOP
         DELETE FROM smart_groups.relations WHERE table_name = o.objid;

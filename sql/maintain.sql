@@ -65,11 +65,12 @@ DECLARE
     cond     text;
     depth    integer := 0;
 BEGIN
-    SELECT string_agg(format('u.%I::text IN (SELECT unnest($1))', c), ' OR ') INTO cond
+    -- Compared in the key's own type, so an index on the reference column is used.
+    SELECT string_agg(format('u.%I IN (SELECT unnest($1::%s[]))', c, cfg.key_type), ' OR ') INTO cond
       FROM unnest(ref_columns) c;
     WHILE cardinality(frontier) > 0 AND depth < 32 LOOP
-        EXECUTE format('SELECT array_agg(u.%I::text) FROM %s u WHERE (%s) AND NOT (u.%I::text = ANY ($2))',
-                       cfg.key_column, smart_groups._qname(cfg.users_table), cond, cfg.key_column)
+        EXECUTE format('SELECT array_agg(u.%I::text) FROM %s u WHERE (%s) AND u.%I <> ALL ($2::%s[])',
+                       cfg.key_column, smart_groups._qname(cfg.users_table), cond, cfg.key_column, cfg.key_type)
            INTO more USING frontier, keys || found;
         frontier := coalesce(more, '{}');
         found := found || frontier;
@@ -93,7 +94,9 @@ DECLARE
     dependants bigint[];
     followers  bigint[];
     level_cause text;
-    r          record;
+    changed_ids    bigint[];
+    changed_joined bigint[];
+    changed_left   bigint[];
 BEGIN
     IF keys IS NULL OR cardinality(keys) = 0 THEN
         RETURN;
@@ -131,14 +134,17 @@ BEGIN
              WHERE (g.id = ANY (gids) OR g.id = ANY (followers)) AND g.depth = lvl
              GROUP BY 2
         LOOP
-            FOR r IN SELECT * FROM smart_groups._refresh_batch(level_gids, all_keys, level_cause) LOOP
-                PERFORM smart_groups._note_change(r.group_id, r.joined, r."left");
+            SELECT array_agg(b.group_id), array_agg(b.joined), array_agg(b."left")
+              INTO changed_ids, changed_joined, changed_left
+              FROM smart_groups._refresh_batch(level_gids, all_keys, level_cause) b;
+            IF changed_ids IS NOT NULL THEN
+                PERFORM smart_groups._note_changes(changed_ids, changed_joined, changed_left);
                 SELECT array_agg(DISTINCT d.id) INTO dependants
-                  FROM smart_groups.groups d
+                  FROM smart_groups.groups d, unnest(changed_ids) c
                  WHERE d.status = 'active' AND d.kind = 'smart'
-                   AND d.deps @> jsonb_build_object('groups', jsonb_build_array(r.group_id));
+                   AND d.deps @> jsonb_build_object('groups', jsonb_build_array(c));
                 followers := followers || coalesce(dependants, '{}');
-            END LOOP;
+            END IF;
         END LOOP;
     END LOOP;
 END $$;
@@ -385,6 +391,24 @@ BEGIN
     PERFORM set_config('smart_groups.pending', pending::text, true);
 END $$;
 
+-- The same for many groups at once (one statement's worth).
+CREATE FUNCTION smart_groups._note_changes(gids bigint[], joined bigint[], "left" bigint[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    pending jsonb := coalesce(nullif(current_setting('smart_groups.pending', true), ''), '{}')::jsonb;
+BEGIN
+    IF pending = '{}' THEN
+        INSERT INTO smart_groups._notify_queue DEFAULT VALUES ON CONFLICT DO NOTHING;
+    END IF;
+    SELECT pending || coalesce(jsonb_object_agg(c.gid::text, jsonb_build_object(
+               'joined', coalesce((pending -> c.gid::text ->> 'joined')::bigint, 0) + c.j,
+               'left', coalesce((pending -> c.gid::text ->> 'left')::bigint, 0) + c.l)), '{}')
+      INTO pending
+      FROM unnest(gids, joined, "left") AS c(gid, j, l)
+     WHERE c.j <> 0 OR c.l <> 0;
+    PERFORM set_config('smart_groups.pending', pending::text, true);
+END $$;
+
 CREATE FUNCTION smart_groups._send_notify() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -416,3 +440,17 @@ END $$;
 
 CREATE CONSTRAINT TRIGGER smart_groups_notify AFTER INSERT ON smart_groups._notify_queue
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION smart_groups._send_notify();
+
+-- DDL on attached tables and types may change what rules can name (a new column, a new enum
+-- label): compiled rules and catalogs cached by backends are then not reused.
+CREATE FUNCTION smart_groups._on_ddl_end() RETURNS event_trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM smart_groups.config) THEN
+        PERFORM smart_groups._bump_epoch();
+    END IF;
+END $$;
+
+CREATE EVENT TRIGGER smart_groups_ddl_end ON ddl_command_end
+    WHEN TAG IN ('ALTER TABLE', 'ALTER TYPE', 'ALTER DOMAIN', 'CREATE TYPE', 'DROP TYPE')
+    EXECUTE FUNCTION smart_groups._on_ddl_end();

@@ -84,7 +84,7 @@ fn _explain(
         name!(result, bool),
     ),
 > {
-    let catalog = catalog_load::load().or_raise();
+    let catalog = catalog_load::load_cached().or_raise();
     // Both raise their own errors: unknown group (42704), unknown user (23503).
     let (gid, kind, rules) = Spi::get_three_with_args::<i64, String, JsonB>(
         "SELECT (g).id, (g).kind, (g).rules FROM (SELECT smart_groups._group($1) AS g) s",

@@ -70,7 +70,7 @@ fn _rules_valid(rules: JsonB, group_name: &str) -> bool {
     let Ok(node) = json::read_value(&rules.0) else {
         return false;
     };
-    let catalog = catalog_load::load().or_raise();
+    let catalog = catalog_load::load_cached().or_raise();
     let opts = Options {
         group: Some(group_name.to_string()),
     };
@@ -108,7 +108,7 @@ fn _did_you_mean(word: &str, candidates: Vec<String>) -> Option<String> {
 #[pg_extern(stable)]
 fn _check_rules(rules: JsonB, group_name: Option<&str>) {
     let node = read_jsonb(&rules);
-    let catalog = catalog_load::load().or_raise();
+    let catalog = catalog_load::load_cached().or_raise();
     let opts = Options {
         group: group_name.map(str::to_string),
     };

@@ -22,7 +22,7 @@ pub fn read_jsonb(rules: &JsonB) -> Node {
 
 /// Validates against the live catalog and raises the first error.
 pub fn check(node: &Node, group: Option<&str>) -> (Pred, smart_groups_core::catalog::Catalog) {
-    let catalog = catalog_load::load().or_raise();
+    let catalog = catalog_load::load_cached().or_raise();
     let opts = Options {
         group: group.map(str::to_string),
     };
@@ -85,7 +85,7 @@ fn validate_rows(node: Result<Node, Box<dyn Report>>) -> TableIterator<'static, 
             e.hint(),
         )],
         Ok(node) => {
-            let catalog = catalog_load::load().or_raise();
+            let catalog = catalog_load::load_cached().or_raise();
             let mut validation = validate::validate(&node, &catalog, &Options::default());
             if let Some(pred) = validation.pred.clone() {
                 for problem in crate::data_checks::warnings(&pred, &catalog) {
