@@ -282,6 +282,8 @@ BEGIN
         RETURN;
     END IF;
     PERFORM smart_groups._refuse_if_named(g, 'deactivate');
+    -- Wait for writes in flight, which may still be adding members.
+    PERFORM smart_groups._maintenance_lock();
     UPDATE smart_groups.groups SET status = 'inactive', updated_at = now() WHERE id = g.id;
     PERFORM smart_groups._clear(g);
 END $$;
@@ -295,6 +297,8 @@ BEGIN
         RETURN;
     END IF;
     PERFORM smart_groups._refuse_if_named(g, 'archive');
+    -- Wait for writes in flight, which may still be adding members.
+    PERFORM smart_groups._maintenance_lock();
     UPDATE smart_groups.groups SET status = 'archived', updated_at = now() WHERE id = g.id;
     PERFORM smart_groups._clear(g);
 END $$;
@@ -318,6 +322,8 @@ DECLARE
     g smart_groups.groups := smart_groups._group(name);
 BEGIN
     PERFORM smart_groups._refuse_if_named(g, 'drop');
+    -- Wait for writes in flight, which may still be adding members.
+    PERFORM smart_groups._maintenance_lock();
     IF EXISTS (SELECT 1 FROM smart_groups.members WHERE group_id = g.id) THEN
         INSERT INTO smart_groups.membership_log (group_id, user_key, change, cause)
         VALUES (g.id, NULL, 'leave', 'group_change');
@@ -347,6 +353,16 @@ BEGIN
     RETURN keys;
 END $$;
 
+-- Manual overrides follow the triggers' lock protocol (sql/maintain.sql) for the users they
+-- touch, so a concurrent change to the same user's data cannot undo them.
+CREATE FUNCTION smart_groups._lock_for(gid bigint, keys text[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM smart_groups._writer_lock();
+    PERFORM smart_groups._lock_users(keys);
+    PERFORM smart_groups._lock_groups(ARRAY[gid]);
+END $$;
+
 CREATE FUNCTION smart_groups._include(g smart_groups.groups, keys text[]) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -354,6 +370,7 @@ DECLARE
     r   record;
 BEGIN
     keys := smart_groups._user_keys(keys);
+    PERFORM smart_groups._lock_for(g.id, keys);
     EXECUTE format('INSERT INTO smart_groups.inclusions (group_id, user_key)'
                    ' SELECT $1, k::%s FROM unnest($2) k ON CONFLICT DO NOTHING', cfg.key_type)
       USING g.id, keys;
@@ -367,6 +384,7 @@ DECLARE
     cfg smart_groups.config := smart_groups._config();
     r   record;
 BEGIN
+    PERFORM smart_groups._lock_for(g.id, keys);
     EXECUTE format('DELETE FROM smart_groups.inclusions WHERE group_id = $1 AND user_key = ANY ($2::%s[])', cfg.key_type)
       USING g.id, keys;
     r := smart_groups._refresh(g.id, 'inclusion', keys);
@@ -423,6 +441,7 @@ BEGIN
         RAISE EXCEPTION 'an exclusion for reason "other" needs a note' USING ERRCODE = '23502',
             HINT = 'say why in note => ''...''';
     END IF;
+    PERFORM smart_groups._lock_for(g.id, keys);
     EXECUTE format('INSERT INTO smart_groups.exclusions AS e (group_id, user_key, reason, note)'
                    ' VALUES ($1, $2::%s, $3, $4) ON CONFLICT (group_id, user_key)'
                    ' DO UPDATE SET reason = excluded.reason, note = excluded.note, created_at = now(),'
@@ -441,6 +460,7 @@ DECLARE
     cfg smart_groups.config := smart_groups._config();
     n   bigint;
 BEGIN
+    PERFORM smart_groups._lock_for(g.id, ARRAY[key]);
     EXECUTE format('DELETE FROM smart_groups.exclusions WHERE group_id = $1 AND user_key = $2::%s', cfg.key_type)
       USING g.id, key;
     GET DIAGNOSTICS n = ROW_COUNT;
