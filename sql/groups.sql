@@ -359,8 +359,8 @@ CREATE FUNCTION smart_groups._lock_for(gid bigint, keys text[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM smart_groups._writer_lock();
+    PERFORM smart_groups._reference_lock(true);
     PERFORM smart_groups._lock_users(keys);
-    PERFORM smart_groups._lock_groups(ARRAY[gid]);
 END $$;
 
 CREATE FUNCTION smart_groups._include(g smart_groups.groups, keys text[]) RETURNS bigint

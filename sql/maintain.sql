@@ -10,8 +10,11 @@
 --   2. the changed users' rows are locked (an UPDATE of the users table already holds them;
 --      changes to custom fields, relations, inclusions and exclusions take FOR NO KEY UPDATE,
 --      in key order), so two writers about one user run one after the other;
---   3. groups that read another user's data (references such as manager.name), and the groups
---      that name them, are locked by id in ascending order: the only cross-user dependency;
+--   3. reading another user's data (references such as manager.name) is the only cross-user
+--      dependency: while an active group has such rules, statements on the users and
+--      custom-field tables take the reference lock in a BEFORE STATEMENT trigger, before they
+--      lock any row: UPDATEs exclusively (they may change a referenced user, or move a user to
+--      another one), INSERTs and DELETEs shared;
 --   4. only then are the users to refresh computed and evaluated, each statement with a fresh
 --      snapshot at READ COMMITTED, so the later writer sees what the earlier one committed.
 -- SERIALIZABLE transactions get the same locks, and Postgres' SSI turns any remaining
@@ -34,23 +37,26 @@ BEGIN
       USING keys;
 END $$;
 
--- Step 3: groups reading references, with every group that names them, by ascending id.
-CREATE FUNCTION smart_groups._lock_groups(gids bigint[]) RETURNS void
+-- Step 3: the reference lock, taken before the statement locks rows (see the header).
+CREATE FUNCTION smart_groups._reference_lock(exclusive boolean) RETURNS void
 LANGUAGE plpgsql AS $$
-DECLARE
-    gid bigint;
 BEGIN
-    FOR gid IN
-        WITH RECURSIVE sensitive (id) AS (
-            SELECT g.id FROM smart_groups.groups g
-             WHERE g.id = ANY (gids) AND jsonb_array_length(g.deps -> 'reference_columns') > 0
-            UNION
-            SELECT d.id FROM smart_groups.groups d JOIN sensitive s
-                ON d.deps @> jsonb_build_object('groups', jsonb_build_array(s.id)))
-        SELECT id FROM sensitive ORDER BY id
-    LOOP
-        PERFORM pg_advisory_xact_lock(1936159858, gid::integer);
-    END LOOP;
+    IF EXISTS (SELECT 1 FROM smart_groups.groups
+                WHERE status = 'active' AND kind = 'smart' AND jsonb_array_length(deps -> 'reference_columns') > 0) THEN
+        IF exclusive THEN
+            PERFORM pg_advisory_xact_lock(1936159858, 1);
+        ELSE
+            PERFORM pg_advisory_xact_lock_shared(1936159858, 1);
+        END IF;
+    END IF;
+END $$;
+
+CREATE FUNCTION smart_groups._before_statement() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM smart_groups._writer_lock();
+    PERFORM smart_groups._reference_lock(TG_OP IN ('UPDATE', 'TRUNCATE'));
+    RETURN NULL;
 END $$;
 
 -- Users that point, through one of `ref_columns`, at one of `keys` — and at those, and so on:
@@ -115,7 +121,6 @@ BEGIN
     IF lock_rows THEN
         PERFORM smart_groups._lock_users(keys);
     END IF;
-    PERFORM smart_groups._lock_groups(gids);
     SELECT array_agg(DISTINCT c) INTO ref_cols
       FROM smart_groups.groups g, jsonb_array_elements_text(g.deps -> 'reference_columns') c
      WHERE g.id = ANY (gids);
@@ -156,6 +161,7 @@ DECLARE
     cfg  smart_groups.config := smart_groups._config();
     keys text[];
 BEGIN
+    PERFORM smart_groups._writer_lock();
     EXECUTE format('SELECT array_agg(%I::text) FROM sg_new', cfg.key_column) INTO keys;
     PERFORM smart_groups._maintain(keys, NULL, NULL, NULL, 'user_change', false);
     RETURN NULL;
@@ -167,6 +173,7 @@ DECLARE
     cfg  smart_groups.config := smart_groups._config();
     keys text[];
 BEGIN
+    PERFORM smart_groups._writer_lock();
     EXECUTE format('SELECT array_agg(%I::text) FROM sg_old', cfg.key_column) INTO keys;
     PERFORM smart_groups._maintain(keys, NULL, NULL, NULL, 'user_change', false);
     -- Manual overrides of users that no longer exist go with them.
@@ -184,6 +191,7 @@ DECLARE
     keys    text[];
     moved   text[];
 BEGIN
+    PERFORM smart_groups._writer_lock();
     -- A changed primary key is a user leaving and another arriving.
     EXECUTE format('SELECT array_agg(k) FROM ((SELECT %1$I::text AS k FROM sg_old EXCEPT SELECT %1$I::text FROM sg_new)'
                    ' UNION (SELECT %1$I::text FROM sg_new EXCEPT SELECT %1$I::text FROM sg_old)) s', cfg.key_column)
@@ -236,6 +244,7 @@ DECLARE
     fields text[];
     src    text;
 BEGIN
+    PERFORM smart_groups._writer_lock();
     src := CASE TG_OP WHEN 'INSERT' THEN 'SELECT * FROM sg_new'
                       WHEN 'DELETE' THEN 'SELECT * FROM sg_old'
                       ELSE 'SELECT * FROM sg_new UNION ALL SELECT * FROM sg_old' END;
@@ -254,6 +263,7 @@ DECLARE
     keys text[];
     src  text;
 BEGIN
+    PERFORM smart_groups._writer_lock();
     SELECT * INTO rel FROM smart_groups.relations WHERE name = TG_ARGV[0];
     IF NOT FOUND THEN
         RETURN NULL;
@@ -313,6 +323,10 @@ DECLARE
                            ELSE format('smart_groups._on_relation_change(%L)', relation) END;
 BEGIN
     PERFORM smart_groups._drop_triggers(rel, kind, relation);
+    IF kind IN ('users', 'custom') THEN
+        EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION smart_groups._before_statement()', p || '_before', rel);
+    END IF;
     EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS sg_new'
                    ' FOR EACH STATEMENT EXECUTE FUNCTION %s', p || '_insert', rel,
                    CASE WHEN kind = 'users' THEN 'smart_groups._on_users_insert()' ELSE fn END);
@@ -352,8 +366,8 @@ BEGIN
             EXECUTE format('SELECT array_agg(DISTINCT k::text) FROM (%s) AS s(k)', q)
                INTO keys USING g.time_refreshed_at, now();
             IF keys IS NOT NULL THEN
+                PERFORM smart_groups._reference_lock(true);
                 PERFORM smart_groups._lock_users(keys);
-                PERFORM smart_groups._lock_groups(ARRAY[g.id]);
                 r := smart_groups._refresh(g.id, 'time', keys);
                 changed := changed + r.joined + r."left";
             END IF;
@@ -370,7 +384,18 @@ LANGUAGE sql AS $$ UPDATE smart_groups.config SET catalog_epoch = catalog_epoch 
 -- number of users who joined and left each group. Counts accumulate in a transaction-local
 -- setting (rolled back with a failed subtransaction, like the changes they count); the first
 -- change of a transaction queues a deferred trigger that sends them.
-CREATE UNLOGGED TABLE smart_groups._notify_queue (txid bigint PRIMARY KEY DEFAULT txid_current());
+-- The queue is a temporary table of the session: serializable transactions of different
+-- sessions would otherwise conflict on it.
+CREATE FUNCTION smart_groups._queue_notify() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF to_regclass('pg_temp.smart_groups_notify_queue') IS NULL THEN
+        CREATE TEMP TABLE smart_groups_notify_queue (txid bigint PRIMARY KEY);
+        CREATE CONSTRAINT TRIGGER smart_groups_notify AFTER INSERT ON pg_temp.smart_groups_notify_queue
+            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION smart_groups._send_notify();
+    END IF;
+    INSERT INTO pg_temp.smart_groups_notify_queue VALUES (txid_current()) ON CONFLICT DO NOTHING;
+END $$;
 
 CREATE FUNCTION smart_groups._note_change(gid bigint, joined bigint, "left" bigint) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -382,7 +407,7 @@ BEGIN
         RETURN;
     END IF;
     IF pending = '{}' THEN
-        INSERT INTO smart_groups._notify_queue DEFAULT VALUES ON CONFLICT DO NOTHING;
+        PERFORM smart_groups._queue_notify();
     END IF;
     cur := coalesce(pending -> gid::text, '{"joined": 0, "left": 0}');
     pending := jsonb_set(pending, ARRAY[gid::text],
@@ -398,7 +423,7 @@ DECLARE
     pending jsonb := coalesce(nullif(current_setting('smart_groups.pending', true), ''), '{}')::jsonb;
 BEGIN
     IF pending = '{}' THEN
-        INSERT INTO smart_groups._notify_queue DEFAULT VALUES ON CONFLICT DO NOTHING;
+        PERFORM smart_groups._queue_notify();
     END IF;
     SELECT pending || coalesce(jsonb_object_agg(c.gid::text, jsonb_build_object(
                'joined', coalesce((pending -> c.gid::text ->> 'joined')::bigint, 0) + c.j,
@@ -417,7 +442,7 @@ DECLARE
     chunk   jsonb := '[]';
     item    jsonb;
 BEGIN
-    DELETE FROM smart_groups._notify_queue WHERE txid = NEW.txid;
+    DELETE FROM pg_temp.smart_groups_notify_queue WHERE txid = NEW.txid;
     PERFORM set_config('smart_groups.pending', '', true);
     -- NOTIFY payloads are limited to 8000 bytes: very many groups go in several messages.
     FOR item IN
@@ -438,8 +463,7 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE CONSTRAINT TRIGGER smart_groups_notify AFTER INSERT ON smart_groups._notify_queue
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION smart_groups._send_notify();
+
 
 -- DDL on attached tables and types may change what rules can name (a new column, a new enum
 -- label): compiled rules and catalogs cached by backends are then not reused.

@@ -40,6 +40,13 @@ fn users() -> Result<Users, pgrx::spi::Error> {
     })
 }
 
+fn current_isolation_is_snapshot() -> Result<bool, pgrx::spi::Error> {
+    Ok(
+        Spi::get_one::<String>("SELECT current_setting('transaction_isolation')")?.as_deref()
+            != Some("read committed"),
+    )
+}
+
 fn quote_ident(s: &str) -> String {
     smart_groups_core::compile::quote_ident(s)
 }
@@ -146,10 +153,21 @@ fn _refresh_batch(
     let fail = |e: pgrx::spi::Error| -> ! { raise(&DbError::from(e)) };
     let u = users().unwrap_or_else(|e| fail(e));
     // Active groups only; a static group has no predicate, only inclusions.
-    let groups: Vec<(i64, String, Option<JsonB>)> = Spi::connect(|client| {
-        let rows = client.select(
-            "SELECT id, name, CASE WHEN kind = 'smart' THEN rules END FROM smart_groups.groups \
-             WHERE id = ANY ($1) AND status = 'active' ORDER BY id",
+    // Under REPEATABLE READ and SERIALIZABLE the snapshot predates whatever lifecycle change
+    // the maintenance lock made us wait for: FOR SHARE turns a group deactivated or dropped
+    // meanwhile into a serialization failure the client retries, instead of writing members
+    // into a group that no longer has them. (READ COMMITTED statements see the change.)
+    let lock = if current_isolation_is_snapshot().unwrap_or_else(|e| fail(e)) {
+        " FOR SHARE"
+    } else {
+        ""
+    };
+    let groups: Vec<(i64, String, Option<JsonB>)> = Spi::connect_mut(|client| {
+        let rows = client.update(
+            &format!(
+                "SELECT id, name, CASE WHEN kind = 'smart' THEN rules END FROM smart_groups.groups \
+                 WHERE id = ANY ($1) AND status = 'active' ORDER BY id{lock}"
+            ),
             None,
             &[gids.clone().into()],
         )?;
