@@ -8,6 +8,13 @@
 //! M counts those that did not, plus changes the server refused, groups whose kind or status
 //! differ from what the test did, checks where `verify()` reported problems, and failures of
 //! `refresh_time_rules()`. The exit status is non-zero when M > 0.
+//!
+//! Each check runs `refresh_time_rules()` first (the cluster has no background worker), in
+//! the same transaction as the read-back, so the evaluator's `now` is the server's. `verify()`
+//! runs after setup, every `--verify-every` batches (default 5: it re-evaluates every group
+//! and costs seconds) and after the last batch. `--no-specials` leaves out NaN, ±Infinity and
+//! infinite dates; `--log-steps` prints every statement; `--sabotage` corrupts `members`
+//! before the last check to show the harness notices.
 
 mod args;
 mod batch;
