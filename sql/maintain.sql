@@ -211,8 +211,9 @@ BEGIN
     EXECUTE format(
         'SELECT array_agg(n.%1$I::text), ARRAY[%2$s] FROM sg_new n JOIN sg_old o ON o.%1$I = n.%1$I WHERE (%3$s)',
         cfg.key_column,
-        (SELECT string_agg(format('CASE WHEN bool_or(n.%1$I IS DISTINCT FROM o.%1$I) THEN %1$L END', c), ', ') FROM unnest(cols) c),
-        (SELECT string_agg(format('n.%1$I IS DISTINCT FROM o.%1$I', c), ' OR ') FROM unnest(cols) c))
+        -- Compared as text: citext's own equality ignores case, but rules compare exactly.
+        (SELECT string_agg(format('CASE WHEN bool_or(n.%1$I::text IS DISTINCT FROM o.%1$I::text) THEN %1$L END', c), ', ') FROM unnest(cols) c),
+        (SELECT string_agg(format('n.%1$I::text IS DISTINCT FROM o.%1$I::text', c), ' OR ') FROM unnest(cols) c))
        INTO keys, changed;
     changed := array_remove(changed, NULL);
     IF keys IS NOT NULL AND cardinality(changed) > 0 THEN

@@ -12,8 +12,8 @@ pub enum Datum {
     Null,
     /// text, varchar, citext, and enum labels.
     Text(String),
-    /// Any numeric column, as decimal text (`-12.50`, `1e3`). Text that is not a decimal
-    /// number (e.g. `NaN`) is taken as NULL, since rules can only compare real numbers.
+    /// Any numeric column, as decimal text (`-12.50`, `1e3`), or Postgres' `NaN`,
+    /// `Infinity`, `-Infinity`, which are values ordered above / below every number.
     Number(String),
     Date(NaiveDate),
     /// timestamptz, and timestamp without time zone taken as UTC.

@@ -54,7 +54,12 @@ fn text(op: Op, operand: &Operand, s: &str) -> bool {
 
 fn number(op: Op, operand: &Operand, v: &str) -> bool {
     // Exact decimal order; `None` (not a number) satisfies nothing.
-    let cmp = |x: &Number| compare_numbers(v, x.as_str());
+    // Rule values are always finite; NaN and Infinity sort above them, -Infinity below.
+    let cmp = |x: &Number| match v {
+        "NaN" | "Infinity" => Some(Ordering::Greater),
+        "-Infinity" => Some(Ordering::Less),
+        _ => compare_numbers(v, x.as_str()),
+    };
     let is = |x: &Number, wanted: &[Ordering]| cmp(x).is_some_and(|o| wanted.contains(&o));
     use Ordering::{Equal, Greater, Less};
     match (op, operand) {

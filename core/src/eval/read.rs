@@ -66,6 +66,11 @@ impl<'d> Evaluator<'d> {
 fn column_value(ty: FieldType, datum: &Datum) -> Option<Val<'_>> {
     match (ty, datum) {
         (FieldType::Text | FieldType::Enum, Datum::Text(s)) => Some(Val::Text(s)),
+        // NaN and ±Infinity are values of numeric and float columns (only NULL is empty);
+        // they order above (NaN, Infinity) or below (-Infinity) every number, as in Postgres.
+        (FieldType::Number, Datum::Number(n)) if SPECIAL_NUMBERS.contains(&n.as_str()) => {
+            Some(Val::Number(n.clone()))
+        }
         (FieldType::Number, Datum::Number(n)) => read_number(n).map(Val::Number),
         (FieldType::Date, Datum::Date(d)) => Some(Val::Date(*d)),
         (FieldType::Timestamp, Datum::Timestamp(t)) => Some(Val::Time(*t)),
@@ -102,3 +107,6 @@ fn referenced_key(datum: &Datum) -> Option<&str> {
         _ => None,
     }
 }
+
+/// Postgres' spellings of the numbers that are not finite.
+pub(crate) const SPECIAL_NUMBERS: [&str; 3] = ["NaN", "Infinity", "-Infinity"];

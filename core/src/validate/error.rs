@@ -95,6 +95,8 @@ pub enum ValidationError {
     IntervalTooLong { field: String, value: String },
     #[error("number {} for field {} is out of range", clip(.value), q(.field))]
     NumberOutOfRange { field: String, value: String },
+    #[error("number {} for field {} has more significant digits than a stored ruleset keeps", clip(.value), q(.field))]
+    NumberTooPrecise { field: String, value: String },
     #[error("value for field {} contains a NUL character, which Postgres text cannot hold", q(.field))]
     NulCharacter { field: String },
     #[error("count {value} of has {} is out of range", q(.relation))]

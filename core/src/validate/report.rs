@@ -32,7 +32,9 @@ impl Report for E {
             | E::BetweenReversed { .. } => "22023",
             E::BadDate { .. } | E::BadInterval { .. } => "22007",
             E::IntervalTooLong { .. } => "22008",
-            E::NumberOutOfRange { .. } | E::CountOutOfRange { .. } => "22003",
+            E::NumberOutOfRange { .. } | E::CountOutOfRange { .. } | E::NumberTooPrecise { .. } => {
+                "22003"
+            }
             E::NulCharacter { .. } => "22021",
             E::Whitespace { .. } | E::UnmatchedValue { .. } | E::UnreadableValues { .. } => "01000",
         }
@@ -102,6 +104,7 @@ impl Report for E {
             E::BadInterval { .. } => "write a positive whole number and a unit, e.g. \"30 days\"; units: minutes, hours, days, weeks, months, years (singular accepted)".into(),
             E::IntervalTooLong { .. } => "a duration may span at most 10,000 years".into(),
             E::NumberOutOfRange { .. } => "numbers must be finite, with at most 1000 digits and an exponent within ±1000".into(),
+            E::NumberTooPrecise { .. } => "rulesets keep integers up to 64 bits exactly and other numbers to about 15 significant digits".into(),
             E::NulCharacter { .. } => "remove the \\0 character from the value".into(),
             E::CountOutOfRange { .. } => format!("counts go up to {}", i64::MAX),
             E::Whitespace { .. } => "remove the extra spaces unless the stored values have them too".into(),

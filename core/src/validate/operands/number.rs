@@ -51,7 +51,42 @@ fn number(ctx: &mut Ctx, target: &Target, value: &Value, path: &str) -> Option<N
             };
             fail(ctx, path, error)
         }
+        Value::Number(n) if !exact_in_json(n) => {
+            let error = ValidationError::NumberTooPrecise {
+                field: target.name.to_string(),
+                value: n.as_str().to_string(),
+            };
+            fail(ctx, path, error)
+        }
         Value::Number(n) => Some(n.clone()),
         other => wrong_type(ctx, target, other, path, "a number"),
+    }
+}
+
+/// Stored rulesets are JSON numbers carried as 64-bit integers or doubles: a value neither
+/// holds exactly would be silently changed on the way into storage, so it is refused.
+pub(crate) fn exact_in_json(n: &Number) -> bool {
+    if n.as_str().parse::<i64>().is_ok() || n.as_u64().is_some() {
+        return true;
+    }
+    let f = n.to_f64();
+    f.is_finite() && compare_numbers(n.as_str(), &format!("{f:e}")) == Some(Ordering::Equal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_that_survive_storage() {
+        let n = |s: &str| Number::parse(s).map(|n| exact_in_json(&n));
+        assert_eq!(n("12345678901234567890"), Some(true));
+        assert_eq!(n("-9223372036854775808"), Some(true));
+        assert_eq!(n("1.5"), Some(true));
+        assert_eq!(n("0.1"), Some(true));
+        assert_eq!(n("1e300"), Some(true));
+        assert_eq!(n("12345678901234567890.123"), Some(false));
+        assert_eq!(n("0.30000000000000001"), Some(false));
+        assert_eq!(n("123456789012345678901"), Some(false));
     }
 }
