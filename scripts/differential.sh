@@ -14,4 +14,4 @@ fi
 host=$1 port=$2
 shift 2
 export PATH="$HOME/.cargo/bin:$PATH"
-exec cargo run --release -q -p smart_groups_difftest -- --host "$host" --port "$port" "$@"
+exec cargo run --profile difftest -q -p smart_groups_difftest -- --host "$host" --port "$port" "$@"
