@@ -81,7 +81,15 @@ step() {  # step NAME command...: runs a load step, recording its wall time
 trap '[ "$KEEP" = 1 ] || stop_cluster "$BENCH_DIR"' EXIT
 echo "[$(date +%H:%M:%S)] cluster in $BENCH_DIR, port $BENCH_PORT; $SCALE users; work files in $WORK" >&2
 bench_start_cluster
+# Pin the extension build: other work on this machine reinstalls smart_groups.so in place while
+# the suite runs, which would give later sessions another build (and can kill a backend that
+# has the old file mapped with SIGBUS). The suite loads a private copy taken now.
+mkdir -p "$BENCH_DIR/ext"
+cp -p "$(bench_pkglibdir)/smart_groups.so" "$BENCH_DIR/ext/smart_groups.so"
+cp -p "$("$PG_CONFIG" --sharedir)/extension/smart_groups--0.1.0.sql" "$BENCH_DIR/ext/"
+chown -R postgres:postgres "$BENCH_DIR/ext"
 step "schema" bench_psql -f "$HERE/sql/schema.sql"
+step "pin the extension build" bench_psql -c "UPDATE pg_proc SET probin = '$BENCH_DIR/ext/smart_groups' WHERE probin = '\$libdir/smart_groups'"
 step "generate $SCALE users, custom fields, enrollments, clicks" bench_psql -v scale="$SCALE" -f "$HERE/sql/generate.sql"
 step "constraints, indexes, VACUUM ANALYZE" bench_psql -f "$HERE/sql/indexes.sql"
 step "attach users, custom fields, relations" bench_psql -f "$HERE/sql/attach.sql"

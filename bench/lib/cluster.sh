@@ -36,3 +36,5 @@ CONF
   as_pg "$PG_BIN/pg_ctl" -D "$BENCH_DIR/data" -l "$BENCH_DIR/log" -w restart >/dev/null
   as_pg "$PG_BIN/createdb" -h "$BENCH_DIR" -p "$BENCH_PORT" bench
 }
+
+bench_pkglibdir() { "$PG_CONFIG" --pkglibdir; }

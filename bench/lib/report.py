@@ -77,11 +77,11 @@ def write(base, ctx, meta):
         w.writerows(ctx.rows)
     commit = _git("rev-parse", "--short", "HEAD")
     lines = [f"# smart_groups benchmark — {meta['scale']:,} users", "",
-             f"- started {meta['started']}, suite took {meta['total_s'] / 60:.1f} min (after data load)",
-             f"- extension measured (installed in the system PostgreSQL): {meta['extension']}",
+             f"- started {meta['started']}, suite took {meta.get('total_s', 0) / 60:.1f} min (after data load)",
+             f"- extension measured: {meta['extension']} (a copy of the build installed in the system PostgreSQL, taken when the run started)",
              f"- bench code at commit `{commit}` (branch `{_git('rev-parse', '--abbrev-ref', 'HEAD')}`), PostgreSQL {meta['pg_version']}",
              f"- machine: {os.cpu_count()} cores, shared with other helpers' builds and tests while this ran "
-             f"(load average {' '.join(meta['load'])} at start, {' '.join(meta['load_end'])} at end): "
+             f"(load average {' '.join(meta['load'])} at start, {' '.join(meta.get('load_end', ['?']))} at end): "
              "absolute times are noisy; ratios from the same run are the numbers to read",
              f"- settings: {meta['settings']}",
              f"- repetitions: up to {meta['reps']} per scenario (target and baseline alternate), "
@@ -94,7 +94,8 @@ def write(base, ctx, meta):
         lines += ["## Data set", "", "| step | seconds |", "|---|---|"]
         lines += [f"| {s[0]} | {s[1]} |" for s in meta["load_steps"]]
         lines += [""]
-    lines += ["Sizes at the end: " + ", ".join(f"{k} {v}" for k, v in meta["sizes"].items()), ""]
+    if meta.get("sizes"):
+        lines += ["Sizes at the end: " + ", ".join(f"{k} {v}" for k, v in meta["sizes"].items()), ""]
     lines += ["## Groups", "", "| set | groups | total | median create_group | p95 | max | memberships | "
               "median size | largest | empty |", "|---|---|---|---|---|---|---|---|---|---|"]
     for g in meta["groups"]:

@@ -23,14 +23,14 @@ from common import Context, median, percentile  # noqa: E402
 from pg import TIME_RE, Cluster  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-EXT_FILES = ("/usr/lib/postgresql/15/lib/smart_groups.so", "/usr/share/postgresql/15/extension/smart_groups--0.1.0.sql")
+SYSTEM_EXT = ("/usr/lib/postgresql/15/lib/smart_groups.so", "/usr/share/postgresql/15/extension/smart_groups--0.1.0.sql")
 
 
-def extension_identity():
-    """Which build of the extension is installed: it is rebuilt by others while the suite runs."""
+def extension_identity(files):
+    """Which build of the extension: run.sh pins a copy of the installed one at the start."""
     import hashlib
     parts = []
-    for path in EXT_FILES:
+    for path in files:
         try:
             with open(path, "rb") as f:
                 digest = hashlib.sha256(f.read()).hexdigest()[:12]
@@ -117,58 +117,75 @@ def main():
         with open(args.load_info) as f:
             meta["load_steps"] = [line.rstrip("\n").split("\t") for line in f if line.strip()]
     meta["pg_version"] = ctx.c.value("SHOW server_version")
-    meta["extension"] = extension_identity()
+    pinned = tuple(os.path.join(args.dir, "ext", os.path.basename(p)) for p in SYSTEM_EXT)
+    pinned_ok = ctx.c.value("SELECT count(*) FROM pg_proc WHERE probin = '$libdir/smart_groups'") == "0"
+    meta["extension"] = extension_identity(pinned if pinned_ok else SYSTEM_EXT)
+    if not pinned_ok:
+        ctx.notes.append("The extension build was not pinned: sessions load the installed smart_groups.so.")
+    system_at_start = extension_identity(SYSTEM_EXT)
     meta["settings"] = ctx.c.value("SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name) "
                                    "FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'jit', 'max_wal_size', "
                                    "'synchronous_commit', 'fsync')")
     t_start = time.monotonic()
 
-    meta["groups"].append(create_groups(ctx, "hot", args.hot_groups))
-    ctx.hot_create_s = meta["groups"][0]["wall_s"]
-    meta["phase1"] = group_stats(ctx)
-    reading = meta["phase1"]["read_level"]
-    if want("S2"):
-        scen_update.s2(ctx, reading)
-    if want("S5"):
-        scen_update.s5(ctx, meta["phase1"]["active"])
-    if want("S3"):
-        scen_groups.s3(ctx)
-    if want("S6"):
-        scen_groups.s6(ctx)
-    if want("S7"):
-        scen_groups.s7(ctx)
-    if want("S8"):
-        scen_groups.s8(ctx)
-    # One-user updates with 100 active groups, then again with 1,000 (phase 2).
-    if want("S1"):
-        scen_update.s1(ctx, f"{reading} of {meta['phase1']['active']}", "S1·100")
-    if want("S4"):
-        scen_update.s4(ctx, meta["phase1"]["active"], "S4·100")
-    if args.cold_groups > 0 and (want("S1") or want("S4")):
-        meta["groups"].append(create_groups(ctx, "cold", args.cold_groups))
-        meta["phase2"] = group_stats(ctx)
-        if want("S1"):
-            scen_update.s1(ctx, f"{meta['phase2']['read_level']} of {meta['phase2']['active']}", "S1")
-        if want("S4"):
-            scen_update.s4(ctx, meta["phase2"]["active"], "S4")
+
+    def run(name, fn, *a):
+        """A failed scenario is reported, and the suite goes on (unless the server is gone)."""
+        if not want(name.split("·")[0]):
+            return
+        try:
+            fn(ctx, *a)
+        except Exception as e:  # noqa: BLE001 — any failure is reported, the rest still runs
+            ctx.log(f"{name} failed: {e}")
+            ctx.notes.append(f"{name} failed: {str(e).splitlines()[0][:300]}")
+            ctx.c.psql("SELECT 1;")  # raises when the server is gone: the report is still written below
+
+    try:
+        meta["groups"].append(create_groups(ctx, "hot", args.hot_groups))
+        ctx.hot_create_s = meta["groups"][0]["wall_s"]
+        meta["phase1"] = group_stats(ctx)
+        reading = meta["phase1"]["read_level"]
+        run("S2", scen_update.s2, reading)
+        run("S5", scen_update.s5, meta["phase1"]["active"])
+        run("S3", scen_groups.s3)
+        run("S6", scen_groups.s6)
+        run("S7", scen_groups.s7)
+        run("S8", scen_groups.s8)
+        # One-user updates with 100 active groups, then again with 1,000 (phase 2).
+        run("S1·100", scen_update.s1, f"{reading} of {meta['phase1']['active']}", "S1·100")
+        run("S4·100", scen_update.s4, meta["phase1"]["active"], "S4·100")
+        if args.cold_groups > 0 and (want("S1") or want("S4")):
+            meta["groups"].append(create_groups(ctx, "cold", args.cold_groups))
+            meta["phase2"] = group_stats(ctx)
+            run("S1", scen_update.s1, f"{meta['phase2']['read_level']} of {meta['phase2']['active']}", "S1")
+            run("S4", scen_update.s4, meta["phase2"]["active"], "S4")
+        finish(ctx, args, meta)
+    finally:
+        meta["total_s"] = time.monotonic() - t_start
+        meta["load_end"] = open("/proc/loadavg").read().split()[:3]
+        if extension_identity(SYSTEM_EXT) != system_at_start:
+            ctx.notes.append("The extension installed in the system PostgreSQL was replaced while the suite ran (now: "
+                             f"{extension_identity(SYSTEM_EXT)}); " + ("this run kept using its pinned copy." if pinned_ok
+                             else "sessions opened after that may have loaded the new build."))
+        md, csv = report.write(args.out, ctx, meta)
+        print()
+        print(report.summary_table(ctx))
+        print(f"\nresults: {md}\nraw:     {csv}")
+
+
+def finish(ctx, args, meta):
     if args.verify == "yes" or (args.verify == "auto" and args.scale <= 100000):
         # Relative-time boundaries crossed while the suite ran are applied first (no
         # background worker here), as the SPEC has it.
         ctx.log("refresh_time_rules() and verify()")
         t0 = time.monotonic()
-        ctx.c.psql("SELECT smart_groups.refresh_time_rules();")
-        meta["verify"] = dict(problems=int(ctx.c.value("SELECT count(*) FROM smart_groups.verify()")),
-                              seconds=time.monotonic() - t0)
+        try:
+            ctx.c.psql("SELECT smart_groups.refresh_time_rules();")
+            meta["verify"] = dict(problems=int(ctx.c.value("SELECT count(*) FROM smart_groups.verify()")),
+                                  seconds=time.monotonic() - t0)
+        except Exception as e:  # noqa: BLE001
+            ctx.notes.append(f"verify() failed: {str(e).splitlines()[0][:300]}")
     meta["sizes"] = sizes(ctx)
-    meta["total_s"] = time.monotonic() - t_start
-    meta["load_end"] = open("/proc/loadavg").read().split()[:3]
-    if extension_identity() != meta["extension"]:
-        ctx.notes.append("The installed extension files changed while the suite ran (now: "
-                         f"{extension_identity()}); sessions opened after that may have loaded the new build.")
-    md, csv = report.write(args.out, ctx, meta)
-    print()
-    print(report.summary_table(ctx))
-    print(f"\nresults: {md}\nraw:     {csv}")
 
 
 if __name__ == "__main__":
