@@ -28,6 +28,8 @@ Options:
                      (default 300 below 200k users, else 600)
   --hot-groups N     groups reading users.level, phase 1 (default 100)
   --cold-groups N    further groups for phase 2 (default 900)
+  --setup-budget S   seconds after which no further phase-2 group is created (default 1200;
+                     0: no limit); S1 and S4 then run with the groups that exist
   --only S1,S2,...   run only these scenarios (the data set and groups are still built)
   --no-profile       skip profiles of missed targets
   --verify yes|no    run smart_groups.verify() at the end (default: only up to 100k users)
@@ -40,7 +42,7 @@ while [ $# -gt 0 ]; do
     --reps) REPS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --budget) BUDGET=$2; shift 2 ;;
-    --hot-groups|--cold-groups|--only|--verify) SUITE_ARGS+=("$1" "$2"); shift 2 ;;
+    --hot-groups|--cold-groups|--setup-budget|--only|--verify) SUITE_ARGS+=("$1" "$2"); shift 2 ;;
     --no-profile) SUITE_ARGS+=("$1"); shift ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;
