@@ -150,6 +150,14 @@ SELECT min(user_key) AS offender FROM smart_groups.memberships WHERE group_name 
 SELECT * FROM smart_groups.explain('Repeat offenders', :offender::bigint);
 
 \echo
+\echo '== Live: a change to a user moves them between groups in the same transaction'
+SELECT string_agg(group_name, ', ' ORDER BY group_name) AS groups_before FROM smart_groups.memberships WHERE user_key = :outsider;
+BEGIN;
+UPDATE users SET location = 'Belgium', role = 'manager', job_title = 'Account Manager' WHERE id = :outsider;
+SELECT string_agg(group_name, ', ' ORDER BY group_name) AS groups_after_update FROM smart_groups.memberships WHERE user_key = :outsider;
+ROLLBACK;
+
+\echo
 \echo '== What would an edit do? preview_change before set_rules'
 SELECT change, count(*) FROM smart_groups.preview_change('Benelux managers',
   'location in ("Netherlands", "Belgium", "Luxembourg", "Germany") and role = "manager"') GROUP BY change;
