@@ -46,4 +46,4 @@ fi
 passed=$(( $(grep -oE '^test result: ok\. [0-9]+ passed' "$LOG" | awk '{s+=$4} END {print s+0}') \
          + $(grep -cE '^test [A-Za-z0-9_-]+ +\.\.\. ok +[0-9]+ ms$' "$LOG" || true) \
          + $(grep -oE '^differential: [0-9]+ passed' "$LOG" | awk '{s+=$2} END {print s+0}') ))
-echo "smart_groups tests: ${passed} passed, 0 failed"
+echo "smart_groups: ${passed} passed, 0 failed"
