@@ -51,13 +51,8 @@ BEGIN
     END IF;
 END $$;
 
-CREATE FUNCTION smart_groups._before_statement() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM smart_groups._writer_lock();
-    PERFORM smart_groups._reference_lock(TG_OP IN ('UPDATE', 'TRUNCATE'));
-    RETURN NULL;
-END $$;
+-- Steps 1 and 3 for the users and custom-field tables run in smart_groups._before_statement_rs
+-- (src/live), a BEFORE STATEMENT trigger, so that they precede every row lock.
 
 -- Users that point, through one of `ref_columns`, at one of `keys` — and at those, and so on:
 -- their values of manager.x changed when the users in `keys` did.
@@ -182,45 +177,7 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION smart_groups._on_users_update() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    cfg     smart_groups.config := smart_groups._config();
-    cols    text[];
-    changed text[];
-    keys    text[];
-    moved   text[];
-BEGIN
-    PERFORM smart_groups._writer_lock();
-    -- A changed primary key is a user leaving and another arriving.
-    EXECUTE format('SELECT array_agg(k) FROM ((SELECT %1$I::text AS k FROM sg_old EXCEPT SELECT %1$I::text FROM sg_new)'
-                   ' UNION (SELECT %1$I::text FROM sg_new EXCEPT SELECT %1$I::text FROM sg_old)) s', cfg.key_column)
-       INTO moved;
-    IF moved IS NOT NULL THEN
-        PERFORM smart_groups._maintain(moved, NULL, NULL, NULL, 'user_change', false);
-    END IF;
-    -- Only the columns some active group reads matter, and only the rows where they changed.
-    SELECT array_agg(DISTINCT c) INTO cols
-      FROM smart_groups.groups g, jsonb_array_elements_text(g.deps -> 'columns') c
-     WHERE g.status = 'active' AND g.kind = 'smart'
-       AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = cfg.users_table AND a.attname = c
-                      AND a.attnum > 0 AND NOT a.attisdropped);
-    IF cols IS NULL THEN
-        RETURN NULL;
-    END IF;
-    EXECUTE format(
-        'SELECT array_agg(n.%1$I::text), ARRAY[%2$s] FROM sg_new n JOIN sg_old o ON o.%1$I = n.%1$I WHERE (%3$s)',
-        cfg.key_column,
-        -- Compared as text: citext's own equality ignores case, but rules compare exactly.
-        (SELECT string_agg(format('CASE WHEN bool_or(n.%1$I::text IS DISTINCT FROM o.%1$I::text) THEN %1$L END', c), ', ') FROM unnest(cols) c),
-        (SELECT string_agg(format('n.%1$I::text IS DISTINCT FROM o.%1$I::text', c), ' OR ') FROM unnest(cols) c))
-       INTO keys, changed;
-    changed := array_remove(changed, NULL);
-    IF keys IS NOT NULL AND cardinality(changed) > 0 THEN
-        PERFORM smart_groups._maintain(keys, changed, NULL, NULL, 'user_change', false);
-    END IF;
-    RETURN NULL;
-END $$;
+-- UPDATE of the users table: smart_groups._on_users_update_rs (src/live/users_update.rs).
 
 CREATE FUNCTION smart_groups._on_users_truncate() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -326,14 +283,14 @@ BEGIN
     PERFORM smart_groups._drop_triggers(rel, kind, relation);
     IF kind IN ('users', 'custom') THEN
         EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s'
-                       ' FOR EACH STATEMENT EXECUTE FUNCTION smart_groups._before_statement()', p || '_before', rel);
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION smart_groups._before_statement_rs()', p || '_before', rel);
     END IF;
     EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS sg_new'
                    ' FOR EACH STATEMENT EXECUTE FUNCTION %s', p || '_insert', rel,
                    CASE WHEN kind = 'users' THEN 'smart_groups._on_users_insert()' ELSE fn END);
     EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS sg_old NEW TABLE AS sg_new'
                    ' FOR EACH STATEMENT EXECUTE FUNCTION %s', p || '_update', rel,
-                   CASE WHEN kind = 'users' THEN 'smart_groups._on_users_update()' ELSE fn END);
+                   CASE WHEN kind = 'users' THEN 'smart_groups._on_users_update_rs()' ELSE fn END);
     EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS sg_old'
                    ' FOR EACH STATEMENT EXECUTE FUNCTION %s', p || '_delete', rel,
                    CASE WHEN kind = 'users' THEN 'smart_groups._on_users_delete()' ELSE fn END);
@@ -380,6 +337,19 @@ END $$;
 
 CREATE FUNCTION smart_groups._bump_epoch() RETURNS void
 LANGUAGE sql AS $$ UPDATE smart_groups.config SET catalog_epoch = catalog_epoch + 1 $$;
+
+-- Triggers cache the active groups per backend (src/live/state.rs): any change to what a
+-- group is or reads moves the epoch. time_refreshed_at is left out on purpose: the worker
+-- moves it every minute and it changes nothing the triggers use.
+CREATE FUNCTION smart_groups._on_groups_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM smart_groups._bump_epoch();
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER groups_epoch AFTER INSERT OR DELETE OR UPDATE OF name, kind, status, rules, deps, depth
+    ON smart_groups.groups FOR EACH STATEMENT EXECUTE FUNCTION smart_groups._on_groups_change();
 
 -- One NOTIFY smart_groups per transaction that changed membership, sent at commit, with the
 -- number of users who joined and left each group. Counts accumulate in a transaction-local

@@ -13,6 +13,7 @@
 
 mod deps;
 mod expr;
+mod flip;
 mod has;
 mod list_ops;
 mod number_ops;
@@ -25,6 +26,7 @@ mod time_lit;
 mod time_ops;
 
 pub use deps::{dependencies, Deps};
+pub use flip::{flip_test, Flip};
 pub use quote::{qualified, quote_ident, quote_literal};
 pub use time_keys::time_boundary_keys;
 

@@ -1,0 +1,96 @@
+//! Which changed users a group re-evaluates after an UPDATE (`compile::flip_test`).
+
+mod compile_support;
+
+use std::collections::BTreeSet;
+
+use compile_support::*;
+use smart_groups_core::ast::{CmpOp, Op};
+use smart_groups_core::checked::{Operand, Pred};
+use smart_groups_core::compile::{flip_test, Flip};
+
+fn changed(cols: &[&str]) -> BTreeSet<String> {
+    cols.iter().map(|c| c.to_string()).collect()
+}
+
+fn flip(p: &Pred, cols: &[&str]) -> Flip {
+    flip_test(p, &catalog(), &changed(cols), "n", "o")
+}
+
+#[test]
+fn a_rule_on_an_unchanged_column_never_flips() {
+    let p = rule(col("name"), Op::Eq, text("a"));
+    assert_eq!(flip(&p, &["age"]), Flip::Never);
+}
+
+#[test]
+fn a_rule_on_a_changed_column_compares_old_and_new_rows() {
+    let p = Pred::All(vec![
+        rule(col("name"), Op::Eq, text("a")),
+        rule(custom("score"), Op::IsEmpty, Operand::None),
+    ]);
+    let Flip::When(sql) = flip(&p, &["name"]) else {
+        panic!("expected a condition");
+    };
+    assert!(sql.contains("n.\"name\"") && sql.contains("o.\"name\""), "{sql}");
+    assert!(sql.contains("IS DISTINCT FROM"), "{sql}");
+    // The custom field is not part of the condition: the statement did not change it.
+    assert!(!sql.contains("user_field_values"), "{sql}");
+}
+
+#[test]
+fn negated_and_nested_rules_are_all_compared() {
+    let p = Pred::Any(vec![
+        Pred::Not(Box::new(rule(col("age"), Op::Gte, Operand::Number(num("30"))))),
+        Pred::All(vec![rule(col("name"), Op::Neq, text("x")), rule(col("age"), Op::Lt, Operand::Number(num("5")))]),
+    ]);
+    let Flip::When(sql) = flip(&p, &["age", "name"]) else {
+        panic!("expected a condition");
+    };
+    assert_eq!(sql.matches("IS DISTINCT FROM").count(), 3, "{sql}");
+}
+
+#[test]
+fn the_same_rule_twice_is_compared_once() {
+    let r = rule(col("age"), Op::Eq, Operand::Number(num("3")));
+    let p = Pred::Any(vec![r.clone(), Pred::Not(Box::new(r))]);
+    let Flip::When(sql) = flip(&p, &["age"]) else {
+        panic!("expected a condition");
+    };
+    assert_eq!(sql.matches("IS DISTINCT FROM").count(), 1, "{sql}");
+}
+
+#[test]
+fn a_changed_reference_column_always_re_evaluates() {
+    let p = rule(manager(col("name")), Op::Eq, text("a"));
+    assert_eq!(flip(&p, &["manager_id"]), Flip::Always);
+}
+
+#[test]
+fn a_changed_column_read_through_a_reference_always_re_evaluates() {
+    // A user can be their own manager: their own change moves their manager.name.
+    let p = Pred::All(vec![
+        rule(col("age"), Op::Eq, Operand::Number(num("3"))),
+        rule(manager(col("name")), Op::Eq, text("a")),
+    ]);
+    assert_eq!(flip(&p, &["name"]), Flip::Always);
+    assert_eq!(flip(&p, &["birthday"]), Flip::Never);
+}
+
+#[test]
+fn relation_columns_inside_has_are_not_the_users_columns() {
+    let p = has(Some(rule(rel_col("status"), Op::Eq, text("done"))), CmpOp::Gte, 1);
+    assert_eq!(flip(&p, &["status"]), Flip::Never);
+}
+
+#[test]
+fn member_of_and_custom_fields_never_flip_on_a_users_update() {
+    let p = Pred::Any(vec![
+        Pred::MemberOf {
+            group_id: 3,
+            name: "G".into(),
+        },
+        rule(custom("vip"), Op::Eq, Operand::Bool(true)),
+    ]);
+    assert_eq!(flip(&p, &["name", "age", "manager_id"]), Flip::Never);
+}

@@ -1,0 +1,221 @@
+//! What the triggers need to know about the attached tables and the active groups, kept per
+//! backend: a one-user UPDATE must not re-read and re-parse a thousand groups' rules.
+//!
+//! The cache is keyed by the catalog epoch, which attach/define functions, DDL on attached
+//! tables and every change to a group's definition or status bump (a statement trigger on
+//! `smart_groups.groups`). Reading the epoch is one indexed lookup through a kept plan.
+
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+
+use pgrx::spi::SpiClient;
+use pgrx::JsonB;
+use serde::Deserialize;
+use smart_groups_core::catalog::Catalog;
+use smart_groups_core::checked::Pred;
+use smart_groups_core::compile::{self, Flip};
+use smart_groups_core::validate::{self, Options};
+use smart_groups_core::json;
+
+use super::statements;
+use crate::catalog_load;
+use crate::errors::DbError;
+
+/// One active smart group, as the triggers see it.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub id: i64,
+    pub name: String,
+    pub depth: i32,
+    rules: serde_json::Value,
+    /// Users columns the rules read, on the user or on a referenced user.
+    pub columns: BTreeSet<String>,
+    /// Groups named by member_of.
+    pub names: BTreeSet<i64>,
+    /// Whether the rules read another user's row (manager.x).
+    pub reads_references: bool,
+    pub reference_columns: BTreeSet<String>,
+}
+
+#[derive(Deserialize)]
+struct GroupDoc {
+    id: i64,
+    name: String,
+    depth: i32,
+    rules: serde_json::Value,
+    deps: DepsDoc,
+}
+
+#[derive(Deserialize, Default)]
+struct DepsDoc {
+    #[serde(default)]
+    columns: Vec<String>,
+    #[serde(default)]
+    groups: Vec<i64>,
+    #[serde(default)]
+    reference_columns: Vec<String>,
+}
+
+pub struct State {
+    pub epoch: i64,
+    pub key_column: String,
+    pub key_type: String,
+    /// The users table, schema-qualified and quoted.
+    pub users_table: String,
+    /// Active smart groups, by depth then id.
+    pub groups: Vec<Group>,
+    /// Columns of the users table that some active smart group reads.
+    pub read_columns: Vec<String>,
+    pub has_reference_groups: bool,
+    catalog: Option<Catalog>,
+    preds: HashMap<i64, Pred>,
+    sql: HashMap<i64, String>,
+    flips: HashMap<(i64, Vec<String>), Flip>,
+}
+
+thread_local! {
+    static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
+}
+
+const EPOCH_SQL: &str = "SELECT catalog_epoch FROM smart_groups.config";
+
+const LOAD_SQL: &str = "\
+SELECT c.catalog_epoch, c.key_column::text, c.key_type, smart_groups._qname(c.users_table), \
+       (SELECT coalesce(jsonb_agg(jsonb_build_object('id', g.id, 'name', g.name, 'depth', g.depth, \
+                                                     'rules', g.rules, 'deps', g.deps) ORDER BY g.depth, g.id), '[]') \
+          FROM smart_groups.groups g WHERE g.status = 'active' AND g.kind = 'smart'), \
+       (SELECT coalesce(array_agg(a.attname::text), '{}') FROM pg_attribute a \
+         WHERE a.attrelid = c.users_table AND a.attnum > 0 AND NOT a.attisdropped) \
+  FROM smart_groups.config c";
+
+/// Runs `f` on the state for the current epoch, (re)loading it when needed. `None`: no users
+/// table is attached.
+pub fn with_state<R>(
+    client: &mut SpiClient<'_>,
+    f: impl FnOnce(&mut SpiClient<'_>, &mut State) -> Result<R, DbError>,
+) -> Result<Option<R>, DbError> {
+    let epoch = statements::query_one_i64(client, EPOCH_SQL)?;
+    let Some(epoch) = epoch else {
+        return Ok(None);
+    };
+    let fresh = STATE.with(|s| s.borrow().as_ref().is_some_and(|st| st.epoch == epoch));
+    if !fresh {
+        let st = load(client)?;
+        statements::clear();
+        STATE.with(|s| *s.borrow_mut() = Some(st));
+    }
+    // Taken out while `f` runs: compiling rules runs SPI, which may re-enter a trigger.
+    let Some(mut st) = STATE.with(|s| s.borrow_mut().take()) else {
+        return Ok(None);
+    };
+    let out = f(client, &mut st);
+    STATE.with(|s| {
+        let mut slot = s.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(st);
+        }
+    });
+    out.map(Some)
+}
+
+fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
+    let rows = client.select(LOAD_SQL, Some(1), &[])?;
+    let mut st = None;
+    for row in rows {
+        let epoch = row.get::<i64>(1)?.unwrap_or(-1);
+        let key_column = row.get::<String>(2)?.unwrap_or_default();
+        let key_type = row.get::<String>(3)?.unwrap_or_default();
+        let users_table = row.get::<String>(4)?.unwrap_or_default();
+        let docs: Vec<GroupDoc> = match row.get::<JsonB>(5)? {
+            Some(j) => serde_json::from_value(j.0).map_err(|e| DbError::Spi(e.to_string()))?,
+            None => Vec::new(),
+        };
+        let existing: BTreeSet<String> = row.get::<Vec<String>>(6)?.unwrap_or_default().into_iter().collect();
+        let groups: Vec<Group> = docs
+            .into_iter()
+            .map(|d| Group {
+                id: d.id,
+                name: d.name,
+                depth: d.depth,
+                rules: d.rules,
+                columns: d.deps.columns.into_iter().collect(),
+                names: d.deps.groups.into_iter().collect(),
+                reads_references: !d.deps.reference_columns.is_empty(),
+                reference_columns: d.deps.reference_columns.into_iter().collect(),
+            })
+            .collect();
+        let read: BTreeSet<String> = groups
+            .iter()
+            .flat_map(|g| g.columns.iter().cloned())
+            .filter(|c| existing.contains(c))
+            .collect();
+        st = Some(State {
+            epoch,
+            key_column,
+            key_type,
+            users_table,
+            has_reference_groups: groups.iter().any(|g| g.reads_references),
+            groups,
+            read_columns: read.into_iter().collect(),
+            catalog: None,
+            preds: HashMap::new(),
+            sql: HashMap::new(),
+            flips: HashMap::new(),
+        });
+    }
+    st.ok_or(DbError::NotAttached)
+}
+
+impl State {
+    pub fn group(&self, id: i64) -> Option<&Group> {
+        self.groups.iter().find(|g| g.id == id)
+    }
+
+    fn catalog(&mut self) -> Result<&Catalog, DbError> {
+        if self.catalog.is_none() {
+            self.catalog = Some(catalog_load::load_cached()?);
+        }
+        self.catalog.as_ref().ok_or(DbError::NotAttached)
+    }
+
+    fn pred(&mut self, id: i64) -> Result<Pred, DbError> {
+        if let Some(p) = self.preds.get(&id) {
+            return Ok(p.clone());
+        }
+        let g = self.group(id).cloned().ok_or(DbError::Spi(format!("group {id} is not active")))?;
+        let node = json::read_value(&g.rules).map_err(|e| DbError::Spi(e.to_string()))?;
+        let catalog = self.catalog()?.clone();
+        let opts = Options {
+            group: Some(g.name.clone()),
+        };
+        let pred = validate::validate(&node, &catalog, &opts)
+            .into_result()
+            .map_err(|p| DbError::Spi(format!("the rules of group \"{}\" no longer validate: {p}", g.name)))?;
+        self.preds.insert(id, pred.clone());
+        Ok(pred)
+    }
+
+    /// The group's predicate over a users row aliased `u`.
+    pub fn predicate(&mut self, id: i64) -> Result<String, DbError> {
+        if let Some(s) = self.sql.get(&id) {
+            return Ok(s.clone());
+        }
+        let pred = self.pred(id)?;
+        let sql = compile::compile(&pred, self.catalog()?);
+        self.sql.insert(id, sql.clone());
+        Ok(sql)
+    }
+
+    /// Which changed users the group re-evaluates when `changed` columns changed, over the
+    /// transition rows aliased `n` (new) and `o` (old).
+    pub fn flip(&mut self, id: i64, changed: &BTreeSet<String>) -> Result<Flip, DbError> {
+        let key = (id, changed.iter().cloned().collect::<Vec<_>>());
+        if let Some(f) = self.flips.get(&key) {
+            return Ok(f.clone());
+        }
+        let pred = self.pred(id)?;
+        let flip = compile::flip_test(&pred, self.catalog()?, changed, "n", "o");
+        self.flips.insert(key, flip.clone());
+        Ok(flip)
+    }
+}

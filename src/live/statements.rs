@@ -1,0 +1,77 @@
+//! Statements of the trigger path, prepared once per backend and kept: the same few shapes
+//! run statement after statement on a busy table. Statements that read the transition tables
+//! are prepared inside the trigger's SPI connection, after `SPI_register_trigger_data`.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use pgrx::datum::DatumWithOid;
+use pgrx::pg_sys::PgOid;
+use pgrx::prelude::*;
+use pgrx::spi::{OwnedPreparedStatement, SpiClient, SpiTupleTable};
+
+use crate::errors::DbError;
+
+const LIMIT: usize = 512;
+
+thread_local! {
+    static KEPT: RefCell<HashMap<String, OwnedPreparedStatement>> = RefCell::new(HashMap::new());
+}
+
+/// Forgets every kept statement (the groups they name may be gone).
+pub fn clear() {
+    KEPT.with(|k| k.borrow_mut().clear());
+}
+
+/// Runs `sql` with `args` (of types `types`) through a kept plan and hands the rows to `f`.
+pub fn run<R>(
+    client: &mut SpiClient<'_>,
+    sql: &str,
+    types: &[PgOid],
+    args: &[DatumWithOid<'_>],
+    f: impl FnOnce(SpiTupleTable<'_>) -> Result<R, DbError>,
+) -> Result<R, DbError> {
+    let cached = KEPT.with(|k| k.borrow().contains_key(sql));
+    if !cached {
+        let stmt = client.prepare_mut(sql, types)?.keep();
+        KEPT.with(|k| {
+            let mut k = k.borrow_mut();
+            if k.len() >= LIMIT {
+                k.clear();
+            }
+            k.insert(sql.to_string(), stmt);
+        });
+    }
+    // Taken out of the cache while it runs: the statement may fire triggers that use it too.
+    let stmt = KEPT.with(|k| k.borrow_mut().remove(sql));
+    let Some(stmt) = stmt else {
+        return Err(DbError::Spi("kept statement vanished".into()));
+    };
+    let result = client.update(&stmt, None, args).map_err(DbError::from).and_then(f);
+    KEPT.with(|k| {
+        k.borrow_mut().entry(sql.to_string()).or_insert(stmt);
+    });
+    result
+}
+
+pub fn query_one_i64(client: &mut SpiClient<'_>, sql: &str) -> Result<Option<i64>, DbError> {
+    run(client, sql, &[], &[], |rows| {
+        let mut out = None;
+        for row in rows {
+            out = row.get::<i64>(1)?;
+        }
+        Ok(out)
+    })
+}
+
+pub fn execute(client: &mut SpiClient<'_>, sql: &str) -> Result<(), DbError> {
+    run(client, sql, &[], &[], |_| Ok(()))
+}
+
+pub fn text_array() -> PgOid {
+    PgBuiltInOids::TEXTARRAYOID.oid()
+}
+
+pub fn int8_array() -> PgOid {
+    PgBuiltInOids::INT8ARRAYOID.oid()
+}

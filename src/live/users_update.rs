@@ -1,0 +1,342 @@
+//! AFTER UPDATE ... FOR EACH STATEMENT on the users table: the hot path of live maintenance.
+//!
+//! 1. one pass over the transition tables finds which columns that groups read changed
+//!    (compared as text: citext's own equality ignores case, rules do not) and whether any
+//!    key changed (a user leaving and another arriving, handed to `_maintain`);
+//! 2. each group reading a changed column re-evaluates only the users whose rules on their
+//!    own row flipped (`compile::flip_test`); groups following a reference re-evaluate every
+//!    changed user and the users that refer to them;
+//! 3. depth by depth, one statement evaluates those (group, user) pairs and writes the
+//!    difference straight into the groups' partitions, so only they are locked and planned;
+//!    groups naming a changed group (member_of) follow at their depth for the users whose
+//!    membership changed.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use pgrx::prelude::*;
+use pgrx::spi::SpiClient;
+use smart_groups_core::compile::{quote_ident, Flip};
+
+use super::state::State;
+use super::statements::{self, int8_array, text_array};
+use crate::errors::DbError;
+
+/// (group, key) pairs whose membership the next depths must re-evaluate.
+type Pairs = Vec<(i64, String)>;
+
+struct Change {
+    group: i64,
+    joined: i64,
+    left: i64,
+    keys: Vec<String>,
+}
+
+pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
+    let key = quote_ident(&st.key_column);
+    let (moved, changed) = detect(client, st, &key)?;
+    if moved {
+        let sql = format!(
+            "SELECT smart_groups._maintain((SELECT array_agg(k) FROM \
+               ((SELECT {key}::text AS k FROM sg_old EXCEPT SELECT {key}::text FROM sg_new) \
+                UNION (SELECT {key}::text FROM sg_new EXCEPT SELECT {key}::text FROM sg_old)) s), \
+             NULL::text[], NULL::text[], NULL::text, 'user_change', false)"
+        );
+        statements::execute(client, &sql)?;
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let affected: Vec<i64> = st
+        .groups
+        .iter()
+        .filter(|g| !g.columns.is_disjoint(&changed))
+        .map(|g| g.id)
+        .collect();
+    if affected.is_empty() {
+        return Ok(());
+    }
+    // Per group, which of the changed users it re-evaluates: a condition over n/o, or none.
+    let mut own: BTreeMap<i64, String> = BTreeMap::new();
+    for &id in &affected {
+        let cond = match st.flip(id, &changed)? {
+            Flip::Never => continue,
+            Flip::When(sql) => sql,
+            Flip::Always => any_changed(st.group(id).map(|g| &g.columns), &changed),
+        };
+        own.insert(id, cond);
+    }
+    let ref_groups: Vec<i64> = affected
+        .iter()
+        .copied()
+        .filter(|id| st.group(*id).is_some_and(|g| g.reads_references))
+        .collect();
+    let referrers = if ref_groups.is_empty() {
+        Vec::new()
+    } else {
+        referrers(client, st, &key, &changed, &ref_groups)?
+    };
+
+    let snapshot = unsafe { pg_sys::XactIsoLevel } >= pg_sys::XACT_REPEATABLE_READ as i32;
+    let mut followers: Pairs = Vec::new();
+    let mut all_changes: Vec<Change> = Vec::new();
+    let depths: BTreeSet<i32> = st.groups.iter().map(|g| g.depth).collect();
+    for depth in depths {
+        let at = |id: &i64| st.group(*id).is_some_and(|g| g.depth == depth);
+        let own_here: Vec<(i64, String)> =
+            own.iter().filter(|(id, _)| at(id)).map(|(id, c)| (*id, c.clone())).collect();
+        let refs_here: Vec<i64> = if referrers.is_empty() {
+            Vec::new()
+        } else {
+            ref_groups.iter().copied().filter(|id| at(id)).collect()
+        };
+        let fol_here: Pairs = followers.iter().filter(|(id, _)| at(id)).cloned().collect();
+        if own_here.is_empty() && refs_here.is_empty() && fol_here.is_empty() {
+            continue;
+        }
+        let mut ids: BTreeSet<i64> = own_here.iter().map(|(id, _)| *id).collect();
+        ids.extend(refs_here.iter().copied());
+        ids.extend(fol_here.iter().map(|(id, _)| *id));
+        let ids: Vec<i64> = ids.into_iter().collect();
+        if snapshot {
+            lock_groups(client, &ids)?;
+        }
+        let with_dependants: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| st.groups.iter().any(|g| g.names.contains(id)))
+            .collect();
+        let sql = statement(st, &key, &ids, &own_here)?;
+        let changes = apply(client, &sql, &fol_here, &refs_here, &referrers, &with_dependants)?;
+        for c in &changes {
+            for g in st.groups.iter().filter(|g| g.names.contains(&c.group)) {
+                followers.extend(c.keys.iter().map(|k| (g.id, k.clone())));
+            }
+        }
+        all_changes.extend(changes);
+    }
+    note_changes(client, &all_changes)
+}
+
+/// Which read columns changed, and whether any key did.
+fn detect(
+    client: &mut SpiClient<'_>,
+    st: &State,
+    key: &str,
+) -> Result<(bool, BTreeSet<String>), DbError> {
+    let mut cols = vec![format!("bool_or(n.{key} IS NULL OR o.{key} IS NULL)")];
+    cols.extend(st.read_columns.iter().map(|c| {
+        let c = quote_ident(c);
+        format!("bool_or(n.{c}::text IS DISTINCT FROM o.{c}::text)")
+    }));
+    let sql = format!(
+        "SELECT {} FROM sg_new n FULL JOIN sg_old o ON o.{key} = n.{key}",
+        cols.join(", ")
+    );
+    statements::run(client, &sql, &[], &[], |rows| {
+        let mut moved = false;
+        let mut changed = BTreeSet::new();
+        for row in rows {
+            moved = row.get::<bool>(1)?.unwrap_or(false);
+            for (i, c) in st.read_columns.iter().enumerate() {
+                if row.get::<bool>(i + 2)?.unwrap_or(false) {
+                    changed.insert(c.clone());
+                }
+            }
+        }
+        Ok((moved, changed))
+    })
+}
+
+/// `n.c::text IS DISTINCT FROM o.c::text OR …` over the changed columns the group reads.
+fn any_changed(columns: Option<&BTreeSet<String>>, changed: &BTreeSet<String>) -> String {
+    let parts: Vec<String> = columns
+        .into_iter()
+        .flatten()
+        .filter(|c| changed.contains(*c))
+        .map(|c| {
+            let c = quote_ident(c);
+            format!("n.{c}::text IS DISTINCT FROM o.{c}::text")
+        })
+        .collect();
+    if parts.is_empty() {
+        "false".into()
+    } else {
+        parts.join(" OR ")
+    }
+}
+
+/// Users pointing (through the groups' reference columns, transitively) at a changed user.
+fn referrers(
+    client: &mut SpiClient<'_>,
+    st: &State,
+    key: &str,
+    changed: &BTreeSet<String>,
+    ref_groups: &[i64],
+) -> Result<Vec<String>, DbError> {
+    let ref_cols: BTreeSet<String> = ref_groups
+        .iter()
+        .filter_map(|id| st.group(*id))
+        .flat_map(|g| g.reference_columns.iter().cloned())
+        .collect();
+    let cond = any_changed(Some(&changed.clone()), changed);
+    let sql = format!(
+        "SELECT smart_groups._referrers(array_agg(n.{key}::text), $1) \
+           FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} WHERE {cond}"
+    );
+    let cols: Vec<String> = ref_cols.into_iter().collect();
+    statements::run(client, &sql, &[text_array()], &[cols.into()], |rows| {
+        let mut out = Vec::new();
+        for row in rows {
+            out = row.get::<Vec<String>>(1)?.unwrap_or_default();
+        }
+        Ok(out)
+    })
+}
+
+/// Under REPEATABLE READ and SERIALIZABLE: a group deactivated or dropped after our snapshot
+/// becomes a serialization failure instead of members written into a group without them.
+fn lock_groups(client: &mut SpiClient<'_>, ids: &[i64]) -> Result<(), DbError> {
+    statements::run(
+        client,
+        "SELECT 1 FROM smart_groups.groups WHERE id = ANY ($1) AND status = 'active' ORDER BY id FOR SHARE",
+        &[int8_array()],
+        &[ids.to_vec().into()],
+        |_| Ok(()),
+    )
+}
+
+/// The statement for one depth. Parameters: $1/$2 follower pairs (group ids, keys),
+/// $3 referrer groups, $4 referrer keys, $5 groups whose changed keys are wanted.
+fn statement(
+    st: &mut State,
+    key: &str,
+    ids: &[i64],
+    own: &[(i64, String)],
+) -> Result<String, DbError> {
+    let kt = st.key_type.clone();
+    let users = st.users_table.clone();
+    let mut sources = Vec::new();
+    let mut ctes = Vec::new();
+    if !own.is_empty() {
+        let arr: Vec<String> = own
+            .iter()
+            .map(|(id, c)| format!("CASE WHEN {c} THEN {id}::bigint END"))
+            .collect();
+        let any: Vec<String> = own.iter().map(|(_, c)| format!("({c})")).collect();
+        ctes.push(format!(
+            "ch AS MATERIALIZED (SELECT n.{key} AS k, ARRAY[{}] AS gs \
+               FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} WHERE {})",
+            arr.join(", "),
+            any.join(" OR ")
+        ));
+        sources.push(
+            "SELECT x.g AS gid, ch.k, 0 AS pri FROM ch, unnest(ch.gs) x(g) WHERE x.g IS NOT NULL".to_string(),
+        );
+    }
+    sources.push(format!(
+        "SELECT f.g, f.k::{kt}, 1 FROM unnest($1::bigint[], $2::text[]) f(g, k)"
+    ));
+    sources.push(format!(
+        "SELECT r.g, x.k::{kt}, 0 FROM unnest($3::bigint[]) r(g), unnest($4::text[]) x(k)"
+    ));
+    ctes.push(format!(
+        "p AS MATERIALIZED (SELECT DISTINCT ON (gid, k) gid, k, \
+                CASE pri WHEN 0 THEN 'user_change' ELSE 'group_change' END AS cause \
+           FROM ({}) s(gid, k, pri) ORDER BY gid, k, pri)",
+        sources.join(" UNION ALL ")
+    ));
+    let mut whens = Vec::new();
+    for id in ids {
+        whens.push(format!("WHEN {id} THEN ({})", st.predicate(*id)?));
+    }
+    ctes.push(format!(
+        "w AS MATERIALIZED (SELECT p.gid, p.k, p.cause, \
+           (EXISTS (SELECT 1 FROM {users} u WHERE u.{key} = p.k AND CASE p.gid {} ELSE false END) \
+            OR EXISTS (SELECT 1 FROM smart_groups.inclusions i WHERE i.group_id = p.gid AND i.user_key = p.k \
+                       AND EXISTS (SELECT 1 FROM {users} u WHERE u.{key} = p.k))) \
+           AND NOT EXISTS (SELECT 1 FROM smart_groups.exclusions e WHERE e.group_id = p.gid AND e.user_key = p.k) AS want \
+         FROM p)",
+        whens.join(" ")
+    ));
+    let mut changes = Vec::new();
+    for id in ids {
+        let part = format!("smart_groups.{}", quote_ident(&format!("members_{id}")));
+        ctes.push(format!(
+            "d{id} AS (DELETE FROM {part} m USING w WHERE w.gid = {id} AND NOT w.want AND m.user_key = w.k \
+                       RETURNING m.group_id, m.user_key, w.cause)"
+        ));
+        ctes.push(format!(
+            "a{id} AS (INSERT INTO {part} (group_id, user_key) SELECT w.gid, w.k FROM w WHERE w.gid = {id} AND w.want \
+                       ON CONFLICT DO NOTHING RETURNING group_id, user_key)"
+        ));
+        changes.push(format!("SELECT group_id, user_key, 'leave' AS change, cause FROM d{id}"));
+        changes.push(format!(
+            "SELECT a.group_id, a.user_key, 'join', w.cause FROM a{id} a JOIN w ON w.gid = a.group_id AND w.k = a.user_key"
+        ));
+    }
+    ctes.push(format!("c AS ({})", changes.join(" UNION ALL ")));
+    ctes.push(
+        "logged AS (INSERT INTO smart_groups.membership_log (group_id, user_key, change, cause) \
+                    SELECT group_id, user_key, change, cause FROM c)"
+            .to_string(),
+    );
+    Ok(format!(
+        "WITH {} SELECT group_id, count(*) FILTER (WHERE change = 'join'), count(*) FILTER (WHERE change = 'leave'), \
+                array_agg(user_key::text) FILTER (WHERE group_id = ANY ($5)) FROM c GROUP BY group_id",
+        ctes.join(", ")
+    ))
+}
+
+fn apply(
+    client: &mut SpiClient<'_>,
+    sql: &str,
+    followers: &Pairs,
+    ref_groups: &[i64],
+    referrers: &[String],
+    with_dependants: &[i64],
+) -> Result<Vec<Change>, DbError> {
+    let fg: Vec<i64> = followers.iter().map(|(g, _)| *g).collect();
+    let fk: Vec<String> = followers.iter().map(|(_, k)| k.clone()).collect();
+    statements::run(
+        client,
+        sql,
+        &[int8_array(), text_array(), int8_array(), text_array(), int8_array()],
+        &[
+            fg.into(),
+            fk.into(),
+            ref_groups.to_vec().into(),
+            referrers.to_vec().into(),
+            with_dependants.to_vec().into(),
+        ],
+        |rows| {
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(Change {
+                    group: row.get::<i64>(1)?.unwrap_or_default(),
+                    joined: row.get::<i64>(2)?.unwrap_or_default(),
+                    left: row.get::<i64>(3)?.unwrap_or_default(),
+                    keys: row.get::<Vec<String>>(4)?.unwrap_or_default(),
+                });
+            }
+            Ok(out)
+        },
+    )
+}
+
+fn note_changes(client: &mut SpiClient<'_>, changes: &[Change]) -> Result<(), DbError> {
+    let changes: Vec<&Change> = changes.iter().filter(|c| c.joined != 0 || c.left != 0).collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = changes.iter().map(|c| c.group).collect();
+    let joined: Vec<i64> = changes.iter().map(|c| c.joined).collect();
+    let left: Vec<i64> = changes.iter().map(|c| c.left).collect();
+    statements::run(
+        client,
+        "SELECT smart_groups._note_changes($1, $2, $3)",
+        &[int8_array(), int8_array(), int8_array()],
+        &[ids.into(), joined.into(), left.into()],
+        |_| Ok(()),
+    )?;
+    Ok(())
+}
