@@ -55,7 +55,8 @@ END $$;
 -- (src/live), a BEFORE STATEMENT trigger, so that they precede every row lock.
 
 -- Users that point, through one of `ref_columns`, at one of `keys` — and at those, and so on:
--- their values of manager.x changed when the users in `keys` did.
+-- their values of manager.x changed when the users in `keys` did. A user of `keys` in a cycle
+-- (their own manager) is among them: their manager.x changed too.
 CREATE FUNCTION smart_groups._referrers(keys text[], ref_columns text[]) RETURNS text[]
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -72,7 +73,7 @@ BEGIN
     WHILE cardinality(frontier) > 0 AND depth < 32 LOOP
         EXECUTE format('SELECT array_agg(u.%I::text) FROM %s u WHERE (%s) AND u.%I <> ALL ($2::%s[])',
                        cfg.key_column, smart_groups._qname(cfg.users_table), cond, cfg.key_column, cfg.key_type)
-           INTO more USING frontier, keys || found;
+           INTO more USING frontier, found;
         frontier := coalesce(more, '{}');
         found := found || frontier;
         depth := depth + 1;

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use compile_support::*;
 use smart_groups_core::ast::{CmpOp, Op};
 use smart_groups_core::checked::{Operand, Pred};
-use smart_groups_core::compile::{flip_test, Flip};
+use smart_groups_core::compile::{flip_test, reads_via_reference, Flip};
 
 fn changed(cols: &[&str]) -> BTreeSet<String> {
     cols.iter().map(|c| c.to_string()).collect()
@@ -67,14 +67,25 @@ fn a_changed_reference_column_always_re_evaluates() {
 }
 
 #[test]
-fn a_changed_column_read_through_a_reference_always_re_evaluates() {
-    // A user can be their own manager: their own change moves their manager.name.
+fn a_column_read_on_the_manager_is_the_referrers_business() {
     let p = Pred::All(vec![
         rule(col("age"), Op::Eq, Operand::Number(num("3"))),
         rule(manager(col("name")), Op::Eq, text("a")),
     ]);
-    assert_eq!(flip(&p, &["name"]), Flip::Always);
-    assert_eq!(flip(&p, &["birthday"]), Flip::Never);
+    // The changed user's own membership does not read their own name...
+    assert_eq!(flip(&p, &["name"]), Flip::Never);
+    // ...but the users they manage do.
+    assert!(reads_via_reference(&p, &changed(&["name"])));
+    assert!(!reads_via_reference(&p, &changed(&["age"])));
+    assert!(!reads_via_reference(&p, &changed(&["birthday"])));
+}
+
+#[test]
+fn a_managers_own_reference_column_counts_for_nested_references() {
+    let p = rule(manager(manager(col("name"))), Op::Eq, text("a"));
+    assert!(reads_via_reference(&p, &changed(&["manager_id"])));
+    assert_eq!(flip(&p, &["manager_id"]), Flip::Always);
+    assert_eq!(flip(&p, &["name"]), Flip::Never);
 }
 
 #[test]

@@ -70,7 +70,7 @@ pub struct State {
     catalog: Option<Catalog>,
     preds: HashMap<i64, Pred>,
     sql: HashMap<i64, String>,
-    flips: HashMap<(i64, Vec<String>), Flip>,
+    flips: HashMap<(i64, Vec<String>), (Flip, bool)>,
 }
 
 thread_local! {
@@ -208,14 +208,16 @@ impl State {
 
     /// Which changed users the group re-evaluates when `changed` columns changed, over the
     /// transition rows aliased `n` (new) and `o` (old).
-    pub fn flip(&mut self, id: i64, changed: &BTreeSet<String>) -> Result<Flip, DbError> {
+    /// Also: whether the users referring to the changed ones are re-evaluated too.
+    pub fn flip(&mut self, id: i64, changed: &BTreeSet<String>) -> Result<(Flip, bool), DbError> {
         let key = (id, changed.iter().cloned().collect::<Vec<_>>());
         if let Some(f) = self.flips.get(&key) {
             return Ok(f.clone());
         }
         let pred = self.pred(id)?;
         let flip = compile::flip_test(&pred, self.catalog()?, changed, "n", "o");
-        self.flips.insert(key, flip.clone());
-        Ok(flip)
+        let referrers = compile::reads_via_reference(&pred, changed);
+        self.flips.insert(key, (flip.clone(), referrers));
+        Ok((flip, referrers))
     }
 }

@@ -4,8 +4,8 @@
 //!    (compared as text: citext's own equality ignores case, rules do not) and whether any
 //!    key changed (a user leaving and another arriving, handed to `_maintain`);
 //! 2. each group reading a changed column re-evaluates only the users whose rules on their
-//!    own row flipped (`compile::flip_test`); groups following a reference re-evaluate every
-//!    changed user and the users that refer to them;
+//!    own row flipped (`compile::flip_test`); groups reading a changed column on a referenced
+//!    user (manager.level) re-evaluate the users that refer to the changed ones;
 //! 3. depth by depth, one statement evaluates those (group, user) pairs and writes the
 //!    difference straight into the groups' partitions, so only they are locked and planned;
 //!    groups naming a changed group (member_of) follow at their depth for the users whose
@@ -21,8 +21,11 @@ use super::state::State;
 use super::statements::{self, int8_array, text_array};
 use crate::errors::DbError;
 
-/// (group, key) pairs whose membership the next depths must re-evaluate.
-type Pairs = Vec<(i64, String)>;
+/// A (group, user key, cause) to re-evaluate.
+type Pair = (i64, String, &'static str);
+
+const USER: &str = "user_change";
+const GROUP: &str = "group_change";
 
 struct Change {
     group: i64,
@@ -31,9 +34,14 @@ struct Change {
     keys: Vec<String>,
 }
 
+/// Statements changing at most this many rows take the kept-plan path: the (group, user)
+/// pairs to re-evaluate are found first, then one statement per depth names only the groups
+/// that have some. Larger statements keep the pairs in SQL and are planned for their size.
+const SMALL: i64 = 1000;
+
 pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
     let key = quote_ident(&st.key_column);
-    let (moved, changed) = detect(client, st, &key)?;
+    let (moved, changed, rows) = detect(client, st, &key)?;
     if moved {
         let sql = format!(
             "SELECT smart_groups._maintain((SELECT array_agg(k) FROM \
@@ -57,45 +65,49 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
     }
     // Per group, which of the changed users it re-evaluates: a condition over n/o, or none.
     let mut own: BTreeMap<i64, String> = BTreeMap::new();
+    let mut ref_groups: Vec<i64> = Vec::new();
     for &id in &affected {
-        let cond = match st.flip(id, &changed)? {
+        let (flip, via_reference) = st.flip(id, &changed)?;
+        if via_reference {
+            ref_groups.push(id);
+        }
+        let cond = match flip {
             Flip::Never => continue,
             Flip::When(sql) => sql,
             Flip::Always => any_changed(st.group(id).map(|g| &g.columns), &changed),
         };
         own.insert(id, cond);
     }
-    let ref_groups: Vec<i64> = affected
-        .iter()
-        .copied()
-        .filter(|id| st.group(*id).is_some_and(|g| g.reads_references))
-        .collect();
     let referrers = if ref_groups.is_empty() {
         Vec::new()
     } else {
         referrers(client, st, &key, &changed, &ref_groups)?
     };
+    let mut seeds: Vec<Pair> = Vec::new();
+    for g in &ref_groups {
+        seeds.extend(referrers.iter().map(|k| (*g, k.clone(), USER)));
+    }
+    let small = rows <= SMALL;
+    if small && !own.is_empty() {
+        seeds.extend(flipped(client, &key, &own)?);
+    }
 
     let snapshot = unsafe { pg_sys::XactIsoLevel } >= pg_sys::XACT_REPEATABLE_READ as i32;
-    let mut followers: Pairs = Vec::new();
     let mut all_changes: Vec<Change> = Vec::new();
     let depths: BTreeSet<i32> = st.groups.iter().map(|g| g.depth).collect();
     for depth in depths {
         let at = |id: &i64| st.group(*id).is_some_and(|g| g.depth == depth);
-        let own_here: Vec<(i64, String)> =
-            own.iter().filter(|(id, _)| at(id)).map(|(id, c)| (*id, c.clone())).collect();
-        let refs_here: Vec<i64> = if referrers.is_empty() {
+        let pairs: Vec<Pair> = seeds.iter().filter(|(id, _, _)| at(id)).cloned().collect();
+        let own_here: Vec<(i64, String)> = if small {
             Vec::new()
         } else {
-            ref_groups.iter().copied().filter(|id| at(id)).collect()
+            own.iter().filter(|(id, _)| at(id)).map(|(id, c)| (*id, c.clone())).collect()
         };
-        let fol_here: Pairs = followers.iter().filter(|(id, _)| at(id)).cloned().collect();
-        if own_here.is_empty() && refs_here.is_empty() && fol_here.is_empty() {
+        if pairs.is_empty() && own_here.is_empty() {
             continue;
         }
         let mut ids: BTreeSet<i64> = own_here.iter().map(|(id, _)| *id).collect();
-        ids.extend(refs_here.iter().copied());
-        ids.extend(fol_here.iter().map(|(id, _)| *id));
+        ids.extend(pairs.iter().map(|(id, _, _)| *id));
         let ids: Vec<i64> = ids.into_iter().collect();
         if snapshot {
             lock_groups(client, &ids)?;
@@ -106,10 +118,10 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
             .filter(|id| st.groups.iter().any(|g| g.names.contains(id)))
             .collect();
         let sql = statement(st, &key, &ids, &own_here)?;
-        let changes = apply(client, &sql, &fol_here, &refs_here, &referrers, &with_dependants)?;
+        let changes = apply(client, &sql, small, &pairs, &with_dependants)?;
         for c in &changes {
             for g in st.groups.iter().filter(|g| g.names.contains(&c.group)) {
-                followers.extend(c.keys.iter().map(|k| (g.id, k.clone())));
+                seeds.extend(c.keys.iter().map(|k| (g.id, k.clone(), GROUP)));
             }
         }
         all_changes.extend(changes);
@@ -117,13 +129,42 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
     note_changes(client, &all_changes)
 }
 
+/// The (group, user) pairs whose own-row rules flipped, for a statement of a few rows.
+fn flipped(
+    client: &mut SpiClient<'_>,
+    key: &str,
+    own: &BTreeMap<i64, String>,
+) -> Result<Vec<Pair>, DbError> {
+    let arr: Vec<String> = own
+        .iter()
+        .map(|(id, c)| format!("CASE WHEN {c} THEN {id}::bigint END"))
+        .collect();
+    let sql = format!(
+        "SELECT x.g, n.{key}::text FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} \
+           CROSS JOIN LATERAL unnest(ARRAY[{}]) x(g) WHERE x.g IS NOT NULL",
+        arr.join(", ")
+    );
+    statements::run(client, &sql, &[], &[], |rows| {
+        let mut out = Vec::new();
+        for row in rows {
+            if let (Some(g), Some(k)) = (row.get::<i64>(1)?, row.get::<String>(2)?) {
+                out.push((g, k, USER));
+            }
+        }
+        Ok(out)
+    })
+}
+
 /// Which read columns changed, and whether any key did.
 fn detect(
     client: &mut SpiClient<'_>,
     st: &State,
     key: &str,
-) -> Result<(bool, BTreeSet<String>), DbError> {
-    let mut cols = vec![format!("bool_or(n.{key} IS NULL OR o.{key} IS NULL)")];
+) -> Result<(bool, BTreeSet<String>, i64), DbError> {
+    let mut cols = vec![
+        "count(*)".to_string(),
+        format!("bool_or(n.{key} IS NULL OR o.{key} IS NULL)"),
+    ];
     cols.extend(st.read_columns.iter().map(|c| {
         let c = quote_ident(c);
         format!("bool_or(n.{c}::text IS DISTINCT FROM o.{c}::text)")
@@ -134,16 +175,18 @@ fn detect(
     );
     statements::run(client, &sql, &[], &[], |rows| {
         let mut moved = false;
+        let mut count = 0;
         let mut changed = BTreeSet::new();
         for row in rows {
-            moved = row.get::<bool>(1)?.unwrap_or(false);
+            count = row.get::<i64>(1)?.unwrap_or(0);
+            moved = row.get::<bool>(2)?.unwrap_or(false);
             for (i, c) in st.read_columns.iter().enumerate() {
-                if row.get::<bool>(i + 2)?.unwrap_or(false) {
+                if row.get::<bool>(i + 3)?.unwrap_or(false) {
                     changed.insert(c.clone());
                 }
             }
         }
-        Ok((moved, changed))
+        Ok((moved, changed, count))
     })
 }
 
@@ -205,8 +248,10 @@ fn lock_groups(client: &mut SpiClient<'_>, ids: &[i64]) -> Result<(), DbError> {
     )
 }
 
-/// The statement for one depth. Parameters: $1/$2 follower pairs (group ids, keys),
-/// $3 referrer groups, $4 referrer keys, $5 groups whose changed keys are wanted.
+/// The statement for one depth. `$1`, `$2`, `$3`: the (group, key, cause) pairs to
+/// re-evaluate; `$4`: the groups whose changed keys are wanted (others name them). With
+/// `own` (large statements), the pairs of the changed users are found in the transition
+/// tables by the statement itself.
 fn statement(
     st: &mut State,
     key: &str,
@@ -229,20 +274,17 @@ fn statement(
             arr.join(", "),
             any.join(" OR ")
         ));
-        sources.push(
-            "SELECT x.g AS gid, ch.k, 0 AS pri FROM ch, unnest(ch.gs) x(g) WHERE x.g IS NOT NULL".to_string(),
-        );
+        sources.push(format!(
+            "SELECT x.g AS gid, ch.k, '{USER}' AS cause FROM ch, unnest(ch.gs) x(g) WHERE x.g IS NOT NULL"
+        ));
     }
     sources.push(format!(
-        "SELECT f.g, f.k::{kt}, 1 FROM unnest($1::bigint[], $2::text[]) f(g, k)"
+        "SELECT f.g, f.k::{kt}, f.c FROM unnest($1::bigint[], $2::text[], $3::text[]) f(g, k, c)"
     ));
-    sources.push(format!(
-        "SELECT r.g, x.k::{kt}, 0 FROM unnest($3::bigint[]) r(g), unnest($4::text[]) x(k)"
-    ));
+    // user_change sorts after group_change: a pair with both is logged as the user's change.
     ctes.push(format!(
-        "p AS MATERIALIZED (SELECT DISTINCT ON (gid, k) gid, k, \
-                CASE pri WHEN 0 THEN 'user_change' ELSE 'group_change' END AS cause \
-           FROM ({}) s(gid, k, pri) ORDER BY gid, k, pri)",
+        "p AS MATERIALIZED (SELECT DISTINCT ON (gid, k) gid, k, cause \
+           FROM ({}) s(gid, k, cause) ORDER BY gid, k, cause DESC)",
         sources.join(" UNION ALL ")
     ));
     let mut whens = Vec::new();
@@ -282,7 +324,7 @@ fn statement(
     );
     Ok(format!(
         "WITH {} SELECT group_id, count(*) FILTER (WHERE change = 'join'), count(*) FILTER (WHERE change = 'leave'), \
-                array_agg(user_key::text) FILTER (WHERE group_id = ANY ($5)) FROM c GROUP BY group_id",
+                array_agg(user_key::text) FILTER (WHERE group_id = ANY ($4)) FROM c GROUP BY group_id",
         ctes.join(", ")
     ))
 }
@@ -290,37 +332,32 @@ fn statement(
 fn apply(
     client: &mut SpiClient<'_>,
     sql: &str,
-    followers: &Pairs,
-    ref_groups: &[i64],
-    referrers: &[String],
+    keep: bool,
+    pairs: &[Pair],
     with_dependants: &[i64],
 ) -> Result<Vec<Change>, DbError> {
-    let fg: Vec<i64> = followers.iter().map(|(g, _)| *g).collect();
-    let fk: Vec<String> = followers.iter().map(|(_, k)| k.clone()).collect();
-    statements::run(
-        client,
-        sql,
-        &[int8_array(), text_array(), int8_array(), text_array(), int8_array()],
-        &[
-            fg.into(),
-            fk.into(),
-            ref_groups.to_vec().into(),
-            referrers.to_vec().into(),
-            with_dependants.to_vec().into(),
-        ],
-        |rows| {
-            let mut out = Vec::new();
-            for row in rows {
-                out.push(Change {
-                    group: row.get::<i64>(1)?.unwrap_or_default(),
-                    joined: row.get::<i64>(2)?.unwrap_or_default(),
-                    left: row.get::<i64>(3)?.unwrap_or_default(),
-                    keys: row.get::<Vec<String>>(4)?.unwrap_or_default(),
-                });
-            }
-            Ok(out)
-        },
-    )
+    let g: Vec<i64> = pairs.iter().map(|p| p.0).collect();
+    let k: Vec<String> = pairs.iter().map(|p| p.1.clone()).collect();
+    let c: Vec<String> = pairs.iter().map(|p| p.2.to_string()).collect();
+    let args = [g.into(), k.into(), c.into(), with_dependants.to_vec().into()];
+    let collect = |rows: pgrx::spi::SpiTupleTable<'_>| {
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(Change {
+                group: row.get::<i64>(1)?.unwrap_or_default(),
+                joined: row.get::<i64>(2)?.unwrap_or_default(),
+                left: row.get::<i64>(3)?.unwrap_or_default(),
+                keys: row.get::<Vec<String>>(4)?.unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    };
+    if keep {
+        let types = [int8_array(), text_array(), text_array(), int8_array()];
+        statements::run(client, sql, &types, &args, collect)
+    } else {
+        statements::run_once(client, sql, &args, collect)
+    }
 }
 
 fn note_changes(client: &mut SpiClient<'_>, changes: &[Change]) -> Result<(), DbError> {

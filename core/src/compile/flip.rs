@@ -7,9 +7,11 @@
 //! triggers. So an UPDATE that moves `level` from 4 to 7 leaves `level = 3` alone, and only
 //! the users whose rules "flip" are evaluated in full.
 //!
-//! Rules that follow a reference (`manager.level`) read another row, whose old value the
-//! statement's transition tables may not show: any of them touching a changed column makes
-//! the group re-evaluate every changed user (`Flip::Always`).
+//! Rules that follow a reference (`manager.level`) read another row. A changed reference
+//! column (`manager_id`) makes the group re-evaluate every changed user (`Flip::Always`): the
+//! old row's manager may have changed too. A changed column read *on* the referenced user
+//! changes the membership of the users referring to the changed ones (`via_reference`), who
+//! are found through the reference column (a user who is their own manager among them).
 
 use std::collections::BTreeSet;
 
@@ -26,6 +28,21 @@ pub enum Flip {
     /// Re-evaluate the users for which this SQL condition over the new row (alias `new`)
     /// and the old row (alias `old`) is true.
     When(String),
+}
+
+/// Whether a rule reads a changed column on a referenced user: then the users referring to
+/// the changed ones must be re-evaluated.
+pub fn reads_via_reference(pred: &Pred, changed: &BTreeSet<String>) -> bool {
+    match pred {
+        Pred::All(items) | Pred::Any(items) => items.iter().any(|p| reads_via_reference(p, changed)),
+        Pred::Not(inner) => reads_via_reference(inner, changed),
+        Pred::MemberOf { .. } => false,
+        Pred::Has { filter, .. } => filter.as_deref().is_some_and(|f| reads_via_reference(f, changed)),
+        Pred::Test(t) => match &t.field {
+            FieldPath::Reference { inner, .. } => reads_anywhere(inner, changed),
+            _ => false,
+        },
+    }
 }
 
 /// The flip condition of `pred` for an UPDATE that changed `changed` (users columns).
@@ -87,19 +104,19 @@ fn walk<'p>(
                 false
             }
             FieldPath::Custom(_) => false,
-            FieldPath::Reference { .. } => reads_changed(&t.field, changed),
+            FieldPath::Reference { reference, .. } => changed.contains(&reference.column),
         },
     }
 }
 
-/// Whether a reference path reads a changed column anywhere along the way (conservative: a
-/// user may be their own manager, so the inner column counts too).
-fn reads_changed(path: &FieldPath, changed: &BTreeSet<String>) -> bool {
+/// Whether a path read on a referenced user touches a changed column (its own reference
+/// columns included: manager.manager.name moves when the manager's manager_id does).
+fn reads_anywhere(path: &FieldPath, changed: &BTreeSet<String>) -> bool {
     match path {
         FieldPath::Column(c) => changed.contains(&c.name),
         FieldPath::Custom(_) => false,
         FieldPath::Reference { reference, inner } => {
-            changed.contains(&reference.column) || reads_changed(inner, changed)
+            changed.contains(&reference.column) || reads_anywhere(inner, changed)
         }
     }
 }
