@@ -128,6 +128,23 @@ BEGIN
         RETURN;
     END IF;
     has_deps := EXISTS (SELECT 1 FROM smart_groups._dependants(g.name));
+    IF keys IS NULL AND NOT EXISTS (SELECT 1 FROM smart_groups.members WHERE group_id = gid) THEN
+        -- A group filled from empty (created, activated): nobody leaves and nobody is there
+        -- to conflict with, so the target goes straight into the partition.
+        EXECUTE format($q$
+            WITH added AS (
+                INSERT INTO %2$s (group_id, user_key)
+                SELECT %3$s, t.k FROM (%1$s) t
+                RETURNING user_key),
+            logged AS (
+                INSERT INTO smart_groups.membership_log (group_id, user_key, change, cause)
+                SELECT %3$s, user_key, 'join', %4$L FROM added)
+            SELECT count(*), 0, %5$s FROM added
+            $q$,
+            smart_groups._target_sql(g, false), smart_groups._partition(gid), gid, cause,
+            CASE WHEN has_deps THEN 'array_agg(user_key::text)' ELSE 'NULL::text[]' END)
+          INTO joined, "left", changed;
+    ELSE
     EXECUTE format($q$
         WITH target AS (%1$s),
         gone AS (
@@ -154,6 +171,7 @@ BEGIN
              ELSE 'NULL::text[]' END)
       INTO joined, "left", changed
       USING keys;
+    END IF;
     PERFORM smart_groups._note_change(gid, joined, "left");
     IF cardinality(changed) > 0 THEN
         FOR d IN SELECT * FROM smart_groups._dependants(g.name) LOOP
