@@ -13,8 +13,10 @@
 --   3. reading another user's data (references such as manager.name) is the only cross-user
 --      dependency: while an active group has such rules, statements on the users and
 --      custom-field tables take the reference lock in a BEFORE STATEMENT trigger, before they
---      lock any row: UPDATEs exclusively (they may change a referenced user, or move a user to
---      another one), INSERTs and DELETEs shared;
+--      lock any row: UPDATEs exclusively when they may change a referenced user or move a user
+--      to another one (on the users table: when they set a column read on referenced users or
+--      a reference column), shared when they set another column such groups read; INSERTs and
+--      DELETEs shared;
 --   4. only then are the users to refresh computed and evaluated, each statement with a fresh
 --      snapshot at READ COMMITTED, so the later writer sees what the earlier one committed.
 -- SERIALIZABLE transactions get the same locks, and Postgres' SSI turns any remaining
@@ -90,6 +92,8 @@ LANGUAGE plpgsql AS $$
 DECLARE
     gids       bigint[];
     ref_cols   text[];
+    ref_gids   bigint[];
+    referrers  text[];
     all_keys   text[];
     lvl        integer;
     level_gids bigint[];
@@ -117,12 +121,14 @@ BEGIN
     IF lock_rows THEN
         PERFORM smart_groups._lock_users(keys);
     END IF;
-    SELECT array_agg(DISTINCT c) INTO ref_cols
+    SELECT array_agg(DISTINCT c), array_agg(DISTINCT g.id) INTO ref_cols, ref_gids
       FROM smart_groups.groups g, jsonb_array_elements_text(g.deps -> 'reference_columns') c
      WHERE g.id = ANY (gids);
-    all_keys := keys;
+    -- Only groups reading another user's row change for the users referring to `keys`; the
+    -- others are not evaluated for them (those users' own data may be changing elsewhere).
+    referrers := '{}';
     IF ref_cols IS NOT NULL THEN
-        all_keys := keys || smart_groups._referrers(keys, ref_cols);
+        referrers := smart_groups._referrers(keys, ref_cols);
     END IF;
     -- Depth by depth, one statement per depth for all its groups; a group whose membership
     -- changed brings the groups that name it into the next depths.
@@ -135,6 +141,28 @@ BEGIN
              WHERE (g.id = ANY (gids) OR g.id = ANY (followers)) AND g.depth = lvl
              GROUP BY 2
         LOOP
+            all_keys := keys;
+            -- Groups following a changed group (member_of) re-evaluate everyone who may have
+            -- moved there, referrers included.
+            IF cardinality(referrers) > 0 AND (level_cause = 'group_change' OR level_gids <@ ref_gids) THEN
+                all_keys := keys || referrers;
+            ELSIF cardinality(referrers) > 0 AND level_gids && ref_gids THEN
+                -- Reference groups first, for keys and referrers; then the others.
+                SELECT array_agg(b.group_id), array_agg(b.joined), array_agg(b."left")
+                  INTO changed_ids, changed_joined, changed_left
+                  FROM smart_groups._refresh_batch(
+                           ARRAY(SELECT unnest(level_gids) INTERSECT SELECT unnest(ref_gids) ORDER BY 1),
+                           keys || referrers, level_cause) b;
+                IF changed_ids IS NOT NULL THEN
+                    PERFORM smart_groups._note_changes(changed_ids, changed_joined, changed_left);
+                    SELECT array_agg(DISTINCT d.id) INTO dependants
+                      FROM smart_groups.groups d, unnest(changed_ids) c
+                     WHERE d.status = 'active' AND d.kind = 'smart'
+                       AND d.deps @> jsonb_build_object('groups', jsonb_build_array(c));
+                    followers := followers || coalesce(dependants, '{}');
+                END IF;
+                level_gids := ARRAY(SELECT unnest(level_gids) EXCEPT SELECT unnest(ref_gids) ORDER BY 1);
+            END IF;
             SELECT array_agg(b.group_id), array_agg(b.joined), array_agg(b."left")
               INTO changed_ids, changed_joined, changed_left
               FROM smart_groups._refresh_batch(level_gids, all_keys, level_cause) b;
@@ -284,7 +312,7 @@ BEGIN
     PERFORM smart_groups._drop_triggers(rel, kind, relation);
     IF kind IN ('users', 'custom') THEN
         EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s'
-                       ' FOR EACH STATEMENT EXECUTE FUNCTION smart_groups._before_statement_rs()', p || '_before', rel);
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION smart_groups._before_statement_rs(%L)', p || '_before', rel, kind);
     END IF;
     EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS sg_new'
                    ' FOR EACH STATEMENT EXECUTE FUNCTION %s', p || '_insert', rel,

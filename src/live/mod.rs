@@ -40,28 +40,57 @@ fn _on_users_update_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
 }
 
 /// BEFORE ... FOR EACH STATEMENT on the users and custom-field tables: the shared
-/// maintenance lock, then the reference lock while a group reads another user's row
-/// (UPDATE and TRUNCATE exclusively, INSERT and DELETE shared). See sql/maintain.sql.
+/// maintenance lock, then the reference lock while a group reads another user's row. See
+/// sql/maintain.sql. On the users table an UPDATE takes it exclusively only when it sets a
+/// column read on referenced users (or a reference column), shared when it sets another
+/// column such groups read, and not at all otherwise; INSERT and DELETE take it shared.
+/// On the custom-field table UPDATE and TRUNCATE take it exclusively.
 #[pg_trigger]
 fn _before_statement_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
-    let exclusive = matches!(
-        trigger.op(),
-        Ok(PgTriggerOperation::Update) | Ok(PgTriggerOperation::Truncate)
-    );
+    let op = trigger.op().ok();
+    let users_table = trigger.extra_args().ok().and_then(|a| a.first().cloned()).as_deref() != Some("custom");
+    // SAFETY: the TriggerData of the call in progress; tg_updatedcols is set for UPDATE
+    // statement triggers (NULL otherwise, and bms_is_member accepts NULL).
+    let updated = trigger.trigger_data().tg_updatedcols;
     in_trigger(trigger, |client| {
         statements::execute(client, "SELECT pg_advisory_xact_lock_shared(1936159858, 0)")?;
-        let references = state::with_state(client, |_, st| Ok(st.has_reference_groups))?.unwrap_or(false);
-        if references {
-            statements::execute(
-                client,
-                if exclusive {
-                    "SELECT pg_advisory_xact_lock(1936159858, 1)"
-                } else {
-                    "SELECT pg_advisory_xact_lock_shared(1936159858, 1)"
-                },
-            )?;
+        let mode = state::with_state(client, |_, st| {
+            if !st.has_reference_groups {
+                return Ok(Lock::None);
+            }
+            Ok(match op {
+                Some(PgTriggerOperation::Truncate) => Lock::Exclusive,
+                Some(PgTriggerOperation::Update) if users_table => {
+                    let locks = st.reference_locks()?;
+                    let set = |cols: &std::collections::BTreeSet<i32>| {
+                        cols.iter().any(|&a| unsafe {
+                            pg_sys::bms_is_member(a - pg_sys::FirstLowInvalidHeapAttributeNumber, updated)
+                        })
+                    };
+                    if set(&locks.exclusive) {
+                        Lock::Exclusive
+                    } else if set(&locks.shared) {
+                        Lock::Shared
+                    } else {
+                        Lock::None
+                    }
+                }
+                Some(PgTriggerOperation::Update) => Lock::Exclusive,
+                _ => Lock::Shared,
+            })
+        })?
+        .unwrap_or(Lock::None);
+        match mode {
+            Lock::None => Ok(()),
+            Lock::Shared => statements::execute(client, "SELECT pg_advisory_xact_lock_shared(1936159858, 1)"),
+            Lock::Exclusive => statements::execute(client, "SELECT pg_advisory_xact_lock(1936159858, 1)"),
         }
-        Ok(())
     });
     Ok(None)
+}
+
+enum Lock {
+    None,
+    Shared,
+    Exclusive,
 }

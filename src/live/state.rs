@@ -67,6 +67,8 @@ pub struct State {
     /// Columns of the users table that some active smart group reads.
     pub read_columns: Vec<String>,
     pub has_reference_groups: bool,
+    attnums: HashMap<String, i32>,
+    reference_locks: Option<ReferenceLocks>,
     catalog: Option<Catalog>,
     preds: HashMap<i64, Pred>,
     sql: HashMap<i64, String>,
@@ -84,7 +86,7 @@ SELECT c.catalog_epoch, c.key_column::text, c.key_type, smart_groups._qname(c.us
        (SELECT coalesce(jsonb_agg(jsonb_build_object('id', g.id, 'name', g.name, 'depth', g.depth, \
                                                      'rules', g.rules, 'deps', g.deps) ORDER BY g.depth, g.id), '[]') \
           FROM smart_groups.groups g WHERE g.status = 'active' AND g.kind = 'smart'), \
-       (SELECT coalesce(array_agg(a.attname::text), '{}') FROM pg_attribute a \
+       (SELECT coalesce(jsonb_object_agg(a.attname, a.attnum), '{}') FROM pg_attribute a \
          WHERE a.attrelid = c.users_table AND a.attnum > 0 AND NOT a.attisdropped) \
   FROM smart_groups.config c";
 
@@ -130,7 +132,11 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             Some(j) => serde_json::from_value(j.0).map_err(|e| DbError::Spi(e.to_string()))?,
             None => Vec::new(),
         };
-        let existing: BTreeSet<String> = row.get::<Vec<String>>(6)?.unwrap_or_default().into_iter().collect();
+        let attnums: HashMap<String, i32> = match row.get::<JsonB>(6)? {
+            Some(j) => serde_json::from_value(j.0).map_err(|e| DbError::Spi(e.to_string()))?,
+            None => HashMap::new(),
+        };
+        let existing: BTreeSet<String> = attnums.keys().cloned().collect();
         let groups: Vec<Group> = docs
             .into_iter()
             .map(|d| Group {
@@ -157,6 +163,8 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             has_reference_groups: groups.iter().any(|g| g.reads_references),
             groups,
             read_columns: read.into_iter().collect(),
+            attnums,
+            reference_locks: None,
             catalog: None,
             preds: HashMap::new(),
             sql: HashMap::new(),
@@ -166,7 +174,42 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
     st.ok_or(DbError::NotAttached)
 }
 
+/// Which UPDATEs of the users table take the reference lock, by the columns they set.
+#[derive(Debug, Clone, Default)]
+pub struct ReferenceLocks {
+    /// Columns read on a referenced user, and the reference columns: setting one may change
+    /// another user's membership, so the statement takes the lock exclusively.
+    pub exclusive: BTreeSet<i32>,
+    /// Other columns that groups with references read: the statement re-evaluates such
+    /// groups for its own users and takes the lock shared.
+    pub shared: BTreeSet<i32>,
+}
+
 impl State {
+    pub fn reference_locks(&mut self) -> Result<ReferenceLocks, DbError> {
+        if let Some(l) = &self.reference_locks {
+            return Ok(l.clone());
+        }
+        let mut exclusive = BTreeSet::new();
+        let mut shared = BTreeSet::new();
+        let ids: Vec<i64> = self.groups.iter().filter(|g| g.reads_references).map(|g| g.id).collect();
+        for id in ids {
+            let pred = self.pred(id)?;
+            exclusive.extend(compile::columns_via_reference(&pred));
+            if let Some(g) = self.group(id) {
+                exclusive.extend(g.reference_columns.iter().cloned());
+                shared.extend(g.columns.iter().cloned());
+            }
+        }
+        let num = |c: &String| self.attnums.get(c).copied();
+        let locks = ReferenceLocks {
+            exclusive: exclusive.iter().filter_map(num).collect(),
+            shared: shared.iter().filter_map(num).collect(),
+        };
+        self.reference_locks = Some(locks.clone());
+        Ok(locks)
+    }
+
     pub fn group(&self, id: i64) -> Option<&Group> {
         self.groups.iter().find(|g| g.id == id)
     }

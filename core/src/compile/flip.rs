@@ -45,6 +45,43 @@ pub fn reads_via_reference(pred: &Pred, changed: &BTreeSet<String>) -> bool {
     }
 }
 
+/// Users columns read on referenced users (`manager.level` → level), their reference
+/// columns included (`manager.manager.name` → manager_id, name).
+pub fn columns_via_reference(pred: &Pred) -> BTreeSet<String> {
+    fn path(p: &FieldPath, out: &mut BTreeSet<String>) {
+        match p {
+            FieldPath::Column(c) => {
+                out.insert(c.name.clone());
+            }
+            FieldPath::Custom(_) => {}
+            FieldPath::Reference { reference, inner } => {
+                out.insert(reference.column.clone());
+                path(inner, out);
+            }
+        }
+    }
+    fn walk(p: &Pred, out: &mut BTreeSet<String>) {
+        match p {
+            Pred::All(items) | Pred::Any(items) => items.iter().for_each(|i| walk(i, out)),
+            Pred::Not(inner) => walk(inner, out),
+            Pred::MemberOf { .. } => {}
+            Pred::Has { filter, .. } => {
+                if let Some(f) = filter {
+                    walk(f, out);
+                }
+            }
+            Pred::Test(t) => {
+                if let FieldPath::Reference { inner, .. } = &t.field {
+                    path(inner, out);
+                }
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(pred, &mut out);
+    out
+}
+
 /// The flip condition of `pred` for an UPDATE that changed `changed` (users columns).
 pub fn flip_test(
     pred: &Pred,
