@@ -126,3 +126,23 @@ SELECT pg_sleep(3);
 SELECT smart_groups.refresh_time_rules() AS changed;
 SELECT * FROM live.state() WHERE name = 'Seen lately';
 SELECT change, cause FROM smart_groups.membership_log ORDER BY id DESC LIMIT 1;
+
+-- Statements changing more than a thousand users take the set-based path (the pairs to
+-- re-evaluate stay in SQL): the same exact result, references and member_of included.
+INSERT INTO live.users
+SELECT i, 'U' || i, CASE WHEN i % 3 = 0 THEN 'Sales' ELSE 'Ops' END, NULL,
+       CASE WHEN i >= 1050 THEN 1000 + i % 50 END
+  FROM generate_series(1000, 3499) i;
+CREATE FUNCTION live.sizes() RETURNS TABLE (name text, members bigint, verify_problems bigint)
+LANGUAGE sql AS $$
+    SELECT g.name, (SELECT count(*) FROM smart_groups.members m WHERE m.group_id = g.id),
+           (SELECT count(*) FROM smart_groups.verify())
+      FROM smart_groups.groups g ORDER BY g.id
+$$;
+SELECT * FROM live.sizes();
+UPDATE live.users SET dept = CASE WHEN dept = 'Sales' THEN 'Ops' ELSE 'Sales' END,
+                      name = CASE WHEN id % 50 = 0 THEN 'Ann' ELSE name END
+ WHERE id >= 1000;
+SELECT * FROM live.sizes();
+UPDATE live.users SET manager_id = CASE WHEN id >= 1050 THEN 1000 + (id + 1) % 50 END WHERE id >= 1000;
+SELECT * FROM live.sizes();

@@ -12,7 +12,8 @@ use pgrx::spi::{OwnedPreparedStatement, SpiClient, SpiTupleTable};
 
 use crate::errors::DbError;
 
-const LIMIT: usize = 512;
+// A statement per group and a few per changed-column set: room for a thousand groups.
+const LIMIT: usize = 2048;
 
 thread_local! {
     static KEPT: RefCell<HashMap<String, OwnedPreparedStatement>> = RefCell::new(HashMap::new());

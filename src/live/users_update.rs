@@ -6,8 +6,8 @@
 //! 2. each group reading a changed column re-evaluates only the users whose rules on their
 //!    own row flipped (`compile::flip_test`); groups reading a changed column on a referenced
 //!    user (manager.level) re-evaluate the users that refer to the changed ones;
-//! 3. depth by depth, one statement evaluates those (group, user) pairs and writes the
-//!    difference straight into the groups' partitions, so only they are locked and planned;
+//! 3. depth by depth, those (group, user) pairs are evaluated and the difference is written
+//!    straight into the groups' partitions, so only they are locked and planned;
 //!    groups naming a changed group (member_of) follow at their depth for the users whose
 //!    membership changed.
 
@@ -35,8 +35,9 @@ struct Change {
 }
 
 /// Statements changing at most this many rows take the kept-plan path: the (group, user)
-/// pairs to re-evaluate are found first, then one statement per depth names only the groups
-/// that have some. Larger statements keep the pairs in SQL and are planned for their size.
+/// pairs to re-evaluate are found first, then each group with some runs its own kept
+/// statement. Larger statements keep the pairs in SQL, one statement per depth, planned for
+/// their size.
 const SMALL: i64 = 1000;
 
 pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
@@ -117,8 +118,22 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
             .copied()
             .filter(|id| st.groups.iter().any(|g| g.names.contains(id)))
             .collect();
-        let sql = statement(st, &key, &ids, &own_here)?;
-        let changes = apply(client, &sql, small, &pairs, &with_dependants)?;
+        let changes = if small {
+            // One kept statement per group: its text depends on the group alone, so it is
+            // planned once per backend whichever groups an update happens to touch. (One
+            // statement for all of them costs more: starting an executor for a hundred
+            // predicates' subplans takes milliseconds, whichever rows they end up seeing.)
+            let mut out = Vec::new();
+            for id in &ids {
+                let sql = statement(st, &key, &[*id], &[])?;
+                let mine: Vec<Pair> = pairs.iter().filter(|p| p.0 == *id).cloned().collect();
+                out.extend(apply(client, &sql, true, &mine, &with_dependants)?);
+            }
+            out
+        } else {
+            let sql = statement(st, &key, &ids, &own_here)?;
+            apply(client, &sql, false, &pairs, &with_dependants)?
+        };
         for c in &changes {
             for g in st.groups.iter().filter(|g| g.names.contains(&c.group)) {
                 seeds.extend(c.keys.iter().map(|k| (g.id, k.clone(), GROUP)));
