@@ -86,8 +86,9 @@ END $$;
 -- Refreshes, for the users in `keys`, every active group that reads one of `cols` (users
 -- columns; NULL: every group, for new and deleted users), `custom` (custom-field keys) or
 -- `relation`. `lock_rows`: the caller does not already hold the users' row locks.
+-- `new_users`: the keys are users just inserted, members of no group yet.
 CREATE FUNCTION smart_groups._maintain(keys text[], cols text[], custom text[], relation text,
-                                       cause text, lock_rows boolean) RETURNS void
+                                       cause text, lock_rows boolean, new_users boolean DEFAULT false) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     gids       bigint[];
@@ -165,7 +166,8 @@ BEGIN
             END IF;
             SELECT array_agg(b.group_id), array_agg(b.joined), array_agg(b."left")
               INTO changed_ids, changed_joined, changed_left
-              FROM smart_groups._refresh_batch(level_gids, all_keys, level_cause) b;
+              FROM smart_groups._refresh_batch(level_gids, all_keys, level_cause,
+                                               new_users AND cardinality(all_keys) = cardinality(keys)) b;
             IF changed_ids IS NOT NULL THEN
                 PERFORM smart_groups._note_changes(changed_ids, changed_joined, changed_left);
                 SELECT array_agg(DISTINCT d.id) INTO dependants
@@ -187,7 +189,7 @@ DECLARE
 BEGIN
     PERFORM smart_groups._writer_lock();
     EXECUTE format('SELECT array_agg(%I::text) FROM sg_new', cfg.key_column) INTO keys;
-    PERFORM smart_groups._maintain(keys, NULL, NULL, NULL, 'user_change', false);
+    PERFORM smart_groups._maintain(keys, NULL, NULL, NULL, 'user_change', false, true);
     RETURN NULL;
 END $$;
 

@@ -12,8 +12,10 @@ CREATE TABLE smart_groups.config (
     custom_user_column  name,
     custom_key_column   name,
     custom_value_column name,
-    -- Bumped whenever what rules can name changes, so cached compiled rules are not reused.
-    catalog_epoch       bigint NOT NULL DEFAULT 0,
+    -- Bumped whenever what rules can name changes (tables, fields, groups), so cached
+    -- compiled rules and group lists are not reused. Starts from the clock, in microseconds,
+    -- so that a users table attached again never repeats an epoch a backend has cached.
+    catalog_epoch       bigint NOT NULL DEFAULT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint,
     attached_at         timestamptz NOT NULL DEFAULT now()
 );
 

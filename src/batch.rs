@@ -53,7 +53,7 @@ fn quote_ident(s: &str) -> String {
 
 /// The statement for these groups (id, predicate), over `$1` keys (text[]), `$2` group ids
 /// and `$3` the cause.
-fn statement(u: &Users, groups: &[(i64, String)]) -> String {
+fn statement(u: &Users, groups: &[(i64, String)], fresh: bool) -> String {
     let key = quote_ident(&u.key_column);
     let kt = &u.key_type;
     let values: Vec<String> = groups
@@ -70,15 +70,22 @@ fn statement(u: &Users, groups: &[(i64, String)]) -> String {
             v = values.join(", ")
         )
     };
+    // New users are in no group yet: nothing to delete (and no partition to probe for them).
+    let gone = if fresh {
+        format!("SELECT NULL::bigint AS group_id, NULL::{kt} AS user_key WHERE false")
+    } else {
+        "DELETE FROM smart_groups.members m USING k WHERE m.user_key = k.k AND m.group_id = ANY ($2) \
+         AND NOT EXISTS (SELECT 1 FROM f WHERE f.gid = m.group_id AND f.k = m.user_key) \
+         RETURNING m.group_id, m.user_key"
+            .to_string()
+    };
     format!(
         "WITH k AS MATERIALIZED (SELECT DISTINCT x::{kt} AS k FROM unnest($1::text[]) x), \
          t AS ({matching}SELECT i.group_id, i.user_key FROM smart_groups.inclusions i JOIN k ON i.user_key = k.k \
                WHERE i.group_id = ANY ($2) AND EXISTS (SELECT 1 FROM {users} u WHERE u.{key} = i.user_key)), \
          f AS (SELECT t.gid, t.k FROM t WHERE NOT EXISTS \
                (SELECT 1 FROM smart_groups.exclusions e WHERE e.group_id = t.gid AND e.user_key = t.k)), \
-         gone AS (DELETE FROM smart_groups.members m USING k WHERE m.user_key = k.k AND m.group_id = ANY ($2) \
-                  AND NOT EXISTS (SELECT 1 FROM f WHERE f.gid = m.group_id AND f.k = m.user_key) \
-                  RETURNING m.group_id, m.user_key), \
+         gone AS ({gone}), \
          added AS (INSERT INTO smart_groups.members (group_id, user_key) SELECT gid, k FROM f \
                    ON CONFLICT DO NOTHING RETURNING group_id, user_key), \
          logged AS (INSERT INTO smart_groups.membership_log (group_id, user_key, change, cause) \
@@ -143,12 +150,14 @@ fn run(
 }
 
 /// Refreshes groups `gids` (all at the same member_of depth) for the users `keys`, logging
-/// each join and leave with `cause`. Returns the groups whose membership changed.
+/// each join and leave with `cause`. `fresh`: the keys are users just inserted, in no group
+/// yet. Returns the groups whose membership changed.
 #[pg_extern]
 fn _refresh_batch(
     gids: Vec<i64>,
     keys: Vec<String>,
     cause: &str,
+    fresh: default!(bool, false),
 ) -> TableIterator<'static, (name!(group_id, i64), name!(joined, i64), name!(left, i64))> {
     let fail = |e: pgrx::spi::Error| -> ! { raise(&DbError::from(e)) };
     let u = users().unwrap_or_else(|e| fail(e));
@@ -190,7 +199,7 @@ fn _refresh_batch(
     if active.is_empty() || keys.is_empty() {
         return TableIterator::new(Vec::new());
     }
-    let sql = statement(&u, &predicates);
+    let sql = statement(&u, &predicates, fresh);
     let keep = keys.len() <= KEEP_PLAN_MAX_KEYS;
     let counts = Spi::connect_mut(|client| {
         run(

@@ -218,36 +218,25 @@ pub fn load() -> Result<Catalog, DbError> {
     })
 }
 
-type CatalogKey = (i64, i64, String);
-
 thread_local! {
-    static CACHED: std::cell::RefCell<Option<(CatalogKey, Catalog)>> = const { std::cell::RefCell::new(None) };
+    static CACHED: std::cell::RefCell<Option<(i64, Catalog)>> = const { std::cell::RefCell::new(None) };
 }
 
-/// `load()`, kept per backend until the attached tables, custom fields, relations (catalog
-/// epoch) or the groups change: compiling many groups' rules in a row then reads it once.
+/// `load()`, kept per backend until the attached tables, custom fields, relations or groups
+/// change: each of those moves the catalog epoch (attach and define functions, DDL on attached
+/// tables, and a statement trigger on smart_groups.groups). Compiling many groups' rules in a
+/// row then reads the catalog once.
 pub fn load_cached() -> Result<Catalog, DbError> {
-    // Every update of a group row writes a new tuple, so the list of tuple ids changes with
-    // any change to any group, even twice in one transaction.
-    let (epoch, groups, stamp) = Spi::get_three::<i64, i64, String>(
-        "SELECT (SELECT catalog_epoch FROM smart_groups.config), count(*), \
-                md5(coalesce(string_agg(ctid::text, ',' ORDER BY id), '')) \
-         FROM smart_groups.groups",
-    )?;
-    let key = (
-        epoch.unwrap_or(-1),
-        groups.unwrap_or(0),
-        stamp.unwrap_or_default(),
-    );
+    let epoch = Spi::get_one::<i64>("SELECT catalog_epoch FROM smart_groups.config")?.unwrap_or(-1);
     if let Some(hit) = CACHED.with(|c| {
         c.borrow()
             .as_ref()
-            .filter(|(k, _)| *k == key)
+            .filter(|(k, _)| *k == epoch)
             .map(|(_, cat)| cat.clone())
     }) {
         return Ok(hit);
     }
     let catalog = load()?;
-    CACHED.with(|c| *c.borrow_mut() = Some((key, catalog.clone())));
+    CACHED.with(|c| *c.borrow_mut() = Some((epoch, catalog.clone())));
     Ok(catalog)
 }

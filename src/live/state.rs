@@ -72,6 +72,7 @@ pub struct State {
     catalog: Option<Catalog>,
     preds: HashMap<i64, Pred>,
     sql: HashMap<i64, String>,
+    sql_as: HashMap<(i64, String), String>,
     flips: HashMap<(i64, Vec<String>), (Flip, bool)>,
 }
 
@@ -168,6 +169,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             catalog: None,
             preds: HashMap::new(),
             sql: HashMap::new(),
+            sql_as: HashMap::new(),
             flips: HashMap::new(),
         });
     }
@@ -246,6 +248,18 @@ impl State {
         let pred = self.pred(id)?;
         let sql = compile::compile(&pred, self.catalog()?);
         self.sql.insert(id, sql.clone());
+        Ok(sql)
+    }
+
+    /// The group's predicate over a users row aliased `alias`.
+    pub fn predicate_as(&mut self, id: i64, alias: &str) -> Result<String, DbError> {
+        let key = (id, alias.to_string());
+        if let Some(s) = self.sql_as.get(&key) {
+            return Ok(s.clone());
+        }
+        let pred = self.pred(id)?;
+        let sql = compile::compile_as(&pred, self.catalog()?, alias);
+        self.sql_as.insert(key, sql.clone());
         Ok(sql)
     }
 

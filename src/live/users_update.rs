@@ -66,6 +66,7 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
     }
     // Per group, which of the changed users it re-evaluates: a condition over n/o, or none.
     let mut own: BTreeMap<i64, String> = BTreeMap::new();
+    let mut always: BTreeSet<i64> = BTreeSet::new();
     let mut ref_groups: Vec<i64> = Vec::new();
     for &id in &affected {
         let (flip, via_reference) = st.flip(id, &changed)?;
@@ -75,7 +76,10 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
         let cond = match flip {
             Flip::Never => continue,
             Flip::When(sql) => sql,
-            Flip::Always => any_changed(st.group(id).map(|g| &g.columns), &changed),
+            Flip::Always => {
+                always.insert(id);
+                any_changed(st.group(id).map(|g| &g.columns), &changed)
+            }
         };
         own.insert(id, cond);
     }
@@ -125,13 +129,13 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
             // predicates' subplans takes milliseconds, whichever rows they end up seeing.)
             let mut out = Vec::new();
             for id in &ids {
-                let sql = statement(st, &key, &[*id], &[])?;
+                let sql = statement(st, &key, &[*id], &[], &always)?;
                 let mine: Vec<Pair> = pairs.iter().filter(|p| p.0 == *id).cloned().collect();
                 out.extend(apply(client, &sql, true, &mine, &with_dependants)?);
             }
             out
         } else {
-            let sql = statement(st, &key, &ids, &own_here)?;
+            let sql = statement(st, &key, &ids, &own_here, &always)?;
             apply(client, &sql, false, &pairs, &with_dependants)?
         };
         for c in &changes {
@@ -272,16 +276,31 @@ fn statement(
     key: &str,
     ids: &[i64],
     own: &[(i64, String)],
+    always: &BTreeSet<i64>,
 ) -> Result<String, DbError> {
     let kt = st.key_type.clone();
     let users = st.users_table.clone();
     let mut sources = Vec::new();
     let mut ctes = Vec::new();
     if !own.is_empty() {
-        let arr: Vec<String> = own
-            .iter()
-            .map(|(id, c)| format!("CASE WHEN {c} THEN {id}::bigint END"))
-            .collect();
+        // Of the users whose rules flipped, those whose predicate changed between the old row
+        // and the new one: only their membership can change (it was exact before). This keeps
+        // the pairs, and the scans of them by each group's writes below, to the real changes.
+        // Not for a changed reference column: the old row's manager may have changed in the
+        // same statement, so the old row no longer shows what membership was decided on (and
+        // that manager's referrers no longer include the user).
+        let mut arr = Vec::new();
+        for (id, c) in own {
+            if always.contains(id) {
+                arr.push(format!("CASE WHEN {c} THEN {id}::bigint END"));
+                continue;
+            }
+            let now = st.predicate_as(*id, "n")?;
+            let before = st.predicate_as(*id, "o")?;
+            arr.push(format!(
+                "CASE WHEN ({c}) AND (({now}) IS DISTINCT FROM ({before})) THEN {id}::bigint END"
+            ));
+        }
         let any: Vec<String> = own.iter().map(|(_, c)| format!("({c})")).collect();
         ctes.push(format!(
             "ch AS MATERIALIZED (SELECT n.{key} AS k, ARRAY[{}] AS gs \

@@ -42,6 +42,13 @@ pub fn compile(pred: &Pred, catalog: &Catalog) -> String {
     expr::pred(&mut cx, pred, &Scope::user(USER_ALIAS.to_string()))
 }
 
+/// The predicate over a users row aliased `alias` (a transition table's row, say). Aliases
+/// this generates are of the form `f1`, `m1`, `r1`, `sg1`: `alias` must not be one of those.
+pub fn compile_as(pred: &Pred, catalog: &Catalog, alias: &str) -> String {
+    let mut cx = Ctx::new(catalog);
+    expr::pred(&mut cx, pred, &Scope::user(quote::alias(alias)))
+}
+
 /// One user-level rule over the users row aliased `alias` (for `explain`). Aliases this
 /// generates are of the form `f1`, `m1`, `r1`, `sg1`: `alias` must not be one of those.
 pub fn compile_test(test: &Test, catalog: &Catalog, alias: &str) -> String {
