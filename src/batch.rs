@@ -12,6 +12,7 @@ use pgrx::spi::{OwnedPreparedStatement, SpiClient};
 use pgrx::JsonB;
 
 use crate::errors::{raise, DbError};
+use crate::guc_scope::{with_settings, NO_JIT};
 use crate::groups_api::predicate;
 
 /// Key sets larger than this are planned for their size each time rather than with a kept
@@ -118,7 +119,7 @@ fn run(
         Ok(out)
     };
     if !keep {
-        return collect(client.update(sql, None, &args)?);
+        return collect(with_settings(&[NO_JIT], || client.update(sql, None, &args))?);
     }
     let cached = STATEMENTS.with(|c| c.borrow().contains_key(sql));
     if !cached {
@@ -143,7 +144,7 @@ fn run(
     STATEMENTS.with(|c| {
         let c = c.borrow();
         match c.get(sql) {
-            Some(stmt) => collect(client.update(stmt, None, &args)?),
+            Some(stmt) => collect(with_settings(&[NO_JIT], || client.update(stmt, None, &args))?),
             None => Ok(Vec::new()),
         }
     })

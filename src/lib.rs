@@ -13,6 +13,7 @@ mod errors;
 mod explain;
 mod fields;
 mod groups_api;
+mod guc_scope;
 mod live;
 mod readers;
 mod rules_api;

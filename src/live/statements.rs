@@ -11,6 +11,7 @@ use pgrx::prelude::*;
 use pgrx::spi::{OwnedPreparedStatement, SpiClient, SpiTupleTable};
 
 use crate::errors::DbError;
+use crate::guc_scope::{with_settings, GENERIC_PLANS, NO_JIT};
 
 // A statement per group and a few per changed-column set: room for a thousand groups.
 const LIMIT: usize = 2048;
@@ -48,7 +49,11 @@ pub fn run<R>(
     let Some(stmt) = stmt else {
         return Err(DbError::Spi("kept statement vanished".into()));
     };
-    let result = generic_plans(|| client.update(&stmt, None, args))
+    // Generic plans: these statements are shaped for a handful of rows and planning them is
+    // most of their cost; left to itself, the plan cache re-plans an execution whenever a
+    // custom plan looks cheaper, which for a statement writing into partitions costs more
+    // than running it.
+    let result = with_settings(&[GENERIC_PLANS, NO_JIT], || client.update(&stmt, None, args))
         .map_err(DbError::from)
         .and_then(f);
     KEPT.with(|k| {
@@ -65,34 +70,9 @@ pub fn run_once<R>(
     args: &[DatumWithOid<'_>],
     f: impl FnOnce(SpiTupleTable<'_>) -> Result<R, DbError>,
 ) -> Result<R, DbError> {
-    client.update(sql, None, args).map_err(DbError::from).and_then(f)
-}
-
-/// Runs `f` with plan_cache_mode = force_generic_plan. The kept statements are shaped for a
-/// handful of rows and planning them is most of their cost: left to itself, the plan cache
-/// would re-plan each execution whenever a custom plan looks cheaper, which for a statement
-/// writing into a hundred partitions costs tens of milliseconds. The setting is saved at a
-/// new GUC nest level, like a function's SET clause, so an error rolls it back with the
-/// (sub)transaction.
-fn generic_plans<R>(f: impl FnOnce() -> R) -> R {
-    // SAFETY: plain calls into the GUC machinery from a backend, paired as fmgr does for
-    // functions with SET clauses.
-    unsafe {
-        let level = pg_sys::NewGUCNestLevel();
-        pg_sys::set_config_option(
-            c"plan_cache_mode".as_ptr(),
-            c"force_generic_plan".as_ptr(),
-            pg_sys::GucContext::PGC_USERSET,
-            pg_sys::GucSource::PGC_S_SESSION,
-            pg_sys::GucAction::GUC_ACTION_SAVE,
-            true,
-            0,
-            false,
-        );
-        let out = f();
-        pg_sys::AtEOXact_GUC(true, level);
-        out
-    }
+    with_settings(&[NO_JIT], || client.update(sql, None, args))
+        .map_err(DbError::from)
+        .and_then(f)
 }
 
 pub fn query_one_i64(client: &mut SpiClient<'_>, sql: &str) -> Result<Option<i64>, DbError> {

@@ -1,0 +1,39 @@
+//! Settings for the extension's own statements only, saved at a new GUC nest level like a
+//! function's SET clause: the caller's session keeps its own, and an error rolls them back
+//! with the (sub)transaction.
+
+use std::ffi::CStr;
+
+use pgrx::pg_sys;
+
+/// Runs `f` with `settings` (name, value) in effect.
+pub fn with_settings<R>(settings: &[(&CStr, &CStr)], f: impl FnOnce() -> R) -> R {
+    // SAFETY: plain calls into the GUC machinery from a backend, paired as fmgr does for
+    // functions with SET clauses.
+    unsafe {
+        let level = pg_sys::NewGUCNestLevel();
+        for (name, value) in settings {
+            pg_sys::set_config_option(
+                name.as_ptr(),
+                value.as_ptr(),
+                pg_sys::GucContext::PGC_USERSET,
+                pg_sys::GucSource::PGC_S_SESSION,
+                pg_sys::GucAction::GUC_ACTION_SAVE,
+                true,
+                0,
+                false,
+            );
+        }
+        let out = f();
+        pg_sys::AtEOXact_GUC(true, level);
+        out
+    }
+}
+
+/// JIT off: the statements that evaluate many groups' rules at once carry expressions of
+/// hundreds of predicates, which LLVM takes minutes and gigabytes to compile (measured on a
+/// million-user UPDATE with a hundred groups) for a statement that runs once.
+pub const NO_JIT: (&CStr, &CStr) = (c"jit", c"off");
+
+/// Generic plans for the kept statements of the trigger path (see src/live/statements.rs).
+pub const GENERIC_PLANS: (&CStr, &CStr) = (c"plan_cache_mode", c"force_generic_plan");
