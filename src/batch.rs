@@ -12,8 +12,8 @@ use pgrx::spi::{OwnedPreparedStatement, SpiClient};
 use pgrx::JsonB;
 
 use crate::errors::{raise, DbError};
-use crate::guc_scope::{with_settings, NO_JIT};
 use crate::groups_api::predicate;
+use crate::guc_scope::{with_settings, NO_JIT};
 
 /// Key sets larger than this are planned for their size each time rather than with a kept
 /// plan (a plan good for one user is a poor one for a million).
@@ -119,7 +119,9 @@ fn run(
         Ok(out)
     };
     if !keep {
-        return collect(with_settings(&[NO_JIT], || client.update(sql, None, &args))?);
+        return collect(with_settings(&[NO_JIT], || {
+            client.update(sql, None, &args)
+        })?);
     }
     let cached = STATEMENTS.with(|c| c.borrow().contains_key(sql));
     if !cached {
@@ -144,7 +146,9 @@ fn run(
     STATEMENTS.with(|c| {
         let c = c.borrow();
         match c.get(sql) {
-            Some(stmt) => collect(with_settings(&[NO_JIT], || client.update(stmt, None, &args))?),
+            Some(stmt) => collect(with_settings(&[NO_JIT], || {
+                client.update(stmt, None, &args)
+            })?),
             None => Ok(Vec::new()),
         }
     })

@@ -32,7 +32,10 @@ fn a_rule_on_a_changed_column_compares_old_and_new_rows() {
     let Flip::When(sql) = flip(&p, &["name"]) else {
         panic!("expected a condition");
     };
-    assert!(sql.contains("n.\"name\"") && sql.contains("o.\"name\""), "{sql}");
+    assert!(
+        sql.contains("n.\"name\"") && sql.contains("o.\"name\""),
+        "{sql}"
+    );
     assert!(sql.contains("IS DISTINCT FROM"), "{sql}");
     // The custom field is not part of the condition: the statement did not change it.
     assert!(!sql.contains("user_field_values"), "{sql}");
@@ -41,8 +44,15 @@ fn a_rule_on_a_changed_column_compares_old_and_new_rows() {
 #[test]
 fn negated_and_nested_rules_are_all_compared() {
     let p = Pred::Any(vec![
-        Pred::Not(Box::new(rule(col("age"), Op::Gte, Operand::Number(num("30"))))),
-        Pred::All(vec![rule(col("name"), Op::Neq, text("x")), rule(col("age"), Op::Lt, Operand::Number(num("5")))]),
+        Pred::Not(Box::new(rule(
+            col("age"),
+            Op::Gte,
+            Operand::Number(num("30")),
+        ))),
+        Pred::All(vec![
+            rule(col("name"), Op::Neq, text("x")),
+            rule(col("age"), Op::Lt, Operand::Number(num("5"))),
+        ]),
     ]);
     let Flip::When(sql) = flip(&p, &["age", "name"]) else {
         panic!("expected a condition");
@@ -90,7 +100,11 @@ fn a_managers_own_reference_column_counts_for_nested_references() {
 
 #[test]
 fn relation_columns_inside_has_are_not_the_users_columns() {
-    let p = has(Some(rule(rel_col("status"), Op::Eq, text("done"))), CmpOp::Gte, 1);
+    let p = has(
+        Some(rule(rel_col("status"), Op::Eq, text("done"))),
+        CmpOp::Gte,
+        1,
+    );
     assert_eq!(flip(&p, &["status"]), Flip::Never);
 }
 
@@ -111,7 +125,11 @@ fn columns_read_on_referenced_users() {
     let p = Pred::All(vec![
         rule(col("age"), Op::Eq, Operand::Number(num("3"))),
         rule(manager(col("name")), Op::Eq, text("a")),
-        Pred::Not(Box::new(rule(manager(manager(col("role"))), Op::Eq, text("admin")))),
+        Pred::Not(Box::new(rule(
+            manager(manager(col("role"))),
+            Op::Eq,
+            text("admin"),
+        ))),
         rule(manager(custom("vip")), Op::Eq, Operand::Bool(true)),
     ]);
     assert_eq!(

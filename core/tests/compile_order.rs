@@ -7,7 +7,8 @@ use smart_groups_core::ast::{CmpOp, Op};
 use smart_groups_core::checked::{Operand, Pred};
 
 fn pos(sql: &str, needle: &str) -> usize {
-    sql.find(needle).unwrap_or_else(|| panic!("{needle} not in {sql}"))
+    sql.find(needle)
+        .unwrap_or_else(|| panic!("{needle} not in {sql}"))
 }
 
 #[test]

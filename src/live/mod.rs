@@ -21,7 +21,9 @@ fn in_trigger(trigger: &PgTrigger<'_>, f: impl FnOnce(&mut SpiClient<'_>) -> Res
         // registering it only makes its transition tables visible to this connection.
         let rc = unsafe { pg_sys::SPI_register_trigger_data(data) };
         if rc < 0 {
-            return Err(DbError::Spi(format!("SPI_register_trigger_data failed ({rc})")));
+            return Err(DbError::Spi(format!(
+                "SPI_register_trigger_data failed ({rc})"
+            )));
         }
         f(client)
     });
@@ -48,7 +50,12 @@ fn _on_users_update_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
 #[pg_trigger]
 fn _before_statement_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     let op = trigger.op().ok();
-    let users_table = trigger.extra_args().ok().and_then(|a| a.first().cloned()).as_deref() != Some("custom");
+    let users_table = trigger
+        .extra_args()
+        .ok()
+        .and_then(|a| a.first().cloned())
+        .as_deref()
+        != Some("custom");
     // SAFETY: the TriggerData of the call in progress; tg_updatedcols is set for UPDATE
     // statement triggers (NULL otherwise, and bms_is_member accepts NULL).
     let updated = trigger.trigger_data().tg_updatedcols;
@@ -64,7 +71,10 @@ fn _before_statement_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
                     let locks = st.reference_locks()?;
                     let set = |cols: &std::collections::BTreeSet<i32>| {
                         cols.iter().any(|&a| unsafe {
-                            pg_sys::bms_is_member(a - pg_sys::FirstLowInvalidHeapAttributeNumber, updated)
+                            pg_sys::bms_is_member(
+                                a - pg_sys::FirstLowInvalidHeapAttributeNumber,
+                                updated,
+                            )
                         })
                     };
                     if set(&locks.exclusive) {
@@ -82,8 +92,12 @@ fn _before_statement_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
         .unwrap_or(Lock::None);
         match mode {
             Lock::None => Ok(()),
-            Lock::Shared => statements::execute(client, "SELECT pg_advisory_xact_lock_shared(1936159858, 1)"),
-            Lock::Exclusive => statements::execute(client, "SELECT pg_advisory_xact_lock(1936159858, 1)"),
+            Lock::Shared => {
+                statements::execute(client, "SELECT pg_advisory_xact_lock_shared(1936159858, 1)")
+            }
+            Lock::Exclusive => {
+                statements::execute(client, "SELECT pg_advisory_xact_lock(1936159858, 1)")
+            }
         }
     });
     Ok(None)

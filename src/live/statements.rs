@@ -53,9 +53,11 @@ pub fn run<R>(
     // most of their cost; left to itself, the plan cache re-plans an execution whenever a
     // custom plan looks cheaper, which for a statement writing into partitions costs more
     // than running it.
-    let result = with_settings(&[GENERIC_PLANS, NO_JIT], || client.update(&stmt, None, args))
-        .map_err(DbError::from)
-        .and_then(f);
+    let result = with_settings(&[GENERIC_PLANS, NO_JIT], || {
+        client.update(&stmt, None, args)
+    })
+    .map_err(DbError::from)
+    .and_then(f);
     KEPT.with(|k| {
         k.borrow_mut().entry(sql.to_string()).or_insert(stmt);
     });

@@ -34,10 +34,14 @@ pub enum Flip {
 /// the changed ones must be re-evaluated.
 pub fn reads_via_reference(pred: &Pred, changed: &BTreeSet<String>) -> bool {
     match pred {
-        Pred::All(items) | Pred::Any(items) => items.iter().any(|p| reads_via_reference(p, changed)),
+        Pred::All(items) | Pred::Any(items) => {
+            items.iter().any(|p| reads_via_reference(p, changed))
+        }
         Pred::Not(inner) => reads_via_reference(inner, changed),
         Pred::MemberOf { .. } => false,
-        Pred::Has { filter, .. } => filter.as_deref().is_some_and(|f| reads_via_reference(f, changed)),
+        Pred::Has { filter, .. } => filter
+            .as_deref()
+            .is_some_and(|f| reads_via_reference(f, changed)),
         Pred::Test(t) => match &t.field {
             FieldPath::Reference { inner, .. } => reads_anywhere(inner, changed),
             _ => false,
