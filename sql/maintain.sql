@@ -83,6 +83,31 @@ BEGIN
     RETURN found;
 END $$;
 
+-- One step of _maintain: refreshes groups `gids` (one member_of depth) for `keys`, queues the
+-- counts for NOTIFY, and returns the active groups naming a group whose membership changed.
+CREATE FUNCTION smart_groups._refresh_level(gids bigint[], keys text[], cause text, fresh boolean)
+RETURNS bigint[]
+LANGUAGE plpgsql AS $$
+DECLARE
+    changed_ids    bigint[];
+    changed_joined bigint[];
+    changed_left   bigint[];
+    dependants     bigint[];
+BEGIN
+    SELECT array_agg(b.group_id), array_agg(b.joined), array_agg(b."left")
+      INTO changed_ids, changed_joined, changed_left
+      FROM smart_groups._refresh_batch(gids, keys, cause, fresh) b;
+    IF changed_ids IS NULL THEN
+        RETURN '{}';
+    END IF;
+    PERFORM smart_groups._note_changes(changed_ids, changed_joined, changed_left);
+    SELECT array_agg(DISTINCT d.id) INTO dependants
+      FROM smart_groups.groups d, unnest(changed_ids) c
+     WHERE d.status = 'active' AND d.kind = 'smart'
+       AND d.deps @> jsonb_build_object('groups', jsonb_build_array(c));
+    RETURN coalesce(dependants, '{}');
+END $$;
+
 -- Refreshes, for the users in `keys`, every active group that reads one of `cols` (users
 -- columns; NULL: every group, for new and deleted users), `custom` (custom-field keys) or
 -- `relation`. `lock_rows`: the caller does not already hold the users' row locks.
@@ -98,12 +123,8 @@ DECLARE
     all_keys   text[];
     lvl        integer;
     level_gids bigint[];
-    dependants bigint[];
     followers  bigint[];
     level_cause text;
-    changed_ids    bigint[];
-    changed_joined bigint[];
-    changed_left   bigint[];
 BEGIN
     IF keys IS NULL OR cardinality(keys) = 0 THEN
         RETURN;
@@ -149,33 +170,13 @@ BEGIN
                 all_keys := keys || referrers;
             ELSIF cardinality(referrers) > 0 AND level_gids && ref_gids THEN
                 -- Reference groups first, for keys and referrers; then the others.
-                SELECT array_agg(b.group_id), array_agg(b.joined), array_agg(b."left")
-                  INTO changed_ids, changed_joined, changed_left
-                  FROM smart_groups._refresh_batch(
-                           ARRAY(SELECT unnest(level_gids) INTERSECT SELECT unnest(ref_gids) ORDER BY 1),
-                           keys || referrers, level_cause) b;
-                IF changed_ids IS NOT NULL THEN
-                    PERFORM smart_groups._note_changes(changed_ids, changed_joined, changed_left);
-                    SELECT array_agg(DISTINCT d.id) INTO dependants
-                      FROM smart_groups.groups d, unnest(changed_ids) c
-                     WHERE d.status = 'active' AND d.kind = 'smart'
-                       AND d.deps @> jsonb_build_object('groups', jsonb_build_array(c));
-                    followers := followers || coalesce(dependants, '{}');
-                END IF;
+                followers := followers || smart_groups._refresh_level(
+                    ARRAY(SELECT unnest(level_gids) INTERSECT SELECT unnest(ref_gids) ORDER BY 1),
+                    keys || referrers, level_cause, false);
                 level_gids := ARRAY(SELECT unnest(level_gids) EXCEPT SELECT unnest(ref_gids) ORDER BY 1);
             END IF;
-            SELECT array_agg(b.group_id), array_agg(b.joined), array_agg(b."left")
-              INTO changed_ids, changed_joined, changed_left
-              FROM smart_groups._refresh_batch(level_gids, all_keys, level_cause,
-                                               new_users AND cardinality(all_keys) = cardinality(keys)) b;
-            IF changed_ids IS NOT NULL THEN
-                PERFORM smart_groups._note_changes(changed_ids, changed_joined, changed_left);
-                SELECT array_agg(DISTINCT d.id) INTO dependants
-                  FROM smart_groups.groups d, unnest(changed_ids) c
-                 WHERE d.status = 'active' AND d.kind = 'smart'
-                   AND d.deps @> jsonb_build_object('groups', jsonb_build_array(c));
-                followers := followers || coalesce(dependants, '{}');
-            END IF;
+            followers := followers || smart_groups._refresh_level(
+                level_gids, all_keys, level_cause, new_users AND cardinality(all_keys) = cardinality(keys));
         END LOOP;
     END LOOP;
 END $$;

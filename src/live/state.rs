@@ -14,8 +14,8 @@ use serde::Deserialize;
 use smart_groups_core::catalog::Catalog;
 use smart_groups_core::checked::Pred;
 use smart_groups_core::compile::{self, Flip};
-use smart_groups_core::validate::{self, Options};
 use smart_groups_core::json;
+use smart_groups_core::validate::{self, Options};
 
 use super::statements;
 use crate::catalog_load;
@@ -31,10 +31,15 @@ pub struct Group {
     /// Users columns the rules read, on the user or on a referenced user.
     pub columns: BTreeSet<String>,
     /// Groups named by member_of.
-    pub names: BTreeSet<i64>,
-    /// Whether the rules read another user's row (manager.x).
-    pub reads_references: bool,
+    names: BTreeSet<i64>,
     pub reference_columns: BTreeSet<String>,
+}
+
+impl Group {
+    /// Whether the rules read another user's row (manager.x).
+    pub fn reads_references(&self) -> bool {
+        !self.reference_columns.is_empty()
+    }
 }
 
 #[derive(Deserialize)]
@@ -64,6 +69,10 @@ pub struct State {
     pub users_table: String,
     /// Active smart groups, by depth then id.
     pub groups: Vec<Group>,
+    /// Position in `groups` by group id: the trigger looks groups up once per pair.
+    by_id: HashMap<i64, usize>,
+    /// The groups naming each group in member_of.
+    dependants: HashMap<i64, Vec<i64>>,
     /// Columns of the users table that some active smart group reads.
     pub read_columns: Vec<String>,
     pub has_reference_groups: bool,
@@ -147,7 +156,6 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
                 rules: d.rules,
                 columns: d.deps.columns.into_iter().collect(),
                 names: d.deps.groups.into_iter().collect(),
-                reads_references: !d.deps.reference_columns.is_empty(),
                 reference_columns: d.deps.reference_columns.into_iter().collect(),
             })
             .collect();
@@ -161,7 +169,17 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             key_column,
             key_type,
             users_table,
-            has_reference_groups: groups.iter().any(|g| g.reads_references),
+            has_reference_groups: groups.iter().any(Group::reads_references),
+            by_id: groups.iter().enumerate().map(|(i, g)| (g.id, i)).collect(),
+            dependants: {
+                let mut d: HashMap<i64, Vec<i64>> = HashMap::new();
+                for g in &groups {
+                    for named in &g.names {
+                        d.entry(*named).or_default().push(g.id);
+                    }
+                }
+                d
+            },
             groups,
             read_columns: read.into_iter().collect(),
             attnums,
@@ -194,7 +212,12 @@ impl State {
         }
         let mut exclusive = BTreeSet::new();
         let mut shared = BTreeSet::new();
-        let ids: Vec<i64> = self.groups.iter().filter(|g| g.reads_references).map(|g| g.id).collect();
+        let ids: Vec<i64> = self
+            .groups
+            .iter()
+            .filter(|g| g.reads_references())
+            .map(|g| g.id)
+            .collect();
         for id in ids {
             let pred = self.pred(id)?;
             exclusive.extend(compile::columns_via_reference(&pred));
@@ -212,8 +235,13 @@ impl State {
         Ok(locks)
     }
 
+    /// The active groups that name `id` in member_of.
+    pub fn dependants(&self, id: i64) -> &[i64] {
+        self.dependants.get(&id).map(Vec::as_slice).unwrap_or(&[])
+    }
+
     pub fn group(&self, id: i64) -> Option<&Group> {
-        self.groups.iter().find(|g| g.id == id)
+        self.by_id.get(&id).and_then(|&i| self.groups.get(i))
     }
 
     fn catalog(&mut self) -> Result<&Catalog, DbError> {
@@ -227,7 +255,10 @@ impl State {
         if let Some(p) = self.preds.get(&id) {
             return Ok(p.clone());
         }
-        let g = self.group(id).cloned().ok_or(DbError::Spi(format!("group {id} is not active")))?;
+        let g = self
+            .group(id)
+            .cloned()
+            .ok_or(DbError::Spi(format!("group {id} is not active")))?;
         let node = json::read_value(&g.rules).map_err(|e| DbError::Spi(e.to_string()))?;
         let catalog = self.catalog()?.clone();
         let opts = Options {
@@ -235,7 +266,12 @@ impl State {
         };
         let pred = validate::validate(&node, &catalog, &opts)
             .into_result()
-            .map_err(|p| DbError::Spi(format!("the rules of group \"{}\" no longer validate: {p}", g.name)))?;
+            .map_err(|p| {
+                DbError::Spi(format!(
+                    "the rules of group \"{}\" no longer validate: {p}",
+                    g.name
+                ))
+            })?;
         self.preds.insert(id, pred.clone());
         Ok(pred)
     }

@@ -106,7 +106,10 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
         let own_here: Vec<(i64, String)> = if small {
             Vec::new()
         } else {
-            own.iter().filter(|(id, _)| at(id)).map(|(id, c)| (*id, c.clone())).collect()
+            own.iter()
+                .filter(|(id, _)| at(id))
+                .map(|(id, c)| (*id, c.clone()))
+                .collect()
         };
         if pairs.is_empty() && own_here.is_empty() {
             continue;
@@ -120,7 +123,7 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
         let with_dependants: Vec<i64> = ids
             .iter()
             .copied()
-            .filter(|id| st.groups.iter().any(|g| g.names.contains(id)))
+            .filter(|id| !st.dependants(*id).is_empty())
             .collect();
         let changes = if small {
             // One kept statement per group: its text depends on the group alone, so it is
@@ -139,8 +142,8 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
             apply(client, &sql, false, &pairs, &with_dependants)?
         };
         for c in &changes {
-            for g in st.groups.iter().filter(|g| g.names.contains(&c.group)) {
-                seeds.extend(c.keys.iter().map(|k| (g.id, k.clone(), GROUP)));
+            for &g in st.dependants(c.group) {
+                seeds.extend(c.keys.iter().map(|k| (g, k.clone(), GROUP)));
             }
         }
         all_changes.extend(changes);
@@ -240,7 +243,7 @@ fn referrers(
         .filter_map(|id| st.group(*id))
         .flat_map(|g| g.reference_columns.iter().cloned())
         .collect();
-    let cond = any_changed(Some(&changed.clone()), changed);
+    let cond = any_changed(Some(changed), changed);
     let sql = format!(
         "SELECT smart_groups._referrers(array_agg(n.{key}::text), $1) \
            FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} WHERE {cond}"
@@ -345,7 +348,9 @@ fn statement(
             "a{id} AS (INSERT INTO {part} (group_id, user_key) SELECT w.gid, w.k FROM w WHERE w.gid = {id} AND w.want \
                        ON CONFLICT DO NOTHING RETURNING group_id, user_key)"
         ));
-        changes.push(format!("SELECT group_id, user_key, 'leave' AS change, cause FROM d{id}"));
+        changes.push(format!(
+            "SELECT group_id, user_key, 'leave' AS change, cause FROM d{id}"
+        ));
         changes.push(format!(
             "SELECT a.group_id, a.user_key, 'join', w.cause FROM a{id} a JOIN w ON w.gid = a.group_id AND w.k = a.user_key"
         ));
@@ -373,7 +378,12 @@ fn apply(
     let g: Vec<i64> = pairs.iter().map(|p| p.0).collect();
     let k: Vec<String> = pairs.iter().map(|p| p.1.clone()).collect();
     let c: Vec<String> = pairs.iter().map(|p| p.2.to_string()).collect();
-    let args = [g.into(), k.into(), c.into(), with_dependants.to_vec().into()];
+    let args = [
+        g.into(),
+        k.into(),
+        c.into(),
+        with_dependants.to_vec().into(),
+    ];
     let collect = |rows: pgrx::spi::SpiTupleTable<'_>| {
         let mut out = Vec::new();
         for row in rows {
@@ -395,7 +405,10 @@ fn apply(
 }
 
 fn note_changes(client: &mut SpiClient<'_>, changes: &[Change]) -> Result<(), DbError> {
-    let changes: Vec<&Change> = changes.iter().filter(|c| c.joined != 0 || c.left != 0).collect();
+    let changes: Vec<&Change> = changes
+        .iter()
+        .filter(|c| c.joined != 0 || c.left != 0)
+        .collect();
     if changes.is_empty() {
         return Ok(());
     }
