@@ -299,6 +299,28 @@ impl State {
         Ok(sql)
     }
 
+    /// The group's row part (`compile::row_part`) over the transition rows `n` and `o`, when
+    /// it has one.
+    pub fn row_parts(&mut self, id: i64) -> Result<Option<(String, String)>, DbError> {
+        let pred = self.pred(id)?;
+        if !compile::has_row_part(&pred) {
+            return Ok(None);
+        }
+        let n = self.predicate_row_part(id, &pred, "n")?;
+        let o = self.predicate_row_part(id, &pred, "o")?;
+        Ok(Some((n, o)))
+    }
+
+    fn predicate_row_part(&mut self, id: i64, pred: &Pred, alias: &str) -> Result<String, DbError> {
+        let key = (id, format!("row part {alias}"));
+        if let Some(s) = self.sql_as.get(&key) {
+            return Ok(s.clone());
+        }
+        let sql = compile::row_part(pred, self.catalog()?, alias);
+        self.sql_as.insert(key, sql.clone());
+        Ok(sql)
+    }
+
     /// Which changed users the group re-evaluates when `changed` columns changed, over the
     /// transition rows aliased `n` (new) and `o` (old).
     /// Also: whether the users referring to the changed ones are re-evaluated too.
@@ -308,7 +330,18 @@ impl State {
             return Ok(f.clone());
         }
         let pred = self.pred(id)?;
-        let flip = compile::flip_test(&pred, self.catalog()?, changed, "n", "o");
+        let catalog = self.catalog()?;
+        let flip = match compile::flip_test(&pred, catalog, changed, "n", "o") {
+            // Of the users whose rules flipped, those whose row part (`compile::row_part`) is
+            // the same known value on both rows kept their membership: no subquery runs for
+            // them. A known value on both rows that differs is a certain change.
+            Flip::When(cond) if compile::has_row_part(&pred) => {
+                let n = compile::row_part(&pred, catalog, "n");
+                let o = compile::row_part(&pred, catalog, "o");
+                Flip::When(format!("({cond}) AND NOT coalesce(({n}) = ({o}), false)"))
+            }
+            other => other,
+        };
         let referrers = compile::reads_via_reference(&pred, changed);
         self.flips.insert(key, (flip.clone(), referrers));
         Ok((flip, referrers))

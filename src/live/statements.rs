@@ -95,6 +95,10 @@ pub fn text_array() -> PgOid {
     PgBuiltInOids::TEXTARRAYOID.oid()
 }
 
+pub fn bool_array() -> PgOid {
+    PgBuiltInOids::BOOLARRAYOID.oid()
+}
+
 pub fn int8_array() -> PgOid {
     PgBuiltInOids::INT8ARRAYOID.oid()
 }

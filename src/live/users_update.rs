@@ -17,22 +17,13 @@ use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use smart_groups_core::compile::{quote_ident, Flip};
 
+use super::small::{self, Change, Pair};
 use super::state::State;
 use super::statements::{self, int8_array, text_array};
 use crate::errors::DbError;
 
-/// A (group, user key, cause) to re-evaluate.
-type Pair = (i64, String, &'static str);
-
-const USER: &str = "user_change";
-const GROUP: &str = "group_change";
-
-struct Change {
-    group: i64,
-    joined: i64,
-    left: i64,
-    keys: Vec<String>,
-}
+pub(super) const USER: &str = "user_change";
+pub(super) const GROUP: &str = "group_change";
 
 /// Statements changing at most this many rows take the kept-plan path: the (group, user)
 /// pairs to re-evaluate are found first, then each group with some runs its own kept
@@ -90,19 +81,20 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
     };
     let mut seeds: Vec<Pair> = Vec::new();
     for g in &ref_groups {
-        seeds.extend(referrers.iter().map(|k| (*g, k.clone(), USER)));
+        seeds.extend(referrers.iter().map(|k| (*g, k.clone(), USER, None)));
     }
     let small = rows <= SMALL;
     if small && !own.is_empty() {
-        seeds.extend(flipped(client, &key, &own)?);
+        seeds.extend(flipped(client, st, &key, &own)?);
     }
 
     let snapshot = unsafe { pg_sys::XactIsoLevel } >= pg_sys::XACT_REPEATABLE_READ as i32;
     let mut all_changes: Vec<Change> = Vec::new();
+    let mut log = Vec::new();
     let depths: BTreeSet<i32> = st.groups.iter().map(|g| g.depth).collect();
     for depth in depths {
         let at = |id: &i64| st.group(*id).is_some_and(|g| g.depth == depth);
-        let pairs: Vec<Pair> = seeds.iter().filter(|(id, _, _)| at(id)).cloned().collect();
+        let pairs: Vec<Pair> = seeds.iter().filter(|p| at(&p.0)).cloned().collect();
         let own_here: Vec<(i64, String)> = if small {
             Vec::new()
         } else {
@@ -115,62 +107,66 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
             continue;
         }
         let mut ids: BTreeSet<i64> = own_here.iter().map(|(id, _)| *id).collect();
-        ids.extend(pairs.iter().map(|(id, _, _)| *id));
+        ids.extend(pairs.iter().map(|p| p.0));
         let ids: Vec<i64> = ids.into_iter().collect();
         if snapshot {
             lock_groups(client, &ids)?;
         }
-        let with_dependants: Vec<i64> = ids
+        let with_dependants: BTreeSet<i64> = ids
             .iter()
             .copied()
             .filter(|id| !st.dependants(*id).is_empty())
             .collect();
         let changes = if small {
-            // One kept statement per group: its text depends on the group alone, so it is
-            // planned once per backend whichever groups an update happens to touch. (One
-            // statement for all of them costs more: starting an executor for a hundred
-            // predicates' subplans takes milliseconds, whichever rows they end up seeing.)
-            let mut out = Vec::new();
-            for id in &ids {
-                let sql = statement(st, &key, &[*id], &[], &always)?;
-                let mine: Vec<Pair> = pairs.iter().filter(|p| p.0 == *id).cloned().collect();
-                out.extend(apply(client, &sql, true, &mine, &with_dependants)?);
-            }
-            out
+            // Statements whose text depends on one group at most, so that each is planned
+            // once per backend whichever groups an update happens to touch. (One statement
+            // for all of them costs more: starting an executor for a hundred predicates'
+            // subplans takes milliseconds, whichever rows they end up seeing.)
+            small::apply(client, st, &pairs, &with_dependants, &mut log)?
         } else {
             let sql = statement(st, &key, &ids, &own_here, &always)?;
-            apply(client, &sql, false, &pairs, &with_dependants)?
+            let with_dependants: Vec<i64> = with_dependants.into_iter().collect();
+            apply(client, &sql, &pairs, &with_dependants)?
         };
         for c in &changes {
             for &g in st.dependants(c.group) {
-                seeds.extend(c.keys.iter().map(|k| (g, k.clone(), GROUP)));
+                seeds.extend(c.keys.iter().map(|k| (g, k.clone(), GROUP, None)));
             }
         }
         all_changes.extend(changes);
     }
+    small::write_log(client, st, log)?;
     note_changes(client, &all_changes)
 }
 
-/// The (group, user) pairs whose own-row rules flipped, for a statement of a few rows.
+/// The (group, user) pairs whose own-row rules flipped, for a statement of a few rows, with
+/// the predicate's value where the new row alone decides it (its row part is not NULL).
 fn flipped(
     client: &mut SpiClient<'_>,
+    st: &mut State,
     key: &str,
     own: &BTreeMap<i64, String>,
 ) -> Result<Vec<Pair>, DbError> {
-    let arr: Vec<String> = own
-        .iter()
-        .map(|(id, c)| format!("CASE WHEN {c} THEN {id}::bigint END"))
-        .collect();
+    let mut ids = Vec::new();
+    let mut values = Vec::new();
+    for (id, c) in own {
+        ids.push(format!("CASE WHEN {c} THEN {id}::bigint END"));
+        values.push(match st.row_parts(*id)? {
+            Some((n, _)) => format!("({n})"),
+            None => "NULL::boolean".to_string(),
+        });
+    }
     let sql = format!(
-        "SELECT x.g, n.{key}::text FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} \
-           CROSS JOIN LATERAL unnest(ARRAY[{}]) x(g) WHERE x.g IS NOT NULL",
-        arr.join(", ")
+        "SELECT x.g, n.{key}::text, x.v FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} \
+           CROSS JOIN LATERAL unnest(ARRAY[{}], ARRAY[{}]) x(g, v) WHERE x.g IS NOT NULL",
+        ids.join(", "),
+        values.join(", ")
     );
     statements::run(client, &sql, &[], &[], |rows| {
         let mut out = Vec::new();
         for row in rows {
             if let (Some(g), Some(k)) = (row.get::<i64>(1)?, row.get::<String>(2)?) {
-                out.push((g, k, USER));
+                out.push((g, k, USER, row.get::<bool>(3)?));
             }
         }
         Ok(out)
@@ -300,8 +296,14 @@ fn statement(
             }
             let now = st.predicate_as(*id, "n")?;
             let before = st.predicate_as(*id, "o")?;
+            // `c` has ruled out a row part known and equal on both rows; known on both, it
+            // differs, and the predicates need not run.
+            let known = match st.row_parts(*id)? {
+                Some((n, o)) => format!("(({n}) IS NOT NULL AND ({o}) IS NOT NULL) OR "),
+                None => String::new(),
+            };
             arr.push(format!(
-                "CASE WHEN ({c}) AND (({now}) IS DISTINCT FROM ({before})) THEN {id}::bigint END"
+                "CASE WHEN ({c}) AND ({known}({now}) IS DISTINCT FROM ({before})) THEN {id}::bigint END"
             ));
         }
         let any: Vec<String> = own.iter().map(|(_, c)| format!("({c})")).collect();
@@ -371,7 +373,6 @@ fn statement(
 fn apply(
     client: &mut SpiClient<'_>,
     sql: &str,
-    keep: bool,
     pairs: &[Pair],
     with_dependants: &[i64],
 ) -> Result<Vec<Change>, DbError> {
@@ -396,12 +397,7 @@ fn apply(
         }
         Ok(out)
     };
-    if keep {
-        let types = [int8_array(), text_array(), text_array(), int8_array()];
-        statements::run(client, sql, &types, &args, collect)
-    } else {
-        statements::run_once(client, sql, &args, collect)
-    }
+    statements::run_once(client, sql, &args, collect)
 }
 
 fn note_changes(client: &mut SpiClient<'_>, changes: &[Change]) -> Result<(), DbError> {
