@@ -7,13 +7,14 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
 
 use pgrx::spi::SpiClient;
 use pgrx::JsonB;
 use serde::Deserialize;
 use smart_groups_core::catalog::Catalog;
 use smart_groups_core::checked::Pred;
-use smart_groups_core::compile::{self, Flip};
+use smart_groups_core::compile::{self, quote_ident, AtomTable, Flip, RowTree};
 use smart_groups_core::json;
 use smart_groups_core::validate::{self, Options};
 
@@ -83,6 +84,7 @@ pub struct State {
     sql: HashMap<i64, String>,
     sql_as: HashMap<(i64, String), String>,
     flips: HashMap<(i64, Vec<String>), (Flip, bool)>,
+    plans: HashMap<(Vec<String>, Vec<i64>), Rc<FlipPlan>>,
 }
 
 thread_local! {
@@ -189,6 +191,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             sql: HashMap::new(),
             sql_as: HashMap::new(),
             flips: HashMap::new(),
+            plans: HashMap::new(),
         });
     }
     st.ok_or(DbError::NotAttached)
@@ -321,6 +324,89 @@ impl State {
         Ok(sql)
     }
 
+    /// How a statement of a few rows finds, in one query, the users whose own-row rules
+    /// flipped in each group of `own` (id, and whether it re-evaluates every changed user).
+    pub fn flip_plan(
+        &mut self,
+        changed: &BTreeSet<String>,
+        own: &[(i64, bool)],
+    ) -> Result<Rc<FlipPlan>, DbError> {
+        let cache_key = (
+            changed.iter().cloned().collect::<Vec<_>>(),
+            own.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        );
+        if let Some(p) = self.plans.get(&cache_key) {
+            return Ok(p.clone());
+        }
+        let mut preds = Vec::new();
+        for (id, always) in own {
+            preds.push((*id, *always, self.pred(*id)?));
+        }
+        let columns: Vec<String> = cache_key.0.clone();
+        let catalog = self.catalog()?.clone();
+        let mut table = AtomTable::new(&catalog, changed);
+        let mut groups = Vec::new();
+        for (id, always, pred) in &preds {
+            let tree = RowTree::build(pred, &mut table);
+            let always_columns = always.then(|| {
+                let reads = self
+                    .group(*id)
+                    .map(|g| g.columns.clone())
+                    .unwrap_or_default();
+                (0..columns.len())
+                    .filter(|&i| reads.contains(&columns[i]))
+                    .collect()
+            });
+            groups.push(PlanGroup {
+                id: *id,
+                tree,
+                changed_atoms: Vec::new(),
+                always_columns,
+            });
+        }
+        let mut olds = Vec::new();
+        let mut old_sql = Vec::new();
+        for atom in &table.atoms {
+            olds.push(atom.old.as_ref().map(|sql| {
+                old_sql.push(sql.clone());
+                old_sql.len() - 1
+            }));
+        }
+        for g in &mut groups {
+            g.changed_atoms = g
+                .tree
+                .atoms()
+                .into_iter()
+                .filter(|&i| olds[i].is_some())
+                .collect();
+        }
+        let array = |items: Vec<String>| {
+            if items.is_empty() {
+                "ARRAY[]::boolean[]".to_string()
+            } else {
+                format!("ARRAY[{}]", items.join(", "))
+            }
+        };
+        let key = quote_ident(&self.key_column);
+        let sql = format!(
+            "SELECT n.{key}::text, {}, {}, {} FROM sg_new n JOIN sg_old o ON o.{key} = n.{key}",
+            array(table.atoms.iter().map(|a| a.new.clone()).collect()),
+            array(old_sql),
+            array(
+                columns
+                    .iter()
+                    .map(|c| {
+                        let c = quote_ident(c);
+                        format!("n.{c}::text IS DISTINCT FROM o.{c}::text")
+                    })
+                    .collect()
+            ),
+        );
+        let plan = Rc::new(FlipPlan { sql, olds, groups });
+        self.plans.insert(cache_key, plan.clone());
+        Ok(plan)
+    }
+
     /// Which changed users the group re-evaluates when `changed` columns changed, over the
     /// transition rows aliased `n` (new) and `o` (old).
     /// Also: whether the users referring to the changed ones are re-evaluated too.
@@ -346,4 +432,23 @@ impl State {
         self.flips.insert(key, (flip.clone(), referrers));
         Ok((flip, referrers))
     }
+}
+
+/// See `State::flip_plan`. The query returns, per changed user: the key, every own-row
+/// rule on the new row, those reading a changed column on the old row, and which changed
+/// columns changed for this user.
+pub struct FlipPlan {
+    pub sql: String,
+    /// Per rule: its place in the old row's array, if it reads a changed column.
+    pub olds: Vec<Option<usize>>,
+    pub groups: Vec<PlanGroup>,
+}
+
+pub struct PlanGroup {
+    pub id: i64,
+    pub tree: RowTree,
+    /// The rules reading a changed column: the user flips when one of them does.
+    pub changed_atoms: Vec<usize>,
+    /// For a group re-evaluating every changed user: the changed columns it reads.
+    pub always_columns: Option<Vec<usize>>,
 }

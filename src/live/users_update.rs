@@ -85,7 +85,8 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
     }
     let small = rows <= SMALL;
     if small && !own.is_empty() {
-        seeds.extend(flipped(client, st, &key, &own)?);
+        let own: Vec<(i64, bool)> = own.keys().map(|id| (*id, always.contains(id))).collect();
+        seeds.extend(flipped(client, st, &changed, &own)?);
     }
 
     let snapshot = unsafe { pg_sys::XactIsoLevel } >= pg_sys::XACT_REPEATABLE_READ as i32;
@@ -140,33 +141,44 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
 }
 
 /// The (group, user) pairs whose own-row rules flipped, for a statement of a few rows, with
-/// the predicate's value where the new row alone decides it (its row part is not NULL).
+/// the predicate's value where the new row alone decides it. A user whose row part is known
+/// and the same on both rows is left out: their membership cannot have changed.
 fn flipped(
     client: &mut SpiClient<'_>,
     st: &mut State,
-    key: &str,
-    own: &BTreeMap<i64, String>,
+    changed: &BTreeSet<String>,
+    own: &[(i64, bool)],
 ) -> Result<Vec<Pair>, DbError> {
-    let mut ids = Vec::new();
-    let mut values = Vec::new();
-    for (id, c) in own {
-        ids.push(format!("CASE WHEN {c} THEN {id}::bigint END"));
-        values.push(match st.row_parts(*id)? {
-            Some((n, _)) => format!("({n})"),
-            None => "NULL::boolean".to_string(),
-        });
-    }
-    let sql = format!(
-        "SELECT x.g, n.{key}::text, x.v FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} \
-           CROSS JOIN LATERAL unnest(ARRAY[{}], ARRAY[{}]) x(g, v) WHERE x.g IS NOT NULL",
-        ids.join(", "),
-        values.join(", ")
-    );
-    statements::run(client, &sql, &[], &[], |rows| {
+    let plan = st.flip_plan(changed, own)?;
+    statements::run(client, &plan.sql, &[], &[], |rows| {
         let mut out = Vec::new();
         for row in rows {
-            if let (Some(g), Some(k)) = (row.get::<i64>(1)?, row.get::<String>(2)?) {
-                out.push((g, k, USER, row.get::<bool>(3)?));
+            let Some(k) = row.get::<String>(1)? else {
+                continue;
+            };
+            let new: Vec<Option<bool>> = row.get(2)?.unwrap_or_default();
+            let old: Vec<Option<bool>> = row.get(3)?.unwrap_or_default();
+            let moved: Vec<Option<bool>> = row.get(4)?.unwrap_or_default();
+            // Compiled rules are never NULL; a missing value reads as false either way.
+            let n = |i: usize| new.get(i).copied().flatten().unwrap_or(false);
+            let o = |i: usize| match plan.olds.get(i).copied().flatten() {
+                Some(j) => old.get(j).copied().flatten().unwrap_or(false),
+                None => n(i),
+            };
+            for g in &plan.groups {
+                let now = g.tree.eval(&n);
+                let candidate = match &g.always_columns {
+                    Some(cols) => cols
+                        .iter()
+                        .any(|&c| moved.get(c).copied().flatten().unwrap_or(false)),
+                    None => {
+                        g.changed_atoms.iter().any(|&i| n(i) != o(i))
+                            && !(now.is_some() && now == g.tree.eval(&o))
+                    }
+                };
+                if candidate {
+                    out.push((g.id, k.clone(), USER, now));
+                }
             }
         }
         Ok(out)

@@ -21,6 +21,7 @@ mod ops;
 mod paths;
 mod quote;
 mod row_part;
+mod row_tree;
 mod text_ops;
 mod time_keys;
 mod time_lit;
@@ -30,6 +31,7 @@ pub use deps::{dependencies, Deps};
 pub use flip::{columns_via_reference, flip_test, reads_via_reference, Flip};
 pub use quote::{qualified, quote_ident, quote_literal};
 pub use row_part::{has_row_part, row_part};
+pub use row_tree::{AtomTable, RowAtom, RowTree};
 pub use time_keys::time_boundary_keys;
 
 use crate::catalog::Catalog;

@@ -1,0 +1,136 @@
+//! The row part of many predicates at once, for a statement of a few rows: every distinct
+//! rule on the user's own row is compiled once (`AtomTable`), one query reads them all for
+//! the new rows (and those reading a changed column for the old rows too), and each group's
+//! `RowTree` combines the answers in Kleene's three-valued logic, as `row_part` would in SQL.
+//! A hundred groups sharing `level >= 4` evaluate it once.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::{expr, quote, Ctx, Scope};
+use crate::catalog::Catalog;
+use crate::checked::{FieldPath, Pred, Test};
+
+/// One distinct own-row rule: SQL over the new row `n` and, when it reads a changed column,
+/// over the old row `o`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowAtom {
+    pub new: String,
+    pub old: Option<String>,
+}
+
+/// The distinct own-row rules of a set of predicates.
+pub struct AtomTable<'c> {
+    catalog: &'c Catalog,
+    changed: &'c BTreeSet<String>,
+    index: HashMap<String, usize>,
+    pub atoms: Vec<RowAtom>,
+}
+
+impl<'c> AtomTable<'c> {
+    pub fn new(catalog: &'c Catalog, changed: &'c BTreeSet<String>) -> Self {
+        AtomTable {
+            catalog,
+            changed,
+            index: HashMap::new(),
+            atoms: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, test: &Test, column: &str) -> usize {
+        let compile = |alias: &str| {
+            let mut cx = Ctx::new(self.catalog);
+            expr::test(&mut cx, test, &Scope::user(quote::alias(alias)))
+        };
+        let new = compile("n");
+        if let Some(&i) = self.index.get(&new) {
+            return i;
+        }
+        let old = self.changed.contains(column).then(|| compile("o"));
+        self.atoms.push(RowAtom {
+            new: new.clone(),
+            old,
+        });
+        self.index.insert(new, self.atoms.len() - 1);
+        self.atoms.len() - 1
+    }
+}
+
+/// A predicate's row part as a tree over `AtomTable` entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowTree {
+    Const(bool),
+    Atom(usize),
+    /// A rule reading something other than the row.
+    Unknown,
+    All(Vec<RowTree>),
+    Any(Vec<RowTree>),
+    Not(Box<RowTree>),
+}
+
+impl RowTree {
+    pub fn build(pred: &Pred, table: &mut AtomTable<'_>) -> RowTree {
+        match pred {
+            Pred::All(items) if items.is_empty() => RowTree::Const(true),
+            Pred::Any(items) if items.is_empty() => RowTree::Const(false),
+            Pred::All(items) => RowTree::All(items.iter().map(|p| Self::build(p, table)).collect()),
+            Pred::Any(items) => RowTree::Any(items.iter().map(|p| Self::build(p, table)).collect()),
+            Pred::Not(inner) => RowTree::Not(Box::new(Self::build(inner, table))),
+            Pred::Test(t) => match &t.field {
+                FieldPath::Column(c) => RowTree::Atom(table.add(t, &c.name)),
+                _ => RowTree::Unknown,
+            },
+            Pred::MemberOf { .. } | Pred::Has { .. } => RowTree::Unknown,
+        }
+    }
+
+    /// The value in Kleene's logic, `None` for unknown, given each atom's value.
+    pub fn eval(&self, value: &dyn Fn(usize) -> bool) -> Option<bool> {
+        match self {
+            RowTree::Const(b) => Some(*b),
+            RowTree::Atom(i) => Some(value(*i)),
+            RowTree::Unknown => None,
+            RowTree::Not(inner) => inner.eval(value).map(|b| !b),
+            RowTree::All(items) => {
+                let mut all = Some(true);
+                for i in items {
+                    match i.eval(value) {
+                        Some(false) => return Some(false),
+                        None => all = None,
+                        Some(true) => {}
+                    }
+                }
+                all
+            }
+            RowTree::Any(items) => {
+                let mut any = Some(false);
+                for i in items {
+                    match i.eval(value) {
+                        Some(true) => return Some(true),
+                        None => any = None,
+                        Some(false) => {}
+                    }
+                }
+                any
+            }
+        }
+    }
+
+    /// The atoms of the tree (each once).
+    pub fn atoms(&self) -> BTreeSet<usize> {
+        fn walk(t: &RowTree, out: &mut BTreeSet<usize>) {
+            match t {
+                RowTree::Atom(i) => {
+                    out.insert(*i);
+                }
+                RowTree::All(items) | RowTree::Any(items) => {
+                    items.iter().for_each(|i| walk(i, out))
+                }
+                RowTree::Not(inner) => walk(inner, out),
+                RowTree::Const(_) | RowTree::Unknown => {}
+            }
+        }
+        let mut out = BTreeSet::new();
+        walk(self, &mut out);
+        out
+    }
+}
