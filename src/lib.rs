@@ -22,6 +22,7 @@ mod worker;
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     worker::init();
+    live::init();
 }
 
 extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);

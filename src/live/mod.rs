@@ -7,10 +7,28 @@ mod state;
 mod statements;
 mod users_update;
 
+use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 
 use crate::errors::{raise, DbError};
+
+/// UPDATEs of the users table changing at most this many rows take the kept-plan path
+/// (`small.rs`); larger ones one set-based statement per member_of depth.
+pub static SMALL_STATEMENT_ROWS: GucSetting<i32> = GucSetting::<i32>::new(1000);
+
+pub fn init() {
+    GucRegistry::define_int_guc(
+        c"smart_groups.small_statement_rows",
+        c"UPDATEs of the users table changing at most this many rows are maintained with plans kept per backend.",
+        c"Larger statements are maintained set-based, planned for their size. Both give the same membership; the setting exists to test and tune that choice.",
+        &SMALL_STATEMENT_ROWS,
+        0,
+        i32::MAX,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+}
 
 type TriggerResult<'a> = Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, DbError>;
 

@@ -25,12 +25,6 @@ use crate::errors::DbError;
 pub(super) const USER: &str = "user_change";
 pub(super) const GROUP: &str = "group_change";
 
-/// Statements changing at most this many rows take the kept-plan path: the (group, user)
-/// pairs to re-evaluate are found first, then each group with some runs its own kept
-/// statement. Larger statements keep the pairs in SQL, one statement per depth, planned for
-/// their size.
-const SMALL: i64 = 1000;
-
 pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
     let key = quote_ident(&st.key_column);
     let (moved, changed, rows) = detect(client, st, &key)?;
@@ -83,7 +77,9 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
     for g in &ref_groups {
         seeds.extend(referrers.iter().map(|k| (*g, k.clone(), USER, None)));
     }
-    let small = rows <= SMALL;
+    // Statements of a few rows take the kept-plan path (`small.rs`); larger ones keep the
+    // pairs in SQL, one statement per depth, planned for their size.
+    let small = rows <= i64::from(super::SMALL_STATEMENT_ROWS.get());
     if small && !own.is_empty() {
         let own: Vec<(i64, bool)> = own.keys().map(|id| (*id, always.contains(id))).collect();
         seeds.extend(flipped(client, st, &changed, &own)?);
@@ -278,10 +274,14 @@ fn lock_groups(client: &mut SpiClient<'_>, ids: &[i64]) -> Result<(), DbError> {
     )
 }
 
-/// The statement for one depth. `$1`, `$2`, `$3`: the (group, key, cause) pairs to
-/// re-evaluate; `$4`: the groups whose changed keys are wanted (others name them). With
-/// `own` (large statements), the pairs of the changed users are found in the transition
-/// tables by the statement itself.
+/// The statement for one depth of a large UPDATE. `$1`, `$2`, `$3`: (group, key, cause)
+/// pairs to re-evaluate besides the changed users'; `$4`: the groups whose changed keys are
+/// wanted (others name them). The changed users' pairs are found in the transition tables by
+/// the statement itself, with the predicate's value where the new row alone decides it.
+///
+/// The writes go through the partitioned parent, one DELETE and one INSERT for all groups:
+/// a DELETE per partition would each scan every pair, and each hash its share of them, with
+/// all those hash tables alive until the end of the statement (gigabytes at a million users).
 fn statement(
     st: &mut State,
     key: &str,
@@ -295,47 +295,55 @@ fn statement(
     let mut ctes = Vec::new();
     if !own.is_empty() {
         // Of the users whose rules flipped, those whose predicate changed between the old row
-        // and the new one: only their membership can change (it was exact before). This keeps
-        // the pairs, and the scans of them by each group's writes below, to the real changes.
-        // Not for a changed reference column: the old row's manager may have changed in the
-        // same statement, so the old row no longer shows what membership was decided on (and
-        // that manager's referrers no longer include the user).
-        let mut arr = Vec::new();
+        // and the new one: only their membership can change (it was exact before). The flip
+        // condition has ruled out a row part known and equal on both rows; known on both, it
+        // differs, and the predicates need not run. Not for a changed reference column: the
+        // old row's manager may have changed in the same statement, so the old row no longer
+        // shows what membership was decided on (and that manager's referrers no longer include
+        // the user).
+        let mut gs = Vec::new();
+        let mut vs = Vec::new();
         for (id, c) in own {
+            let parts = st.row_parts(*id)?;
+            vs.push(match &parts {
+                Some((n, _)) => format!("({n})"),
+                None => "NULL::boolean".to_string(),
+            });
             if always.contains(id) {
-                arr.push(format!("CASE WHEN {c} THEN {id}::bigint END"));
+                gs.push(format!("CASE WHEN {c} THEN {id}::bigint END"));
                 continue;
             }
             let now = st.predicate_as(*id, "n")?;
             let before = st.predicate_as(*id, "o")?;
-            // `c` has ruled out a row part known and equal on both rows; known on both, it
-            // differs, and the predicates need not run.
-            let known = match st.row_parts(*id)? {
+            let known = match &parts {
                 Some((n, o)) => format!("(({n}) IS NOT NULL AND ({o}) IS NOT NULL) OR "),
                 None => String::new(),
             };
-            arr.push(format!(
+            gs.push(format!(
                 "CASE WHEN ({c}) AND ({known}({now}) IS DISTINCT FROM ({before})) THEN {id}::bigint END"
             ));
         }
         let any: Vec<String> = own.iter().map(|(_, c)| format!("({c})")).collect();
         ctes.push(format!(
-            "ch AS MATERIALIZED (SELECT n.{key} AS k, ARRAY[{}] AS gs \
+            "ch AS MATERIALIZED (SELECT n.{key} AS k, ARRAY[{}] AS gs, ARRAY[{}] AS vs \
                FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} WHERE {})",
-            arr.join(", "),
+            gs.join(", "),
+            vs.join(", "),
             any.join(" OR ")
         ));
         sources.push(format!(
-            "SELECT x.g AS gid, ch.k, '{USER}' AS cause FROM ch, unnest(ch.gs) x(g) WHERE x.g IS NOT NULL"
+            "SELECT x.g AS gid, ch.k, '{USER}' AS cause, x.v AS known \
+               FROM ch, unnest(ch.gs, ch.vs) x(g, v) WHERE x.g IS NOT NULL"
         ));
     }
     sources.push(format!(
-        "SELECT f.g, f.k::{kt}, f.c FROM unnest($1::bigint[], $2::text[], $3::text[]) f(g, k, c)"
+        "SELECT f.g, f.k::{kt}, f.c, NULL::boolean FROM unnest($1::bigint[], $2::text[], $3::text[]) f(g, k, c)"
     ));
-    // user_change sorts after group_change: a pair with both is logged as the user's change.
+    // user_change sorts after group_change: a pair with both is logged as the user's change;
+    // and a known value wins over an unknown one.
     ctes.push(format!(
-        "p AS MATERIALIZED (SELECT DISTINCT ON (gid, k) gid, k, cause \
-           FROM ({}) s(gid, k, cause) ORDER BY gid, k, cause DESC)",
+        "p AS MATERIALIZED (SELECT DISTINCT ON (gid, k) gid, k, cause, known \
+           FROM ({}) s(gid, k, cause, known) ORDER BY gid, k, cause DESC, known NULLS LAST)",
         sources.join(" UNION ALL ")
     ));
     let mut whens = Vec::new();
@@ -344,32 +352,31 @@ fn statement(
     }
     ctes.push(format!(
         "w AS MATERIALIZED (SELECT p.gid, p.k, p.cause, \
-           (EXISTS (SELECT 1 FROM {users} u WHERE u.{key} = p.k AND CASE p.gid {} ELSE false END) \
+           (CASE WHEN p.known IS NOT NULL THEN p.known \
+                 ELSE EXISTS (SELECT 1 FROM {users} u WHERE u.{key} = p.k AND CASE p.gid {} ELSE false END) END \
             OR EXISTS (SELECT 1 FROM smart_groups.inclusions i WHERE i.group_id = p.gid AND i.user_key = p.k \
                        AND EXISTS (SELECT 1 FROM {users} u WHERE u.{key} = p.k))) \
            AND NOT EXISTS (SELECT 1 FROM smart_groups.exclusions e WHERE e.group_id = p.gid AND e.user_key = p.k) AS want \
          FROM p)",
         whens.join(" ")
     ));
-    let mut changes = Vec::new();
-    for id in ids {
-        let part = format!("smart_groups.{}", quote_ident(&format!("members_{id}")));
-        ctes.push(format!(
-            "d{id} AS (DELETE FROM {part} m USING w WHERE w.gid = {id} AND NOT w.want AND m.user_key = w.k \
-                       RETURNING m.group_id, m.user_key, w.cause)"
-        ));
-        ctes.push(format!(
-            "a{id} AS (INSERT INTO {part} (group_id, user_key) SELECT w.gid, w.k FROM w WHERE w.gid = {id} AND w.want \
-                       ON CONFLICT DO NOTHING RETURNING group_id, user_key)"
-        ));
-        changes.push(format!(
-            "SELECT group_id, user_key, 'leave' AS change, cause FROM d{id}"
-        ));
-        changes.push(format!(
-            "SELECT a.group_id, a.user_key, 'join', w.cause FROM a{id} a JOIN w ON w.gid = a.group_id AND w.k = a.user_key"
-        ));
-    }
-    ctes.push(format!("c AS ({})", changes.join(" UNION ALL ")));
+    let list: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+    let list = list.join(", ");
+    ctes.push(format!(
+        "d AS (DELETE FROM smart_groups.members m USING w \
+                WHERE m.group_id IN ({list}) AND m.group_id = w.gid AND m.user_key = w.k AND NOT w.want \
+                RETURNING m.group_id, m.user_key, w.cause)"
+    ));
+    ctes.push(
+        "a AS (INSERT INTO smart_groups.members (group_id, user_key) SELECT w.gid, w.k FROM w WHERE w.want \
+                ON CONFLICT DO NOTHING RETURNING group_id, user_key)"
+            .to_string(),
+    );
+    ctes.push(
+        "c AS (SELECT group_id, user_key, 'leave' AS change, cause FROM d \
+               UNION ALL SELECT a.group_id, a.user_key, 'join', w.cause FROM a JOIN w ON w.gid = a.group_id AND w.k = a.user_key)"
+            .to_string(),
+    );
     ctes.push(
         "logged AS (INSERT INTO smart_groups.membership_log (group_id, user_key, change, cause) \
                     SELECT group_id, user_key, change, cause FROM c)"

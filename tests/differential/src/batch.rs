@@ -90,6 +90,14 @@ pub fn run(
     log_steps: bool,
 ) -> Result<(usize, usize), Failure> {
     let mut tx = client.transaction()?;
+    // Half the batches maintain every users UPDATE set-based, as statements of more than
+    // `smart_groups.small_statement_rows` rows are: both paths must agree with the evaluator.
+    if cx.rng.chance(50) {
+        tx.batch_execute("SET LOCAL smart_groups.small_statement_rows = 0")?;
+        if log_steps {
+            println!("STEP [batch {b}] set-based maintenance of users UPDATEs");
+        }
+    }
     let mut refused = 0;
     let mut steps = 0;
     let mut planned: Vec<Step> = if b == batches / 2 + 1 {
