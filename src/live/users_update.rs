@@ -277,7 +277,7 @@ fn lock_groups(client: &mut SpiClient<'_>, ids: &[i64]) -> Result<(), DbError> {
 /// The statement for one depth of a large UPDATE. `$1`, `$2`, `$3`: (group, key, cause)
 /// pairs to re-evaluate besides the changed users'; `$4`: the groups whose changed keys are
 /// wanted (others name them). The changed users' pairs are found in the transition tables by
-/// the statement itself, with the predicate's value where the new row alone decides it.
+/// the statement itself, with the predicate's value on the new row, which the writes use.
 ///
 /// The writes go through the partitioned parent, one DELETE and one INSERT for all groups:
 /// a DELETE per partition would each scan every pair, and each hash its share of them, with
@@ -295,45 +295,50 @@ fn statement(
     let mut ctes = Vec::new();
     if !own.is_empty() {
         // Of the users whose rules flipped, those whose predicate changed between the old row
-        // and the new one: only their membership can change (it was exact before). The flip
-        // condition has ruled out a row part known and equal on both rows; known on both, it
-        // differs, and the predicates need not run. Not for a changed reference column: the
-        // old row's manager may have changed in the same statement, so the old row no longer
-        // shows what membership was decided on (and that manager's referrers no longer include
-        // the user).
-        let mut gs = Vec::new();
-        let mut vs = Vec::new();
+        // and the new one: only their membership can change (it was exact before). Not for a
+        // changed reference column: the old row's manager may have changed in the same
+        // statement, so the old row no longer shows what membership was decided on (and that
+        // manager's referrers no longer include the user).
+        // Per group a code: 0 nothing to do, 1 the rules now hold, 2 they no longer do. Each
+        // predicate runs at most once per row and side, and not at all where the row part
+        // decides it (coalesce stops at the first non-NULL value); the writes below take the
+        // answer as it is.
+        let mut codes = Vec::new();
+        let mut gids = Vec::new();
         for (id, c) in own {
             let parts = st.row_parts(*id)?;
-            vs.push(match &parts {
-                Some((n, _)) => format!("({n})"),
-                None => "NULL::boolean".to_string(),
-            });
-            if always.contains(id) {
-                gs.push(format!("CASE WHEN {c} THEN {id}::bigint END"));
-                continue;
-            }
             let now = st.predicate_as(*id, "n")?;
-            let before = st.predicate_as(*id, "o")?;
-            let known = match &parts {
-                Some((n, o)) => format!("(({n}) IS NOT NULL AND ({o}) IS NOT NULL) OR "),
-                None => String::new(),
+            let (now, before) = match &parts {
+                Some((rn, ro)) => (
+                    format!("coalesce(({rn}), ({now}))"),
+                    format!("coalesce(({ro}), ({}))", st.predicate_as(*id, "o")?),
+                ),
+                None => (
+                    format!("({now})"),
+                    format!("({})", st.predicate_as(*id, "o")?),
+                ),
             };
-            gs.push(format!(
-                "CASE WHEN ({c}) AND ({known}({now}) IS DISTINCT FROM ({before})) THEN {id}::bigint END"
-            ));
+            gids.push(id.to_string());
+            codes.push(if always.contains(id) {
+                format!("CASE WHEN {c} THEN CASE WHEN {now} THEN 1 ELSE 2 END ELSE 0 END")
+            } else {
+                format!(
+                    "CASE WHEN {c} THEN CASE WHEN {now} THEN CASE WHEN {before} THEN 0 ELSE 1 END \
+                                             ELSE CASE WHEN {before} THEN 2 ELSE 0 END END ELSE 0 END"
+                )
+            });
         }
         let any: Vec<String> = own.iter().map(|(_, c)| format!("({c})")).collect();
         ctes.push(format!(
-            "ch AS MATERIALIZED (SELECT n.{key} AS k, ARRAY[{}] AS gs, ARRAY[{}] AS vs \
+            "ch AS MATERIALIZED (SELECT n.{key} AS k, ARRAY[{}]::int[] AS codes \
                FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} WHERE {})",
-            gs.join(", "),
-            vs.join(", "),
+            codes.join(", "),
             any.join(" OR ")
         ));
         sources.push(format!(
-            "SELECT x.g AS gid, ch.k, '{USER}' AS cause, x.v AS known \
-               FROM ch, unnest(ch.gs, ch.vs) x(g, v) WHERE x.g IS NOT NULL"
+            "SELECT x.g AS gid, ch.k, '{USER}' AS cause, x.code = 1 AS known \
+               FROM ch, unnest('{{{}}}'::bigint[], ch.codes) x(g, code) WHERE x.code > 0",
+            gids.join(",")
         ));
     }
     sources.push(format!(
