@@ -9,7 +9,7 @@ use compile_support::*;
 use proptest::prelude::*;
 use smart_groups_core::ast::{CmpOp, Op};
 use smart_groups_core::checked::{Operand, Pred};
-use smart_groups_core::compile::{compile_test, AtomTable, RowTree};
+use smart_groups_core::compile::{compile_test, has_row_part, AtomTable, RowTree};
 
 fn changed(cols: &[&str]) -> BTreeSet<String> {
     cols.iter().map(|c| c.to_string()).collect()
@@ -147,6 +147,21 @@ fn tree() -> impl Strategy<Value = RowTree> {
     })
 }
 
+#[test]
+fn the_sql_form_names_each_atom_and_keeps_unknowns_null() {
+    let t = RowTree::All(vec![
+        RowTree::Atom(2),
+        RowTree::Not(Box::new(RowTree::Any(vec![
+            RowTree::Unknown,
+            RowTree::Const(false),
+        ]))),
+    ]);
+    assert_eq!(
+        t.sql(&|i| format!("x.a{i}")),
+        "(x.a2 AND (NOT (NULL::boolean OR false)))"
+    );
+}
+
 proptest! {
     /// A known value is the predicate's value whatever the unknown rules turn out to be, and
     /// a tree without unknown rules is always known.
@@ -164,4 +179,31 @@ proptest! {
             None => prop_assert!(leaves > 0),
         }
     }
+}
+
+#[test]
+fn which_predicates_have_a_row_part() {
+    assert!(has_row_part(&rule(col("name"), Op::Eq, text("a"))));
+    assert!(has_row_part(&Pred::All(vec![])));
+    assert!(has_row_part(&Pred::Not(Box::new(Pred::Any(vec![
+        has(None, CmpOp::Gte, 1),
+        rule(col("age"), Op::Lt, Operand::Number(num("5"))),
+    ])))));
+    assert!(!has_row_part(&rule(
+        custom("score"),
+        Op::Neq,
+        Operand::Number(num("3"))
+    )));
+    assert!(!has_row_part(&Pred::Any(vec![
+        has(
+            Some(rule(rel_col("status"), Op::Eq, text("done"))),
+            CmpOp::Gte,
+            1
+        ),
+        Pred::MemberOf {
+            group_id: 3,
+            name: "g".into()
+        },
+        rule(manager(col("name")), Op::Eq, text("b")),
+    ])));
 }

@@ -85,6 +85,7 @@ pub struct State {
     sql_as: HashMap<(i64, String), String>,
     flips: HashMap<(i64, Vec<String>), (Flip, bool)>,
     plans: HashMap<(Vec<String>, Vec<i64>), Rc<FlipPlan>>,
+    set_atoms: HashMap<(Vec<String>, Vec<i64>), Rc<SetAtoms>>,
 }
 
 thread_local! {
@@ -192,6 +193,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             sql_as: HashMap::new(),
             flips: HashMap::new(),
             plans: HashMap::new(),
+            set_atoms: HashMap::new(),
         });
     }
     st.ok_or(DbError::NotAttached)
@@ -302,28 +304,6 @@ impl State {
         Ok(sql)
     }
 
-    /// The group's row part (`compile::row_part`) over the transition rows `n` and `o`, when
-    /// it has one.
-    pub fn row_parts(&mut self, id: i64) -> Result<Option<(String, String)>, DbError> {
-        let pred = self.pred(id)?;
-        if !compile::has_row_part(&pred) {
-            return Ok(None);
-        }
-        let n = self.predicate_row_part(id, &pred, "n")?;
-        let o = self.predicate_row_part(id, &pred, "o")?;
-        Ok(Some((n, o)))
-    }
-
-    fn predicate_row_part(&mut self, id: i64, pred: &Pred, alias: &str) -> Result<String, DbError> {
-        let key = (id, format!("row part {alias}"));
-        if let Some(s) = self.sql_as.get(&key) {
-            return Ok(s.clone());
-        }
-        let sql = compile::row_part(pred, self.catalog()?, alias);
-        self.sql_as.insert(key, sql.clone());
-        Ok(sql)
-    }
-
     /// How a statement of a few rows finds, in one query, the users whose own-row rules
     /// flipped in each group of `own` (id, and whether it re-evaluates every changed user).
     pub fn flip_plan(
@@ -407,6 +387,80 @@ impl State {
         Ok(plan)
     }
 
+    /// For the set-based statement over the transition tables `n` and `o`: every distinct
+    /// own-row rule of the groups `ids` computed once per row in a lateral subquery `x`, and
+    /// each group's flip test and row parts over its columns.
+    pub fn set_atoms(
+        &mut self,
+        changed: &BTreeSet<String>,
+        ids: &[i64],
+    ) -> Result<Rc<SetAtoms>, DbError> {
+        let cache_key = (changed.iter().cloned().collect::<Vec<_>>(), ids.to_vec());
+        if let Some(a) = self.set_atoms.get(&cache_key) {
+            return Ok(a.clone());
+        }
+        let mut preds = Vec::new();
+        for id in ids {
+            preds.push((*id, self.pred(*id)?));
+        }
+        let catalog = self.catalog()?.clone();
+        let mut table = AtomTable::new(&catalog, changed);
+        let trees: Vec<(i64, RowTree, bool)> = preds
+            .iter()
+            .map(|(id, p)| (*id, RowTree::build(p, &mut table), compile::has_row_part(p)))
+            .collect();
+        let mut cols = Vec::new();
+        let mut olds = Vec::new();
+        for (i, atom) in table.atoms.iter().enumerate() {
+            cols.push(format!("{} AS a{i}", atom.new));
+            olds.push(atom.old.as_ref().map(|sql| {
+                cols.push(format!("{sql} AS o{i}"));
+                format!("x.o{i}")
+            }));
+        }
+        // OFFSET 0 keeps the subquery from being flattened, which would copy each rule back
+        // into every expression that names it.
+        let lateral = if cols.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " CROSS JOIN LATERAL (SELECT {} OFFSET 0) x",
+                cols.join(", ")
+            )
+        };
+        let mut groups = HashMap::new();
+        for (id, tree, has_row_part) in trees {
+            let flips: Vec<String> = tree
+                .atoms()
+                .into_iter()
+                .filter_map(|i| {
+                    olds[i]
+                        .as_ref()
+                        .map(|o| format!("x.a{i} IS DISTINCT FROM {o}"))
+                })
+                .collect();
+            let flip = if flips.is_empty() {
+                "false".to_string()
+            } else {
+                flips.join(" OR ")
+            };
+            let rn = tree.sql(&|i| format!("x.a{i}"));
+            let ro = tree.sql(&|i| olds[i].clone().unwrap_or_else(|| format!("x.a{i}")));
+            groups.insert(
+                id,
+                GroupAtoms {
+                    flip,
+                    rn,
+                    ro,
+                    has_row_part,
+                },
+            );
+        }
+        let out = Rc::new(SetAtoms { lateral, groups });
+        self.set_atoms.insert(cache_key, out.clone());
+        Ok(out)
+    }
+
     /// Which changed users the group re-evaluates when `changed` columns changed, over the
     /// transition rows aliased `n` (new) and `o` (old).
     /// Also: whether the users referring to the changed ones are re-evaluated too.
@@ -416,18 +470,7 @@ impl State {
             return Ok(f.clone());
         }
         let pred = self.pred(id)?;
-        let catalog = self.catalog()?;
-        let flip = match compile::flip_test(&pred, catalog, changed, "n", "o") {
-            // Of the users whose rules flipped, those whose row part (`compile::row_part`) is
-            // the same known value on both rows kept their membership: no subquery runs for
-            // them. A known value on both rows that differs is a certain change.
-            Flip::When(cond) if compile::has_row_part(&pred) => {
-                let n = compile::row_part(&pred, catalog, "n");
-                let o = compile::row_part(&pred, catalog, "o");
-                Flip::When(format!("({cond}) AND NOT coalesce(({n}) = ({o}), false)"))
-            }
-            other => other,
-        };
+        let flip = compile::flip_test(&pred, self.catalog()?, changed, "n", "o");
         let referrers = compile::reads_via_reference(&pred, changed);
         self.flips.insert(key, (flip.clone(), referrers));
         Ok((flip, referrers))
@@ -451,4 +494,21 @@ pub struct PlanGroup {
     pub changed_atoms: Vec<usize>,
     /// For a group re-evaluating every changed user: the changed columns it reads.
     pub always_columns: Option<Vec<usize>>,
+}
+
+/// See `State::set_atoms`.
+pub struct SetAtoms {
+    /// ` CROSS JOIN LATERAL (…) x`, or nothing when no group has an own-row rule.
+    pub lateral: String,
+    pub groups: HashMap<i64, GroupAtoms>,
+}
+
+/// One group's tests over the columns of `SetAtoms::lateral`.
+pub struct GroupAtoms {
+    /// True when one of its rules on a changed column differs between the rows.
+    pub flip: String,
+    /// Its row part on the new row and on the old row (NULL where other rows decide).
+    pub rn: String,
+    pub ro: String,
+    pub has_row_part: bool,
 }

@@ -121,7 +121,7 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
             // subplans takes milliseconds, whichever rows they end up seeing.)
             small::apply(client, st, &pairs, &with_dependants, &mut log)?
         } else {
-            let sql = statement(st, &key, &ids, &own_here, &always)?;
+            let sql = statement(st, &key, &ids, &own_here, &always, &changed)?;
             let with_dependants: Vec<i64> = with_dependants.into_iter().collect();
             apply(client, &sql, &pairs, &with_dependants)?
         };
@@ -288,6 +288,7 @@ fn statement(
     ids: &[i64],
     own: &[(i64, String)],
     always: &BTreeSet<i64>,
+    changed: &BTreeSet<String>,
 ) -> Result<String, DbError> {
     let kt = st.key_type.clone();
     let users = st.users_table.clone();
@@ -303,37 +304,44 @@ fn statement(
         // predicate runs at most once per row and side, and not at all where the row part
         // decides it (coalesce stops at the first non-NULL value); the writes below take the
         // answer as it is.
+        let ids: Vec<i64> = own.iter().map(|(id, _)| *id).collect();
+        let atoms = st.set_atoms(changed, &ids)?;
         let mut codes = Vec::new();
-        let mut gids = Vec::new();
         for (id, c) in own {
-            let parts = st.row_parts(*id)?;
-            let now = st.predicate_as(*id, "n")?;
-            let (now, before) = match &parts {
-                Some((rn, ro)) => (
-                    format!("coalesce(({rn}), ({now}))"),
-                    format!("coalesce(({ro}), ({}))", st.predicate_as(*id, "o")?),
-                ),
-                None => (
-                    format!("({now})"),
-                    format!("({})", st.predicate_as(*id, "o")?),
-                ),
+            let a = atoms
+                .groups
+                .get(id)
+                .ok_or_else(|| DbError::Spi(format!("no rules compiled for group {id}")))?;
+            let (pn, po) = (st.predicate_as(*id, "n")?, st.predicate_as(*id, "o")?);
+            let (now, before) = if a.has_row_part {
+                (
+                    format!("coalesce({}, ({pn}))", a.rn),
+                    format!("coalesce({}, ({po}))", a.ro),
+                )
+            } else {
+                (format!("({pn})"), format!("({po})"))
             };
-            gids.push(id.to_string());
             codes.push(if always.contains(id) {
                 format!("CASE WHEN {c} THEN CASE WHEN {now} THEN 1 ELSE 2 END ELSE 0 END")
             } else {
                 format!(
-                    "CASE WHEN {c} THEN CASE WHEN {now} THEN CASE WHEN {before} THEN 0 ELSE 1 END \
-                                             ELSE CASE WHEN {before} THEN 2 ELSE 0 END END ELSE 0 END"
+                    "CASE WHEN ({}) AND NOT coalesce({} = {}, false) \
+                       THEN CASE WHEN {now} THEN CASE WHEN {before} THEN 0 ELSE 1 END \
+                                 ELSE CASE WHEN {before} THEN 2 ELSE 0 END END ELSE 0 END",
+                    a.flip, a.rn, a.ro
                 )
             });
         }
-        let any: Vec<String> = own.iter().map(|(_, c)| format!("({c})")).collect();
+        let gids: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+        // Only the users with something to do are kept (OFFSET 0: the codes are computed once).
+        let zeros = vec!["0"; codes.len()].join(",");
         ctes.push(format!(
-            "ch AS MATERIALIZED (SELECT n.{key} AS k, ARRAY[{}]::int[] AS codes \
-               FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} WHERE {})",
+            "ch AS MATERIALIZED (SELECT s.k, s.codes FROM \
+               (SELECT n.{key} AS k, ARRAY[{}]::int[] AS codes \
+                  FROM sg_new n JOIN sg_old o ON o.{key} = n.{key}{} OFFSET 0) s \
+               WHERE s.codes <> '{{{zeros}}}'::int[])",
             codes.join(", "),
-            any.join(" OR ")
+            atoms.lateral
         ));
         sources.push(format!(
             "SELECT x.g AS gid, ch.k, '{USER}' AS cause, x.code = 1 AS known \

@@ -1,8 +1,17 @@
-//! The row part of many predicates at once, for a statement of a few rows: every distinct
-//! rule on the user's own row is compiled once (`AtomTable`), one query reads them all for
-//! the new rows (and those reading a changed column for the old rows too), and each group's
-//! `RowTree` combines the answers in Kleene's three-valued logic, as `row_part` would in SQL.
-//! A hundred groups sharing `level >= 4` evaluate it once.
+//! The part of many predicates that the users' own rows decide, after an UPDATE.
+//!
+//! Every rule that reads something other than the row (custom fields, referenced users,
+//! `has`, `member of`) is "unknown"; the rest is known. In Kleene's three-valued logic, where
+//! a predicate's row part is known it is the predicate's value, whatever the unknown rules
+//! turn out to be. So a user whose row part is the same known value on the old and the new
+//! row kept their membership (`department = "Sales" and has enrollments` with a department
+//! other than Sales before and after), and one whose row part went from one known value to
+//! the other changed it, without running a single subquery.
+//!
+//! Every distinct rule on the row is compiled once (`AtomTable`), a query computes them all
+//! for the new rows (and those reading a changed column for the old rows too), and each
+//! group's `RowTree` combines the answers, in Rust (`eval`) or in SQL (`sql`, whose AND / OR
+//! / NOT are Kleene's). A hundred groups sharing `level >= 4` evaluate it once.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -52,6 +61,17 @@ impl<'c> AtomTable<'c> {
         });
         self.index.insert(new, self.atoms.len() - 1);
         self.atoms.len() - 1
+    }
+}
+
+/// Whether a predicate's row part can be anything but unknown: it has a rule on the row, or
+/// an empty connective.
+pub fn has_row_part(pred: &Pred) -> bool {
+    match pred {
+        Pred::All(items) | Pred::Any(items) => items.is_empty() || items.iter().any(has_row_part),
+        Pred::Not(inner) => has_row_part(inner),
+        Pred::Test(t) => matches!(t.field, FieldPath::Column(_)),
+        Pred::MemberOf { .. } | Pred::Has { .. } => false,
     }
 }
 
@@ -112,6 +132,23 @@ impl RowTree {
                 }
                 any
             }
+        }
+    }
+
+    /// The value as SQL in three-valued logic (SQL's AND / OR / NOT are Kleene's), each atom
+    /// given by `atom` (a column of a subquery that computed them once, say).
+    pub fn sql(&self, atom: &dyn Fn(usize) -> String) -> String {
+        let join = |items: &[RowTree], sep: &str| {
+            let parts: Vec<String> = items.iter().map(|i| i.sql(atom)).collect();
+            format!("({})", parts.join(sep))
+        };
+        match self {
+            RowTree::Const(b) => b.to_string(),
+            RowTree::Atom(i) => atom(*i),
+            RowTree::Unknown => "NULL::boolean".to_string(),
+            RowTree::Not(inner) => format!("(NOT {})", inner.sql(atom)),
+            RowTree::All(items) => join(items, " AND "),
+            RowTree::Any(items) => join(items, " OR "),
         }
     }
 
