@@ -11,7 +11,7 @@
 //!    groups naming a changed group (member_of) follow at their depth for the users whose
 //!    membership changed.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
@@ -49,8 +49,9 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
     if affected.is_empty() {
         return Ok(());
     }
-    // Per group, which of the changed users it re-evaluates: a condition over n/o, or none.
-    let mut own: BTreeMap<i64, String> = BTreeMap::new();
+    // The groups that re-evaluate changed users whose own-row rules flipped (`flipped`,
+    // `statement`), and among them those that re-evaluate every changed user they read.
+    let mut own: BTreeSet<i64> = BTreeSet::new();
     let mut always: BTreeSet<i64> = BTreeSet::new();
     let mut ref_groups: Vec<i64> = Vec::new();
     for &id in &affected {
@@ -58,15 +59,14 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
         if via_reference {
             ref_groups.push(id);
         }
-        let cond = match flip {
+        match flip {
             Flip::Never => continue,
-            Flip::When(sql) => sql,
+            Flip::When(_) => {}
             Flip::Always => {
                 always.insert(id);
-                any_changed(st.group(id).map(|g| &g.columns), &changed)
             }
-        };
-        own.insert(id, cond);
+        }
+        own.insert(id);
     }
     let referrers = if ref_groups.is_empty() {
         Vec::new()
@@ -81,7 +81,7 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
     // pairs in SQL, one statement per depth, planned for their size.
     let small = rows <= i64::from(super::SMALL_STATEMENT_ROWS.get());
     if small && !own.is_empty() {
-        let own: Vec<(i64, bool)> = own.keys().map(|id| (*id, always.contains(id))).collect();
+        let own: Vec<(i64, bool)> = own.iter().map(|id| (*id, always.contains(id))).collect();
         seeds.extend(flipped(client, st, &changed, &own)?);
     }
 
@@ -92,18 +92,15 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
     for depth in depths {
         let at = |id: &i64| st.group(*id).is_some_and(|g| g.depth == depth);
         let pairs: Vec<Pair> = seeds.iter().filter(|p| at(&p.0)).cloned().collect();
-        let own_here: Vec<(i64, String)> = if small {
+        let own_here: Vec<i64> = if small {
             Vec::new()
         } else {
-            own.iter()
-                .filter(|(id, _)| at(id))
-                .map(|(id, c)| (*id, c.clone()))
-                .collect()
+            own.iter().copied().filter(|id| at(id)).collect()
         };
         if pairs.is_empty() && own_here.is_empty() {
             continue;
         }
-        let mut ids: BTreeSet<i64> = own_here.iter().map(|(id, _)| *id).collect();
+        let mut ids: BTreeSet<i64> = own_here.iter().copied().collect();
         ids.extend(pairs.iter().map(|p| p.0));
         let ids: Vec<i64> = ids.into_iter().collect();
         if snapshot {
@@ -286,7 +283,7 @@ fn statement(
     st: &mut State,
     key: &str,
     ids: &[i64],
-    own: &[(i64, String)],
+    own: &[i64],
     always: &BTreeSet<i64>,
     changed: &BTreeSet<String>,
 ) -> Result<String, DbError> {
@@ -304,10 +301,9 @@ fn statement(
         // predicate runs at most once per row and side, and not at all where the row part
         // decides it (coalesce stops at the first non-NULL value); the writes below take the
         // answer as it is.
-        let ids: Vec<i64> = own.iter().map(|(id, _)| *id).collect();
-        let atoms = st.set_atoms(changed, &ids)?;
+        let atoms = st.set_atoms(changed, own)?;
         let mut codes = Vec::new();
-        for (id, c) in own {
+        for id in own {
             let a = atoms
                 .groups
                 .get(id)
@@ -322,6 +318,7 @@ fn statement(
                 (format!("({pn})"), format!("({po})"))
             };
             codes.push(if always.contains(id) {
+                let c = any_changed(st.group(*id).map(|g| &g.columns), changed);
                 format!("CASE WHEN {c} THEN CASE WHEN {now} THEN 1 ELSE 2 END ELSE 0 END")
             } else {
                 format!(
@@ -332,7 +329,7 @@ fn statement(
                 )
             });
         }
-        let gids: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+        let gids: Vec<String> = own.iter().map(|id| id.to_string()).collect();
         // Only the users with something to do are kept (OFFSET 0: the codes are computed once).
         let zeros = vec!["0"; codes.len()].join(",");
         ctes.push(format!(
