@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use pgrx::spi::SpiClient;
+use pgrx::spi::{SpiClient, SpiTupleTable};
 use smart_groups_core::compile::quote_ident;
 
 use super::state::State;
@@ -69,18 +69,12 @@ pub fn apply(
         }
     }
     // 2. overrides
-    let (gs, ks, ws): (Vec<i64>, Vec<String>, Vec<bool>) = unique
-        .iter()
-        .map(|((g, k), (_, known))| {
-            let want = known.unwrap_or_else(|| matched.contains(&(*g, k.clone())));
-            (*g, k.clone(), want)
-        })
-        .fold((vec![], vec![], vec![]), |mut acc, (g, k, w)| {
-            acc.0.push(g);
-            acc.1.push(k);
-            acc.2.push(w);
-            acc
-        });
+    let (mut gs, mut ks, mut ws) = (Vec::new(), Vec::new(), Vec::new());
+    for ((g, k), (_, known)) in &unique {
+        gs.push(*g);
+        ks.push(k.clone());
+        ws.push(known.unwrap_or_else(|| matched.contains(&(*g, k.clone()))));
+    }
     let wants = with_overrides(client, st, gs, ks, ws)?;
     // 3. writes
     let mut joins: BTreeMap<i64, Vec<String>> = BTreeMap::new();
@@ -138,15 +132,7 @@ fn matching(
            (SELECT 1 FROM {} u WHERE u.{key} = f.k::{} AND ({pred}))",
         st.users_table, st.key_type
     );
-    statements::run(client, &sql, &[text_array()], &[keys.into()], |rows| {
-        let mut out = Vec::new();
-        for row in rows {
-            if let Some(k) = row.get::<String>(1)? {
-                out.push(k);
-            }
-        }
-        Ok(out)
-    })
+    statements::run(client, &sql, &[text_array()], &[keys.into()], first_column)
 }
 
 /// Membership wanted for each pair: the rules' answer `w`, or an inclusion of an existing
@@ -212,15 +198,18 @@ fn write(
             "DELETE FROM {part} m WHERE m.user_key = ANY ($1::text[]::{kt}[]) RETURNING m.user_key::text"
         )
     };
-    statements::run(client, &sql, &[text_array()], &[keys.into()], |rows| {
-        let mut out = Vec::new();
-        for row in rows {
-            if let Some(k) = row.get::<String>(1)? {
-                out.push(k);
-            }
+    statements::run(client, &sql, &[text_array()], &[keys.into()], first_column)
+}
+
+/// The non-NULL texts of the first column.
+fn first_column(rows: SpiTupleTable<'_>) -> Result<Vec<String>, DbError> {
+    let mut out = Vec::new();
+    for row in rows {
+        if let Some(k) = row.get::<String>(1)? {
+            out.push(k);
         }
-        Ok(out)
-    })
+    }
+    Ok(out)
 }
 
 /// Logs every change of the statement in one INSERT.

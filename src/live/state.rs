@@ -14,7 +14,7 @@ use pgrx::JsonB;
 use serde::Deserialize;
 use smart_groups_core::catalog::Catalog;
 use smart_groups_core::checked::Pred;
-use smart_groups_core::compile::{self, quote_ident, AtomTable, Flip, RowTree};
+use smart_groups_core::compile::{self, quote_ident, AtomTable, Flip, RowAtom, RowTree};
 use smart_groups_core::json;
 use smart_groups_core::validate::{self, Options};
 
@@ -304,6 +304,26 @@ impl State {
         Ok(sql)
     }
 
+    /// The row trees of groups `ids` over one table of their distinct own-row rules, each
+    /// with whether it has a row part at all.
+    fn row_trees(
+        &mut self,
+        changed: &BTreeSet<String>,
+        ids: &[i64],
+    ) -> Result<(Vec<RowAtom>, Vec<(i64, RowTree, bool)>), DbError> {
+        let mut preds = Vec::new();
+        for id in ids {
+            preds.push((*id, self.pred(*id)?));
+        }
+        let catalog = self.catalog()?.clone();
+        let mut table = AtomTable::new(&catalog, changed);
+        let trees = preds
+            .iter()
+            .map(|(id, p)| (*id, RowTree::build(p, &mut table), compile::has_row_part(p)))
+            .collect();
+        Ok((table.atoms, trees))
+    }
+
     /// How a statement of a few rows finds, in one query, the users whose own-row rules
     /// flipped in each group of `own` (id, and whether it re-evaluates every changed user).
     pub fn flip_plan(
@@ -318,19 +338,14 @@ impl State {
         if let Some(p) = self.plans.get(&cache_key) {
             return Ok(p.clone());
         }
-        let mut preds = Vec::new();
-        for (id, always) in own {
-            preds.push((*id, *always, self.pred(*id)?));
-        }
         let columns: Vec<String> = cache_key.0.clone();
-        let catalog = self.catalog()?.clone();
-        let mut table = AtomTable::new(&catalog, changed);
+        let ids: Vec<i64> = own.iter().map(|(id, _)| *id).collect();
+        let (atoms, trees) = self.row_trees(changed, &ids)?;
         let mut groups = Vec::new();
-        for (id, always, pred) in &preds {
-            let tree = RowTree::build(pred, &mut table);
+        for ((id, tree, _), (_, always)) in trees.into_iter().zip(own) {
             let always_columns = always.then(|| {
                 let reads = self
-                    .group(*id)
+                    .group(id)
                     .map(|g| g.columns.clone())
                     .unwrap_or_default();
                 (0..columns.len())
@@ -338,27 +353,19 @@ impl State {
                     .collect()
             });
             groups.push(PlanGroup {
-                id: *id,
+                id,
+                changed_atoms: changed_atoms(&tree, &atoms),
                 tree,
-                changed_atoms: Vec::new(),
                 always_columns,
             });
         }
         let mut olds = Vec::new();
         let mut old_sql = Vec::new();
-        for atom in &table.atoms {
+        for atom in &atoms {
             olds.push(atom.old.as_ref().map(|sql| {
                 old_sql.push(sql.clone());
                 old_sql.len() - 1
             }));
-        }
-        for g in &mut groups {
-            g.changed_atoms = g
-                .tree
-                .atoms()
-                .into_iter()
-                .filter(|&i| olds[i].is_some())
-                .collect();
         }
         let array = |items: Vec<String>| {
             if items.is_empty() {
@@ -370,7 +377,7 @@ impl State {
         let key = quote_ident(&self.key_column);
         let sql = format!(
             "SELECT n.{key}::text, {}, {}, {} FROM sg_new n JOIN sg_old o ON o.{key} = n.{key}",
-            array(table.atoms.iter().map(|a| a.new.clone()).collect()),
+            array(atoms.iter().map(|a| a.new.clone()).collect()),
             array(old_sql),
             array(
                 columns
@@ -399,19 +406,10 @@ impl State {
         if let Some(a) = self.set_atoms.get(&cache_key) {
             return Ok(a.clone());
         }
-        let mut preds = Vec::new();
-        for id in ids {
-            preds.push((*id, self.pred(*id)?));
-        }
-        let catalog = self.catalog()?.clone();
-        let mut table = AtomTable::new(&catalog, changed);
-        let trees: Vec<(i64, RowTree, bool)> = preds
-            .iter()
-            .map(|(id, p)| (*id, RowTree::build(p, &mut table), compile::has_row_part(p)))
-            .collect();
+        let (atoms, trees) = self.row_trees(changed, ids)?;
         let mut cols = Vec::new();
         let mut olds = Vec::new();
-        for (i, atom) in table.atoms.iter().enumerate() {
+        for (i, atom) in atoms.iter().enumerate() {
             cols.push(format!("{} AS a{i}", atom.new));
             olds.push(atom.old.as_ref().map(|sql| {
                 cols.push(format!("{sql} AS o{i}"));
@@ -430,14 +428,9 @@ impl State {
         };
         let mut groups = HashMap::new();
         for (id, tree, has_row_part) in trees {
-            let flips: Vec<String> = tree
-                .atoms()
+            let flips: Vec<String> = changed_atoms(&tree, &atoms)
                 .into_iter()
-                .filter_map(|i| {
-                    olds[i]
-                        .as_ref()
-                        .map(|o| format!("x.a{i} IS DISTINCT FROM {o}"))
-                })
+                .map(|i| format!("x.a{i} IS DISTINCT FROM x.o{i}"))
                 .collect();
             let flip = if flips.is_empty() {
                 "false".to_string()
@@ -475,6 +468,15 @@ impl State {
         self.flips.insert(key, (flip.clone(), referrers));
         Ok((flip, referrers))
     }
+}
+
+/// The rules of `tree` that read a changed column: its row part can differ between the old
+/// and the new row only through them.
+fn changed_atoms(tree: &RowTree, atoms: &[RowAtom]) -> Vec<usize> {
+    tree.atoms()
+        .into_iter()
+        .filter(|&i| atoms[i].old.is_some())
+        .collect()
 }
 
 /// See `State::flip_plan`. The query returns, per changed user: the key, every own-row

@@ -110,29 +110,27 @@ impl RowTree {
             RowTree::Atom(i) => Some(value(*i)),
             RowTree::Unknown => None,
             RowTree::Not(inner) => inner.eval(value).map(|b| !b),
-            RowTree::All(items) => {
-                let mut all = Some(true);
-                for i in items {
-                    match i.eval(value) {
-                        Some(false) => return Some(false),
-                        None => all = None,
-                        Some(true) => {}
-                    }
-                }
-                all
-            }
-            RowTree::Any(items) => {
-                let mut any = Some(false);
-                for i in items {
-                    match i.eval(value) {
-                        Some(true) => return Some(true),
-                        None => any = None,
-                        Some(false) => {}
-                    }
-                }
-                any
+            RowTree::All(items) => Self::connective(items, false, value),
+            RowTree::Any(items) => Self::connective(items, true, value),
+        }
+    }
+
+    /// AND (`decisive` false) or OR (`decisive` true): one decisive operand decides; else an
+    /// unknown one leaves the result unknown; else it is the other value.
+    fn connective(
+        items: &[RowTree],
+        decisive: bool,
+        value: &dyn Fn(usize) -> bool,
+    ) -> Option<bool> {
+        let mut out = Some(!decisive);
+        for i in items {
+            match i.eval(value) {
+                Some(b) if b == decisive => return Some(decisive),
+                None => out = None,
+                Some(_) => {}
             }
         }
+        out
     }
 
     /// The value as SQL in three-valued logic (SQL's AND / OR / NOT are Kleene's), each atom
