@@ -364,6 +364,7 @@ BEGIN
         END IF;
         UPDATE smart_groups.groups SET time_refreshed_at = now() WHERE id = g.id;
     END LOOP;
+    PERFORM smart_groups._compact_member_counts();
     RETURN changed;
 END $$;
 
@@ -447,6 +448,11 @@ DECLARE
 BEGIN
     DELETE FROM pg_temp.smart_groups_notify_queue WHERE txid = NEW.txid;
     PERFORM set_config('smart_groups.pending', '', true);
+    INSERT INTO smart_groups.member_counts (group_id, delta)
+    SELECT p.key::bigint, (p.value ->> 'joined')::bigint - (p.value ->> 'left')::bigint
+      FROM jsonb_each(pending) p
+     WHERE (p.value ->> 'joined')::bigint <> (p.value ->> 'left')::bigint
+       AND EXISTS (SELECT 1 FROM smart_groups.groups g WHERE g.id = p.key::bigint);
     -- NOTIFY payloads are limited to 8000 bytes: very many groups go in several messages.
     FOR item IN
         SELECT jsonb_build_object('group_id', p.key::bigint, 'group_name', g.name,
@@ -481,3 +487,31 @@ END $$;
 CREATE EVENT TRIGGER smart_groups_ddl_end ON ddl_command_end
     WHEN TAG IN ('ALTER TABLE', 'ALTER TYPE', 'ALTER DOMAIN', 'CREATE TYPE', 'DROP TYPE')
     EXECUTE FUNCTION smart_groups._on_ddl_end();
+
+-- A group's exact number of members, as this transaction sees them: the committed counts
+-- plus its own changes not yet folded in at commit.
+CREATE FUNCTION smart_groups._member_count(gid bigint) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT sum(delta) FROM smart_groups.member_counts WHERE group_id = gid), 0)::bigint
+         + coalesce((p -> gid::text ->> 'joined')::bigint - (p -> gid::text ->> 'left')::bigint, 0)
+      FROM (SELECT coalesce(nullif(current_setting('smart_groups.pending', true), ''), '{}')::jsonb AS p) s
+$$;
+
+-- Folds each group's count rows into one, so reading a count stays an index probe of a row or
+-- two. Run by refresh_time_rules() (every tick of the worker). Rows appended meanwhile by
+-- other transactions are not in this statement's snapshot and stay for the next run; under
+-- REPEATABLE READ or SERIALIZABLE deleting rows another compaction deleted would be an error,
+-- so only READ COMMITTED compacts, and one compaction at a time.
+CREATE FUNCTION smart_groups._compact_member_counts() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('transaction_isolation') <> 'read committed'
+       OR NOT pg_try_advisory_xact_lock(1936159858, 2) THEN
+        RETURN;
+    END IF;
+    WITH d AS (DELETE FROM smart_groups.member_counts RETURNING group_id, delta)
+    INSERT INTO smart_groups.member_counts (group_id, delta)
+    SELECT d.group_id, sum(d.delta) FROM d
+     WHERE EXISTS (SELECT 1 FROM smart_groups.groups g WHERE g.id = d.group_id)
+     GROUP BY d.group_id HAVING sum(d.delta) <> 0;
+END $$;

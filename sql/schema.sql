@@ -67,6 +67,16 @@ CREATE TABLE smart_groups.members (
 CREATE INDEX members_user_key_idx ON smart_groups.members (user_key);
 CREATE INDEX groups_deps_idx ON smart_groups.groups USING gin (deps jsonb_path_ops);
 
+-- Exact member counts without counting: a group's count is the sum of its rows here. Each
+-- transaction that changes membership appends one row per group it changed, at commit
+-- (_send_notify); nobody updates a row in place, so concurrent writers never wait on a
+-- shared counter. _compact_member_counts() folds the rows into one per group.
+CREATE TABLE smart_groups.member_counts (
+    group_id bigint NOT NULL,
+    delta    bigint NOT NULL
+);
+CREATE INDEX member_counts_group_idx ON smart_groups.member_counts (group_id);
+
 -- Manual overrides of smart groups; for a static group, its added members are inclusions.
 CREATE TABLE smart_groups.inclusions (
     group_id   bigint NOT NULL REFERENCES smart_groups.groups (id) ON DELETE CASCADE,
@@ -128,6 +138,7 @@ SELECT pg_catalog.pg_extension_config_dump('smart_groups.groups', '');
 SELECT pg_catalog.pg_extension_config_dump('smart_groups.inclusions', '');
 SELECT pg_catalog.pg_extension_config_dump('smart_groups.exclusions', '');
 SELECT pg_catalog.pg_extension_config_dump('smart_groups.membership_log', '');
+SELECT pg_catalog.pg_extension_config_dump('smart_groups.member_counts', '');
 
 -- Catalog of the attached tables as one document, read by the extension to build the field
 -- catalog. Types are resolved through domains to their base type; the mapping of Postgres

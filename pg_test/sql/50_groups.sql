@@ -22,6 +22,8 @@ CREATE FUNCTION digest() RETURNS text LANGUAGE sql AS $$
         (SELECT string_agg(format('%s/%s', group_id, user_key), ';' ORDER BY group_id, user_key) FROM smart_groups.inclusions),
         (SELECT string_agg(format('%s/%s/%s', group_id, user_key, reason), ';' ORDER BY group_id, user_key) FROM smart_groups.exclusions),
         (SELECT count(*) FROM smart_groups.membership_log),
+        (SELECT string_agg(format('%s/%s', group_id, n), ';' ORDER BY group_id)
+           FROM (SELECT group_id, sum(delta) AS n FROM smart_groups.member_counts GROUP BY group_id) c),
         (SELECT string_agg(key, ';' ORDER BY key) FROM smart_groups.custom_fields)))
 $$;
 
@@ -102,6 +104,28 @@ INSERT INTO smart_groups.members (group_id, user_key) SELECT id, 7 FROM smart_gr
 SELECT * FROM smart_groups.verify();
 SELECT * FROM smart_groups.recalculate('Leads');
 SELECT count(*) AS problems_after_repair FROM smart_groups.verify();
+
+-- member_count() is kept, not counted: it follows every change, in the changing transaction
+-- too, and verify() reports when it disagrees with the members table.
+SELECT g.name, smart_groups.member_count(g.name) AS kept, count(m.user_key) AS counted
+  FROM smart_groups.groups g LEFT JOIN smart_groups.members m ON m.group_id = g.id
+ GROUP BY g.id, g.name ORDER BY g.id;
+BEGIN;
+SELECT smart_groups.member_count('Leads') AS before;
+UPDATE app.users SET role = 'admin' WHERE id = (SELECT min(id) FROM app.users WHERE role = 'learner');
+SELECT smart_groups.member_count('Leads') AS in_transaction;
+ROLLBACK;
+SELECT smart_groups.member_count('Leads') AS after_rollback;
+DELETE FROM smart_groups.members WHERE group_id = (SELECT id FROM smart_groups.groups WHERE name = 'Leads') AND user_key = 1;
+SELECT * FROM smart_groups.verify();
+SELECT * FROM smart_groups.recalculate('Leads');
+SELECT * FROM smart_groups.verify();
+-- refresh_time_rules() (the worker's tick) folds the count rows into one per group.
+SELECT count(*) > count(DISTINCT group_id) AS several_rows_per_group FROM smart_groups.member_counts;
+SELECT smart_groups.refresh_time_rules() >= 0 AS refreshed;
+SELECT count(*) = count(DISTINCT group_id) AS one_row_per_group FROM smart_groups.member_counts;
+SELECT count(*) AS problems_after_compaction FROM smart_groups.verify();
+SELECT smart_groups.member_count('nobody');
 
 -- Every mistake raises its own SQLSTATE and changes nothing.
 CREATE FUNCTION try_unchanged(q text) RETURNS text LANGUAGE plpgsql AS $$
