@@ -42,6 +42,11 @@ CREATE INDEX ON user_field_values (field_key, user_id);
 CREATE INDEX ON enrollments (user_id);
 CREATE INDEX ON clicks (user_id, clicked_at);
 CREATE INDEX ON users (manager_id);
+-- The time columns relative-time rules read (README, "Live membership"): each refresh of
+-- those rules is then a range scan of the rows that crossed a boundary.
+CREATE INDEX ON users (hire_date);
+CREATE INDEX ON clicks (clicked_at);
+CREATE INDEX ON user_field_values (smart_groups.read_date(value)) WHERE field_key = 'start_date';
 
 -- Deterministic pseudo-random data: skewed departments and locations, a manager hierarchy.
 SELECT setseed(0.42);
