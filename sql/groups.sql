@@ -99,6 +99,16 @@ BEGIN
     RETURN found;
 END $$;
 
+-- How many members a group has, counted (member_count() gives the kept number).
+CREATE FUNCTION smart_groups._counted_members(gid bigint) RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    n bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM %s', smart_groups._partition(gid)) INTO n;
+    RETURN n;
+END $$;
+
 -- SELECT of the users a group should contain: (matching rules ∪ included) − excluded.
 -- With `filtered`, only the keys in $1 (an array of keys) are considered.
 CREATE FUNCTION smart_groups._target_sql(g smart_groups.groups, filtered boolean, rules jsonb DEFAULT NULL)
@@ -535,9 +545,8 @@ CREATE FUNCTION smart_groups._recount(gid bigint) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     kept bigint := smart_groups._member_count(gid);
-    real bigint;
+    real bigint := smart_groups._counted_members(gid);
 BEGIN
-    EXECUTE format('SELECT count(*) FROM %s', smart_groups._partition(gid)) INTO real;
     IF real <> kept THEN
         INSERT INTO smart_groups.member_counts (group_id, delta) VALUES (gid, real - kept);
     END IF;
@@ -646,7 +655,7 @@ BEGIN
                 RETURN QUERY
                     SELECT g.name, NULL::%1$s, format('member_count() says %%s, the group has %%s members', c.kept, c.real)
                       FROM (SELECT smart_groups._member_count(g.id) AS kept,
-                                   (SELECT count(*) FROM smart_groups.members m WHERE m.group_id = g.id) AS real) c
+                                   smart_groups._counted_members(g.id) AS real) c
                      WHERE c.kept <> c.real;
             END LOOP;
         END $b$;

@@ -401,10 +401,16 @@ BEGIN
     INSERT INTO pg_temp.smart_groups_notify_queue VALUES (txid_current()) ON CONFLICT DO NOTHING;
 END $$;
 
+-- The counts noted so far in this transaction: {"<group id>": {"joined": n, "left": n}, ...}.
+CREATE FUNCTION smart_groups._pending() RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(nullif(current_setting('smart_groups.pending', true), ''), '{}')::jsonb
+$$;
+
 CREATE FUNCTION smart_groups._note_change(gid bigint, joined bigint, "left" bigint) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    pending jsonb := coalesce(nullif(current_setting('smart_groups.pending', true), ''), '{}')::jsonb;
+    pending jsonb := smart_groups._pending();
     cur     jsonb;
 BEGIN
     IF coalesce(joined, 0) = 0 AND coalesce("left", 0) = 0 THEN
@@ -424,7 +430,7 @@ END $$;
 CREATE FUNCTION smart_groups._note_changes(gids bigint[], joined bigint[], "left" bigint[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    pending jsonb := coalesce(nullif(current_setting('smart_groups.pending', true), ''), '{}')::jsonb;
+    pending jsonb := smart_groups._pending();
 BEGIN
     IF pending = '{}' THEN
         PERFORM smart_groups._queue_notify();
@@ -441,7 +447,7 @@ END $$;
 CREATE FUNCTION smart_groups._send_notify() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    pending jsonb := coalesce(nullif(current_setting('smart_groups.pending', true), ''), '{}')::jsonb;
+    pending jsonb := smart_groups._pending();
     payload text;
     chunk   jsonb := '[]';
     item    jsonb;
@@ -494,7 +500,7 @@ CREATE FUNCTION smart_groups._member_count(gid bigint) RETURNS bigint
 LANGUAGE sql STABLE AS $$
     SELECT coalesce((SELECT sum(delta) FROM smart_groups.member_counts WHERE group_id = gid), 0)::bigint
          + coalesce((p -> gid::text ->> 'joined')::bigint - (p -> gid::text ->> 'left')::bigint, 0)
-      FROM (SELECT coalesce(nullif(current_setting('smart_groups.pending', true), ''), '{}')::jsonb AS p) s
+      FROM smart_groups._pending() p
 $$;
 
 -- Folds each group's count rows into one, so reading a count stays an index probe of a row or
