@@ -9,7 +9,7 @@ use compile_support::*;
 use proptest::prelude::*;
 use smart_groups_core::ast::{CmpOp, Op};
 use smart_groups_core::checked::{Operand, Pred};
-use smart_groups_core::compile::{compile_test, has_row_part, AtomTable, RowTree};
+use smart_groups_core::compile::{compile_as, compile_test, has_row_part, AtomTable, RowTree};
 
 fn changed(cols: &[&str]) -> BTreeSet<String> {
     cols.iter().map(|c| c.to_string()).collect()
@@ -30,7 +30,8 @@ fn a_rule_shared_by_groups_is_one_atom() {
         &mut table,
     );
     assert_eq!(table.atoms.len(), 2);
-    assert_eq!(a, RowTree::All(vec![RowTree::Atom(0), RowTree::Unknown]));
+    assert_eq!(table.others.len(), 1);
+    assert_eq!(a, RowTree::All(vec![RowTree::Atom(0), RowTree::Other(0)]));
     assert_eq!(b, RowTree::Any(vec![RowTree::Atom(1), RowTree::Atom(0)]));
 }
 
@@ -75,6 +76,7 @@ fn rules_on_other_rows_are_unknown() {
     ])));
     let tree = RowTree::build(&p, &mut table);
     assert!(table.atoms.is_empty());
+    assert_eq!(table.others.len(), 4);
     assert_eq!(tree.eval(&|_| true), None);
     assert_eq!(
         RowTree::build(&Pred::All(vec![]), &mut table),
@@ -88,11 +90,11 @@ fn rules_on_other_rows_are_unknown() {
 
 #[test]
 fn a_known_rule_decides_around_unknown_ones() {
-    let t = RowTree::All(vec![RowTree::Atom(0), RowTree::Unknown]);
+    let t = RowTree::All(vec![RowTree::Atom(0), RowTree::Other(0)]);
     assert_eq!(t.eval(&|_| false), Some(false));
     assert_eq!(t.eval(&|_| true), None);
     let t = RowTree::Any(vec![
-        RowTree::Unknown,
+        RowTree::Other(0),
         RowTree::Not(Box::new(RowTree::Atom(0))),
     ]);
     assert_eq!(t.eval(&|_| false), Some(true));
@@ -106,7 +108,7 @@ fn complete(t: &RowTree, atoms: u8, unknowns: u32, next: &mut u32) -> bool {
     match t {
         RowTree::Const(b) => *b,
         RowTree::Atom(i) => atoms & (1 << i) != 0,
-        RowTree::Unknown => {
+        RowTree::Other(_) => {
             let bit = unknowns & (1 << *next) != 0;
             *next += 1;
             bit
@@ -125,7 +127,7 @@ fn complete(t: &RowTree, atoms: u8, unknowns: u32, next: &mut u32) -> bool {
 
 fn unknown_leaves(t: &RowTree) -> u32 {
     match t {
-        RowTree::Unknown => 1,
+        RowTree::Other(_) => 1,
         RowTree::Not(inner) => unknown_leaves(inner),
         RowTree::All(items) | RowTree::Any(items) => items.iter().map(unknown_leaves).sum(),
         _ => 0,
@@ -136,7 +138,7 @@ fn tree() -> impl Strategy<Value = RowTree> {
     let leaf = prop_oneof![
         any::<bool>().prop_map(RowTree::Const),
         (0usize..4).prop_map(RowTree::Atom),
-        Just(RowTree::Unknown),
+        (0usize..3).prop_map(RowTree::Other),
     ];
     leaf.prop_recursive(4, 24, 4, |inner| {
         prop_oneof![
@@ -152,7 +154,7 @@ fn the_sql_form_names_each_atom_and_keeps_unknowns_null() {
     let t = RowTree::All(vec![
         RowTree::Atom(2),
         RowTree::Not(Box::new(RowTree::Any(vec![
-            RowTree::Unknown,
+            RowTree::Other(1),
             RowTree::Const(false),
         ]))),
     ]);
@@ -160,6 +162,42 @@ fn the_sql_form_names_each_atom_and_keeps_unknowns_null() {
         t.sql(&|i| format!("x.a{i}")),
         "(x.a2 AND (NOT (NULL::boolean OR false)))"
     );
+    assert_eq!(
+        t.full_sql(&|i| format!("x.a{i}"), &|i| format!("y.u{i}")),
+        "(x.a2 AND (NOT (y.u1 OR false)))"
+    );
+}
+
+/// Each rule on other rows is compiled on its own over the new row, the same text wherever
+/// it appears, so groups sharing it share one entry (one subquery per row for all of them).
+#[test]
+fn a_rule_on_other_rows_shared_by_groups_is_one_entry() {
+    let cat = catalog();
+    let ch = changed(&["age"]);
+    let mut table = AtomTable::new(&cat, &ch);
+    let done = has(
+        Some(rule(rel_col("status"), Op::Eq, text("done"))),
+        CmpOp::Gte,
+        1,
+    );
+    let score = rule(custom("score"), Op::Neq, Operand::Number(num("3")));
+    let a = RowTree::build(
+        &Pred::All(vec![
+            rule(col("age"), Op::Gte, Operand::Number(num("30"))),
+            done.clone(),
+        ]),
+        &mut table,
+    );
+    let b = RowTree::build(
+        &Pred::Not(Box::new(Pred::Any(vec![score.clone(), done.clone()]))),
+        &mut table,
+    );
+    assert_eq!(table.others.len(), 2);
+    assert_eq!(table.others[0], compile_as(&done, &cat, "n"));
+    assert_eq!(table.others[1], compile_as(&score, &cat, "n"));
+    assert_eq!(a.others(), [0].into_iter().collect());
+    assert_eq!(b.others(), [0, 1].into_iter().collect());
+    assert!(b.atoms().is_empty());
 }
 
 proptest! {

@@ -18,6 +18,7 @@ use smart_groups_core::compile::{self, quote_ident, AtomTable, Flip, RowAtom, Ro
 use smart_groups_core::json;
 use smart_groups_core::validate::{self, Options};
 
+use super::set_codes::{self, SetCodes};
 use super::statements;
 use crate::catalog_load;
 use crate::errors::DbError;
@@ -82,10 +83,9 @@ pub struct State {
     catalog: Option<Catalog>,
     preds: HashMap<i64, Pred>,
     sql: HashMap<i64, String>,
-    sql_as: HashMap<(i64, String), String>,
     flips: HashMap<(i64, Vec<String>), (Flip, bool)>,
     plans: HashMap<(Vec<String>, Vec<i64>), Rc<FlipPlan>>,
-    set_atoms: HashMap<(Vec<String>, Vec<i64>), Rc<SetAtoms>>,
+    set_codes: HashMap<(Vec<String>, Vec<i64>), Rc<SetCodes>>,
 }
 
 thread_local! {
@@ -190,10 +190,9 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             catalog: None,
             preds: HashMap::new(),
             sql: HashMap::new(),
-            sql_as: HashMap::new(),
             flips: HashMap::new(),
             plans: HashMap::new(),
-            set_atoms: HashMap::new(),
+            set_codes: HashMap::new(),
         });
     }
     st.ok_or(DbError::NotAttached)
@@ -292,25 +291,8 @@ impl State {
         Ok(sql)
     }
 
-    /// The group's predicate over a users row aliased `alias`.
-    pub fn predicate_as(&mut self, id: i64, alias: &str) -> Result<String, DbError> {
-        let key = (id, alias.to_string());
-        if let Some(s) = self.sql_as.get(&key) {
-            return Ok(s.clone());
-        }
-        let pred = self.pred(id)?;
-        let sql = compile::compile_as(&pred, self.catalog()?, alias);
-        self.sql_as.insert(key, sql.clone());
-        Ok(sql)
-    }
-
-    /// The row trees of groups `ids` over one table of their distinct own-row rules, each
-    /// with whether it has a row part at all.
-    fn row_trees(
-        &mut self,
-        changed: &BTreeSet<String>,
-        ids: &[i64],
-    ) -> Result<(Vec<RowAtom>, Vec<(i64, RowTree, bool)>), DbError> {
+    /// The row trees of groups `ids` over one table of their distinct rules.
+    fn row_trees(&mut self, changed: &BTreeSet<String>, ids: &[i64]) -> Result<RowTrees, DbError> {
         let mut preds = Vec::new();
         for id in ids {
             preds.push((*id, self.pred(*id)?));
@@ -319,9 +301,13 @@ impl State {
         let mut table = AtomTable::new(&catalog, changed);
         let trees = preds
             .iter()
-            .map(|(id, p)| (*id, RowTree::build(p, &mut table), compile::has_row_part(p)))
+            .map(|(id, p)| (*id, RowTree::build(p, &mut table)))
             .collect();
-        Ok((table.atoms, trees))
+        Ok(RowTrees {
+            atoms: table.atoms,
+            others: table.others,
+            trees,
+        })
     }
 
     /// How a statement of a few rows finds, in one query, the users whose own-row rules
@@ -340,9 +326,9 @@ impl State {
         }
         let columns: Vec<String> = cache_key.0.clone();
         let ids: Vec<i64> = own.iter().map(|(id, _)| *id).collect();
-        let (atoms, trees) = self.row_trees(changed, &ids)?;
+        let RowTrees { atoms, trees, .. } = self.row_trees(changed, &ids)?;
         let mut groups = Vec::new();
-        for ((id, tree, _), (_, always)) in trees.into_iter().zip(own) {
+        for ((id, tree), (_, always)) in trees.into_iter().zip(own) {
             let always_columns = always.then(|| {
                 let reads = self
                     .group(id)
@@ -394,63 +380,45 @@ impl State {
         Ok(plan)
     }
 
-    /// For the set-based statement over the transition tables `n` and `o`: every distinct
-    /// own-row rule of the groups `ids` computed once per row in a lateral subquery `x`, and
-    /// each group's flip test and row parts over its columns.
-    pub fn set_atoms(
+    /// For the set-based statement over the transition tables: who joins and leaves which
+    /// of the groups `own` (id, and whether it re-evaluates every changed user).
+    pub fn set_codes(
         &mut self,
         changed: &BTreeSet<String>,
-        ids: &[i64],
-    ) -> Result<Rc<SetAtoms>, DbError> {
-        let cache_key = (changed.iter().cloned().collect::<Vec<_>>(), ids.to_vec());
-        if let Some(a) = self.set_atoms.get(&cache_key) {
+        own: &[(i64, bool)],
+    ) -> Result<Rc<SetCodes>, DbError> {
+        let ids: Vec<i64> = own.iter().map(|(id, _)| *id).collect();
+        let cache_key = (changed.iter().cloned().collect::<Vec<_>>(), ids.clone());
+        if let Some(a) = self.set_codes.get(&cache_key) {
             return Ok(a.clone());
         }
-        let (atoms, trees) = self.row_trees(changed, ids)?;
-        let mut cols = Vec::new();
-        let mut olds = Vec::new();
-        for (i, atom) in atoms.iter().enumerate() {
-            cols.push(format!("{} AS a{i}", atom.new));
-            olds.push(atom.old.as_ref().map(|sql| {
-                cols.push(format!("{sql} AS o{i}"));
-                format!("x.o{i}")
-            }));
-        }
-        // OFFSET 0 keeps the subquery from being flattened, which would copy each rule back
-        // into every expression that names it.
-        let lateral = if cols.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " CROSS JOIN LATERAL (SELECT {} OFFSET 0) x",
-                cols.join(", ")
-            )
-        };
-        let mut groups = HashMap::new();
-        for (id, tree, has_row_part) in trees {
-            let flips: Vec<String> = changed_atoms(&tree, &atoms)
-                .into_iter()
-                .map(|i| format!("x.a{i} IS DISTINCT FROM x.o{i}"))
-                .collect();
-            let flip = if flips.is_empty() {
-                "false".to_string()
-            } else {
-                flips.join(" OR ")
-            };
-            let rn = tree.sql(&|i| format!("x.a{i}"));
-            let ro = tree.sql(&|i| olds[i].clone().unwrap_or_else(|| format!("x.a{i}")));
-            groups.insert(
-                id,
-                GroupAtoms {
-                    flip,
-                    rn,
-                    ro,
-                    has_row_part,
-                },
-            );
-        }
-        let out = Rc::new(SetAtoms { lateral, groups });
-        self.set_atoms.insert(cache_key, out.clone());
+        let RowTrees {
+            atoms,
+            others,
+            trees,
+        } = self.row_trees(changed, &ids)?;
+        let columns: Vec<Option<BTreeSet<String>>> = own
+            .iter()
+            .map(|(id, always)| {
+                always.then(|| {
+                    self.group(*id)
+                        .map(|g| g.columns.clone())
+                        .unwrap_or_default()
+                })
+            })
+            .collect();
+        let inputs: Vec<set_codes::Input<'_>> = trees
+            .iter()
+            .zip(&columns)
+            .map(|((id, tree), always)| set_codes::Input {
+                id: *id,
+                tree,
+                always: always.as_ref(),
+            })
+            .collect();
+        let key = quote_ident(&self.key_column);
+        let out = Rc::new(set_codes::build(&key, &atoms, &others, &inputs, changed));
+        self.set_codes.insert(cache_key, out.clone());
         Ok(out)
     }
 
@@ -498,19 +466,9 @@ pub struct PlanGroup {
     pub always_columns: Option<Vec<usize>>,
 }
 
-/// See `State::set_atoms`.
-pub struct SetAtoms {
-    /// ` CROSS JOIN LATERAL (…) x`, or nothing when no group has an own-row rule.
-    pub lateral: String,
-    pub groups: HashMap<i64, GroupAtoms>,
-}
-
-/// One group's tests over the columns of `SetAtoms::lateral`.
-pub struct GroupAtoms {
-    /// True when one of its rules on a changed column differs between the rows.
-    pub flip: String,
-    /// Its row part on the new row and on the old row (NULL where other rows decide).
-    pub rn: String,
-    pub ro: String,
-    pub has_row_part: bool,
+/// The row trees of a set of groups over one table of their distinct rules.
+struct RowTrees {
+    atoms: Vec<RowAtom>,
+    others: Vec<String>,
+    trees: Vec<(i64, RowTree)>,
 }

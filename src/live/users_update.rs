@@ -17,6 +17,7 @@ use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use smart_groups_core::compile::{quote_ident, Flip};
 
+use super::set_codes;
 use super::small::{self, Change, Pair};
 use super::state::State;
 use super::statements::{self, int8_array, text_array};
@@ -213,24 +214,6 @@ fn detect(
     })
 }
 
-/// `n.c::text IS DISTINCT FROM o.c::text OR …` over the changed columns the group reads.
-fn any_changed(columns: Option<&BTreeSet<String>>, changed: &BTreeSet<String>) -> String {
-    let parts: Vec<String> = columns
-        .into_iter()
-        .flatten()
-        .filter(|c| changed.contains(*c))
-        .map(|c| {
-            let c = quote_ident(c);
-            format!("n.{c}::text IS DISTINCT FROM o.{c}::text")
-        })
-        .collect();
-    if parts.is_empty() {
-        "false".into()
-    } else {
-        parts.join(" OR ")
-    }
-}
-
 /// Users pointing (through the groups' reference columns, transitively) at a changed user.
 fn referrers(
     client: &mut SpiClient<'_>,
@@ -244,7 +227,7 @@ fn referrers(
         .filter_map(|id| st.group(*id))
         .flat_map(|g| g.reference_columns.iter().cloned())
         .collect();
-    let cond = any_changed(Some(changed), changed);
+    let cond = set_codes::any_changed(changed, changed);
     let sql = format!(
         "SELECT smart_groups._referrers(array_agg(n.{key}::text), $1) \
            FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} WHERE {cond}"
@@ -292,58 +275,21 @@ fn statement(
     let mut sources = Vec::new();
     let mut ctes = Vec::new();
     if !own.is_empty() {
-        // Of the users whose rules flipped, those whose predicate changed between the old row
-        // and the new one: only their membership can change (it was exact before). Not for a
-        // changed reference column: the old row's manager may have changed in the same
-        // statement, so the old row no longer shows what membership was decided on (and that
-        // manager's referrers no longer include the user).
-        // Per group a code: 0 nothing to do, 1 the rules now hold, 2 they no longer do. Each
-        // predicate runs at most once per row and side, and not at all where the row part
-        // decides it (coalesce stops at the first non-NULL value); the writes below take the
-        // answer as it is.
-        let atoms = st.set_atoms(changed, own)?;
-        let mut codes = Vec::new();
-        for id in own {
-            let a = atoms
-                .groups
-                .get(id)
-                .ok_or_else(|| DbError::Spi(format!("no rules compiled for group {id}")))?;
-            let (pn, po) = (st.predicate_as(*id, "n")?, st.predicate_as(*id, "o")?);
-            let (now, before) = if a.has_row_part {
-                (
-                    format!("coalesce({}, ({pn}))", a.rn),
-                    format!("coalesce({}, ({po}))", a.ro),
-                )
-            } else {
-                (format!("({pn})"), format!("({po})"))
-            };
-            codes.push(if always.contains(id) {
-                let c = any_changed(st.group(*id).map(|g| &g.columns), changed);
-                format!("CASE WHEN {c} THEN CASE WHEN {now} THEN 1 ELSE 2 END ELSE 0 END")
-            } else {
-                format!(
-                    "CASE WHEN ({}) AND NOT coalesce({} = {}, false) \
-                       THEN CASE WHEN {now} THEN CASE WHEN {before} THEN 0 ELSE 1 END \
-                                 ELSE CASE WHEN {before} THEN 2 ELSE 0 END END ELSE 0 END",
-                    a.flip, a.rn, a.ro
-                )
-            });
-        }
-        let gids: Vec<String> = own.iter().map(|id| id.to_string()).collect();
-        // Only the users with something to do are kept (OFFSET 0: the codes are computed once).
-        let zeros = vec!["0"; codes.len()].join(",");
+        // Per changed user, the groups they join (+id) and leave (-id); only the users with
+        // something to do are kept (OFFSET 0: the codes are computed once).
+        let own: Vec<(i64, bool)> = own.iter().map(|id| (*id, always.contains(id))).collect();
+        let set = st.set_codes(changed, &own)?;
         ctes.push(format!(
-            "ch AS MATERIALIZED (SELECT s.k, s.codes FROM \
-               (SELECT n.{key} AS k, ARRAY[{}]::int[] AS codes \
+            "ch AS MATERIALIZED (SELECT s.k, s.gids FROM \
+               (SELECT n.{key} AS k, array_remove(ARRAY[{}]::bigint[], NULL) AS gids \
                   FROM sg_new n JOIN sg_old o ON o.{key} = n.{key}{} OFFSET 0) s \
-               WHERE s.codes <> '{{{zeros}}}'::int[])",
-            codes.join(", "),
-            atoms.lateral
+               WHERE cardinality(s.gids) > 0)",
+            set.codes.join(", "),
+            set.laterals
         ));
         sources.push(format!(
-            "SELECT x.g AS gid, ch.k, '{USER}' AS cause, x.code = 1 AS known \
-               FROM ch, unnest('{{{}}}'::bigint[], ch.codes) x(g, code) WHERE x.code > 0",
-            gids.join(",")
+            "SELECT abs(x.g) AS gid, ch.k, '{USER}' AS cause, x.g > 0 AS known \
+               FROM ch, unnest(ch.gids) x(g)"
         ));
     }
     sources.push(format!(

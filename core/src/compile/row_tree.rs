@@ -12,6 +12,10 @@
 //! for the new rows (and those reading a changed column for the old rows too), and each
 //! group's `RowTree` combines the answers, in Rust (`eval`) or in SQL (`sql`, whose AND / OR
 //! / NOT are Kleene's). A hundred groups sharing `level >= 4` evaluate it once.
+//!
+//! The rules on other rows are kept too, each distinct one once (`AtomTable::others`), so
+//! that a set-based statement can run each subquery once per row for all the groups that
+//! need it and combine the whole predicate from the answers (`full_sql`).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -27,12 +31,15 @@ pub struct RowAtom {
     pub old: Option<String>,
 }
 
-/// The distinct own-row rules of a set of predicates.
+/// The distinct rules of a set of predicates: on the row (`atoms`), and on other rows
+/// (`others`, SQL over the new row `n`).
 pub struct AtomTable<'c> {
     catalog: &'c Catalog,
     changed: &'c BTreeSet<String>,
     index: HashMap<String, usize>,
     pub atoms: Vec<RowAtom>,
+    other_index: HashMap<String, usize>,
+    pub others: Vec<String>,
 }
 
 impl<'c> AtomTable<'c> {
@@ -42,7 +49,22 @@ impl<'c> AtomTable<'c> {
             changed,
             index: HashMap::new(),
             atoms: Vec::new(),
+            other_index: HashMap::new(),
+            others: Vec::new(),
         }
+    }
+
+    /// A rule reading another row, compiled on its own: its text is the same in every
+    /// predicate that has it, whatever surrounds it, which is what makes it shareable.
+    fn add_other(&mut self, pred: &Pred) -> usize {
+        let mut cx = Ctx::new(self.catalog);
+        let sql = expr::pred(&mut cx, pred, &Scope::user(quote::alias("n")));
+        if let Some(&i) = self.other_index.get(&sql) {
+            return i;
+        }
+        self.others.push(sql.clone());
+        self.other_index.insert(sql, self.others.len() - 1);
+        self.others.len() - 1
     }
 
     fn add(&mut self, test: &Test, column: &str) -> usize {
@@ -80,8 +102,9 @@ pub fn has_row_part(pred: &Pred) -> bool {
 pub enum RowTree {
     Const(bool),
     Atom(usize),
-    /// A rule reading something other than the row.
-    Unknown,
+    /// A rule reading something other than the row (`AtomTable::others`): unknown to the
+    /// row part.
+    Other(usize),
     All(Vec<RowTree>),
     Any(Vec<RowTree>),
     Not(Box<RowTree>),
@@ -97,9 +120,9 @@ impl RowTree {
             Pred::Not(inner) => RowTree::Not(Box::new(Self::build(inner, table))),
             Pred::Test(t) => match &t.field {
                 FieldPath::Column(c) => RowTree::Atom(table.add(t, &c.name)),
-                _ => RowTree::Unknown,
+                _ => RowTree::Other(table.add_other(pred)),
             },
-            Pred::MemberOf { .. } | Pred::Has { .. } => RowTree::Unknown,
+            Pred::MemberOf { .. } | Pred::Has { .. } => RowTree::Other(table.add_other(pred)),
         }
     }
 
@@ -108,7 +131,7 @@ impl RowTree {
         match self {
             RowTree::Const(b) => Some(*b),
             RowTree::Atom(i) => Some(value(*i)),
-            RowTree::Unknown => None,
+            RowTree::Other(_) => None,
             RowTree::Not(inner) => inner.eval(value).map(|b| !b),
             RowTree::All(items) => Self::connective(items, false, value),
             RowTree::Any(items) => Self::connective(items, true, value),
@@ -136,36 +159,58 @@ impl RowTree {
     /// The value as SQL in three-valued logic (SQL's AND / OR / NOT are Kleene's), each atom
     /// given by `atom` (a column of a subquery that computed them once, say).
     pub fn sql(&self, atom: &dyn Fn(usize) -> String) -> String {
+        self.full_sql(atom, &|_| "NULL::boolean".to_string())
+    }
+
+    /// The atoms of the tree (each once).
+    pub fn atoms(&self) -> BTreeSet<usize> {
+        self.leaves(&|t| match t {
+            RowTree::Atom(i) => Some(*i),
+            _ => None,
+        })
+    }
+
+    /// The rules on other rows in the tree (each once).
+    pub fn others(&self) -> BTreeSet<usize> {
+        self.leaves(&|t| match t {
+            RowTree::Other(i) => Some(*i),
+            _ => None,
+        })
+    }
+
+    fn leaves(&self, pick: &dyn Fn(&RowTree) -> Option<usize>) -> BTreeSet<usize> {
+        fn walk(t: &RowTree, pick: &dyn Fn(&RowTree) -> Option<usize>, out: &mut BTreeSet<usize>) {
+            match t {
+                RowTree::All(items) | RowTree::Any(items) => {
+                    items.iter().for_each(|i| walk(i, pick, out))
+                }
+                RowTree::Not(inner) => walk(inner, pick, out),
+                leaf => out.extend(pick(leaf)),
+            }
+        }
+        let mut out = BTreeSet::new();
+        walk(self, pick, &mut out);
+        out
+    }
+
+    /// The whole predicate as SQL (two-valued: every rule is given), each own-row rule by
+    /// `atom` and each rule on other rows by `other`.
+    pub fn full_sql(
+        &self,
+        atom: &dyn Fn(usize) -> String,
+        other: &dyn Fn(usize) -> String,
+    ) -> String {
         let join = |items: &[RowTree], sep: &str| {
-            let parts: Vec<String> = items.iter().map(|i| i.sql(atom)).collect();
+            let parts: Vec<String> = items.iter().map(|i| i.full_sql(atom, other)).collect();
             format!("({})", parts.join(sep))
         };
         match self {
             RowTree::Const(b) => b.to_string(),
             RowTree::Atom(i) => atom(*i),
-            RowTree::Unknown => "NULL::boolean".to_string(),
-            RowTree::Not(inner) => format!("(NOT {})", inner.sql(atom)),
+            RowTree::Other(i) => other(*i),
+            RowTree::Not(inner) => format!("(NOT {})", inner.full_sql(atom, other)),
             RowTree::All(items) => join(items, " AND "),
             RowTree::Any(items) => join(items, " OR "),
         }
-    }
-
-    /// The atoms of the tree (each once).
-    pub fn atoms(&self) -> BTreeSet<usize> {
-        fn walk(t: &RowTree, out: &mut BTreeSet<usize>) {
-            match t {
-                RowTree::Atom(i) => {
-                    out.insert(*i);
-                }
-                RowTree::All(items) | RowTree::Any(items) => {
-                    items.iter().for_each(|i| walk(i, out))
-                }
-                RowTree::Not(inner) => walk(inner, out),
-                RowTree::Const(_) | RowTree::Unknown => {}
-            }
-        }
-        let mut out = BTreeSet::new();
-        walk(self, &mut out);
-        out
     }
 }
