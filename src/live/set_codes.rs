@@ -1,22 +1,26 @@
 //! For the set-based statement of a large UPDATE: per changed user, which groups they join
 //! and leave, computed in one pass over the transition tables `n` (new) and `o` (old).
 //!
-//! Three lateral subqueries, each computed once per row (`OFFSET 0` keeps them from being
-//! flattened back into every expression that names their columns):
-//! - `x`: every distinct rule on the row, on the new row and, if it reads a changed column,
-//!   on the old row;
-//! - `z`: per group, whether it has anything to decide (`go`) and its row part on both rows;
-//! - `y`: every distinct rule on other rows (custom fields, `has`, `member of`, `manager.x`),
-//!   only where some group needs it, so a subquery that fifty groups share runs once per
-//!   row, and not at all for rows whose row parts decide.
+//! Per row, in order:
+//! - `x` (a lateral subquery): every distinct rule on the row, on the new row and, if it
+//!   reads a changed column, on the old row;
+//! - `z` (a lateral subquery): per group, whether it has anything to decide (`go`) and its
+//!   row part on both rows;
+//! - `u0, u1, …`: every distinct rule on other rows (custom fields, `has`, `member of`,
+//!   `manager.x`), only where some group needs it, so a subquery that fifty groups share runs
+//!   once for all of them, and not at all for rows whose row parts decide;
+//! - the codes, each group's predicate on both rows combined from those columns.
 //!
-//! Each predicate is then a combination of columns, and the state before the UPDATE is the
-//! old row part where it is known, else the stored membership: membership is exact before the
-//! statement, so comparing the new value with it finds exactly the changes (inclusions and
-//! exclusions are applied by the writes; an UPDATE of users does not change them). This is
-//! what lets the statement run no subquery on the old row, and it is why no subquery is
-//! hashed: per-row probes keep memory flat however many rows the related tables have (a
-//! hashed subquery holds every matching row, one table per occurrence).
+//! (`OFFSET 0` keeps each level from being flattened back into every expression that names
+//! its columns, which would run the same rule once per mention.)
+//!
+//! A rule on other rows has the same value for the old row as for the new one: the statement
+//! changed neither the related tables nor other groups at this depth (what it did change is
+//! re-evaluated anyway: the users whose groups named in `member of` changed, and those
+//! referring to a changed user, come as pairs of their own). The exception is a changed
+//! reference column (`Flip::Always`): the old row's manager may have changed, so for those
+//! groups the state before is read from the stored membership, which is exact before the
+//! statement.
 
 use std::collections::BTreeSet;
 
@@ -30,11 +34,10 @@ pub struct Input<'a> {
     pub always: Option<&'a BTreeSet<String>>,
 }
 
+/// `SELECT k, gids`: per changed user (key `k`), the groups they join (`+id`) and leave
+/// (`-id`); users with nothing to do have an empty array.
 pub struct SetCodes {
-    /// ` CROSS JOIN LATERAL (…) x …`, after `FROM sg_new n JOIN sg_old o ON …`.
-    pub laterals: String,
-    /// Per group: `+id` when the user joins, `-id` when they leave, NULL otherwise.
-    pub codes: Vec<String>,
+    pub sql: String,
 }
 
 pub fn build(
@@ -51,22 +54,33 @@ pub fn build(
             x.push(format!("{old} AS o{i}"));
         }
     }
-    let old = |i: usize| {
-        if atoms[i].old.is_some() {
-            format!("x.o{i}")
-        } else {
-            format!("x.a{i}")
-        }
+    // Rule i on the new row and on the old row, as columns of `x` or of the subquery `r`
+    // that carries them up.
+    let new = |i: usize| format!("r.a{i}");
+    let old_in = |alias: &str, i: usize| match atoms[i].old {
+        Some(_) => format!("{alias}.o{i}"),
+        None => format!("{alias}.a{i}"),
     };
+    let old = |i: usize| old_in("r", i);
+    let other = |j: usize| format!("r.u{j}");
     let mut z = Vec::new();
     let mut codes = Vec::new();
-    let mut needed_by: Vec<Vec<usize>> = vec![Vec::new(); others.len()];
+    let mut needed_by: Vec<Vec<String>> = vec![Vec::new(); others.len()];
     for (g, input) in groups.iter().enumerate() {
         let rn = input.tree.sql(&|i| format!("x.a{i}"));
-        let (go, ro) = match input.always {
-            // Not the old row part: the old row's manager may have changed in the same
-            // statement, so it no longer shows what membership was decided on.
-            Some(columns) => (any_changed(columns, changed), "NULL::boolean".to_string()),
+        let (go, ro, before, need) = match input.always {
+            // Not the old row: its manager may have changed in the same statement, so it no
+            // longer shows what membership was decided on. The stored membership does.
+            Some(columns) => (
+                any_changed(columns, changed),
+                "NULL::boolean".to_string(),
+                format!(
+                    "EXISTS (SELECT 1 FROM smart_groups.members m \
+                       WHERE m.group_id = {} AND m.user_key = r.k OFFSET 0)",
+                    input.id
+                ),
+                format!("(z.go{g} AND z.rn{g} IS NULL)"),
+            ),
             None => {
                 let flips: Vec<String> = input
                     .tree
@@ -75,7 +89,7 @@ pub fn build(
                     .filter(|&i| atoms[i].old.is_some())
                     .map(|i| format!("x.a{i} IS DISTINCT FROM x.o{i}"))
                     .collect();
-                let ro = input.tree.sql(&old);
+                let ro = input.tree.sql(&|i| old_in("x", i));
                 let go = if flips.is_empty() {
                     "false".to_string()
                 } else {
@@ -84,54 +98,63 @@ pub fn build(
                         flips.join(" OR ")
                     )
                 };
-                (go, ro)
+                (
+                    go,
+                    ro,
+                    input.tree.full_sql(&old, &other),
+                    format!("(z.go{g} AND (z.rn{g} IS NULL OR z.ro{g} IS NULL))"),
+                )
             }
         };
         z.push(format!("{go} AS go{g}, {rn} AS rn{g}, {ro} AS ro{g}"));
         for j in input.tree.others() {
-            needed_by[j].push(g);
+            needed_by[j].push(need.clone());
         }
-        let now = format!(
-            "coalesce(z.rn{g}, {})",
-            input
-                .tree
-                .full_sql(&|i| format!("x.a{i}"), &|j| format!("y.u{j}"))
-        );
-        let before = format!(
-            "coalesce(z.ro{g}, EXISTS (SELECT 1 FROM smart_groups.members m \
-               WHERE m.group_id = {} AND m.user_key = n.{key} OFFSET 0))",
-            input.id
-        );
+        let now = format!("coalesce(r.rn{g}, {})", input.tree.full_sql(&new, &other));
+        let before = format!("coalesce(r.ro{g}, {before})");
         codes.push(format!(
-            "CASE WHEN z.go{g} THEN CASE WHEN {now} THEN CASE WHEN {before} THEN NULL ELSE {id} END \
+            "CASE WHEN r.go{g} THEN CASE WHEN {now} THEN CASE WHEN {before} THEN NULL ELSE {id} END \
                                     ELSE CASE WHEN {before} THEN {neg} END END END",
             id = input.id,
             neg = -input.id,
         ));
     }
-    let y: Vec<String> = others
-        .iter()
-        .zip(&needed_by)
-        .enumerate()
-        .filter(|(_, (_, by))| !by.is_empty())
-        .map(|(j, (sql, by))| {
-            let need: Vec<String> = by
-                .iter()
-                .map(|g| format!("(z.go{g} AND z.rn{g} IS NULL)"))
-                .collect();
-            format!("CASE WHEN {} THEN {sql} END AS u{j}", need.join(" OR "))
-        })
-        .collect();
-    let mut laterals = String::new();
-    for (alias, cols) in [("x", x), ("z", z), ("y", y)] {
-        if !cols.is_empty() {
-            laterals.push_str(&format!(
-                " CROSS JOIN LATERAL (SELECT {} OFFSET 0) {alias}",
-                cols.join(", ")
+    // The rules on other rows are columns of the join's own projection, not of a lateral
+    // subquery: there the planner sees that they run once per changed row and hashes the
+    // subqueries where that is cheaper (one pass over a related table instead of a probe per
+    // row), within hash_mem each; in a lateral it would plan them for one row.
+    let mut cols = vec![
+        format!("n.{key} AS k"),
+        "x.*".to_string(),
+        "z.*".to_string(),
+    ];
+    for (j, (sql, need)) in others.iter().zip(&needed_by).enumerate() {
+        if !need.is_empty() {
+            cols.push(format!(
+                "CASE WHEN {} THEN {sql} END AS u{j}",
+                need.join(" OR ")
             ));
         }
     }
-    SetCodes { laterals, codes }
+    let mut laterals = String::new();
+    for (alias, items) in [("x", x), ("z", z)] {
+        let items = if items.is_empty() {
+            vec![format!("1 AS {alias}_none")]
+        } else {
+            items
+        };
+        laterals.push_str(&format!(
+            " CROSS JOIN LATERAL (SELECT {} OFFSET 0) {alias}",
+            items.join(", ")
+        ));
+    }
+    let sql = format!(
+        "SELECT r.k, array_remove(ARRAY[{}]::bigint[], NULL) AS gids FROM \
+           (SELECT {} FROM sg_new n JOIN sg_old o ON o.{key} = n.{key}{laterals} OFFSET 0) r OFFSET 0",
+        codes.join(", "),
+        cols.join(", ")
+    );
+    SetCodes { sql }
 }
 
 /// `n.c::text IS DISTINCT FROM o.c::text OR …` over the changed columns among `columns`.

@@ -280,12 +280,8 @@ fn statement(
         let own: Vec<(i64, bool)> = own.iter().map(|id| (*id, always.contains(id))).collect();
         let set = st.set_codes(changed, &own)?;
         ctes.push(format!(
-            "ch AS MATERIALIZED (SELECT s.k, s.gids FROM \
-               (SELECT n.{key} AS k, array_remove(ARRAY[{}]::bigint[], NULL) AS gids \
-                  FROM sg_new n JOIN sg_old o ON o.{key} = n.{key}{} OFFSET 0) s \
-               WHERE cardinality(s.gids) > 0)",
-            set.codes.join(", "),
-            set.laterals
+            "ch AS MATERIALIZED (SELECT s.k, s.gids FROM ({}) s WHERE cardinality(s.gids) > 0)",
+            set.sql
         ));
         sources.push(format!(
             "SELECT abs(x.g) AS gid, ch.k, '{USER}' AS cause, x.g > 0 AS known \
