@@ -150,7 +150,7 @@ fn with_overrides(
     let sql = format!(
         "SELECT f.g, f.k, (f.w OR EXISTS (SELECT 1 FROM smart_groups.inclusions i \
                   WHERE i.group_id = f.g AND i.user_key = f.k::{kt} \
-                    AND EXISTS (SELECT 1 FROM {users} u WHERE u.{key} = f.k::{kt}))) \
+                    AND EXISTS (SELECT 1 FROM {users} u WHERE u.{key} = i.user_key))) \
                 AND NOT EXISTS (SELECT 1 FROM smart_groups.exclusions e \
                   WHERE e.group_id = f.g AND e.user_key = f.k::{kt}) \
            FROM unnest($1::bigint[], $2::text[], $3::boolean[]) f(g, k, w)"

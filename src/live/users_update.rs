@@ -307,7 +307,7 @@ fn statement(
            (CASE WHEN p.known IS NOT NULL THEN p.known \
                  ELSE EXISTS (SELECT 1 FROM {users} u WHERE u.{key} = p.k AND CASE p.gid {} ELSE false END) END \
             OR EXISTS (SELECT 1 FROM smart_groups.inclusions i WHERE i.group_id = p.gid AND i.user_key = p.k \
-                       AND EXISTS (SELECT 1 FROM {users} u WHERE u.{key} = p.k))) \
+                       AND EXISTS (SELECT 1 FROM {users} u WHERE u.{key} = i.user_key))) \
            AND NOT EXISTS (SELECT 1 FROM smart_groups.exclusions e WHERE e.group_id = p.gid AND e.user_key = p.k) AS want \
          FROM p)",
         whens.join(" ")
