@@ -11,7 +11,7 @@ use pgrx::prelude::*;
 use pgrx::spi::{OwnedPreparedStatement, SpiClient, SpiTupleTable};
 
 use crate::errors::DbError;
-use crate::guc_scope::{with_settings, GENERIC_PLANS, NO_JIT};
+use crate::guc_scope::{with_settings, GENERIC_PLANS, NO_JIT, NO_MERGE_JOIN};
 
 // A statement per group and a few per changed-column set: room for a thousand groups.
 const LIMIT: usize = 2048;
@@ -72,7 +72,7 @@ pub fn run_once<R>(
     args: &[DatumWithOid<'_>],
     f: impl FnOnce(SpiTupleTable<'_>) -> Result<R, DbError>,
 ) -> Result<R, DbError> {
-    with_settings(&[NO_JIT], || client.update(sql, None, args))
+    with_settings(&[NO_JIT, NO_MERGE_JOIN], || client.update(sql, None, args))
         .map_err(DbError::from)
         .and_then(f)
 }
