@@ -9,7 +9,7 @@ use compile_support::*;
 use proptest::prelude::*;
 use smart_groups_core::ast::{CmpOp, Op};
 use smart_groups_core::checked::{Operand, Pred};
-use smart_groups_core::compile::{compile_as, compile_test, has_row_part, AtomTable, RowTree};
+use smart_groups_core::compile::{compile_as, compile_test, AtomTable, RowTree};
 
 fn changed(cols: &[&str]) -> BTreeSet<String> {
     cols.iter().map(|c| c.to_string()).collect()
@@ -45,7 +45,8 @@ fn only_rules_on_changed_columns_are_read_on_the_old_row() {
         Pred::Test(age.clone()),
         rule(col("name"), Op::Neq, text("x")),
     ]);
-    RowTree::build(&p, &mut table);
+    let tree = RowTree::build(&p, &mut table);
+    assert_eq!(tree.changed_atoms(&table.atoms), vec![0]);
     assert_eq!(table.atoms[0].new, compile_test(&age, &cat, "n"));
     assert_eq!(table.atoms[0].old, Some(compile_test(&age, &cat, "o")));
     assert_eq!(table.atoms[1].old, None);
@@ -217,31 +218,4 @@ proptest! {
             None => prop_assert!(leaves > 0),
         }
     }
-}
-
-#[test]
-fn which_predicates_have_a_row_part() {
-    assert!(has_row_part(&rule(col("name"), Op::Eq, text("a"))));
-    assert!(has_row_part(&Pred::All(vec![])));
-    assert!(has_row_part(&Pred::Not(Box::new(Pred::Any(vec![
-        has(None, CmpOp::Gte, 1),
-        rule(col("age"), Op::Lt, Operand::Number(num("5"))),
-    ])))));
-    assert!(!has_row_part(&rule(
-        custom("score"),
-        Op::Neq,
-        Operand::Number(num("3"))
-    )));
-    assert!(!has_row_part(&Pred::Any(vec![
-        has(
-            Some(rule(rel_col("status"), Op::Eq, text("done"))),
-            CmpOp::Gte,
-            1
-        ),
-        Pred::MemberOf {
-            group_id: 3,
-            name: "g".into()
-        },
-        rule(manager(col("name")), Op::Eq, text("b")),
-    ])));
 }

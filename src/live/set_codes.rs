@@ -36,17 +36,13 @@ pub struct Input<'a> {
 
 /// `SELECT k, gids`: per changed user (key `k`), the groups they join (`+id`) and leave
 /// (`-id`); users with nothing to do have an empty array.
-pub struct SetCodes {
-    pub sql: String,
-}
-
 pub fn build(
     key: &str,
     atoms: &[RowAtom],
     others: &[String],
     groups: &[Input<'_>],
     changed: &BTreeSet<String>,
-) -> SetCodes {
+) -> String {
     let mut x = Vec::new();
     for (i, atom) in atoms.iter().enumerate() {
         x.push(format!("{} AS a{i}", atom.new));
@@ -84,9 +80,8 @@ pub fn build(
             None => {
                 let flips: Vec<String> = input
                     .tree
-                    .atoms()
+                    .changed_atoms(atoms)
                     .into_iter()
-                    .filter(|&i| atoms[i].old.is_some())
                     .map(|i| format!("x.a{i} IS DISTINCT FROM x.o{i}"))
                     .collect();
                 let ro = input.tree.sql(&|i| old_in("x", i));
@@ -148,13 +143,12 @@ pub fn build(
             items.join(", ")
         ));
     }
-    let sql = format!(
+    format!(
         "SELECT r.k, array_remove(ARRAY[{}]::bigint[], NULL) AS gids FROM \
            (SELECT {} FROM sg_new n JOIN sg_old o ON o.{key} = n.{key}{laterals} OFFSET 0) r OFFSET 0",
         codes.join(", "),
         cols.join(", ")
-    );
-    SetCodes { sql }
+    )
 }
 
 /// `n.c::text IS DISTINCT FROM o.c::text OR …` over the changed columns among `columns`.

@@ -18,7 +18,7 @@ use smart_groups_core::compile::{self, quote_ident, AtomTable, Flip, RowAtom, Ro
 use smart_groups_core::json;
 use smart_groups_core::validate::{self, Options};
 
-use super::set_codes::{self, SetCodes};
+use super::set_codes;
 use super::statements;
 use crate::catalog_load;
 use crate::errors::DbError;
@@ -85,7 +85,7 @@ pub struct State {
     sql: HashMap<i64, String>,
     flips: HashMap<(i64, Vec<String>), (Flip, bool)>,
     plans: HashMap<(Vec<String>, Vec<i64>), Rc<FlipPlan>>,
-    set_codes: HashMap<(Vec<String>, Vec<i64>), Rc<SetCodes>>,
+    set_codes: HashMap<(Vec<String>, Vec<i64>), Rc<str>>,
 }
 
 thread_local! {
@@ -340,7 +340,7 @@ impl State {
             });
             groups.push(PlanGroup {
                 id,
-                changed_atoms: changed_atoms(&tree, &atoms),
+                changed_atoms: tree.changed_atoms(&atoms),
                 tree,
                 always_columns,
             });
@@ -386,7 +386,7 @@ impl State {
         &mut self,
         changed: &BTreeSet<String>,
         own: &[(i64, bool)],
-    ) -> Result<Rc<SetCodes>, DbError> {
+    ) -> Result<Rc<str>, DbError> {
         let ids: Vec<i64> = own.iter().map(|(id, _)| *id).collect();
         let cache_key = (changed.iter().cloned().collect::<Vec<_>>(), ids.clone());
         if let Some(a) = self.set_codes.get(&cache_key) {
@@ -417,7 +417,7 @@ impl State {
             })
             .collect();
         let key = quote_ident(&self.key_column);
-        let out = Rc::new(set_codes::build(&key, &atoms, &others, &inputs, changed));
+        let out: Rc<str> = set_codes::build(&key, &atoms, &others, &inputs, changed).into();
         self.set_codes.insert(cache_key, out.clone());
         Ok(out)
     }
@@ -436,15 +436,6 @@ impl State {
         self.flips.insert(key, (flip.clone(), referrers));
         Ok((flip, referrers))
     }
-}
-
-/// The rules of `tree` that read a changed column: its row part can differ between the old
-/// and the new row only through them.
-fn changed_atoms(tree: &RowTree, atoms: &[RowAtom]) -> Vec<usize> {
-    tree.atoms()
-        .into_iter()
-        .filter(|&i| atoms[i].old.is_some())
-        .collect()
 }
 
 /// See `State::flip_plan`. The query returns, per changed user: the key, every own-row

@@ -281,7 +281,7 @@ fn statement(
         let set = st.set_codes(changed, &own)?;
         ctes.push(format!(
             "ch AS MATERIALIZED (SELECT s.k, s.gids FROM ({}) s WHERE cardinality(s.gids) > 0)",
-            set.sql
+            set
         ));
         sources.push(format!(
             "SELECT abs(x.g) AS gid, ch.k, '{USER}' AS cause, x.g > 0 AS known \

@@ -29,7 +29,7 @@ mod time_ops;
 pub use deps::{dependencies, Deps};
 pub use flip::{columns_via_reference, flip_test, reads_via_reference, Flip};
 pub use quote::{qualified, quote_ident, quote_literal};
-pub use row_tree::{has_row_part, AtomTable, RowAtom, RowTree};
+pub use row_tree::{AtomTable, RowAtom, RowTree};
 pub use time_keys::time_boundary_keys;
 
 use crate::catalog::Catalog;

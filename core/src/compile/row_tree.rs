@@ -86,17 +86,6 @@ impl<'c> AtomTable<'c> {
     }
 }
 
-/// Whether a predicate's row part can be anything but unknown: it has a rule on the row, or
-/// an empty connective.
-pub fn has_row_part(pred: &Pred) -> bool {
-    match pred {
-        Pred::All(items) | Pred::Any(items) => items.is_empty() || items.iter().any(has_row_part),
-        Pred::Not(inner) => has_row_part(inner),
-        Pred::Test(t) => matches!(t.field, FieldPath::Column(_)),
-        Pred::MemberOf { .. } | Pred::Has { .. } => false,
-    }
-}
-
 /// A predicate's row part as a tree over `AtomTable` entries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RowTree {
@@ -168,6 +157,15 @@ impl RowTree {
             RowTree::Atom(i) => Some(*i),
             _ => None,
         })
+    }
+
+    /// The atoms of the tree that read a changed column (those with an old-row form in
+    /// `atoms`): its row part can differ between the old and the new row only through them.
+    pub fn changed_atoms(&self, atoms: &[RowAtom]) -> Vec<usize> {
+        self.atoms()
+            .into_iter()
+            .filter(|&i| atoms[i].old.is_some())
+            .collect()
     }
 
     /// The rules on other rows in the tree (each once).
