@@ -84,8 +84,8 @@ BEGIN
     END IF;
     -- No group exists here; the log of the previously attached table speaks of other users.
     IF FOUND AND cur.users_table <> users_table
-       AND EXISTS (SELECT 1 FROM smart_groups.membership_log) THEN
-        TRUNCATE smart_groups.membership_log;
+       AND EXISTS (SELECT 1 FROM smart_groups.membership_changes) THEN
+        TRUNCATE smart_groups.membership_changes;
         RAISE NOTICE 'membership_log of the previously attached table % was cleared', cur.users_table;
     END IF;
     INSERT INTO smart_groups.config AS c (users_table, key_column, key_type)
@@ -115,7 +115,8 @@ DECLARE
     t record;
 BEGIN
     ALTER EXTENSION smart_groups DROP VIEW smart_groups.memberships;
-    DROP VIEW smart_groups.memberships;
+    ALTER EXTENSION smart_groups DROP VIEW smart_groups.membership_log;
+    DROP VIEW smart_groups.memberships, smart_groups.membership_log;
     FOR t IN
         SELECT c.oid::regclass AS rel
           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
@@ -126,7 +127,9 @@ BEGIN
         EXECUTE format('ALTER TABLE %s ALTER COLUMN user_key TYPE %s USING user_key::text::%s',
                        t.rel, key_type, key_type);
     END LOOP;
-    PERFORM smart_groups._create_memberships_view(false);
+    EXECUTE format('ALTER TABLE smart_groups.membership_changes ALTER COLUMN user_keys TYPE %s[] '
+                   'USING user_keys::text[]::%s[]', key_type, key_type);
+    PERFORM smart_groups._create_views(false);
 END $$;
 
 CREATE FUNCTION smart_groups.attach_custom_fields(

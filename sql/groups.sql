@@ -12,6 +12,7 @@ END $$;
 GRANT USAGE ON SCHEMA smart_groups TO smart_groups_reader;
 GRANT SELECT ON smart_groups.groups, smart_groups.members, smart_groups.memberships,
                 smart_groups.exclusions, smart_groups.inclusions, smart_groups.membership_log,
+                smart_groups.membership_changes,
                 smart_groups.fields, smart_groups.custom_fields, smart_groups.relations,
                 smart_groups.member_counts
    TO smart_groups_reader;
@@ -160,8 +161,8 @@ BEGIN
                 SELECT %3$s, t.k FROM (%1$s) t
                 RETURNING user_key),
             logged AS (
-                INSERT INTO smart_groups.membership_log (group_id, user_key, change, cause)
-                SELECT %3$s, user_key, 'join', %4$L FROM added)
+                INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause)
+                SELECT %3$s, array_agg(user_key), 'join', %4$L FROM added HAVING count(*) > 0)
             SELECT count(*), 0, %5$s FROM added
             $q$,
             smart_groups._target_sql(g, false), smart_groups._partition(gid), gid, cause,
@@ -181,10 +182,10 @@ BEGIN
             ON CONFLICT DO NOTHING
             RETURNING user_key),
         logged AS (
-            INSERT INTO smart_groups.membership_log (group_id, user_key, change, cause)
-            SELECT %2$s, user_key, 'leave', %3$L FROM gone
+            INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause)
+            SELECT %2$s, array_agg(user_key), 'leave', %3$L FROM gone HAVING count(*) > 0
             UNION ALL
-            SELECT %2$s, user_key, 'join', %3$L FROM added)
+            SELECT %2$s, array_agg(user_key), 'join', %3$L FROM added HAVING count(*) > 0)
         SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM gone), %5$s
         $q$,
         smart_groups._target_sql(g, keys IS NOT NULL), gid, cause,
@@ -203,7 +204,7 @@ BEGIN
     END IF;
 END $$;
 
--- Empties a group's membership at once: one log row with a NULL key stands for every member,
+-- Empties a group's membership at once: one log row with NULL keys stands for every member,
 -- and the count the notification carries is the kept one (member_counts), not a scan.
 CREATE FUNCTION smart_groups._clear(g smart_groups.groups) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -211,7 +212,7 @@ BEGIN
     IF smart_groups._has_members(g.id) THEN
         PERFORM smart_groups._note_change(g.id, 0, smart_groups._member_count(g.id));
         EXECUTE format('TRUNCATE %s', smart_groups._partition(g.id));
-        INSERT INTO smart_groups.membership_log (group_id, user_key, change, cause)
+        INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause)
         VALUES (g.id, NULL, 'leave', 'group_change');
     END IF;
 END $$;
@@ -380,7 +381,7 @@ BEGIN
     -- Wait for writes in flight, which may still be adding members.
     PERFORM smart_groups._maintenance_lock();
     IF smart_groups._has_members(g.id) THEN
-        INSERT INTO smart_groups.membership_log (group_id, user_key, change, cause)
+        INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause)
         VALUES (g.id, NULL, 'leave', 'group_change');
     END IF;
     EXECUTE format('DROP TABLE %s', smart_groups._partition(g.id));

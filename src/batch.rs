@@ -89,12 +89,13 @@ fn statement(u: &Users, groups: &[(i64, String)], fresh: bool) -> String {
          gone AS ({gone}), \
          added AS (INSERT INTO smart_groups.members (group_id, user_key) SELECT gid, k FROM f \
                    ON CONFLICT DO NOTHING RETURNING group_id, user_key), \
-         logged AS (INSERT INTO smart_groups.membership_log (group_id, user_key, change, cause) \
-                    SELECT group_id, user_key, 'leave', $3 FROM gone \
-                    UNION ALL SELECT group_id, user_key, 'join', $3 FROM added) \
-         SELECT group_id, sum(j)::bigint, sum(l)::bigint FROM \
-           (SELECT group_id, 1 AS j, 0 AS l FROM added UNION ALL SELECT group_id, 0, 1 FROM gone) c \
-         GROUP BY group_id",
+         logged AS (INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause) \
+                    SELECT group_id, array_agg(user_key), 'leave', $3 FROM gone GROUP BY group_id \
+                    UNION ALL SELECT group_id, array_agg(user_key), 'join', $3 FROM added GROUP BY group_id \
+                    RETURNING group_id, change, cardinality(user_keys) AS n) \
+         SELECT group_id, coalesce(sum(n) FILTER (WHERE change = 'join'), 0)::bigint, \
+                coalesce(sum(n) FILTER (WHERE change = 'leave'), 0)::bigint \
+         FROM logged GROUP BY group_id",
         users = u.table,
     )
 }

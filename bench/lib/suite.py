@@ -98,7 +98,7 @@ def sizes(ctx):
         "SELECT json_object_agg(t, pg_size_pretty((SELECT sum(pg_total_relation_size(p.relid)) "
         "FROM pg_partition_tree(t::regclass) p))) FROM unnest(ARRAY["
         "'users', 'users_base', 'user_field_values', 'enrollments', 'clicks', 'smart_groups.members', "
-        "'smart_groups.membership_log']) t"))
+        "'smart_groups.membership_changes']) t"))
 
 
 def main():

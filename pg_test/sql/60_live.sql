@@ -168,10 +168,60 @@ LANGUAGE sql AS $$
                 (SELECT 1 FROM lvl WHERE lvl.user_id = u.id AND lvl.level >= 5)) AND u.id <> 1007)
 $$;
 SELECT * FROM live.by_hand();
+CREATE TEMP TABLE before_flip AS SELECT group_id, user_key FROM smart_groups.members;
+SELECT max(id) AS changes_before FROM smart_groups.membership_changes \gset
 UPDATE live.users SET dept = CASE WHEN dept = 'Sales' THEN 'Ops' ELSE 'Sales' END WHERE id >= 1000;
 SELECT * FROM live.by_hand();
+-- The log of that statement is a row per group, direction and cause, its users in an array;
+-- the membership_log view lists them one per user, exactly the memberships that changed.
+SELECT g.name, c.change, c.cause, cardinality(c.user_keys) AS users
+  FROM smart_groups.membership_changes c JOIN smart_groups.groups g ON g.id = c.group_id
+ WHERE c.id > :changes_before ORDER BY 1, 2;
+WITH diff AS (
+    (SELECT group_id, user_key, 'join' AS change FROM smart_groups.members
+     EXCEPT SELECT group_id, user_key, 'join' FROM before_flip)
+    UNION ALL
+    (SELECT group_id, user_key, 'leave' FROM before_flip
+     EXCEPT SELECT group_id, user_key, 'leave' FROM smart_groups.members)),
+logged AS (SELECT group_id, user_key, change FROM smart_groups.membership_log WHERE id > :changes_before)
+SELECT (SELECT count(*) FROM diff) AS changed, (SELECT count(*) FROM logged) AS logged,
+       (SELECT count(*) FROM ((SELECT * FROM diff EXCEPT ALL SELECT * FROM logged)
+                              UNION ALL (SELECT * FROM logged EXCEPT ALL SELECT * FROM diff)) x) AS disagreements;
 SELECT g.name, m.user_key FROM smart_groups.members m JOIN smart_groups.groups g ON g.id = m.group_id
  WHERE g.name IN ('Senior sales', 'Ops or senior') AND m.user_key IN (1001, 1007) ORDER BY 1, 2;
 UPDATE live.users SET dept = NULL WHERE id >= 1000 AND id % 4 = 0;
 SELECT * FROM live.by_hand();
 SELECT count(*) AS verify_problems FROM smart_groups.verify();
+
+-- "Who was in group G at time T" from the log alone: the users whose last row for G up to T
+-- is a join made after the group's last everyone-left row. It gives back every active group's
+-- members as they were before the department flip above, and as they are now.
+CREATE FUNCTION live.members_at(gid bigint, upto bigint) RETURNS SETOF bigint
+LANGUAGE sql AS $$
+    SELECT l.user_key::bigint FROM (
+        SELECT DISTINCT ON (user_key) user_key, change, id FROM smart_groups.membership_log
+         WHERE group_id = gid AND id <= upto AND user_key IS NOT NULL
+         ORDER BY user_key, id DESC) l
+     WHERE l.change = 'join'
+       AND l.id > coalesce((SELECT max(c.id) FROM smart_groups.membership_changes c
+                             WHERE c.group_id = gid AND c.user_keys IS NULL AND c.id <= upto), 0)
+$$;
+CREATE FUNCTION live.log_disagrees(gid bigint, upto bigint, members bigint[]) RETURNS bigint
+LANGUAGE sql AS $$
+    SELECT count(*) FROM ((SELECT * FROM live.members_at(gid, upto) EXCEPT SELECT unnest(members))
+                          UNION ALL (SELECT unnest(members) EXCEPT SELECT * FROM live.members_at(gid, upto))) d
+$$;
+SELECT g.name,
+       live.log_disagrees(g.id, :changes_before,
+                          ARRAY(SELECT b.user_key FROM before_flip b WHERE b.group_id = g.id)) AS before_flip,
+       live.log_disagrees(g.id, (SELECT max(id) FROM smart_groups.membership_changes),
+                          ARRAY(SELECT m.user_key FROM smart_groups.members m WHERE m.group_id = g.id)) AS now
+  FROM smart_groups.groups g WHERE g.status = 'active' ORDER BY g.id;
+-- One user's history, through a GIN index on the arrays.
+CREATE INDEX membership_changes_user_keys_idx ON smart_groups.membership_changes USING gin (user_keys);
+SET enable_seqscan = off;
+SELECT g.name, c.change, c.cause FROM smart_groups.membership_changes c
+  JOIN smart_groups.groups g ON g.id = c.group_id
+ WHERE c.user_keys @> '{1001}' ORDER BY c.id;
+RESET enable_seqscan;
+DROP INDEX smart_groups.membership_changes_user_keys_idx;

@@ -23,7 +23,7 @@ BEGIN
     END LOOP;
 END $$;
 SELECT user_key FROM smart_groups.memberships ORDER BY 1;
-SELECT user_key, change, cause FROM smart_groups.membership_log ORDER BY id;
+SELECT user_key, change, cause FROM smart_groups.membership_log ORDER BY id, user_key;
 SELECT count(*) AS worker_for_this_database
   FROM pg_stat_activity WHERE backend_type = 'smart_groups time refresh ' || current_database();
 SELECT count(*) AS verify_problems FROM smart_groups.verify();

@@ -219,8 +219,9 @@ pub fn write_log(client: &mut SpiClient<'_>, st: &State, log: Vec<LogRow>) -> Re
     }
     let kt = &st.key_type;
     let sql = format!(
-        "INSERT INTO smart_groups.membership_log (group_id, user_key, change, cause) \
-           SELECT f.g, f.k::{kt}, f.c, f.w FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) f(g, k, c, w)"
+        "INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause) \
+           SELECT f.g, array_agg(f.k::{kt}), f.c, f.w FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) f(g, k, c, w) \
+           GROUP BY f.g, f.c, f.w"
     );
     let mut gs = Vec::with_capacity(log.len());
     let mut ks = Vec::with_capacity(log.len());

@@ -330,8 +330,8 @@ fn statement(
             .to_string(),
     );
     ctes.push(
-        "logged AS (INSERT INTO smart_groups.membership_log (group_id, user_key, change, cause) \
-                    SELECT group_id, user_key, change, cause FROM c)"
+        "logged AS (INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause) \
+                    SELECT group_id, array_agg(user_key), change, cause FROM c GROUP BY group_id, change, cause)"
             .to_string(),
     );
     Ok(format!(
