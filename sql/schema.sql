@@ -61,10 +61,11 @@ CREATE TABLE smart_groups.members (
     group_id bigint NOT NULL,
     user_key text NOT NULL,
     since    timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (group_id, user_key)
+    -- user_key first: within a partition group_id is the same on every row, so this one index
+    -- answers both "is U in G" and "which groups is U in" (a second index on user_key cost
+    -- every membership change a third write).
+    PRIMARY KEY (user_key, group_id)
 ) PARTITION BY LIST (group_id);
--- "Which groups is this user in?" is the other lookup apps make.
-CREATE INDEX members_user_key_idx ON smart_groups.members (user_key);
 CREATE INDEX groups_deps_idx ON smart_groups.groups USING gin (deps jsonb_path_ops);
 
 -- Exact member counts without counting: a group's count is the sum of its rows here. Each
