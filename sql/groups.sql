@@ -124,10 +124,13 @@ DECLARE
     kf   text := CASE WHEN filtered
                       THEN format(' AND u.%I IN (SELECT unnest($1::%s[]))', cfg.key_column, cfg.key_type) ELSE '' END;
 BEGIN
+    -- UNION ALL: the users key is unique, and an included user the rules already select is
+    -- left out of the second branch, so no key comes twice and nothing needs deduplicating
+    -- (a hash of every member, which spilled to disk for a group of a million).
     RETURN format(
         'SELECT t.k FROM (SELECT u.%1$I AS k FROM %2$s u WHERE (%3$s)%5$s'
-        ' UNION SELECT u.%1$I FROM smart_groups.inclusions i JOIN %2$s u ON u.%1$I = i.user_key'
-        ' WHERE i.group_id = %4$s%5$s) t'
+        ' UNION ALL SELECT u.%1$I FROM smart_groups.inclusions i JOIN %2$s u ON u.%1$I = i.user_key'
+        ' WHERE i.group_id = %4$s%5$s AND (%3$s) IS NOT TRUE) t'
         ' WHERE NOT EXISTS (SELECT 1 FROM smart_groups.exclusions e WHERE e.group_id = %4$s AND e.user_key = t.k)',
         cfg.key_column, smart_groups._qname(cfg.users_table), pred, g.id, kf);
 END $$;
@@ -234,12 +237,52 @@ BEGIN
             CASE WHEN rules IS NOT NULL THEN smart_groups._deps(rules, name) ELSE '{}' END)
     RETURNING id INTO gid;
     PERFORM smart_groups._recompute_depths();
-    EXECUTE format('CREATE TABLE %s PARTITION OF smart_groups.members FOR VALUES IN (%s)',
-                   smart_groups._partition(gid), gid);
-    IF active THEN
-        PERFORM smart_groups._refresh(gid, 'rules_change');
-    END IF;
+    PERFORM smart_groups._create_partition(gid);
     RETURN gid;
+END $$;
+
+-- A new group's partition, with its members if the group is active: built as a table of its
+-- own and attached to smart_groups.members. CREATE TABLE AS is the one way in PostgreSQL 15
+-- for the rules to be evaluated by a parallel query (an INSERT … SELECT never is), the
+-- primary key is built once over the filled table instead of an insert per member, and
+-- ATTACH PARTITION takes a SHARE UPDATE EXCLUSIVE lock on smart_groups.members, where CREATE
+-- TABLE … PARTITION OF takes an ACCESS EXCLUSIVE one that stopped every reader of the
+-- membership until the creating transaction ended. (A new group has no inclusions,
+-- exclusions or dependants yet.)
+CREATE FUNCTION smart_groups._create_partition(gid bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    g      smart_groups.groups;
+    cfg    smart_groups.config := smart_groups._config();
+    part   text := smart_groups._partition(gid);
+    bound  text := 'members_' || gid || '_bound';
+    target text := 'SELECT NULL AS k WHERE false';
+    coll   text;
+    joined bigint;
+BEGIN
+    SELECT * INTO g FROM smart_groups.groups WHERE id = gid;
+    IF g.status = 'active' THEN
+        target := smart_groups._target_sql(g, false);
+    END IF;
+    -- ATTACH wants the parent's collation; a users key declared COLLATE "C" would carry its own.
+    SELECT format(' COLLATE %I.%I', n.nspname, c.collname) INTO coll
+      FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation
+      JOIN pg_namespace n ON n.oid = c.collnamespace
+     WHERE a.attrelid = 'smart_groups.members'::regclass AND a.attname = 'user_key';
+    EXECUTE format('CREATE TABLE %s AS SELECT %s::bigint AS group_id, t.k::%s%s AS user_key, now() AS since FROM (%s) t',
+                   part, gid, cfg.key_type, coalesce(coll, ''), target);
+    GET DIAGNOSTICS joined = ROW_COUNT;
+    -- The check lets ATTACH skip its own scan for rows outside the partition.
+    EXECUTE format('ALTER TABLE %s ALTER COLUMN since SET NOT NULL, ALTER COLUMN since SET DEFAULT now(), '
+                   'ADD PRIMARY KEY (user_key, group_id), ADD CONSTRAINT %I CHECK (group_id = %s)',
+                   part, bound, gid);
+    EXECUTE format('ALTER TABLE smart_groups.members ATTACH PARTITION %s FOR VALUES IN (%s)', part, gid);
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', part, bound);
+    IF joined > 0 THEN
+        EXECUTE format('INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause) '
+                       'SELECT %s, array_agg(user_key), ''join'', ''rules_change'' FROM %s', gid, part);
+        PERFORM smart_groups._note_change(gid, joined, 0);
+    END IF;
 END $$;
 
 CREATE FUNCTION smart_groups.create_group(name text, rules text, active boolean DEFAULT true) RETURNS bigint
