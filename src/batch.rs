@@ -71,7 +71,12 @@ fn statement(u: &Users, groups: &[(i64, String)], fresh: bool) -> String {
             v = values.join(", ")
         )
     };
-    // New users are in no group yet: nothing to delete (and no partition to probe for them).
+    // New users are in no group yet: nothing to delete (and no partition to probe for them),
+    // and nothing to conflict with (`t` is distinct), so the insert skips ON CONFLICT's probe
+    // of the key before each row, half its cost. A member row left for a key that was no user
+    // can only come from writing smart_groups.members by hand; it fails the insert
+    // (unique violation) until recalculate() removes it, as verify() reports.
+    let on_conflict = if fresh { "" } else { "ON CONFLICT DO NOTHING " };
     let gone = if fresh {
         format!("SELECT NULL::bigint AS group_id, NULL::{kt} AS user_key WHERE false")
     } else {
@@ -88,10 +93,10 @@ fn statement(u: &Users, groups: &[(i64, String)], fresh: bool) -> String {
                (SELECT 1 FROM smart_groups.exclusions e WHERE e.group_id = t.gid AND e.user_key = t.k)), \
          gone AS ({gone}), \
          added AS (INSERT INTO smart_groups.members (group_id, user_key) SELECT gid, k FROM f \
-                   ON CONFLICT DO NOTHING RETURNING group_id, user_key), \
+                   {on_conflict}RETURNING group_id, user_key), \
          logged AS (INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause) \
                     SELECT group_id, array_agg(user_key), 'leave', $3 FROM gone GROUP BY group_id \
-                    UNION ALL SELECT group_id, array_agg(user_key), 'join', $3 FROM added GROUP BY group_id \
+                    UNION ALL SELECT group_id, array_agg(user_key), 'join', $3 FROM added GROUP BY group_id ORDER BY 1, 3 \
                     RETURNING group_id, change, cardinality(user_keys) AS n) \
          SELECT group_id, coalesce(sum(n) FILTER (WHERE change = 'join'), 0)::bigint, \
                 coalesce(sum(n) FILTER (WHERE change = 'leave'), 0)::bigint \

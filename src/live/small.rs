@@ -212,7 +212,8 @@ fn first_column(rows: SpiTupleTable<'_>) -> Result<Vec<String>, DbError> {
     Ok(out)
 }
 
-/// Logs every change of the statement in one INSERT.
+/// Logs every change of the statement in one INSERT: a row per group, direction and cause,
+/// in that order, so that within a statement the log ids follow the groups.
 pub fn write_log(client: &mut SpiClient<'_>, st: &State, log: Vec<LogRow>) -> Result<(), DbError> {
     if log.is_empty() {
         return Ok(());
@@ -221,7 +222,7 @@ pub fn write_log(client: &mut SpiClient<'_>, st: &State, log: Vec<LogRow>) -> Re
     let sql = format!(
         "INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause) \
            SELECT f.g, array_agg(f.k::{kt}), f.c, f.w FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) f(g, k, c, w) \
-           GROUP BY f.g, f.c, f.w"
+           GROUP BY f.g, f.c, f.w ORDER BY f.g, f.c, f.w"
     );
     let mut gs = Vec::with_capacity(log.len());
     let mut ks = Vec::with_capacity(log.len());
