@@ -8,6 +8,8 @@ mod state;
 mod statements;
 mod users_update;
 
+use std::collections::BTreeSet;
+
 use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
@@ -55,10 +57,123 @@ fn in_trigger(trigger: &PgTrigger<'_>, f: impl FnOnce(&mut SpiClient<'_>) -> Res
 /// AFTER UPDATE FOR EACH STATEMENT on the users table.
 #[pg_trigger]
 fn _on_users_update_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
+    let set = set_in_transaction();
+    let new_table = trigger.trigger_data().tg_newtable;
+    // SAFETY: the statement's new-rows transition table, alive while the trigger runs.
+    let rows = if new_table.is_null() {
+        0
+    } else {
+        unsafe { pg_sys::tuplestore_tuple_count(new_table) }
+    };
     in_trigger(trigger, |client| {
-        state::with_state(client, users_update::run).map(|_| ())
+        state::with_state(client, |client, st| {
+            users_update::run(client, st, set.as_ref(), rows)
+        })
+        .map(|_| ())
     });
     Ok(None)
+}
+
+thread_local! {
+    /// The users columns the UPDATE statements of the current transaction set (None: any
+    /// column may have changed), keyed by the local transaction id.
+    static SET_IN_TRANSACTION: std::cell::RefCell<(u32, Option<BTreeSet<String>>)> =
+        const { std::cell::RefCell::new((0, None)) };
+}
+
+fn local_transaction_id() -> u32 {
+    // SAFETY: MyProc is this backend's PGPROC, set for the life of the backend.
+    unsafe {
+        if pg_sys::MyProc.is_null() {
+            0
+        } else {
+            (*pg_sys::MyProc).lxid
+        }
+    }
+}
+
+/// Adds an UPDATE statement's SET list (from its BEFORE STATEMENT trigger) to the
+/// transaction's.
+fn note_set_columns(trigger: &PgTrigger<'_>) {
+    let lxid = local_transaction_id();
+    let set = set_columns(trigger);
+    SET_IN_TRANSACTION.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if cell.0 != lxid {
+            *cell = (lxid, Some(BTreeSet::new()));
+        }
+        cell.1 = match (cell.1.take(), set) {
+            (Some(mut all), Some(this)) => {
+                all.extend(this);
+                Some(all)
+            }
+            _ => None,
+        };
+    });
+}
+
+/// The columns the UPDATE statements of this transaction set, for the AFTER STATEMENT
+/// trigger. Not that trigger's own tg_updatedcols: when an update cascades into the same
+/// table (a self-referencing foreign key ON UPDATE CASCADE), Postgres fires one AFTER
+/// STATEMENT trigger for the rows of both statements with the SET list of the last one.
+/// The union over the transaction covers every statement whose rows it can be handed.
+fn set_in_transaction() -> Option<BTreeSet<String>> {
+    let lxid = local_transaction_id();
+    SET_IN_TRANSACTION.with(|cell| {
+        let cell = cell.borrow();
+        if cell.0 == lxid {
+            cell.1.clone()
+        } else {
+            None
+        }
+    })
+}
+
+/// The columns an UPDATE statement can have changed, when Postgres can tell: those it sets
+/// (tg_updatedcols). Not when a BEFORE ROW UPDATE trigger is on the table (it may change any
+/// column) or a stored generated column (recomputed from others): then every column may have.
+fn set_columns(trigger: &PgTrigger<'_>) -> Option<BTreeSet<String>> {
+    let data = trigger.trigger_data();
+    // SAFETY: the TriggerData and relation of the call in progress; the relcache entry, its
+    // trigger and tuple descriptors stay valid while the trigger runs, and tg_updatedcols is
+    // either NULL or a Bitmapset of attribute numbers offset by
+    // FirstLowInvalidHeapAttributeNumber.
+    unsafe {
+        let rel = data.tg_relation;
+        let updated = data.tg_updatedcols;
+        if rel.is_null() || updated.is_null() {
+            return None;
+        }
+        let triggers = (*rel).trigdesc;
+        if !triggers.is_null() && (*triggers).trig_update_before_row {
+            return None;
+        }
+        let desc = (*rel).rd_att;
+        let constr = (*desc).constr;
+        if !constr.is_null() && (*constr).has_generated_stored {
+            return None;
+        }
+        let natts = (*desc).natts;
+        let attrs = (*desc).attrs.as_slice(natts as usize);
+        let mut out = BTreeSet::new();
+        let mut member = -1;
+        loop {
+            member = pg_sys::bms_next_member(updated, member);
+            if member < 0 {
+                break;
+            }
+            let attnum = member + pg_sys::FirstLowInvalidHeapAttributeNumber;
+            if attnum < 1 || attnum > natts {
+                continue;
+            }
+            let att = &attrs[(attnum - 1) as usize];
+            if !att.attisdropped {
+                let name = std::ffi::CStr::from_ptr(att.attname.data.as_ptr());
+                out.insert(name.to_string_lossy().into_owned());
+            }
+        }
+        Some(out)
+    }
 }
 
 /// BEFORE ... FOR EACH STATEMENT on the users and custom-field tables: the shared
@@ -79,6 +194,9 @@ fn _before_statement_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     // SAFETY: the TriggerData of the call in progress; tg_updatedcols is set for UPDATE
     // statement triggers (NULL otherwise, and bms_is_member accepts NULL).
     let updated = trigger.trigger_data().tg_updatedcols;
+    if users_table && matches!(op, Some(PgTriggerOperation::Update)) {
+        note_set_columns(trigger);
+    }
     in_trigger(trigger, |client| {
         statements::execute(client, "SELECT pg_advisory_xact_lock_shared(1936159858, 0)")?;
         let mode = state::with_state(client, |_, st| {

@@ -26,9 +26,16 @@ use crate::errors::DbError;
 pub(super) const USER: &str = "user_change";
 pub(super) const GROUP: &str = "group_change";
 
-pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
+/// `set`: the columns the statement can have changed (see `mod.rs`), or None for any;
+/// `new_rows`: how many rows it updated.
+pub fn run(
+    client: &mut SpiClient<'_>,
+    st: &mut State,
+    set: Option<&BTreeSet<String>>,
+    new_rows: i64,
+) -> Result<(), DbError> {
     let key = quote_ident(&st.key_column);
-    let (moved, changed, rows) = detect(client, st, &key)?;
+    let (moved, changed, rows) = detect(client, st, &key, set, new_rows)?;
     if moved {
         let sql = format!(
             "SELECT smart_groups._maintain((SELECT array_agg(k) FROM \
@@ -179,39 +186,65 @@ fn flipped(
     })
 }
 
-/// Which read columns changed, and whether any key did.
+/// Which read columns changed, and whether any key did. Only the columns the statement set
+/// can have changed (`set`, when known): comparing just those keeps the join of the
+/// transition tables narrow (for `SET level = …` on a million users, a hash of keys and
+/// levels instead of two sorts of every column on disk), and a statement that does not set
+/// the key needs no full join to find moved keys.
 fn detect(
     client: &mut SpiClient<'_>,
     st: &State,
     key: &str,
+    set: Option<&BTreeSet<String>>,
+    new_rows: i64,
 ) -> Result<(bool, BTreeSet<String>, i64), DbError> {
+    let compared: Vec<&String> = st
+        .read_columns
+        .iter()
+        .filter(|c| set.is_none_or(|s| s.contains(*c)))
+        .collect();
+    let key_set = set.is_none_or(|s| s.contains(&st.key_column));
+    if compared.is_empty() && !key_set {
+        return Ok((false, BTreeSet::new(), 0));
+    }
     let mut cols = vec![
         "count(*)".to_string(),
-        format!("bool_or(n.{key} IS NULL OR o.{key} IS NULL)"),
+        if key_set {
+            format!("bool_or(n.{key} IS NULL OR o.{key} IS NULL)")
+        } else {
+            "false".to_string()
+        },
     ];
-    cols.extend(st.read_columns.iter().map(|c| {
+    cols.extend(compared.iter().map(|c| {
         let c = quote_ident(c);
         format!("bool_or(n.{c}::text IS DISTINCT FROM o.{c}::text)")
     }));
+    let join = if key_set { "FULL JOIN" } else { "JOIN" };
     let sql = format!(
-        "SELECT {} FROM sg_new n FULL JOIN sg_old o ON o.{key} = n.{key}",
+        "SELECT {} FROM sg_new n {join} sg_old o ON o.{key} = n.{key}",
         cols.join(", ")
     );
-    statements::run(client, &sql, &[], &[], |rows| {
+    let read = |rows: pgrx::spi::SpiTupleTable<'_>| {
         let mut moved = false;
         let mut count = 0;
         let mut changed = BTreeSet::new();
         for row in rows {
             count = row.get::<i64>(1)?.unwrap_or(0);
             moved = row.get::<bool>(2)?.unwrap_or(false);
-            for (i, c) in st.read_columns.iter().enumerate() {
+            for (i, c) in compared.iter().enumerate() {
                 if row.get::<bool>(i + 3)?.unwrap_or(false) {
-                    changed.insert(c.clone());
+                    changed.insert((*c).clone());
                 }
             }
         }
         Ok((moved, changed, count))
-    })
+    };
+    // A plan kept from one-row statements would join a million rows as it joins one.
+    if new_rows > i64::from(super::SMALL_STATEMENT_ROWS.get()) {
+        statements::run_once(client, &sql, &[], read)
+    } else {
+        statements::run(client, &sql, &[], &[], read)
+    }
 }
 
 /// Users pointing (through the groups' reference columns, transitively) at a changed user.
