@@ -76,6 +76,7 @@ fn statement(u: &Users, groups: &[(i64, String)], fresh: bool) -> String {
     // of the key before each row, half its cost. A member row left for a key that was no user
     // can only come from writing smart_groups.members by hand; it fails the insert
     // (unique violation) until recalculate() removes it, as verify() reports.
+    // Rows go in by group and key: each partition's index is then walked in order.
     let on_conflict = if fresh { "" } else { "ON CONFLICT DO NOTHING " };
     let gone = if fresh {
         format!("SELECT NULL::bigint AS group_id, NULL::{kt} AS user_key WHERE false")
@@ -92,7 +93,7 @@ fn statement(u: &Users, groups: &[(i64, String)], fresh: bool) -> String {
          f AS (SELECT t.gid, t.k FROM t WHERE NOT EXISTS \
                (SELECT 1 FROM smart_groups.exclusions e WHERE e.group_id = t.gid AND e.user_key = t.k)), \
          gone AS ({gone}), \
-         added AS (INSERT INTO smart_groups.members (group_id, user_key) SELECT gid, k FROM f \
+         added AS (INSERT INTO smart_groups.members (group_id, user_key) SELECT gid, k FROM f ORDER BY gid, k \
                    {on_conflict}RETURNING group_id, user_key), \
          logged AS (INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause) \
                     SELECT group_id, array_agg(user_key), 'leave', $3 FROM gone GROUP BY group_id \

@@ -126,7 +126,7 @@ pub fn run(
             // subplans takes milliseconds, whichever rows they end up seeing.)
             small::apply(client, st, &pairs, &with_dependants, &mut log)?
         } else {
-            let sql = statement(st, &key, &ids, &own_here, &always, &changed, !pairs.is_empty())?;
+            let sql = statement(st, &key, &ids, &own_here, &always, &changed)?;
             let with_dependants: Vec<i64> = with_dependants.into_iter().collect();
             apply(client, &sql, &pairs, &with_dependants)?
         };
@@ -302,7 +302,6 @@ fn statement(
     own: &[i64],
     always: &BTreeSet<i64>,
     changed: &BTreeSet<String>,
-    with_pairs: bool,
 ) -> Result<String, DbError> {
     let kt = st.key_type.clone();
     let users = st.users_table.clone();
@@ -327,20 +326,15 @@ fn statement(
     ));
     // user_change sorts after group_change: a pair with both is logged as the user's change;
     // and a known value wins over an unknown one.
-    ctes.push(if with_pairs || own.is_empty() {
-        format!(
-            "p AS MATERIALIZED (SELECT DISTINCT ON (gid, k) gid, k, cause, known \
-               FROM ({}) s(gid, k, cause, known) ORDER BY gid, k, cause DESC, known NULLS LAST)",
-            sources.join(" UNION ALL ")
-        )
-    } else {
-        // Only the changed users' codes: one row per user, each group once in it, so no pair
-        // comes twice and the sort of every pair (3.5 million for S2) is not needed.
-        format!(
-            "p AS MATERIALIZED (SELECT gid, k, cause, known FROM ({}) s(gid, k, cause, known))",
-            sources[0]
-        )
-    });
+    // Sorted by group and user even where no pair can come twice: the DELETE and INSERT
+    // then walk each partition's index in order. Unsorted (user by user, each user's groups
+    // scattered over the partitions), S2 at 1M users took 225 s instead of 173 s, to save
+    // a 4 s sort.
+    ctes.push(format!(
+        "p AS MATERIALIZED (SELECT DISTINCT ON (gid, k) gid, k, cause, known \
+           FROM ({}) s(gid, k, cause, known) ORDER BY gid, k, cause DESC, known NULLS LAST)",
+        sources.join(" UNION ALL ")
+    ));
     let mut whens = Vec::new();
     for id in ids {
         whens.push(format!("WHEN {id} THEN ({})", st.predicate(*id)?));
