@@ -76,7 +76,6 @@ fn statement(u: &Users, groups: &[(i64, String)], fresh: bool) -> String {
     // of the key before each row, half its cost. A member row left for a key that was no user
     // can only come from writing smart_groups.members by hand; it fails the insert
     // (unique violation) until recalculate() removes it, as verify() reports.
-    // Rows go in by group and key: each partition's index is then walked in order.
     let on_conflict = if fresh { "" } else { "ON CONFLICT DO NOTHING " };
     let gone = if fresh {
         format!("SELECT NULL::bigint AS group_id, NULL::{kt} AS user_key WHERE false")
@@ -86,6 +85,7 @@ fn statement(u: &Users, groups: &[(i64, String)], fresh: bool) -> String {
          RETURNING m.group_id, m.user_key"
             .to_string()
     };
+    // Rows go in by group and key: each partition's index is then walked in order.
     format!(
         "WITH k AS MATERIALIZED (SELECT DISTINCT x::{kt} AS k FROM unnest($1::text[]) x), \
          t AS ({matching}SELECT i.group_id, i.user_key FROM smart_groups.inclusions i JOIN k ON i.user_key = k.k \
