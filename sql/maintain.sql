@@ -409,76 +409,13 @@ $$;
 
 CREATE FUNCTION smart_groups._note_change(gid bigint, joined bigint, "left" bigint) RETURNS void
 LANGUAGE plpgsql AS $$
-DECLARE
-    pending jsonb := smart_groups._pending();
-    cur     jsonb;
 BEGIN
-    IF coalesce(joined, 0) = 0 AND coalesce("left", 0) = 0 THEN
-        RETURN;
-    END IF;
-    IF pending = '{}' THEN
-        PERFORM smart_groups._queue_notify();
-    END IF;
-    cur := coalesce(pending -> gid::text, '{"joined": 0, "left": 0}');
-    pending := jsonb_set(pending, ARRAY[gid::text],
-                         jsonb_build_object('joined', (cur ->> 'joined')::bigint + joined,
-                                            'left', (cur ->> 'left')::bigint + "left"));
-    PERFORM set_config('smart_groups.pending', pending::text, true);
+    PERFORM smart_groups._note_changes(ARRAY[gid], ARRAY[joined], ARRAY["left"]);
 END $$;
 
--- The same for many groups at once (one statement's worth).
-CREATE FUNCTION smart_groups._note_changes(gids bigint[], joined bigint[], "left" bigint[]) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-    pending jsonb := smart_groups._pending();
-BEGIN
-    IF pending = '{}' THEN
-        PERFORM smart_groups._queue_notify();
-    END IF;
-    SELECT pending || coalesce(jsonb_object_agg(c.gid::text, jsonb_build_object(
-               'joined', coalesce((pending -> c.gid::text ->> 'joined')::bigint, 0) + c.j,
-               'left', coalesce((pending -> c.gid::text ->> 'left')::bigint, 0) + c.l)), '{}')
-      INTO pending
-      FROM unnest(gids, joined, "left") AS c(gid, j, l)
-     WHERE c.j <> 0 OR c.l <> 0;
-    PERFORM set_config('smart_groups.pending', pending::text, true);
-END $$;
-
-CREATE FUNCTION smart_groups._send_notify() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    pending jsonb := smart_groups._pending();
-    payload text;
-    chunk   jsonb := '[]';
-    item    jsonb;
-BEGIN
-    DELETE FROM pg_temp.smart_groups_notify_queue WHERE txid = NEW.txid;
-    PERFORM set_config('smart_groups.pending', '', true);
-    INSERT INTO smart_groups.member_counts (group_id, delta)
-    SELECT p.key::bigint, (p.value ->> 'joined')::bigint - (p.value ->> 'left')::bigint
-      FROM jsonb_each(pending) p
-     WHERE (p.value ->> 'joined')::bigint <> (p.value ->> 'left')::bigint
-       AND EXISTS (SELECT 1 FROM smart_groups.groups g WHERE g.id = p.key::bigint);
-    -- NOTIFY payloads are limited to 8000 bytes: very many groups go in several messages.
-    FOR item IN
-        SELECT jsonb_build_object('group_id', p.key::bigint, 'group_name', g.name,
-                                  'joined', (p.value ->> 'joined')::bigint, 'left', (p.value ->> 'left')::bigint)
-          FROM jsonb_each(pending) p LEFT JOIN smart_groups.groups g ON g.id = p.key::bigint
-         ORDER BY p.key::bigint
-    LOOP
-        IF octet_length(jsonb_build_object('groups', chunk || item)::text) > 7900 THEN
-            PERFORM pg_notify('smart_groups', jsonb_build_object('groups', chunk)::text);
-            chunk := '[]';
-        END IF;
-        chunk := chunk || item;
-    END LOOP;
-    IF jsonb_array_length(chunk) > 0 THEN
-        PERFORM pg_notify('smart_groups', jsonb_build_object('groups', chunk)::text);
-    END IF;
-    RETURN NULL;
-END $$;
-
-
+-- smart_groups._note_changes(gids, joined, left), which merges counts into the setting, and
+-- smart_groups._send_notify(), the deferred trigger, are in Rust (src/live/pending.rs): every
+-- maintaining statement and every commit that changed membership runs them.
 
 -- DDL on attached tables and types may change what rules can name (a new column, a new enum
 -- label): compiled rules and catalogs cached by backends are then not reused.

@@ -89,3 +89,35 @@ fn errors_carry_their_own_sqlstate() {
     assert_eq!(code("age between 5 and 1"), "22023");
     assert_eq!(code("member of \"Nope\""), "42704");
 }
+
+#[pg_test]
+fn notify_payloads_split_under_the_limit_in_order() {
+    // Items as the commit trigger builds them, for more groups than one payload holds.
+    let items: Vec<String> = (1..=400)
+        .map(|g| {
+            one::<String>(&format!(
+                "SELECT jsonb_build_object('group_id', {g}, 'group_name', 'a group named ' || repeat('x', {g} % 40), 'joined', {g} * 3, 'left', 1)::text"
+            ))
+            .unwrap_or_default()
+        })
+        .collect();
+    let payloads = crate::live::pending::payloads(&items);
+    assert!(payloads.len() > 1, "{} payloads", payloads.len());
+    let mut seen = Vec::new();
+    for p in &payloads {
+        assert!(p.len() <= 7900, "payload of {} bytes", p.len());
+        // Each payload is what jsonb would print for {"groups": [...]}.
+        let round = one::<String>(&format!("SELECT ('{}'::jsonb)::text", p.replace('\'', "''")));
+        assert_eq!(round.as_deref(), Some(p.as_str()));
+        let v: serde_json::Value = serde_json::from_str(p).unwrap_or_default();
+        for g in v["groups"].as_array().cloned().unwrap_or_default() {
+            seen.push(g["group_id"].as_i64().unwrap_or(-1));
+        }
+    }
+    assert_eq!(seen, (1..=400).collect::<Vec<i64>>());
+    // An item larger than the limit still goes, alone.
+    let big = format!("{{\"left\": 0, \"joined\": 1, \"group_id\": 9, \"group_name\": \"{}\"}}", "y".repeat(8000));
+    let split = crate::live::pending::payloads(&[items[0].clone(), big.clone(), items[1].clone()]);
+    assert_eq!(split.len(), 3);
+    assert!(split[1].contains(&big));
+}

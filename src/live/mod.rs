@@ -2,6 +2,7 @@
 //! pays. The rest of the trigger family (inserts, deletes, custom fields, relations) is in
 //! `sql/maintain.sql` and shares this module's lock protocol.
 
+pub(crate) mod pending;
 mod set_codes;
 mod small;
 mod state;

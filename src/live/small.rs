@@ -127,9 +127,14 @@ fn matching(
 ) -> Result<Vec<String>, DbError> {
     let pred = st.predicate(g)?;
     let key = quote_ident(&st.key_column);
+    // Each key's row first, then its rules: the lateral subquery (kept apart by OFFSET 0) is
+    // planned for the one row its key selects, so every rule on other tables is a probe by
+    // that user. As `EXISTS` the planner was free to start from the rules, and a generic plan
+    // did, from the rows of a custom-field value it underestimated: 2,700 users scanned for
+    // one key's answer, 22 ms instead of 0.08 ms.
     let sql = format!(
-        "SELECT f.k FROM unnest($1::text[]) f(k) WHERE EXISTS \
-           (SELECT 1 FROM {} u WHERE u.{key} = f.k::{} AND ({pred}))",
+        "SELECT f.k FROM unnest($1::text[]) f(k) CROSS JOIN LATERAL \
+           (SELECT FROM {} u WHERE u.{key} = f.k::{} AND ({pred}) OFFSET 0) s",
         st.users_table, st.key_type
     );
     statements::run(client, &sql, &[text_array()], &[keys.into()], first_column)

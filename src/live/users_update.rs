@@ -409,22 +409,6 @@ fn apply(
 }
 
 fn note_changes(client: &mut SpiClient<'_>, changes: &[Change]) -> Result<(), DbError> {
-    let changes: Vec<&Change> = changes
-        .iter()
-        .filter(|c| c.joined != 0 || c.left != 0)
-        .collect();
-    if changes.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<i64> = changes.iter().map(|c| c.group).collect();
-    let joined: Vec<i64> = changes.iter().map(|c| c.joined).collect();
-    let left: Vec<i64> = changes.iter().map(|c| c.left).collect();
-    statements::run(
-        client,
-        "SELECT smart_groups._note_changes($1, $2, $3)",
-        &[int8_array(), int8_array(), int8_array()],
-        &[ids.into(), joined.into(), left.into()],
-        |_| Ok(()),
-    )?;
-    Ok(())
+    let counts: Vec<(i64, i64, i64)> = changes.iter().map(|c| (c.group, c.joined, c.left)).collect();
+    super::pending::note(client, &counts)
 }
