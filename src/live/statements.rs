@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::ffi::CStr;
 
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::PgOid;
@@ -72,7 +73,20 @@ pub fn run_once<R>(
     args: &[DatumWithOid<'_>],
     f: impl FnOnce(SpiTupleTable<'_>) -> Result<R, DbError>,
 ) -> Result<R, DbError> {
-    with_settings(&[NO_JIT, NO_MERGE_JOIN], || client.update(sql, None, args))
+    run_once_with(client, sql, args, &[], f)
+}
+
+/// `run_once` with `extra` settings besides its own.
+pub fn run_once_with<R>(
+    client: &mut SpiClient<'_>,
+    sql: &str,
+    args: &[DatumWithOid<'_>],
+    extra: &[(&CStr, &CStr)],
+    f: impl FnOnce(SpiTupleTable<'_>) -> Result<R, DbError>,
+) -> Result<R, DbError> {
+    let mut settings = vec![NO_JIT, NO_MERGE_JOIN];
+    settings.extend_from_slice(extra);
+    with_settings(&settings, || client.update(sql, None, args))
         .map_err(DbError::from)
         .and_then(f)
 }
