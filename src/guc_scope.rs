@@ -8,25 +8,37 @@ use pgrx::pg_sys;
 
 /// Runs `f` with `settings` (name, value) in effect.
 pub fn with_settings<R>(settings: &[(&CStr, &CStr)], f: impl FnOnce() -> R) -> R {
-    // SAFETY: plain calls into the GUC machinery from a backend, paired as fmgr does for
+    // SAFETY: a plain call into the GUC machinery from a backend, paired as fmgr does for
     // functions with SET clauses.
+    let level = unsafe { pg_sys::NewGUCNestLevel() };
+    for (name, value) in settings {
+        set(name, value, pg_sys::GucAction::GUC_ACTION_SAVE);
+    }
+    let out = f();
+    // SAFETY: closes the nest level opened above.
+    unsafe { pg_sys::AtEOXact_GUC(true, level) };
+    out
+}
+
+/// Sets `name` for the rest of the transaction, as `set_config(name, value, true)` does
+/// (undone with a failed subtransaction).
+pub fn set_local(name: &CStr, value: &CStr) {
+    set(name, value, pg_sys::GucAction::GUC_ACTION_LOCAL);
+}
+
+fn set(name: &CStr, value: &CStr, action: pg_sys::GucAction::Type) {
+    // SAFETY: set_config_option copies both strings; errors are raised by Postgres.
     unsafe {
-        let level = pg_sys::NewGUCNestLevel();
-        for (name, value) in settings {
-            pg_sys::set_config_option(
-                name.as_ptr(),
-                value.as_ptr(),
-                pg_sys::GucContext::PGC_USERSET,
-                pg_sys::GucSource::PGC_S_SESSION,
-                pg_sys::GucAction::GUC_ACTION_SAVE,
-                true,
-                0,
-                false,
-            );
-        }
-        let out = f();
-        pg_sys::AtEOXact_GUC(true, level);
-        out
+        pg_sys::set_config_option(
+            name.as_ptr(),
+            value.as_ptr(),
+            pg_sys::GucContext::PGC_USERSET,
+            pg_sys::GucSource::PGC_S_SESSION,
+            action,
+            true,
+            0,
+            false,
+        );
     }
 }
 

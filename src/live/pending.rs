@@ -66,19 +66,7 @@ fn write(pending: &BTreeMap<i64, Counts>) -> Result<(), DbError> {
         serde_json::to_string(&map).map_err(|e| DbError::Spi(e.to_string()))?
     };
     let value = CString::new(text).map_err(|e| DbError::Spi(e.to_string()))?;
-    // SAFETY: as set_config(name, value, true) does; errors are raised by Postgres.
-    unsafe {
-        pg_sys::set_config_option(
-            SETTING.as_ptr(),
-            value.as_ptr(),
-            pg_sys::GucContext::PGC_USERSET,
-            pg_sys::GucSource::PGC_S_SESSION,
-            pg_sys::GucAction::GUC_ACTION_LOCAL,
-            true,
-            0,
-            false,
-        );
-    }
+    crate::guc_scope::set_local(SETTING, &value);
     Ok(())
 }
 
