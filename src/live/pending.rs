@@ -185,10 +185,11 @@ pub(crate) fn payloads(items: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     let mut chunk: Vec<&str> = Vec::new();
     let mut len = HEAD.len() + TAIL.len();
+    let close = |chunk: &[&str]| format!("{HEAD}{}{TAIL}", chunk.join(", "));
     for item in items {
-        let sep = if chunk.is_empty() { 0 } else { 2 };
-        if !chunk.is_empty() && len + sep + item.len() > PAYLOAD_LIMIT {
-            out.push(format!("{HEAD}{}{TAIL}", chunk.join(", ")));
+        // ", " before every item but a payload's first.
+        if !chunk.is_empty() && len + 2 + item.len() > PAYLOAD_LIMIT {
+            out.push(close(&chunk));
             chunk.clear();
             len = HEAD.len() + TAIL.len();
         }
@@ -196,7 +197,7 @@ pub(crate) fn payloads(items: &[String]) -> Vec<String> {
         chunk.push(item);
     }
     if !chunk.is_empty() {
-        out.push(format!("{HEAD}{}{TAIL}", chunk.join(", ")));
+        out.push(close(&chunk));
     }
     out
 }

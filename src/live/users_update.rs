@@ -437,6 +437,9 @@ fn is_bulk(client: &mut SpiClient<'_>, st: &State, rows: i64) -> Result<bool, Db
 }
 
 fn note_changes(client: &mut SpiClient<'_>, changes: &[Change]) -> Result<(), DbError> {
-    let counts: Vec<(i64, i64, i64)> = changes.iter().map(|c| (c.group, c.joined, c.left)).collect();
+    let counts: Vec<(i64, i64, i64)> = changes
+        .iter()
+        .map(|c| (c.group, c.joined, c.left))
+        .collect();
     super::pending::note(client, &counts)
 }
