@@ -127,8 +127,11 @@ BEGIN
         EXECUTE format('ALTER TABLE %s ALTER COLUMN user_key TYPE %s USING user_key::text::%s',
                        t.rel, key_type, key_type);
     END LOOP;
+    -- A new type brings its default storage back (compressed): uncompressed again, see the
+    -- table's definition.
     EXECUTE format('ALTER TABLE smart_groups.membership_changes ALTER COLUMN user_keys TYPE %s[] '
-                   'USING user_keys::text[]::%s[]', key_type, key_type);
+                   'USING user_keys::text[]::%s[], ALTER COLUMN user_keys SET STORAGE EXTERNAL',
+                   key_type, key_type);
     PERFORM smart_groups._create_views(false);
 END $$;
 

@@ -48,6 +48,9 @@ END $$;
 
 SELECT * FROM key_case('integer', '{1,2,3}');
 SELECT * FROM key_case('bigint', '{9000000000,9000000001,9000000002}');
+-- The log's key arrays stay uncompressed whatever type they took.
+SELECT format_type(atttypid, NULL) AS log_keys_type, attstorage FROM pg_attribute
+ WHERE attrelid = 'smart_groups.membership_changes'::regclass AND attname = 'user_keys';
 SELECT * FROM key_case('uuid', '{00000000-0000-0000-0000-00000000000a,00000000-0000-0000-0000-00000000000b,00000000-0000-0000-0000-00000000000c}');
 SELECT * FROM key_case('text', '{alice,bob,carol}');
 SELECT format_type(atttypid, NULL) AS members_key_type FROM pg_attribute
