@@ -94,9 +94,10 @@ def group_stats(ctx):
 
 def sizes(ctx):
     # members is partitioned (one partition per group): its size is that of its partitions.
+    # pg_partition_tree has no rows for a plain table, hence the coalesce.
     return json.loads(ctx.c.value(
-        "SELECT json_object_agg(t, pg_size_pretty((SELECT sum(pg_total_relation_size(p.relid)) "
-        "FROM pg_partition_tree(t::regclass) p))) FROM unnest(ARRAY["
+        "SELECT json_object_agg(t, pg_size_pretty(coalesce((SELECT sum(pg_total_relation_size(p.relid)) "
+        "FROM pg_partition_tree(t::regclass) p), pg_total_relation_size(t::regclass)))) FROM unnest(ARRAY["
         "'users', 'users_base', 'user_field_values', 'enrollments', 'clicks', 'smart_groups.members', "
         "'smart_groups.membership_changes']) t"))
 
