@@ -21,7 +21,7 @@ usage() {
   sed -n '2,10p' "$0"
   cat <<TXT
 Options:
-  --scale N          users (default 1000000; 10000000 works, given time and ~60 GB of disk)
+  --scale N          users (default 1000000; 10000000 works, see bench/README.md)
   --reps N           repetitions per scenario, target and baseline alternating (default 3)
   --duration S       seconds per pgbench run (default 10 below 200k users, else 20)
   --budget S         seconds per scenario after which no further repetition starts
