@@ -18,7 +18,8 @@ bench_shared_buffers() {
 }
 
 # Room for WAL between checkpoints: above a million users the data set and the membership
-# take most of the disk (about 60 GB at 10M with 100 groups), and 16 GB of WAL would not fit beside them.
+# take most of the disk (about 60 GB at 10M with 100 groups), and 16 GB of WAL would not
+# fit beside them.
 bench_max_wal_size() {
   if [ "$SCALE" -gt 1000000 ]; then echo 2GB; else echo 16GB; fi
 }
