@@ -109,7 +109,7 @@ pub fn with_state<R>(
     client: &mut SpiClient<'_>,
     f: impl FnOnce(&mut SpiClient<'_>, &mut State) -> Result<R, DbError>,
 ) -> Result<Option<R>, DbError> {
-    let epoch = statements::query_one_i64(client, EPOCH_SQL)?;
+    let epoch = statements::query_one::<i64>(client, EPOCH_SQL, &[], &[])?;
     let Some(epoch) = epoch else {
         return Ok(None);
     };

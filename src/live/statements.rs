@@ -91,11 +91,17 @@ pub fn run_once_with<R>(
         .and_then(f)
 }
 
-pub fn query_one_i64(client: &mut SpiClient<'_>, sql: &str) -> Result<Option<i64>, DbError> {
-    run(client, sql, &[], &[], |rows| {
+/// The first column of the last row (these statements return one), through a kept plan.
+pub fn query_one<T: FromDatum + IntoDatum>(
+    client: &mut SpiClient<'_>,
+    sql: &str,
+    types: &[PgOid],
+    args: &[DatumWithOid<'_>],
+) -> Result<Option<T>, DbError> {
+    run(client, sql, types, args, |rows| {
         let mut out = None;
         for row in rows {
-            out = row.get::<i64>(1)?;
+            out = row.get::<T>(1)?;
         }
         Ok(out)
     })

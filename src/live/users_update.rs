@@ -268,13 +268,10 @@ fn referrers(
            FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} WHERE {cond}"
     );
     let cols: Vec<String> = ref_cols.into_iter().collect();
-    statements::run(client, &sql, &[text_array()], &[cols.into()], |rows| {
-        let mut out = Vec::new();
-        for row in rows {
-            out = row.get::<Vec<String>>(1)?.unwrap_or_default();
-        }
-        Ok(out)
-    })
+    Ok(
+        statements::query_one::<Vec<String>>(client, &sql, &[text_array()], &[cols.into()])?
+            .unwrap_or_default(),
+    )
 }
 
 /// Under REPEATABLE READ and SERIALIZABLE: a group deactivated or dropped after our snapshot
@@ -420,18 +417,11 @@ const BULK_FRACTION: f64 = 0.25;
 /// Whether a statement that changed `rows` users changed a large part of the table (by the
 /// planner's estimate of its size; a table never analyzed counts as small).
 fn is_bulk(client: &mut SpiClient<'_>, st: &State, rows: i64) -> Result<bool, DbError> {
-    let total = statements::run(
+    let total = statements::query_one::<f64>(
         client,
         "SELECT c.reltuples::float8 FROM pg_class c WHERE c.oid = $1::regclass",
         &[PgBuiltInOids::TEXTOID.oid()],
         &[st.users_table.clone().into()],
-        |rows| {
-            let mut out = None;
-            for row in rows {
-                out = row.get::<f64>(1)?;
-            }
-            Ok(out)
-        },
     )?;
     Ok(total.is_some_and(|t| t > 0.0 && rows as f64 >= t * BULK_FRACTION))
 }
