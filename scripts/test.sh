@@ -37,6 +37,9 @@ if [ -x scripts/isolation.sh ]; then
   bash scripts/isolation.sh "$REG_DIR" 54329 2>&1 | tee -a "$LOG"
 fi
 
+echo "== tier 4b: pg_dump / pg_restore into new databases"
+bash scripts/dump_restore.sh "$REG_DIR" 54329 2>&1 | tee -a "$LOG"
+
 if [ -x scripts/differential.sh ]; then
   echo "== tier 5: differential test against the independent evaluator"
   bash scripts/differential.sh "$REG_DIR" 54329 2>&1 | tee -a "$LOG"

@@ -114,15 +114,16 @@ LANGUAGE plpgsql AS $$
 DECLARE
     t record;
 BEGIN
+    ALTER EXTENSION smart_groups DROP VIEW smart_groups.members;
     ALTER EXTENSION smart_groups DROP VIEW smart_groups.memberships;
     ALTER EXTENSION smart_groups DROP VIEW smart_groups.membership_log;
-    DROP VIEW smart_groups.memberships, smart_groups.membership_log;
+    DROP VIEW smart_groups.members, smart_groups.memberships, smart_groups.membership_log;
     FOR t IN
         SELECT c.oid::regclass AS rel
           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
          WHERE c.relnamespace = 'smart_groups'::regnamespace AND c.relkind IN ('r', 'p')
            AND a.attname = 'user_key' AND NOT a.attisdropped
-           AND NOT c.relispartition AND format_type(a.atttypid, NULL) <> key_type
+           AND format_type(a.atttypid, NULL) <> key_type
     LOOP
         EXECUTE format('ALTER TABLE %s ALTER COLUMN user_key TYPE %s USING user_key::text::%s',
                        t.rel, key_type, key_type);
@@ -133,6 +134,29 @@ BEGIN
                    'USING user_keys::text[]::%s[], ALTER COLUMN user_keys SET STORAGE EXTERNAL',
                    key_type, key_type);
     PERFORM smart_groups._create_views(false);
+END $$;
+
+-- After pg_dump / pg_restore (or psql) into a new database: CREATE EXTENSION made the tables
+-- with text keys and without the functions that return keys, then the dump's data went in.
+-- Gives the keys their type again and makes those functions, as attach_users() did.
+CREATE FUNCTION smart_groups._repair_after_restore() RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    cfg smart_groups.config;
+BEGIN
+    SELECT * INTO cfg FROM smart_groups.config;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_attribute a
+                WHERE a.attrelid = 'smart_groups.member_rows'::regclass AND a.attname = 'user_key'
+                  AND format_type(a.atttypid, NULL) <> cfg.key_type) THEN
+        PERFORM smart_groups._retype_keys(cfg.key_type);
+        PERFORM smart_groups._create_key_functions(cfg.key_type);
+        PERFORM smart_groups._bump_epoch();
+    ELSIF to_regprocedure('smart_groups.verify()') IS NULL THEN
+        PERFORM smart_groups._create_key_functions(cfg.key_type);
+    END IF;
 END $$;
 
 CREATE FUNCTION smart_groups.attach_custom_fields(

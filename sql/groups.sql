@@ -50,6 +50,11 @@ BEGIN
         RAISE EXCEPTION 'invalid group name "%"', name
             USING ERRCODE = '42602', HINT = 'a group name is non-empty and has no leading or trailing spaces';
     END IF;
+    -- Notifications carry the name, and a NOTIFY payload is limited (src/live/pending.rs).
+    IF length(name) > 200 THEN
+        RAISE EXCEPTION 'group name is too long (% characters)', length(name)
+            USING ERRCODE = '42622', HINT = 'a group name has at most 200 characters';
+    END IF;
     SELECT * INTO other FROM smart_groups.groups g WHERE g.name = _check_new_name.name;
     IF FOUND THEN
         RAISE EXCEPTION 'group "%" already exists%', name,
@@ -85,30 +90,17 @@ BEGIN
     END IF;
 END $$;
 
-CREATE FUNCTION smart_groups._partition(gid bigint) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$ SELECT format('smart_groups.%I', 'members_' || gid) $$;
-
--- Whether a group has any member: the first row of its partition. Asked of the parent with
--- `group_id = gid`, a partition without statistics is read as a bitmap of every member
--- (45 ms for a million) before the first row is returned.
+-- Whether a group has rows in member_rows: its members if it is active.
 CREATE FUNCTION smart_groups._has_members(gid bigint) RETURNS boolean
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    found boolean;
-BEGIN
-    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', smart_groups._partition(gid)) INTO found;
-    RETURN found;
-END $$;
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM smart_groups.member_rows WHERE group_id = gid)
+$$;
 
 -- How many members a group has, counted (member_count() gives the kept number).
 CREATE FUNCTION smart_groups._counted_members(gid bigint) RETURNS bigint
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    n bigint;
-BEGIN
-    EXECUTE format('SELECT count(*) FROM %s', smart_groups._partition(gid)) INTO n;
-    RETURN n;
-END $$;
+LANGUAGE sql STABLE AS $$
+    SELECT count(*) FROM smart_groups.members WHERE group_id = gid
+$$;
 
 -- SELECT of the users a group should contain: (matching rules ∪ included) − excluded.
 -- With `filtered`, only the keys in $1 (an array of keys) are considered.
@@ -157,30 +149,30 @@ BEGIN
     has_deps := EXISTS (SELECT 1 FROM smart_groups._dependants(g.name));
     IF keys IS NULL AND NOT smart_groups._has_members(gid) THEN
         -- A group filled from empty (created, activated): nobody leaves and nobody is there
-        -- to conflict with, so the target goes straight into the partition.
+        -- to conflict with. In key order, so both indexes are walked in order.
         EXECUTE format($q$
             WITH added AS (
-                INSERT INTO %2$s (group_id, user_key)
-                SELECT %3$s, t.k FROM (%1$s) t
+                INSERT INTO smart_groups.member_rows (group_id, user_key)
+                SELECT %3$s, t.k FROM (%1$s) t ORDER BY t.k
                 RETURNING user_key),
             logged AS (
                 INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause)
                 SELECT %3$s, array_agg(user_key), 'join', %4$L FROM added HAVING count(*) > 0)
             SELECT count(*), 0, %5$s FROM added
             $q$,
-            smart_groups._target_sql(g, false), smart_groups._partition(gid), gid, cause,
+            smart_groups._target_sql(g, false), NULL, gid, cause,
             CASE WHEN has_deps THEN 'array_agg(user_key::text)' ELSE 'NULL::text[]' END)
           INTO joined, "left", changed;
     ELSE
     EXECUTE format($q$
         WITH target AS (%1$s),
         gone AS (
-            DELETE FROM smart_groups.members m
+            DELETE FROM smart_groups.member_rows m
              WHERE m.group_id = %2$s %4$s
                AND NOT EXISTS (SELECT 1 FROM target t WHERE t.k = m.user_key)
             RETURNING m.user_key),
         added AS (
-            INSERT INTO smart_groups.members (group_id, user_key)
+            INSERT INTO smart_groups.member_rows (group_id, user_key)
             SELECT %2$s, t.k FROM target t
             ON CONFLICT DO NOTHING
             RETURNING user_key),
@@ -207,17 +199,55 @@ BEGIN
     END IF;
 END $$;
 
--- Empties a group's membership at once: one log row with NULL keys stands for every member,
--- and the count the notification carries is the kept one (member_counts), not a scan.
+-- Ends the membership of group `g` (as it was before its status changed) at once: one log row
+-- with NULL keys stands for every member,
+-- the count the notification carries is the kept one (member_counts), and the rows are left
+-- to the background cleanup (_collect_garbage).
 CREATE FUNCTION smart_groups._clear(g smart_groups.groups) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF smart_groups._has_members(g.id) THEN
+    IF g.status = 'active' AND smart_groups._has_members(g.id) THEN
         PERFORM smart_groups._note_change(g.id, 0, smart_groups._member_count(g.id));
-        EXECUTE format('TRUNCATE %s', smart_groups._partition(g.id));
         INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause)
         VALUES (g.id, NULL, 'leave', 'group_change');
+        INSERT INTO smart_groups.member_garbage (group_id) VALUES (g.id) ON CONFLICT DO NOTHING;
     END IF;
+END $$;
+
+-- Removes what an earlier life of a group left in member_rows, before it is filled again.
+CREATE FUNCTION smart_groups._discard_rows(gid bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM smart_groups.member_garbage WHERE group_id = gid;
+    IF FOUND THEN
+        DELETE FROM smart_groups.member_rows WHERE group_id = gid;
+    END IF;
+END $$;
+
+-- Deletes up to `budget` rows of groups that are not active, a group at a time; returns how
+-- many. Run by refresh_time_rules(), so by every tick of the worker. A group being activated
+-- holds its garbage row (_discard_rows) and is skipped.
+CREATE FUNCTION smart_groups._collect_garbage(budget integer DEFAULT 10000) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    gid  bigint;
+    n    bigint;
+    done bigint := 0;
+BEGIN
+    FOR gid IN SELECT x.group_id FROM smart_groups.member_garbage x
+                WHERE NOT EXISTS (SELECT 1 FROM smart_groups.groups g
+                                   WHERE g.id = x.group_id AND g.status = 'active')
+                ORDER BY x.group_id FOR UPDATE SKIP LOCKED LOOP
+        DELETE FROM smart_groups.member_rows m
+         WHERE m.group_id = gid
+           AND m.user_key IN (SELECT r.user_key FROM smart_groups.member_rows r
+                               WHERE r.group_id = gid LIMIT budget - done);
+        GET DIAGNOSTICS n = ROW_COUNT;
+        done := done + n;
+        EXIT WHEN done >= budget;
+        DELETE FROM smart_groups.member_garbage WHERE group_id = gid;
+    END LOOP;
+    RETURN done;
 END $$;
 
 CREATE FUNCTION smart_groups._new_group(name text, kind text, rules jsonb, active boolean) RETURNS bigint
@@ -237,52 +267,13 @@ BEGIN
             CASE WHEN rules IS NOT NULL THEN smart_groups._deps(rules, name) ELSE '{}' END)
     RETURNING id INTO gid;
     PERFORM smart_groups._recompute_depths();
-    PERFORM smart_groups._create_partition(gid);
+    -- Ids do not repeat unless someone resets the sequence; then what a dropped group of the
+    -- same id left behind must go first.
+    PERFORM smart_groups._discard_rows(gid);
+    IF active THEN
+        PERFORM smart_groups._refresh(gid, 'rules_change');
+    END IF;
     RETURN gid;
-END $$;
-
--- A new group's partition, with its members if the group is active: built as a table of its
--- own and attached to smart_groups.members. CREATE TABLE AS is the one way in PostgreSQL 15
--- for the rules to be evaluated by a parallel query (an INSERT … SELECT never is), the
--- primary key is built once over the filled table instead of an insert per member, and
--- ATTACH PARTITION takes a SHARE UPDATE EXCLUSIVE lock on smart_groups.members, where CREATE
--- TABLE … PARTITION OF takes an ACCESS EXCLUSIVE one that stopped every reader of the
--- membership until the creating transaction ended. (A new group has no inclusions,
--- exclusions or dependants yet.)
-CREATE FUNCTION smart_groups._create_partition(gid bigint) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-    g      smart_groups.groups;
-    cfg    smart_groups.config := smart_groups._config();
-    part   text := smart_groups._partition(gid);
-    bound  text := 'members_' || gid || '_bound';
-    target text := 'SELECT NULL AS k WHERE false';
-    coll   text;
-    joined bigint;
-BEGIN
-    SELECT * INTO g FROM smart_groups.groups WHERE id = gid;
-    IF g.status = 'active' THEN
-        target := smart_groups._target_sql(g, false);
-    END IF;
-    -- ATTACH wants the parent's collation; a users key declared COLLATE "C" would carry its own.
-    SELECT format(' COLLATE %I.%I', n.nspname, c.collname) INTO coll
-      FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation
-      JOIN pg_namespace n ON n.oid = c.collnamespace
-     WHERE a.attrelid = 'smart_groups.members'::regclass AND a.attname = 'user_key';
-    EXECUTE format('CREATE TABLE %s AS SELECT %s::bigint AS group_id, t.k::%s%s AS user_key, now() AS since FROM (%s) t',
-                   part, gid, cfg.key_type, coalesce(coll, ''), target);
-    GET DIAGNOSTICS joined = ROW_COUNT;
-    -- The check lets ATTACH skip its own scan for rows outside the partition.
-    EXECUTE format('ALTER TABLE %s ALTER COLUMN since SET NOT NULL, ALTER COLUMN since SET DEFAULT now(), '
-                   'ADD PRIMARY KEY (user_key, group_id), ADD CONSTRAINT %I CHECK (group_id = %s)',
-                   part, bound, gid);
-    EXECUTE format('ALTER TABLE smart_groups.members ATTACH PARTITION %s FOR VALUES IN (%s)', part, gid);
-    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', part, bound);
-    IF joined > 0 THEN
-        EXECUTE format('INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause) '
-                       'SELECT %s, array_agg(user_key), ''join'', ''rules_change'' FROM %s', gid, part);
-        PERFORM smart_groups._note_change(gid, joined, 0);
-    END IF;
 END $$;
 
 CREATE FUNCTION smart_groups.create_group(name text, rules text, active boolean DEFAULT true) RETURNS bigint
@@ -352,6 +343,7 @@ BEGIN
     END IF;
     PERFORM smart_groups._maintenance_lock();
     UPDATE smart_groups.groups SET status = 'active', updated_at = now(), time_refreshed_at = now() WHERE id = g.id;
+    PERFORM smart_groups._discard_rows(g.id);
     PERFORM smart_groups._refresh(g.id, 'group_change');
 END $$;
 
@@ -385,7 +377,6 @@ BEGIN
     END IF;
     RETURN smart_groups._member_count(gid);
 END $$;
-GRANT EXECUTE ON FUNCTION smart_groups.member_count(text) TO smart_groups_reader;
 
 CREATE FUNCTION smart_groups.archive_group(name text) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -423,11 +414,11 @@ BEGIN
     PERFORM smart_groups._refuse_if_named(g, 'drop');
     -- Wait for writes in flight, which may still be adding members.
     PERFORM smart_groups._maintenance_lock();
-    IF smart_groups._has_members(g.id) THEN
+    IF g.status = 'active' AND smart_groups._has_members(g.id) THEN
         INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause)
         VALUES (g.id, NULL, 'leave', 'group_change');
+        INSERT INTO smart_groups.member_garbage (group_id) VALUES (g.id) ON CONFLICT DO NOTHING;
     END IF;
-    EXECUTE format('DROP TABLE %s', smart_groups._partition(g.id));
     DELETE FROM smart_groups.member_counts WHERE group_id = g.id;
     DELETE FROM smart_groups.groups WHERE id = g.id;
 END $$;
@@ -708,8 +699,8 @@ BEGIN
                              'preview_change(text, jsonb)', 'verify()']
     LOOP
         EXECUTE format('ALTER EXTENSION smart_groups ADD FUNCTION smart_groups.%s', f);
-        EXECUTE format('GRANT EXECUTE ON FUNCTION smart_groups.%s TO smart_groups_reader', f);
     END LOOP;
+    PERFORM smart_groups._set_privileges();
 END $$;
 
 CREATE FUNCTION smart_groups._preview_sql(rules jsonb) RETURNS text
@@ -822,3 +813,53 @@ CREATE EVENT TRIGGER smart_groups_sql_drop ON sql_drop EXECUTE FUNCTION smart_gr
 CREATE FUNCTION smart_groups.explain(name text, key anyelement)
 RETURNS TABLE (path text, rule text, actual text, result boolean)
 LANGUAGE sql AS $$ SELECT * FROM smart_groups._explain(name, key::text) $$;
+
+-- Revokes PUBLIC's EXECUTE on every function of the schema, makes the trigger functions and
+-- the functions granted to the roles run as the extension owner with a fixed search_path, and
+-- grants them. Run by the extension script and again when attach_users() (re)creates the
+-- functions that return keys.
+CREATE FUNCTION smart_groups._set_privileges() RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    f record;
+    -- Trigger functions (app writes, DDL on attached tables, commit) and the API.
+    definer text[] := ARRAY[
+        '_before_statement_rs', '_on_users_update_rs', '_on_users_insert', '_on_users_delete',
+        '_on_users_truncate', '_on_custom_change', '_on_relation_change', '_on_table_truncate',
+        '_on_sql_drop', '_on_ddl_end',
+        'create_group', 'create_static_group', 'add_members', 'remove_members', 'set_rules',
+        'rename_group', 'activate_group', 'deactivate_group', 'archive_group', 'restore_group',
+        'drop_group', 'exclude', 'unexclude', 'include', 'uninclude', 'recalculate',
+        'recalculate_all', 'refresh_time_rules', 'define_custom_field', 'drop_custom_field',
+        'preview', 'preview_count', 'preview_change', 'explain', 'verify', 'member_count',
+        'validate', 'compile', 'to_text', 'to_json', '_field_list'];
+    reader text[] := ARRAY['preview', 'preview_count', 'preview_change', 'explain', 'verify',
+                           'member_count', 'validate', 'compile', 'to_text', 'to_json', '_field_list'];
+BEGIN
+    FOR f IN SELECT p.oid::regprocedure AS sig, p.proname::text AS name, p.prokind
+               FROM pg_proc p WHERE p.pronamespace = 'smart_groups'::regnamespace LOOP
+        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f.sig);
+        IF f.name = ANY (definer) THEN
+            EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = pg_catalog, pg_temp', f.sig);
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f.sig,
+                           CASE WHEN f.name = ANY (reader) THEN 'smart_groups_reader' ELSE 'smart_groups_admin' END);
+        END IF;
+    END LOOP;
+END $$;
+
+-- Privileges (README "Roles and privileges"). Nothing of the extension is PUBLIC: an app role
+-- holding DML on its own tables needs no privilege of ours, because every trigger function
+-- runs with the extension owner's rights and a fixed search_path; reporting and group
+-- management are granted through two roles, at the DBA's choice:
+--   smart_groups_reader: SELECT on the reporting relations, explain, preview, verify, ...
+--   smart_groups_admin:  every group function (and everything the reader may do).
+-- Attaching tables creates triggers on them, so the attach functions stay with the owner.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'smart_groups_admin') THEN
+        CREATE ROLE smart_groups_admin NOLOGIN;
+    END IF;
+END $$;
+GRANT smart_groups_reader TO smart_groups_admin;
+GRANT USAGE ON SCHEMA smart_groups TO smart_groups_admin;
+SELECT smart_groups._set_privileges();

@@ -217,9 +217,12 @@ DECLARE
     g smart_groups.groups;
 BEGIN
     PERFORM smart_groups._maintenance_lock();
-    FOR g IN SELECT * FROM smart_groups.groups ORDER BY id LOOP
+    FOR g IN SELECT * FROM smart_groups.groups WHERE status = 'active' ORDER BY id LOOP
         PERFORM smart_groups._clear(g);
     END LOOP;
+    -- Every group is empty now: the rows go at once, garbage included.
+    TRUNCATE smart_groups.member_rows;
+    DELETE FROM smart_groups.member_garbage;
     DELETE FROM smart_groups.inclusions;
     DELETE FROM smart_groups.exclusions;
     RETURN NULL;
@@ -365,6 +368,7 @@ BEGIN
         UPDATE smart_groups.groups SET time_refreshed_at = now() WHERE id = g.id;
     END LOOP;
     PERFORM smart_groups._compact_member_counts();
+    PERFORM smart_groups._collect_garbage(50000);
     RETURN changed;
 END $$;
 
@@ -385,59 +389,40 @@ CREATE TRIGGER groups_epoch AFTER INSERT OR DELETE OR UPDATE OF name, kind, stat
     ON smart_groups.groups FOR EACH STATEMENT EXECUTE FUNCTION smart_groups._on_groups_change();
 
 -- One NOTIFY smart_groups per transaction that changed membership, sent at commit, with the
--- number of users who joined and left each group. Counts accumulate in a transaction-local
--- setting (rolled back with a failed subtransaction, like the changes they count); the first
--- change of a transaction queues a deferred trigger that sends them.
--- The queue is a temporary table of the session: serializable transactions of different
--- sessions would otherwise conflict on it.
-CREATE FUNCTION smart_groups._queue_notify() RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF to_regclass('pg_temp.smart_groups_notify_queue') IS NULL THEN
-        CREATE TEMP TABLE smart_groups_notify_queue (txid bigint PRIMARY KEY);
-        CREATE CONSTRAINT TRIGGER smart_groups_notify AFTER INSERT ON pg_temp.smart_groups_notify_queue
-            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION smart_groups._send_notify();
-    END IF;
-    INSERT INTO pg_temp.smart_groups_notify_queue VALUES (txid_current()) ON CONFLICT DO NOTHING;
-END $$;
-
--- The counts noted so far in this transaction: {"<group id>": {"joined": n, "left": n}, ...}.
-CREATE FUNCTION smart_groups._pending() RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT coalesce(nullif(current_setting('smart_groups.pending', true), ''), '{}')::jsonb
-$$;
-
+-- number of users who joined and left each group, and the kept counts (member_counts): both
+-- in Rust (src/live/pending.rs), called by every maintaining statement through
+-- smart_groups._note_changes(gids, joined, left).
 CREATE FUNCTION smart_groups._note_change(gid bigint, joined bigint, "left" bigint) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM smart_groups._note_changes(ARRAY[gid], ARRAY[joined], ARRAY["left"]);
 END $$;
 
--- smart_groups._note_changes(gids, joined, left), which merges counts into the setting, and
--- smart_groups._send_notify(), the deferred trigger, are in Rust (src/live/pending.rs): every
--- maintaining statement and every commit that changed membership runs them.
-
 -- DDL on attached tables and types may change what rules can name (a new column, a new enum
 -- label): compiled rules and catalogs cached by backends are then not reused.
+-- CREATE TRIGGER is how a restore ends (pg_restore and psql create the app's triggers after
+-- loading the data): that is when the keys restored as text get their type back.
 CREATE FUNCTION smart_groups._on_ddl_end() RETURNS event_trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM smart_groups.config) THEN
-        PERFORM smart_groups._bump_epoch();
+        IF TG_TAG = 'CREATE TRIGGER' THEN
+            PERFORM smart_groups._repair_after_restore();
+        ELSE
+            PERFORM smart_groups._bump_epoch();
+        END IF;
     END IF;
 END $$;
 
 CREATE EVENT TRIGGER smart_groups_ddl_end ON ddl_command_end
-    WHEN TAG IN ('ALTER TABLE', 'ALTER TYPE', 'ALTER DOMAIN', 'CREATE TYPE', 'DROP TYPE')
+    WHEN TAG IN ('ALTER TABLE', 'ALTER TYPE', 'ALTER DOMAIN', 'CREATE TYPE', 'DROP TYPE', 'CREATE TRIGGER')
     EXECUTE FUNCTION smart_groups._on_ddl_end();
 
--- A group's exact number of members, as this transaction sees them: the committed counts
--- plus its own changes not yet folded in at commit.
+-- A group's exact number of members, as this transaction sees them: every maintaining
+-- statement appends its counts at once.
 CREATE FUNCTION smart_groups._member_count(gid bigint) RETURNS bigint
 LANGUAGE sql STABLE AS $$
-    SELECT coalesce((SELECT sum(delta) FROM smart_groups.member_counts WHERE group_id = gid), 0)::bigint
-         + coalesce((p -> gid::text ->> 'joined')::bigint - (p -> gid::text ->> 'left')::bigint, 0)
-      FROM smart_groups._pending() p
+    SELECT coalesce(sum(delta), 0)::bigint FROM smart_groups.member_counts WHERE group_id = gid
 $$;
 
 -- Folds each group's count rows into one, so reading a count stays an index probe of a row or

@@ -53,24 +53,32 @@ CREATE TABLE smart_groups.groups (
     CHECK (kind = 'static' OR rules IS NOT NULL)
 );
 
--- Membership, one list partition per group: deactivating, archiving or dropping a group
--- truncates or drops its partition, which costs the same for ten members or ten million.
--- No foreign key to groups: a per-row FK check would double the cost of bulk maintenance,
--- and the partition's life is tied to its group by the functions that manage both.
-CREATE TABLE smart_groups.members (
+-- Membership of every group in one table (docs/design/membership-storage.md): no DDL per
+-- group, so privileges, backups and plans do not depend on how many groups exist. Rows of a
+-- group that is not active are left for the background cleanup (member_garbage): readers see
+-- membership through the `members` view, which shows active groups only, so deactivating,
+-- archiving or dropping a group is instant whatever its size. An active group never has
+-- rows left from an earlier life: activation removes them before it fills the group.
+-- No foreign key to groups: a per-row FK check would double the cost of bulk maintenance.
+CREATE TABLE smart_groups.member_rows (
     group_id bigint NOT NULL,
     user_key text NOT NULL,
     since    timestamptz NOT NULL DEFAULT now(),
-    -- user_key first: within a partition group_id is the same on every row, so this one index
-    -- answers both "is U in G" and "which groups is U in" (a second index on user_key cost
-    -- every membership change a third write).
-    PRIMARY KEY (user_key, group_id)
-) PARTITION BY LIST (group_id);
+    PRIMARY KEY (group_id, user_key)
+);
+-- "Which groups is U in" and the triggers' per-user probes.
+CREATE INDEX member_rows_user_idx ON smart_groups.member_rows (user_key, group_id);
+
+-- Groups whose rows in member_rows are no longer membership (deactivated, archived, dropped),
+-- removed in batches by refresh_time_rules() (every tick of the worker).
+CREATE TABLE smart_groups.member_garbage (
+    group_id bigint PRIMARY KEY
+);
 CREATE INDEX groups_deps_idx ON smart_groups.groups USING gin (deps jsonb_path_ops);
 
 -- Exact member counts without counting: a group's count is the sum of its rows here. Each
--- transaction that changes membership appends one row per group it changed, at commit
--- (_send_notify); nobody updates a row in place, so concurrent writers never wait on a
+-- statement that changes membership appends one row per group it changed
+-- (src/live/pending.rs); nobody updates a row in place, so concurrent writers never wait on a
 -- shared counter. _compact_member_counts() folds the rows into one per group.
 CREATE TABLE smart_groups.member_counts (
     group_id bigint NOT NULL,
@@ -124,24 +132,32 @@ CREATE INDEX membership_changes_group_at_idx ON smart_groups.membership_changes 
 CREATE FUNCTION smart_groups._create_views(in_extension_script boolean) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
+    CREATE VIEW smart_groups.members AS
+    SELECT m.group_id, m.user_key, m.since
+      FROM smart_groups.member_rows m
+     WHERE EXISTS (SELECT 1 FROM smart_groups.groups g WHERE g.id = m.group_id AND g.status = 'active');
     CREATE VIEW smart_groups.memberships AS
     SELECT m.group_id, g.name AS group_name, m.user_key, m.since
-      FROM smart_groups.members m
-      JOIN smart_groups.groups g ON g.id = m.group_id;
+      FROM smart_groups.member_rows m
+      JOIN smart_groups.groups g ON g.id = m.group_id AND g.status = 'active';
     -- id is the change row's: the users of one statement's change to one group share it.
     CREATE VIEW smart_groups.membership_log AS
     SELECT c.id, c.group_id, k.user_key, c.change, c.cause, c.at
       FROM smart_groups.membership_changes c
       LEFT JOIN LATERAL unnest(c.user_keys) AS k(user_key) ON true;
     IF NOT in_extension_script THEN
+        ALTER EXTENSION smart_groups ADD VIEW smart_groups.members;
         ALTER EXTENSION smart_groups ADD VIEW smart_groups.memberships;
         ALTER EXTENSION smart_groups ADD VIEW smart_groups.membership_log;
-        GRANT SELECT ON smart_groups.memberships, smart_groups.membership_log TO smart_groups_reader;
+        GRANT SELECT ON smart_groups.members, smart_groups.memberships, smart_groups.membership_log
+           TO smart_groups_reader;
     END IF;
 END $$;
 SELECT smart_groups._create_views(true);
 
--- pg_dump keeps what the app configured and the groups it defined.
+-- pg_dump keeps what the app configured, the groups it defined, their membership (rows of
+-- active groups only: the rest is garbage) and history, and the identity sequences, so that
+-- groups created after a restore do not reuse ids.
 SELECT pg_catalog.pg_extension_config_dump('smart_groups.config', '');
 SELECT pg_catalog.pg_extension_config_dump('smart_groups.custom_fields', '');
 SELECT pg_catalog.pg_extension_config_dump('smart_groups.relations', '');
@@ -150,6 +166,10 @@ SELECT pg_catalog.pg_extension_config_dump('smart_groups.inclusions', '');
 SELECT pg_catalog.pg_extension_config_dump('smart_groups.exclusions', '');
 SELECT pg_catalog.pg_extension_config_dump('smart_groups.membership_changes', '');
 SELECT pg_catalog.pg_extension_config_dump('smart_groups.member_counts', '');
+SELECT pg_catalog.pg_extension_config_dump('smart_groups.member_rows',
+    'WHERE group_id IN (SELECT id FROM smart_groups.groups WHERE status = ''active'')');
+SELECT pg_catalog.pg_extension_config_dump('smart_groups.groups_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('smart_groups.membership_changes_id_seq', '');
 
 -- Catalog of the attached tables as one document, read by the extension to build the field
 -- catalog. Types are resolved through domains to their base type; the mapping of Postgres

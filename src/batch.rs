@@ -80,7 +80,7 @@ fn statement(u: &Users, groups: &[(i64, String)], fresh: bool) -> String {
     let gone = if fresh {
         format!("SELECT NULL::bigint AS group_id, NULL::{kt} AS user_key WHERE false")
     } else {
-        "DELETE FROM smart_groups.members m USING k WHERE m.user_key = k.k AND m.group_id = ANY ($2) \
+        "DELETE FROM smart_groups.member_rows m USING k WHERE m.user_key = k.k AND m.group_id = ANY ($2) \
          AND NOT EXISTS (SELECT 1 FROM f WHERE f.gid = m.group_id AND f.k = m.user_key) \
          RETURNING m.group_id, m.user_key"
             .to_string()
@@ -93,7 +93,7 @@ fn statement(u: &Users, groups: &[(i64, String)], fresh: bool) -> String {
          f AS (SELECT t.gid, t.k FROM t WHERE NOT EXISTS \
                (SELECT 1 FROM smart_groups.exclusions e WHERE e.group_id = t.gid AND e.user_key = t.k)), \
          gone AS ({gone}), \
-         added AS (INSERT INTO smart_groups.members (group_id, user_key) SELECT gid, k FROM f ORDER BY gid, k \
+         added AS (INSERT INTO smart_groups.member_rows (group_id, user_key) SELECT gid, k FROM f ORDER BY gid, k \
                    {on_conflict}RETURNING group_id, user_key), \
          logged AS (INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause) \
                     SELECT group_id, array_agg(user_key), 'leave', $3 FROM gone GROUP BY group_id \

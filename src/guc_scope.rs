@@ -20,12 +20,6 @@ pub fn with_settings<R>(settings: &[(&CStr, &CStr)], f: impl FnOnce() -> R) -> R
     out
 }
 
-/// Sets `name` for the rest of the transaction, as `set_config(name, value, true)` does
-/// (undone with a failed subtransaction).
-pub fn set_local(name: &CStr, value: &CStr) {
-    set(name, value, pg_sys::GucAction::GUC_ACTION_LOCAL);
-}
-
 fn set(name: &CStr, value: &CStr, action: pg_sys::GucAction::Type) {
     // SAFETY: set_config_option copies both strings; errors are raised by Postgres.
     unsafe {

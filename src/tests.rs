@@ -121,3 +121,21 @@ fn notify_payloads_split_under_the_limit_in_order() {
     assert_eq!(split.len(), 3);
     assert!(split[1].contains(&big));
 }
+
+#[pg_test]
+fn notify_items_read_as_jsonb_prints_them() {
+    for name in ["Sales", "quote \" back \\ tab \t nl \n ctl \u{1} é ünï 🎉", ""] {
+        let item = crate::live::pending::item(7, name, 3, 2);
+        let jsonb = one::<String>(&format!(
+            "SELECT jsonb_build_object('group_id', 7, 'group_name', '{}'::text, 'joined', 3, 'left', 2)::text",
+            name.replace('\'', "''")
+        ));
+        assert_eq!(jsonb.as_deref(), Some(item.as_str()));
+    }
+    // A name longer than groups may have (created before the limit) is cut, so one group's
+    // item always fits a payload.
+    let item = crate::live::pending::item(7, &"n".repeat(9000), 1, 0);
+    assert!(item.len() < 400, "{} bytes", item.len());
+    assert_eq!(crate::live::pending::payloads(&[item]).len(), 1);
+}
+

@@ -98,7 +98,7 @@ def sizes(ctx):
     return json.loads(ctx.c.value(
         "SELECT json_object_agg(t, pg_size_pretty(coalesce((SELECT sum(pg_total_relation_size(p.relid)) "
         "FROM pg_partition_tree(t::regclass) p), pg_total_relation_size(t::regclass)))) FROM unnest(ARRAY["
-        "'users', 'users_base', 'user_field_values', 'enrollments', 'clicks', 'smart_groups.members', "
+        "'users', 'users_base', 'user_field_values', 'enrollments', 'clicks', 'smart_groups.member_rows', "
         "'smart_groups.membership_changes']) t"))
 
 

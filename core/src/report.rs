@@ -34,16 +34,22 @@ pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(2);
+    let len = word.chars().count();
+    // The distance costs the product of the two lengths: a name longer than any a person
+    // would mistype gets no suggestion, so that a huge input cannot keep a backend busy.
+    if len > SUGGEST_MAX_CHARS {
+        return None;
+    }
+    let limit = (len / 3).max(2);
+    let lower = word.to_lowercase();
     candidates
         .into_iter()
+        // The distance is at least the difference of the lengths.
+        .filter(|c| c.chars().count().abs_diff(len) <= limit)
         // Case-insensitive distance decides; on a tie the spelling closest in case wins.
         .map(|c| {
             (
-                (
-                    levenshtein(&word.to_lowercase(), &c.to_lowercase()),
-                    levenshtein(word, c),
-                ),
+                (levenshtein(&lower, &c.to_lowercase()), levenshtein(word, c)),
                 c,
             )
         })
@@ -51,6 +57,9 @@ pub fn did_you_mean<'a>(
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
+
+/// Longest word `did_you_mean` looks for a near spelling of.
+pub const SUGGEST_MAX_CHARS: usize = 256;
 
 #[cfg(test)]
 mod tests {
@@ -63,5 +72,14 @@ mod tests {
         assert_eq!(did_you_mean("rol", names), Some("role"));
         assert_eq!(did_you_mean("salary", names), None);
         assert_eq!(did_you_mean("Anna", ["ann", "Ann"]), Some("Ann"));
+    }
+
+    #[test]
+    fn huge_words_get_no_suggestion_at_once() {
+        let huge = "x".repeat(3_000_000);
+        // A quadratic distance over 3M characters would not end in this test's lifetime.
+        assert_eq!(did_you_mean(&huge, [huge.as_str(), "role"]), None);
+        let long = "y".repeat(SUGGEST_MAX_CHARS);
+        assert_eq!(did_you_mean(&long, [long.as_str()]), Some(long.as_str()));
     }
 }

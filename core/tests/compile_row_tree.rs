@@ -115,10 +115,13 @@ fn complete(t: &RowTree, atoms: u8, unknowns: u32, next: &mut u32) -> bool {
             bit
         }
         RowTree::Not(inner) => !complete(inner, atoms, unknowns, next),
+        // fold, not all/any: every item must be visited, since each advances `next`.
+        #[allow(clippy::unnecessary_fold)]
         RowTree::All(items) => items
             .iter()
             .map(|i| complete(i, atoms, unknowns, next))
             .fold(true, |a, b| a && b),
+        #[allow(clippy::unnecessary_fold)]
         RowTree::Any(items) => items
             .iter()
             .map(|i| complete(i, atoms, unknowns, next))

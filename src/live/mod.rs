@@ -22,6 +22,7 @@ use crate::errors::{raise, DbError};
 pub static SMALL_STATEMENT_ROWS: GucSetting<i32> = GucSetting::<i32>::new(1000);
 
 pub fn init() {
+    pending::init();
     GucRegistry::define_int_guc(
         c"smart_groups.small_statement_rows",
         c"UPDATEs of the users table changing at most this many rows are maintained with plans kept per backend.",
@@ -34,7 +35,7 @@ pub fn init() {
     );
 }
 
-type TriggerResult<'a> = Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, DbError>;
+pub(crate) type TriggerResult<'a> = Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, DbError>;
 
 /// Runs `f` in an SPI connection that sees the trigger's transition tables.
 fn in_trigger(trigger: &PgTrigger<'_>, f: impl FnOnce(&mut SpiClient<'_>) -> Result<(), DbError>) {

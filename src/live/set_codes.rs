@@ -71,7 +71,7 @@ pub fn build(
                 any_changed(columns, changed),
                 "NULL::boolean".to_string(),
                 format!(
-                    "EXISTS (SELECT 1 FROM smart_groups.members m \
+                    "EXISTS (SELECT 1 FROM smart_groups.member_rows m \
                        WHERE m.group_id = {} AND m.user_key = r.k OFFSET 0)",
                     input.id
                 ),

@@ -7,7 +7,7 @@
 //! 1. a pair whose row part (`compile::row_part`) is known on the new row needs no
 //!    evaluation; the others run their group's predicate, one statement per group;
 //! 2. one statement applies inclusions and exclusions to all pairs;
-//! 3. per group, one DELETE of the leavers or one INSERT of the joiners into its partition;
+//! 3. per group, one DELETE of the leavers or one INSERT of the joiners;
 //!    what they return is what changed (a pair already as wanted writes nothing);
 //! 4. one INSERT logs every change.
 
@@ -182,7 +182,7 @@ fn with_overrides(
     )
 }
 
-/// Adds (`join`) or removes `keys` in group `g`'s partition; returns the keys written (a key
+/// Adds (`join`) or removes `keys` in group `g`; returns the keys written (a key
 /// already in the wanted state is not).
 fn write(
     client: &mut SpiClient<'_>,
@@ -192,15 +192,15 @@ fn write(
     keys: Vec<String>,
 ) -> Result<Vec<String>, DbError> {
     let kt = &st.key_type;
-    let part = format!("smart_groups.{}", quote_ident(&format!("members_{g}")));
     let sql = if join {
         format!(
-            "INSERT INTO {part} (group_id, user_key) SELECT {g}, k::{kt} FROM unnest($1::text[]) k \
+            "INSERT INTO smart_groups.member_rows (group_id, user_key) SELECT {g}, k::{kt} FROM unnest($1::text[]) k \
                ON CONFLICT DO NOTHING RETURNING user_key::text"
         )
     } else {
         format!(
-            "DELETE FROM {part} m WHERE m.user_key = ANY ($1::text[]::{kt}[]) RETURNING m.user_key::text"
+            "DELETE FROM smart_groups.member_rows m WHERE m.group_id = {g} AND m.user_key = ANY ($1::text[]::{kt}[]) \
+               RETURNING m.user_key::text"
         )
     };
     statements::run(client, &sql, &[text_array()], &[keys.into()], first_column)

@@ -351,12 +351,12 @@ fn statement(
     let list: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
     let list = list.join(", ");
     ctes.push(format!(
-        "d AS (DELETE FROM smart_groups.members m USING w \
+        "d AS (DELETE FROM smart_groups.member_rows m USING w \
                 WHERE m.group_id IN ({list}) AND m.group_id = w.gid AND m.user_key = w.k AND NOT w.want \
                 RETURNING m.group_id, m.user_key, w.cause)"
     ));
     ctes.push(
-        "a AS (INSERT INTO smart_groups.members (group_id, user_key) SELECT w.gid, w.k FROM w WHERE w.want \
+        "a AS (INSERT INTO smart_groups.member_rows (group_id, user_key) SELECT w.gid, w.k FROM w WHERE w.want \
                 ON CONFLICT DO NOTHING RETURNING group_id, user_key)"
             .to_string(),
     );

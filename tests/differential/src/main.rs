@@ -77,12 +77,12 @@ fn main() -> ExitCode {
 /// the check that follows must report both (and verify() too).
 fn sabotage(client: &mut postgres::Client) -> Result<(), Failure> {
     let removed = client.execute(
-        "DELETE FROM smart_groups.members WHERE (group_id, user_key) IN \
-         (SELECT group_id, user_key FROM smart_groups.members ORDER BY 1, 2 LIMIT 1)",
+        "DELETE FROM smart_groups.member_rows WHERE (group_id, user_key) IN \
+         (SELECT group_id, user_key FROM smart_groups.member_rows ORDER BY 1, 2 LIMIT 1)",
         &[],
     )?;
     let added = client.execute(
-        "INSERT INTO smart_groups.members (group_id, user_key) \
+        "INSERT INTO smart_groups.member_rows (group_id, user_key) \
          SELECT g.id, u.id FROM smart_groups.groups g CROSS JOIN app.users u \
           WHERE g.status = 'active' AND NOT EXISTS (SELECT 1 FROM smart_groups.members m \
                  WHERE m.group_id = g.id AND m.user_key = u.id) \
