@@ -105,6 +105,7 @@ BEGIN
         PERFORM smart_groups._drop_triggers(cur.users_table, 'users');
     END IF;
     PERFORM smart_groups._install_triggers(users_table, 'users');
+    PERFORM smart_groups._snapshot_columns();
     PERFORM smart_groups._bump_epoch();
 END $$;
 
@@ -114,6 +115,10 @@ LANGUAGE plpgsql AS $$
 DECLARE
     t record;
 BEGIN
+    -- Rows left for the cleanup may hold keys of a previously attached table.
+    DELETE FROM smart_groups.member_rows m
+     WHERE NOT EXISTS (SELECT 1 FROM smart_groups.groups g WHERE g.id = m.group_id AND g.status = 'active');
+    DELETE FROM smart_groups.member_garbage;
     ALTER EXTENSION smart_groups DROP VIEW smart_groups.members;
     ALTER EXTENSION smart_groups DROP VIEW smart_groups.memberships;
     ALTER EXTENSION smart_groups DROP VIEW smart_groups.membership_log;
@@ -157,6 +162,87 @@ BEGIN
     ELSIF to_regprocedure('smart_groups.verify()') IS NULL THEN
         PERFORM smart_groups._create_key_functions(cfg.key_type);
     END IF;
+    IF NOT EXISTS (SELECT 1 FROM smart_groups.attached_columns) THEN
+        PERFORM smart_groups._snapshot_columns();
+    END IF;
+END $$;
+
+-- Remembers the columns of the attached tables (see smart_groups.attached_columns).
+CREATE FUNCTION smart_groups._snapshot_columns() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM smart_groups.attached_columns;
+    INSERT INTO smart_groups.attached_columns (rel, attnum, name, type_id)
+    SELECT a.attrelid, a.attnum, a.attname, a.atttypid
+      FROM pg_attribute a
+     WHERE a.attnum > 0 AND NOT a.attisdropped
+       AND a.attrelid IN (SELECT users_table FROM smart_groups.config
+                          UNION SELECT custom_table FROM smart_groups.config WHERE custom_table IS NOT NULL
+                          UNION SELECT table_name FROM smart_groups.relations);
+END $$;
+
+-- At the end of an ALTER TABLE on an attached table: renamed columns are followed (the
+-- attachment's column names, and every group's rules and their text form name the new
+-- names), and groups whose rules no longer apply (a column retyped to a type their
+-- operators do not take) become static groups holding their members, with a NOTICE. The
+-- app's next statements on the table are then maintained as before.
+CREATE FUNCTION smart_groups._follow_schema_changes() RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    cfg         smart_groups.config := smart_groups._config();
+    r           record;
+    users_map   jsonb := '{}';
+    rel_map     jsonb := '{}';
+    renames     jsonb;
+    retyped     boolean := false;
+    g           smart_groups.groups;
+    new_rules   jsonb;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM smart_groups.attached_columns) THEN
+        -- Not snapshotted yet (a restore in progress): nothing to compare with.
+        RETURN;
+    END IF;
+    FOR r IN SELECT s.rel, s.name::text AS old, a.attname::text AS new, s.type_id <> a.atttypid AS retyped
+               FROM smart_groups.attached_columns s
+               JOIN pg_attribute a ON a.attrelid = s.rel AND a.attnum = s.attnum AND NOT a.attisdropped
+              WHERE a.attname <> s.name OR a.atttypid <> s.type_id
+              ORDER BY s.rel, s.attnum LOOP
+        retyped := retyped OR r.retyped;
+        CONTINUE WHEN r.old = r.new;
+        IF r.rel = cfg.users_table THEN
+            users_map := users_map || jsonb_build_object(r.old, r.new);
+            UPDATE smart_groups.config SET key_column = r.new WHERE key_column = r.old;
+        END IF;
+        IF r.rel = cfg.custom_table THEN
+            UPDATE smart_groups.config
+               SET custom_user_column = CASE WHEN custom_user_column = r.old THEN r.new ELSE custom_user_column END,
+                   custom_key_column = CASE WHEN custom_key_column = r.old THEN r.new ELSE custom_key_column END,
+                   custom_value_column = CASE WHEN custom_value_column = r.old THEN r.new ELSE custom_value_column END;
+        END IF;
+        UPDATE smart_groups.relations SET user_column = r.new WHERE table_name = r.rel AND user_column = r.old;
+        SELECT rel_map || coalesce(jsonb_object_agg(x.name, coalesce(rel_map -> x.name, '{}') || jsonb_build_object(r.old, r.new)), '{}')
+          INTO rel_map FROM smart_groups.relations x WHERE x.table_name = r.rel;
+    END LOOP;
+    PERFORM smart_groups._snapshot_columns();
+    PERFORM smart_groups._bump_epoch();
+    IF users_map <> '{}' OR rel_map <> '{}' THEN
+        renames := jsonb_build_object('users', users_map, 'relations', rel_map);
+        FOR g IN SELECT * FROM smart_groups.groups WHERE rules IS NOT NULL ORDER BY id LOOP
+            new_rules := smart_groups._rename_fields(g.rules, renames);
+            IF new_rules IS DISTINCT FROM g.rules THEN
+                UPDATE smart_groups.groups
+                   SET rules = new_rules, rules_text = smart_groups.to_text(new_rules), updated_at = now()
+                 WHERE id = g.id;
+                RAISE NOTICE 'the rules of group "%" follow the renamed columns: %', g.name, smart_groups.to_text(new_rules);
+            END IF;
+        END LOOP;
+    END IF;
+    IF users_map <> '{}' OR rel_map <> '{}' OR retyped THEN
+        PERFORM smart_groups._convert_broken_groups('the columns its rules read were changed');
+        -- What the remaining smart groups read, under the new names.
+        UPDATE smart_groups.groups x SET deps = smart_groups._deps(x.rules, x.name)
+         WHERE x.kind = 'smart' AND smart_groups._rules_valid(x.rules, x.name);
+    END IF;
 END $$;
 
 CREATE FUNCTION smart_groups.attach_custom_fields(
@@ -185,6 +271,7 @@ BEGIN
            custom_user_column = attach_custom_fields.user_column,
            custom_key_column = attach_custom_fields.key_column,
            custom_value_column = attach_custom_fields.value_column;
+    PERFORM smart_groups._snapshot_columns();
     PERFORM smart_groups._bump_epoch();
 END $$;
 
@@ -257,5 +344,6 @@ BEGIN
     INSERT INTO smart_groups.relations (name, table_name, user_column)
     VALUES (name, relation_table, user_column);
     PERFORM smart_groups._install_triggers(relation_table, 'relation', name);
+    PERFORM smart_groups._snapshot_columns();
     PERFORM smart_groups._bump_epoch();
 END $$;

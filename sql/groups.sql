@@ -250,6 +250,18 @@ BEGIN
     RETURN done;
 END $$;
 
+-- Locks the groups that `rules` name in member_of (FOR SHARE, in id order) before the rules
+-- are checked: drop_group, archive_group and deactivate_group take the named group's row FOR
+-- UPDATE and then look for groups naming it, so either they wait for this transaction and
+-- see its rules, or this waits for them and finds the group gone.
+CREATE FUNCTION smart_groups._lock_named(rules jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM smart_groups.groups g
+     WHERE g.name IN (SELECT m #>> '{}' FROM jsonb_path_query(_lock_named.rules, 'lax $.**.member_of') m)
+     ORDER BY g.id FOR SHARE;
+END $$;
+
 CREATE FUNCTION smart_groups._new_group(name text, kind text, rules jsonb, active boolean) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -258,6 +270,7 @@ BEGIN
     PERFORM smart_groups._config();
     PERFORM smart_groups._check_new_name(name);
     IF rules IS NOT NULL THEN
+        PERFORM smart_groups._lock_named(rules);
         PERFORM smart_groups._check_rules(rules, name);
     END IF;
     PERFORM smart_groups._maintenance_lock();
@@ -292,6 +305,7 @@ BEGIN
         RAISE EXCEPTION 'group "%" is a static group and has no rules', g.name
             USING ERRCODE = '42809', HINT = 'create a smart group with smart_groups.create_group()';
     END IF;
+    PERFORM smart_groups._lock_named(rules);
     PERFORM smart_groups._check_rules(rules, g.name);
     PERFORM smart_groups._maintenance_lock();
     UPDATE smart_groups.groups
@@ -339,6 +353,7 @@ BEGIN
         RETURN;
     END IF;
     IF g.kind = 'smart' THEN
+        PERFORM smart_groups._lock_named(g.rules);
         PERFORM smart_groups._check_rules(g.rules, g.name);
     END IF;
     PERFORM smart_groups._maintenance_lock();
@@ -756,8 +771,9 @@ BEGIN
         target, g.id, g.name, g.status);
 END $$;
 
--- After a column or custom field was dropped: groups whose rules no longer validate become
--- static groups holding their current members, and say so.
+-- After a column, custom field, table or foreign key was dropped, or a column retyped: groups
+-- whose rules no longer validate become static groups holding their current members, and say
+-- so.
 CREATE FUNCTION smart_groups._convert_broken_groups(cause text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -771,12 +787,15 @@ BEGIN
             INSERT INTO smart_groups.inclusions (group_id, user_key)
             SELECT group_id, user_key FROM smart_groups.members WHERE group_id = g.id
             ON CONFLICT DO NOTHING;
-            UPDATE smart_groups.groups SET kind = 'static', updated_at = now() WHERE id = g.id;
+            -- A static group reads nothing: the triggers must not look for what its rules named.
+            UPDATE smart_groups.groups SET kind = 'static', deps = '{}', depth = 0, updated_at = now()
+             WHERE id = g.id;
             RAISE NOTICE 'group "%" became a static group holding its % current members: %', g.name,
                 (SELECT count(*) FROM smart_groups.members WHERE group_id = g.id), cause
                 USING HINT = 'its former rules are kept in smart_groups.groups.rules';
         END IF;
     END LOOP;
+    PERFORM smart_groups._recompute_depths();
 END $$;
 
 CREATE FUNCTION smart_groups._on_sql_drop() RETURNS event_trigger
@@ -801,11 +820,25 @@ BEGIN
         END IF;
     END LOOP;
     FOR o IN SELECT * FROM pg_event_trigger_dropped_objects() WHERE object_type = 'table column' LOOP
+        -- A column the custom-field table is read by: the table is detached.
+        UPDATE smart_groups.config
+           SET custom_table = NULL, custom_user_column = NULL, custom_key_column = NULL, custom_value_column = NULL
+         WHERE custom_table = o.objid
+           AND o.address_names[3] IN (custom_user_column, custom_key_column, custom_value_column);
+        IF FOUND THEN
+            PERFORM smart_groups._convert_broken_groups(format('column %s was dropped', o.object_identity));
+        END IF;
+        -- A relation whose user column goes is detached.
+        DELETE FROM smart_groups.relations r WHERE r.table_name = o.objid AND r.user_column = o.address_names[3];
         IF EXISTS (SELECT 1 FROM smart_groups.config c WHERE c.users_table = o.objid)
            OR EXISTS (SELECT 1 FROM smart_groups.relations r WHERE r.table_name = o.objid) THEN
             PERFORM smart_groups._convert_broken_groups(format('column %s was dropped', o.object_identity));
         END IF;
     END LOOP;
+    -- A dropped foreign key may have been a reference (manager.x).
+    IF EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() WHERE object_type = 'table constraint') THEN
+        PERFORM smart_groups._convert_broken_groups('a foreign key was dropped');
+    END IF;
 END $$;
 
 CREATE EVENT TRIGGER smart_groups_sql_drop ON sql_drop EXECUTE FUNCTION smart_groups._on_sql_drop();

@@ -56,10 +56,11 @@ END $$;
 -- Steps 1 and 3 for the users and custom-field tables run in smart_groups._before_statement_rs
 -- (src/live), a BEFORE STATEMENT trigger, so that they precede every row lock.
 
--- Users that point, through one of `ref_columns`, at one of `keys` — and at those, and so on:
--- their values of manager.x changed when the users in `keys` did. A user of `keys` in a cycle
--- (their own manager) is among them: their manager.x changed too.
-CREATE FUNCTION smart_groups._referrers(keys text[], ref_columns text[]) RETURNS text[]
+-- Users that point, through one of `ref_columns`, at one of `keys` — and at those, and so on,
+-- `depth` references away at most (as far as the groups' rules read: manager.manager.name
+-- is 2): their values of manager.x changed when the users in `keys` did. A user of `keys`
+-- in a cycle (their own manager) is among them: their manager.x changed too.
+CREATE FUNCTION smart_groups._referrers(keys text[], ref_columns text[], depth integer) RETURNS text[]
 LANGUAGE plpgsql AS $$
 DECLARE
     cfg      smart_groups.config := smart_groups._config();
@@ -67,18 +68,18 @@ DECLARE
     found    text[] := '{}';
     more     text[];
     cond     text;
-    depth    integer := 0;
+    level    integer := 0;
 BEGIN
     -- Compared in the key's own type, so an index on the reference column is used.
     SELECT string_agg(format('u.%I IN (SELECT unnest($1::%s[]))', c, cfg.key_type), ' OR ') INTO cond
       FROM unnest(ref_columns) c;
-    WHILE cardinality(frontier) > 0 AND depth < 32 LOOP
+    WHILE cardinality(frontier) > 0 AND level < depth LOOP
         EXECUTE format('SELECT array_agg(u.%I::text) FROM %s u WHERE (%s) AND u.%I <> ALL ($2::%s[])',
                        cfg.key_column, smart_groups._qname(cfg.users_table), cond, cfg.key_column, cfg.key_type)
            INTO more USING frontier, found;
         frontier := coalesce(more, '{}');
         found := found || frontier;
-        depth := depth + 1;
+        level := level + 1;
     END LOOP;
     RETURN found;
 END $$;
@@ -119,6 +120,7 @@ DECLARE
     gids       bigint[];
     ref_cols   text[];
     ref_gids   bigint[];
+    ref_depth  integer;
     referrers  text[];
     all_keys   text[];
     lvl        integer;
@@ -143,14 +145,16 @@ BEGIN
     IF lock_rows THEN
         PERFORM smart_groups._lock_users(keys);
     END IF;
-    SELECT array_agg(DISTINCT c), array_agg(DISTINCT g.id) INTO ref_cols, ref_gids
+    SELECT array_agg(DISTINCT c), array_agg(DISTINCT g.id),
+           max(coalesce((g.deps ->> 'reference_depth')::integer, 32))
+      INTO ref_cols, ref_gids, ref_depth
       FROM smart_groups.groups g, jsonb_array_elements_text(g.deps -> 'reference_columns') c
      WHERE g.id = ANY (gids);
     -- Only groups reading another user's row change for the users referring to `keys`; the
     -- others are not evaluated for them (those users' own data may be changing elsewhere).
     referrers := '{}';
     IF ref_cols IS NOT NULL THEN
-        referrers := smart_groups._referrers(keys, ref_cols);
+        referrers := smart_groups._referrers(keys, ref_cols, ref_depth);
     END IF;
     -- Depth by depth, one statement per depth for all its groups; a group whose membership
     -- changed brings the groups that name it into the next depths.
@@ -408,6 +412,10 @@ BEGIN
     IF EXISTS (SELECT 1 FROM smart_groups.config) THEN
         IF TG_TAG = 'CREATE TRIGGER' THEN
             PERFORM smart_groups._repair_after_restore();
+        ELSIF TG_TAG = 'ALTER TABLE' AND EXISTS (
+                SELECT 1 FROM pg_event_trigger_ddl_commands() c
+                 WHERE c.objid IN (SELECT rel FROM smart_groups.attached_columns)) THEN
+            PERFORM smart_groups._follow_schema_changes();
         ELSE
             PERFORM smart_groups._bump_epoch();
         END IF;

@@ -53,6 +53,18 @@ CREATE TABLE smart_groups.groups (
     CHECK (kind = 'static' OR rules IS NOT NULL)
 );
 
+-- The columns of the attached tables (users, custom fields, relations) as the rules last saw
+-- them: at the end of each ALTER TABLE on an attached table, a column whose name or type
+-- differs from here was renamed or retyped (_follow_schema_changes). Not dumped: a restore
+-- makes it again (_repair_after_restore).
+CREATE TABLE smart_groups.attached_columns (
+    rel     regclass NOT NULL,
+    attnum  smallint NOT NULL,
+    name    name NOT NULL,
+    type_id oid NOT NULL,
+    PRIMARY KEY (rel, attnum)
+);
+
 -- Membership of every group in one table (docs/design/membership-storage.md): no DDL per
 -- group, so privileges, backups and plans do not depend on how many groups exist. Rows of a
 -- group that is not active are left for the background cleanup (member_garbage): readers see

@@ -9,6 +9,8 @@ use smart_groups_core::catalog::{
     GroupStatus, KeyType, Reference, Relation, TableName, UsersTable,
 };
 
+use smart_groups_core::rename::reference_name;
+
 use crate::errors::DbError;
 
 #[derive(Deserialize)]
@@ -117,15 +119,6 @@ fn key_type(name: &str) -> Option<KeyType> {
         "text" => Some(KeyType::Text),
         _ => None,
     }
-}
-
-/// The reference name of a self-referencing foreign key column: `manager_id` → `manager`.
-pub fn reference_name(column: &str) -> String {
-    column
-        .strip_suffix("_id")
-        .filter(|s| !s.is_empty())
-        .unwrap_or(column)
-        .to_string()
 }
 
 /// Loads the catalog. `Err(NotAttached)` when no users table is attached yet.

@@ -5,7 +5,7 @@ use pgrx::prelude::*;
 use pgrx::JsonB;
 use smart_groups_core::ast::Node;
 use smart_groups_core::validate::{self, Options};
-use smart_groups_core::{compile, json, report};
+use smart_groups_core::{compile, json, rename, report};
 
 use crate::catalog_load;
 use crate::errors::{raise, OrRaise};
@@ -74,7 +74,14 @@ fn _rules_valid(rules: JsonB, group_name: &str) -> bool {
     let opts = Options {
         group: Some(group_name.to_string()),
     };
-    validate::validate(&node, &catalog, &opts).pred.is_some()
+    match validate::validate(&node, &catalog, &opts).pred {
+        // Custom fields read without a custom-field table (it was dropped) would compile to
+        // `false`: the group no longer means what it says.
+        Some(pred) => {
+            catalog.custom_table.is_some() || compile::dependencies(&pred).custom_keys.is_empty()
+        }
+        None => false,
+    }
 }
 
 fn rename_in(node: Node, old: &str, new: &str) -> Node {
@@ -96,6 +103,35 @@ fn rename_in(node: Node, old: &str, new: &str) -> Node {
 #[pg_extern(immutable, parallel_safe)]
 fn _rename_member_of(rules: JsonB, old: &str, new: &str) -> JsonB {
     JsonB(json::write(&rename_in(read_jsonb(&rules), old, new)))
+}
+
+/// `rules` with every field that named a renamed column naming it anew. `renames`:
+/// `{"users": {"old": "new", ...}, "relations": {"relation": {"old": "new"}, ...}}`, against
+/// the attached tables as they are now (after the renames).
+#[pg_extern(stable)]
+fn _rename_fields(rules: JsonB, renames: JsonB) -> JsonB {
+    #[derive(serde::Deserialize, Default)]
+    struct Doc {
+        #[serde(default)]
+        users: std::collections::BTreeMap<String, String>,
+        #[serde(default)]
+        relations: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    }
+    let Ok(doc) = serde_json::from_value::<Doc>(renames.0) else {
+        return rules;
+    };
+    let renames = rename::Renames {
+        users: doc.users,
+        relations: doc.relations,
+    };
+    let Ok(node) = json::read_value(&rules.0) else {
+        return rules;
+    };
+    let catalog = catalog_load::load().or_raise();
+    let before = renames.undo(&catalog);
+    JsonB(json::write(&rename::rename_fields(
+        &node, &before, &renames,
+    )))
 }
 
 /// The closest of `candidates` to `word`, for did-you-mean hints raised from SQL.
@@ -136,6 +172,7 @@ fn _deps(rules: JsonB, group_name: &str) -> JsonB {
         "relations": deps.relations,
         "groups": deps.groups,
         "reference_columns": reference_columns,
+        "reference_depth": deps.reference_depth,
         "relative_time": deps.relative_time,
     }))
 }

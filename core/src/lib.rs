@@ -9,6 +9,7 @@ pub mod eval;
 pub mod json;
 pub mod limits;
 pub mod read;
+pub mod rename;
 pub mod report;
 pub mod text;
 pub mod validate;

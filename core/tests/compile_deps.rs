@@ -47,9 +47,28 @@ fn collects_every_kind_of_dependency() {
         set(&["nickname".to_string(), "score".into(), "vip".into()])
     );
     assert_eq!(d.references, set(&["manager".to_string()]));
+    assert_eq!(d.reference_depth, 1);
     assert_eq!(d.relations, set(&["enrollments".to_string()]));
     assert_eq!(d.groups, set(&[9]));
     assert!(!d.relative_time);
+}
+
+#[test]
+fn reference_depth_is_the_longest_path() {
+    assert_eq!(
+        dependencies(&rule(col("name"), Op::Eq, text("a"))).reference_depth,
+        0
+    );
+    let p = Pred::All(vec![
+        rule(manager(col("name")), Op::Eq, text("a")),
+        Pred::Not(Box::new(rule(
+            manager(manager(manager(custom("vip")))),
+            Op::Eq,
+            Operand::Bool(true),
+        ))),
+        rule(manager(manager(col("role"))), Op::Eq, text("admin")),
+    ]);
+    assert_eq!(dependencies(&p).reference_depth, 3);
 }
 
 #[test]

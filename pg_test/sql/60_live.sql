@@ -264,3 +264,12 @@ SELECT pg_temp.try($$INSERT INTO live.users VALUES (4242, 'Stale', 'Ops', NULL, 
 SELECT g.name FROM smart_groups.members m JOIN smart_groups.groups g ON g.id = m.group_id
  WHERE m.user_key = 4242 ORDER BY 1;
 SELECT count(*) AS verify_problems FROM smart_groups.verify();
+
+-- Users referring to a changed user are looked for only as far as the rules read: one
+-- reference away for manager.x, two for manager.manager.x (the search used to follow the
+-- chain 32 deep whatever the rules read).
+UPDATE live.users SET manager_id = 1051 WHERE id = 1000;
+SELECT cardinality(smart_groups._referrers(ARRAY['1051'], ARRAY['manager_id'], 1)) AS one_reference_away,
+       cardinality(smart_groups._referrers(ARRAY['1051'], ARRAY['manager_id'], 2)) AS two_references_away;
+SELECT (SELECT deps -> 'reference_depth' FROM smart_groups.groups WHERE name = 'Reports of Ann') AS depth_read;
+SELECT count(*) AS verify_problems FROM smart_groups.verify();

@@ -35,6 +35,8 @@ pub struct Group {
     /// Groups named by member_of.
     names: BTreeSet<i64>,
     pub reference_columns: BTreeSet<String>,
+    /// How many references the longest path of the rules follows.
+    pub reference_depth: i32,
 }
 
 impl Group {
@@ -61,7 +63,17 @@ struct DepsDoc {
     groups: Vec<i64>,
     #[serde(default)]
     reference_columns: Vec<String>,
+    /// Absent from groups saved before it was recorded: then as deep as the search went.
+    #[serde(default = "unknown_reference_depth")]
+    reference_depth: i32,
 }
+
+fn unknown_reference_depth() -> i32 {
+    MAX_REFERENCE_DEPTH
+}
+
+/// The deepest referrer search, for rules saved before their depth was recorded.
+pub const MAX_REFERENCE_DEPTH: i32 = 32;
 
 pub struct State {
     pub epoch: i64,
@@ -160,6 +172,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
                 columns: d.deps.columns.into_iter().collect(),
                 names: d.deps.groups.into_iter().collect(),
                 reference_columns: d.deps.reference_columns.into_iter().collect(),
+                reference_depth: d.deps.reference_depth,
             })
             .collect();
         let read: BTreeSet<String> = groups

@@ -262,16 +262,26 @@ fn referrers(
         .filter_map(|id| st.group(*id))
         .flat_map(|g| g.reference_columns.iter().cloned())
         .collect();
+    // Only as far from a changed user as the groups' rules read.
+    let depth = ref_groups
+        .iter()
+        .filter_map(|id| st.group(*id))
+        .map(|g| g.reference_depth)
+        .max()
+        .unwrap_or(0);
     let cond = set_codes::any_changed(changed, changed);
     let sql = format!(
-        "SELECT smart_groups._referrers(array_agg(n.{key}::text), $1) \
+        "SELECT smart_groups._referrers(array_agg(n.{key}::text), $1, $2) \
            FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} WHERE {cond}"
     );
     let cols: Vec<String> = ref_cols.into_iter().collect();
-    Ok(
-        statements::query_one::<Vec<String>>(client, &sql, &[text_array()], &[cols.into()])?
-            .unwrap_or_default(),
-    )
+    Ok(statements::query_one::<Vec<String>>(
+        client,
+        &sql,
+        &[text_array(), PgBuiltInOids::INT4OID.oid()],
+        &[cols.into(), depth.into()],
+    )?
+    .unwrap_or_default())
 }
 
 /// Under REPEATABLE READ and SERIALIZABLE: a group deactivated or dropped after our snapshot

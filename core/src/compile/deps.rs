@@ -14,6 +14,9 @@ pub struct Deps {
     pub custom_keys: BTreeSet<String>,
     /// Reference names (`manager`).
     pub references: BTreeSet<String>,
+    /// How many references the longest path follows (`manager.manager.name`: 2): a change to
+    /// a user reaches the membership of users at most this many references away.
+    pub reference_depth: usize,
     /// Relation names used by `has`.
     pub relations: BTreeSet<String>,
     /// Group ids named by `member_of`.
@@ -37,6 +40,7 @@ fn walk(pred: &Pred, in_relation: bool, deps: &mut Deps) {
         Pred::Not(inner) => walk(inner, in_relation, deps),
         Pred::Test(t) => {
             field(&t.field, in_relation, deps);
+            deps.reference_depth = deps.reference_depth.max(references_followed(&t.field));
             if matches!(t.op, Op::WithinLast | Op::NotWithinLast) {
                 deps.relative_time = true;
             }
@@ -52,6 +56,13 @@ fn walk(pred: &Pred, in_relation: bool, deps: &mut Deps) {
                 walk(f, true, deps);
             }
         }
+    }
+}
+
+fn references_followed(path: &FieldPath) -> usize {
+    match path {
+        FieldPath::Reference { inner, .. } => 1 + references_followed(inner),
+        _ => 0,
     }
 }
 
