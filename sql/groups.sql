@@ -268,12 +268,13 @@ DECLARE
     gid bigint;
 BEGIN
     PERFORM smart_groups._config();
+    -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
+    PERFORM smart_groups._maintenance_lock();
     PERFORM smart_groups._check_new_name(name);
     IF rules IS NOT NULL THEN
         PERFORM smart_groups._lock_named(rules);
         PERFORM smart_groups._check_rules(rules, name);
     END IF;
-    PERFORM smart_groups._maintenance_lock();
     INSERT INTO smart_groups.groups (name, kind, status, rules, rules_text, deps)
     VALUES (name, kind, CASE WHEN active THEN 'active' ELSE 'inactive' END, rules,
             CASE WHEN rules IS NOT NULL THEN smart_groups.to_text(rules) END,
@@ -299,15 +300,17 @@ LANGUAGE sql AS $$ SELECT smart_groups._new_group(name, 'static', NULL, true) $$
 CREATE FUNCTION smart_groups._set_rules(name text, rules jsonb) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    g smart_groups.groups := smart_groups._group(name);
+    g smart_groups.groups;
 BEGIN
+    -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
+    PERFORM smart_groups._maintenance_lock();
+    g := smart_groups._group(name);
     IF g.kind <> 'smart' THEN
         RAISE EXCEPTION 'group "%" is a static group and has no rules', g.name
             USING ERRCODE = '42809', HINT = 'create a smart group with smart_groups.create_group()';
     END IF;
     PERFORM smart_groups._lock_named(rules);
     PERFORM smart_groups._check_rules(rules, g.name);
-    PERFORM smart_groups._maintenance_lock();
     UPDATE smart_groups.groups
        SET rules = _set_rules.rules, rules_text = smart_groups.to_text(_set_rules.rules),
            deps = smart_groups._deps(_set_rules.rules, g.name), updated_at = now(), time_refreshed_at = now()
@@ -343,8 +346,11 @@ END $$;
 CREATE FUNCTION smart_groups.activate_group(name text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    g smart_groups.groups := smart_groups._group(name);
+    g smart_groups.groups;
 BEGIN
+    -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
+    PERFORM smart_groups._maintenance_lock();
+    g := smart_groups._group(name);
     IF g.status = 'archived' THEN
         RAISE EXCEPTION 'group "%" is archived', g.name
             USING ERRCODE = '55000', HINT = 'restore it first with smart_groups.restore_group()';
@@ -356,7 +362,6 @@ BEGIN
         PERFORM smart_groups._lock_named(g.rules);
         PERFORM smart_groups._check_rules(g.rules, g.name);
     END IF;
-    PERFORM smart_groups._maintenance_lock();
     UPDATE smart_groups.groups SET status = 'active', updated_at = now(), time_refreshed_at = now() WHERE id = g.id;
     PERFORM smart_groups._discard_rows(g.id);
     PERFORM smart_groups._refresh(g.id, 'group_change');
@@ -365,8 +370,11 @@ END $$;
 CREATE FUNCTION smart_groups.deactivate_group(name text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    g smart_groups.groups := smart_groups._group(name);
+    g smart_groups.groups;
 BEGIN
+    -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
+    PERFORM smart_groups._maintenance_lock();
+    g := smart_groups._group(name);
     IF g.status = 'archived' THEN
         RAISE EXCEPTION 'group "%" is archived', g.name USING ERRCODE = '55000';
     END IF;
@@ -374,8 +382,6 @@ BEGIN
         RETURN;
     END IF;
     PERFORM smart_groups._refuse_if_named(g, 'deactivate');
-    -- Wait for writes in flight, which may still be adding members.
-    PERFORM smart_groups._maintenance_lock();
     UPDATE smart_groups.groups SET status = 'inactive', updated_at = now() WHERE id = g.id;
     PERFORM smart_groups._clear(g);
 END $$;
@@ -396,14 +402,15 @@ END $$;
 CREATE FUNCTION smart_groups.archive_group(name text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    g smart_groups.groups := smart_groups._group(name);
+    g smart_groups.groups;
 BEGIN
+    -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
+    PERFORM smart_groups._maintenance_lock();
+    g := smart_groups._group(name);
     IF g.status = 'archived' THEN
         RETURN;
     END IF;
     PERFORM smart_groups._refuse_if_named(g, 'archive');
-    -- Wait for writes in flight, which may still be adding members.
-    PERFORM smart_groups._maintenance_lock();
     UPDATE smart_groups.groups SET status = 'archived', updated_at = now() WHERE id = g.id;
     PERFORM smart_groups._clear(g);
 END $$;
@@ -424,11 +431,12 @@ END $$;
 CREATE FUNCTION smart_groups.drop_group(name text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    g smart_groups.groups := smart_groups._group(name);
+    g smart_groups.groups;
 BEGIN
-    PERFORM smart_groups._refuse_if_named(g, 'drop');
-    -- Wait for writes in flight, which may still be adding members.
+    -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
     PERFORM smart_groups._maintenance_lock();
+    g := smart_groups._group(name);
+    PERFORM smart_groups._refuse_if_named(g, 'drop');
     IF g.status = 'active' AND smart_groups._has_members(g.id) THEN
         INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause)
         VALUES (g.id, NULL, 'leave', 'group_change');
@@ -461,7 +469,7 @@ END $$;
 
 -- Manual overrides follow the triggers' lock protocol (sql/maintain.sql) for the users they
 -- touch, so a concurrent change to the same user's data cannot undo them.
-CREATE FUNCTION smart_groups._lock_for(gid bigint, keys text[]) RETURNS void
+CREATE FUNCTION smart_groups._lock_for(keys text[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM smart_groups._writer_lock();
@@ -469,14 +477,46 @@ BEGIN
     PERFORM smart_groups._lock_users(keys);
 END $$;
 
-CREATE FUNCTION smart_groups._include(g smart_groups.groups, keys text[]) RETURNS bigint
+-- The group `name` for a manual override: checked first without a lock (so that a wrong
+-- name or kind is reported before anything waits), then, once the caller holds the
+-- advisory and user locks (_lock_for), read again FOR UPDATE: every path takes the group
+-- row after those, so an override and a writer never wait for each other in opposite
+-- orders. `kind`: the kind the function is for (static: add/remove_members, smart:
+-- include/exclude), or NULL for either.
+CREATE FUNCTION smart_groups._override_group(name text, kind text, locked boolean) RETURNS smart_groups.groups
+LANGUAGE plpgsql AS $$
+DECLARE
+    g smart_groups.groups;
+BEGIN
+    IF locked THEN
+        g := smart_groups._group(name);
+    ELSE
+        SELECT * INTO g FROM smart_groups.groups WHERE groups.name = _override_group.name;
+        IF NOT FOUND THEN
+            PERFORM smart_groups._group(name);
+        END IF;
+    END IF;
+    IF kind = 'static' AND g.kind <> 'static' THEN
+        RAISE EXCEPTION 'group "%" is a smart group', g.name
+            USING ERRCODE = '42809', HINT = 'add users to a smart group with smart_groups.include()';
+    END IF;
+    IF kind = 'smart' AND g.kind <> 'smart' THEN
+        RAISE EXCEPTION 'group "%" is a static group', g.name
+            USING ERRCODE = '42809', HINT = 'use smart_groups.add_members() and remove_members() for static groups';
+    END IF;
+    RETURN g;
+END $$;
+
+CREATE FUNCTION smart_groups._include(name text, kind text, keys text[]) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     cfg smart_groups.config := smart_groups._config();
+    g   smart_groups.groups := smart_groups._override_group(name, kind, false);
     r   record;
 BEGIN
     keys := smart_groups._user_keys(keys);
-    PERFORM smart_groups._lock_for(g.id, keys);
+    PERFORM smart_groups._lock_for(keys);
+    g := smart_groups._override_group(name, kind, true);
     EXECUTE format('INSERT INTO smart_groups.inclusions (group_id, user_key)'
                    ' SELECT $1, k::%s FROM unnest($2) k ON CONFLICT DO NOTHING', cfg.key_type)
       USING g.id, keys;
@@ -484,57 +524,35 @@ BEGIN
     RETURN r.joined;
 END $$;
 
-CREATE FUNCTION smart_groups._uninclude(g smart_groups.groups, keys text[]) RETURNS bigint
+CREATE FUNCTION smart_groups._uninclude(name text, kind text, keys text[]) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     cfg smart_groups.config := smart_groups._config();
+    g   smart_groups.groups := smart_groups._override_group(name, kind, false);
     r   record;
 BEGIN
-    PERFORM smart_groups._lock_for(g.id, keys);
+    PERFORM smart_groups._lock_for(keys);
+    g := smart_groups._override_group(name, kind, true);
     EXECUTE format('DELETE FROM smart_groups.inclusions WHERE group_id = $1 AND user_key = ANY ($2::%s[])', cfg.key_type)
       USING g.id, keys;
     r := smart_groups._refresh(g.id, 'inclusion', keys);
     RETURN r."left";
 END $$;
 
-CREATE FUNCTION smart_groups._static(name text) RETURNS smart_groups.groups
-LANGUAGE plpgsql AS $$
-DECLARE
-    g smart_groups.groups := smart_groups._group(name);
-BEGIN
-    IF g.kind <> 'static' THEN
-        RAISE EXCEPTION 'group "%" is a smart group', g.name
-            USING ERRCODE = '42809', HINT = 'add users to a smart group with smart_groups.include()';
-    END IF;
-    RETURN g;
-END $$;
-
 CREATE FUNCTION smart_groups.add_members(name text, keys anyarray) RETURNS bigint
-LANGUAGE sql AS $$ SELECT smart_groups._include(smart_groups._static(name), keys::text[]) $$;
+LANGUAGE sql AS $$ SELECT smart_groups._include(name, 'static', keys::text[]) $$;
 CREATE FUNCTION smart_groups.remove_members(name text, keys anyarray) RETURNS bigint
-LANGUAGE sql AS $$ SELECT smart_groups._uninclude(smart_groups._static(name), keys::text[]) $$;
-
-CREATE FUNCTION smart_groups._smart(name text) RETURNS smart_groups.groups
-LANGUAGE plpgsql AS $$
-DECLARE
-    g smart_groups.groups := smart_groups._group(name);
-BEGIN
-    IF g.kind <> 'smart' THEN
-        RAISE EXCEPTION 'group "%" is a static group', g.name
-            USING ERRCODE = '42809', HINT = 'use smart_groups.add_members() and remove_members() for static groups';
-    END IF;
-    RETURN g;
-END $$;
+LANGUAGE sql AS $$ SELECT smart_groups._uninclude(name, 'static', keys::text[]) $$;
 
 CREATE FUNCTION smart_groups.include(name text, key anyelement) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups._include(smart_groups._smart(name), ARRAY[key::text]) $$;
+LANGUAGE sql AS $$ SELECT smart_groups._include(name, 'smart', ARRAY[key::text]) $$;
 CREATE FUNCTION smart_groups.uninclude(name text, key anyelement) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups._uninclude(smart_groups._smart(name), ARRAY[key::text]) $$;
+LANGUAGE sql AS $$ SELECT smart_groups._uninclude(name, 'smart', ARRAY[key::text]) $$;
 
 CREATE FUNCTION smart_groups._exclude(name text, key text, reason text, note text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    g   smart_groups.groups := smart_groups._group(name);
+    g   smart_groups.groups := smart_groups._override_group(name, NULL, false);
     cfg smart_groups.config := smart_groups._config();
     keys text[] := smart_groups._user_keys(ARRAY[key]);
 BEGIN
@@ -547,7 +565,8 @@ BEGIN
         RAISE EXCEPTION 'an exclusion for reason "other" needs a note' USING ERRCODE = '23502',
             HINT = 'say why in note => ''...''';
     END IF;
-    PERFORM smart_groups._lock_for(g.id, keys);
+    PERFORM smart_groups._lock_for(keys);
+    g := smart_groups._override_group(name, NULL, true);
     EXECUTE format('INSERT INTO smart_groups.exclusions AS e (group_id, user_key, reason, note)'
                    ' VALUES ($1, $2::%s, $3, $4) ON CONFLICT (group_id, user_key)'
                    ' DO UPDATE SET reason = excluded.reason, note = excluded.note, created_at = now(),'
@@ -562,11 +581,12 @@ LANGUAGE sql AS $$ SELECT smart_groups._exclude(name, key::text, reason, note) $
 CREATE FUNCTION smart_groups._unexclude(name text, key text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    g   smart_groups.groups := smart_groups._group(name);
+    g   smart_groups.groups := smart_groups._override_group(name, NULL, false);
     cfg smart_groups.config := smart_groups._config();
     n   bigint;
 BEGIN
-    PERFORM smart_groups._lock_for(g.id, ARRAY[key]);
+    PERFORM smart_groups._lock_for(ARRAY[key]);
+    g := smart_groups._override_group(name, NULL, true);
     EXECUTE format('DELETE FROM smart_groups.exclusions WHERE group_id = $1 AND user_key = $2::%s', cfg.key_type)
       USING g.id, key;
     GET DIAGNOSTICS n = ROW_COUNT;
@@ -582,9 +602,11 @@ LANGUAGE sql AS $$ SELECT smart_groups._unexclude(name, key::text) $$;
 CREATE FUNCTION smart_groups.recalculate(name text) RETURNS TABLE (joined bigint, "left" bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
-    g smart_groups.groups := smart_groups._group(name);
+    g smart_groups.groups;
 BEGIN
+    -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
     PERFORM smart_groups._maintenance_lock();
+    g := smart_groups._group(name);
     RETURN QUERY SELECT * FROM smart_groups._refresh(g.id, 'recalculate');
     PERFORM smart_groups._recount(g.id);
 END $$;
@@ -739,7 +761,7 @@ BEGIN
         PERFORM smart_groups._group(name);
     END IF;
     IF g.kind <> 'smart' THEN
-        PERFORM smart_groups._smart(name);
+        PERFORM smart_groups._override_group(name, 'smart', false);
     END IF;
     PERFORM smart_groups._check_rules(rules, g.name);
     RETURN format(

@@ -3,24 +3,36 @@
 -- those users only, in the same transaction.
 --
 -- Concurrency. Two transactions must never both decide a user's membership from data the
--- other is changing. Protocol, in this order:
---   1. every maintaining statement holds the shared maintenance lock; rule changes, activation,
---      recalculation and TRUNCATE (full refreshes) take it exclusively, so they see no write in
---      flight and no write starts before they commit;
---   2. the changed users' rows are locked (an UPDATE of the users table already holds them;
---      changes to custom fields, relations, inclusions and exclusions take FOR NO KEY UPDATE,
---      in key order), so two writers about one user run one after the other;
---   3. reading another user's data (references such as manager.name) is the only cross-user
---      dependency: while an active group has such rules, statements on the users and
---      custom-field tables take the reference lock in a BEFORE STATEMENT trigger, before they
---      lock any row: UPDATEs exclusively when they may change a referenced user or move a user
---      to another one (on the users table: when they set a column read on referenced users or
---      a reference column), shared when they set another column such groups read; INSERTs and
---      DELETEs shared;
---   4. only then are the users to refresh computed and evaluated, each statement with a fresh
+-- other is changing. Every path (triggers, API functions, the worker) takes its locks in this
+-- order, and none of ours is taken after a later one in the list:
+--   1. the maintenance lock: shared by every maintaining statement and by manual overrides;
+--      exclusive for group definition changes (create, set_rules, activate, deactivate,
+--      archive, drop, recalculate) and TRUNCATE, so they see no write in flight and no write
+--      starts before they commit;
+--   2. the reference lock, while an active group reads another user's row (manager.x): taken
+--      by the users and custom-field tables' BEFORE STATEMENT trigger, before the statement
+--      locks any row. On the users table an UPDATE takes it exclusively when it may change a
+--      referenced user or move a user to another one (it sets a column read on referenced
+--      users, or a reference column), shared when it sets another column such groups read;
+--      INSERT and DELETE take it shared. On the custom-field table every statement takes it
+--      in one mode (exclusively when a group reads a custom field of a referenced user), so
+--      an INSERT … ON CONFLICT DO UPDATE never asks for it twice in two modes. Manual
+--      overrides and the worker's time refresh take it exclusively;
+--   3. the changed users' rows (an UPDATE of the users table already holds them; changes to
+--      custom fields, relations, inclusions and exclusions take FOR NO KEY UPDATE, in key
+--      order), so two writers about one user run one after the other;
+--   4. group rows: FOR SHARE by writers at REPEATABLE READ and SERIALIZABLE (a group
+--      deactivated meanwhile becomes a serialization failure) and by rules naming groups in
+--      member_of (so those groups cannot be dropped meanwhile); FOR UPDATE by the API
+--      function changing that group;
+--   5. only then are the users to refresh computed and evaluated, each statement with a fresh
 --      snapshot at READ COMMITTED, so the later writer sees what the earlier one committed.
 -- SERIALIZABLE transactions get the same locks, and Postgres' SSI turns any remaining
 -- read/write overlap into a serialization failure that the client retries.
+-- What remains (docs/design/lock-protocol.md): a transaction that takes the reference lock
+-- shared in one statement and exclusively in a later one waits for every other holder, and
+-- two such transactions deadlock; and the exclusive reference lock makes writers of
+-- unrelated users wait while any group reads manager.x.
 
 CREATE FUNCTION smart_groups._maintenance_lock() RETURNS void
 LANGUAGE sql AS $$ SELECT pg_advisory_xact_lock(1936159858, 0) $$;

@@ -183,7 +183,8 @@ fn set_columns(trigger: &PgTrigger<'_>) -> Option<BTreeSet<String>> {
 /// sql/maintain.sql. On the users table an UPDATE takes it exclusively only when it sets a
 /// column read on referenced users (or a reference column), shared when it sets another
 /// column such groups read, and not at all otherwise; INSERT and DELETE take it shared.
-/// On the custom-field table UPDATE and TRUNCATE take it exclusively.
+/// On the custom-field table every statement takes it in one mode (`CustomLock`); TRUNCATE
+/// of either table takes it exclusively.
 #[pg_trigger]
 fn _before_statement_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     let op = trigger.op().ok();
@@ -206,7 +207,7 @@ fn _before_statement_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
                 return Ok(Lock::None);
             }
             Ok(match op {
-                Some(PgTriggerOperation::Truncate) => Lock::Exclusive,
+                Some(PgTriggerOperation::Truncate) | None => Lock::Exclusive,
                 Some(PgTriggerOperation::Update) if users_table => {
                     let locks = st.reference_locks()?;
                     let set = |cols: &std::collections::BTreeSet<i32>| {
@@ -225,7 +226,11 @@ fn _before_statement_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
                         Lock::None
                     }
                 }
-                Some(PgTriggerOperation::Update) => Lock::Exclusive,
+                _ if !users_table => match st.reference_locks()?.custom {
+                    state::CustomLock::None => Lock::None,
+                    state::CustomLock::Shared => Lock::Shared,
+                    state::CustomLock::Exclusive => Lock::Exclusive,
+                },
                 _ => Lock::Shared,
             })
         })?

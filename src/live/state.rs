@@ -211,7 +211,8 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
     st.ok_or(DbError::NotAttached)
 }
 
-/// Which UPDATEs of the users table take the reference lock, by the columns they set.
+/// Which UPDATEs of the users table take the reference lock, by the columns they set, and
+/// how statements on the custom-field table take it.
 #[derive(Debug, Clone, Default)]
 pub struct ReferenceLocks {
     /// Columns read on a referenced user, and the reference columns: setting one may change
@@ -220,6 +221,21 @@ pub struct ReferenceLocks {
     /// Other columns that groups with references read: the statement re-evaluates such
     /// groups for its own users and takes the lock shared.
     pub shared: BTreeSet<i32>,
+    /// Custom-field statements: exclusively when a group reads a custom field of a
+    /// referenced user (`manager.level`), since then any of them may change another user's
+    /// membership; shared when groups with references read custom fields of the user only;
+    /// not at all otherwise. The same mode for INSERT, UPDATE and DELETE, so that an
+    /// `INSERT … ON CONFLICT DO UPDATE`, which fires both statement triggers, never asks for
+    /// the lock shared and then exclusively (two such upserts deadlocked on that upgrade).
+    pub custom: CustomLock,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CustomLock {
+    #[default]
+    None,
+    Shared,
+    Exclusive,
 }
 
 impl State {
@@ -229,6 +245,7 @@ impl State {
         }
         let mut exclusive = BTreeSet::new();
         let mut shared = BTreeSet::new();
+        let mut custom = CustomLock::None;
         let ids: Vec<i64> = self
             .groups
             .iter()
@@ -238,6 +255,13 @@ impl State {
         for id in ids {
             let pred = self.pred(id)?;
             exclusive.extend(compile::columns_via_reference(&pred));
+            if compile::reads_custom_via_reference(&pred) {
+                custom = CustomLock::Exclusive;
+            } else if custom == CustomLock::None
+                && !compile::dependencies(&pred).custom_keys.is_empty()
+            {
+                custom = CustomLock::Shared;
+            }
             if let Some(g) = self.group(id) {
                 exclusive.extend(g.reference_columns.iter().cloned());
                 shared.extend(g.columns.iter().cloned());
@@ -247,6 +271,7 @@ impl State {
         let locks = ReferenceLocks {
             exclusive: exclusive.iter().filter_map(num).collect(),
             shared: shared.iter().filter_map(num).collect(),
+            custom,
         };
         self.reference_locks = Some(locks.clone());
         Ok(locks)

@@ -86,6 +86,27 @@ pub fn columns_via_reference(pred: &Pred) -> BTreeSet<String> {
     out
 }
 
+/// Whether `pred` reads a custom field of a referenced user (`manager.level` with `level` a
+/// custom field): then a change to any user's custom fields may change other users'
+/// membership.
+pub fn reads_custom_via_reference(pred: &Pred) -> bool {
+    fn custom_at_end(p: &FieldPath) -> bool {
+        match p {
+            FieldPath::Custom(_) => true,
+            FieldPath::Column(_) => false,
+            FieldPath::Reference { inner, .. } => custom_at_end(inner),
+        }
+    }
+    match pred {
+        Pred::All(items) | Pred::Any(items) => items.iter().any(reads_custom_via_reference),
+        Pred::Not(inner) => reads_custom_via_reference(inner),
+        Pred::MemberOf { .. } | Pred::Has { .. } => false,
+        Pred::Test(t) => {
+            matches!(&t.field, FieldPath::Reference { inner, .. } if custom_at_end(inner))
+        }
+    }
+}
+
 /// The flip condition of `pred` for an UPDATE that changed `changed` (users columns).
 pub fn flip_test(
     pred: &Pred,
