@@ -428,6 +428,10 @@ BEGIN
                 SELECT 1 FROM pg_event_trigger_ddl_commands() c
                  WHERE c.objid IN (SELECT rel FROM smart_groups.attached_columns)) THEN
             PERFORM smart_groups._follow_schema_changes();
+        ELSIF TG_TAG IN ('ALTER TYPE', 'ALTER DOMAIN', 'DROP TYPE') THEN
+            -- A renamed enum label or a changed domain may leave rules naming what is gone.
+            PERFORM smart_groups._bump_epoch();
+            PERFORM smart_groups._convert_broken_groups('a type its rules read was changed');
         ELSE
             PERFORM smart_groups._bump_epoch();
         END IF;

@@ -2,7 +2,9 @@
 
   phase 1 — 100 active groups that all read users.level: S2, S5, S3, S6, S7, S8, then S1 and
             S4 with these 100 groups (rows S1·100, S4·100)
-  phase 2 — 900 more groups (1,000 active, 100 of them read level): S1, S4
+  phase 2 — 900 more groups (1,000 active, 100 of them read level): S1, S4, S9 (event INSERT),
+            S10 (custom-field upsert), S11 (which groups is U in), storage per membership
+            (in phase 1 when --cold-groups 0)
 
 Usage: suite.py --dir D --port P --scale N --reps R --duration S --out RESULTS_BASE --work W
 """
@@ -17,6 +19,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import report  # noqa: E402
+import scen_events  # noqa: E402
 import scen_groups  # noqa: E402
 import scen_update  # noqa: E402
 from common import Context, median, percentile  # noqa: E402
@@ -93,8 +96,8 @@ def group_stats(ctx):
 
 
 def sizes(ctx):
-    # members is partitioned (one partition per group): its size is that of its partitions.
-    # pg_partition_tree has no rows for a plain table, hence the coalesce.
+    # A partitioned table's size is that of its partitions; pg_partition_tree has no rows for
+    # a plain table, hence the coalesce.
     return json.loads(ctx.c.value(
         "SELECT json_object_agg(t, pg_size_pretty(coalesce((SELECT sum(pg_total_relation_size(p.relid)) "
         "FROM pg_partition_tree(t::regclass) p), pg_total_relation_size(t::regclass)))) FROM unnest(ARRAY["
@@ -172,6 +175,11 @@ def main():
             meta["phase2"] = group_stats(ctx)
             run("S1", scen_update.s1, f"{meta['phase2']['read_level']} of {meta['phase2']['active']}", "S1")
             run("S4", scen_update.s4, meta["phase2"]["active"], "S4")
+        active = meta.get("phase2", meta["phase1"])["active"]
+        run("S9", scen_events.s9, active)
+        run("S10", scen_events.s10, active)
+        run("S11", scen_events.s11, active)
+        run("STORAGE", scen_events.storage)
         finish(ctx, args, meta)
     finally:
         meta["total_s"] = time.monotonic() - t_start

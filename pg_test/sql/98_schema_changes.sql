@@ -114,3 +114,15 @@ UPDATE people SET dept = 'Ops' WHERE id = 3;
 SELECT * FROM state();
 SELECT name, deps FROM smart_groups.groups WHERE kind = 'static' ORDER BY id;
 SELECT count(*) AS verify_problems FROM smart_groups.verify();
+
+-- A renamed enum label that a group's rules name: the group becomes static, the app's writes
+-- go on.
+CREATE TYPE tier AS ENUM ('gold', 'silver');
+ALTER TABLE people ADD COLUMN tier tier;
+UPDATE people SET tier = 'gold' WHERE id = 1;
+SELECT smart_groups.create_group('Gold', 'tier = "gold"') > 0 AS created;
+ALTER TYPE tier RENAME VALUE 'gold' TO 'platinum';
+UPDATE people SET tier = 'silver' WHERE id = 2;
+INSERT INTO people (id, name, tier) VALUES (5, 'Ed', 'platinum');
+SELECT name, kind, rules_text FROM smart_groups.groups WHERE name = 'Gold';
+SELECT count(*) AS verify_problems FROM smart_groups.verify();

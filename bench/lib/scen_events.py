@@ -1,0 +1,125 @@
+"""What an app with an activity table pays most often, and what it reads most often:
+S9 (single-row INSERT into the clicks relation, 1 and 8 clients, while 25 extra active groups
+read clicks with `has … count … within last`), S10 (an upsert of one user's custom field),
+S11 ("which groups is user U in"), and the bytes each membership takes. Baselines are the
+same statements on unattached copies made here (clicks_base, user_field_values_base)."""
+
+from common import fmt_ms, percentile, ratio
+
+S9_GROUPS = 25
+
+
+def _copy_table(ctx, table, base, fk_column):
+    """An unattached copy of `table` with its rows, indexes and the foreign key to users_base."""
+    if ctx.c.value(f"SELECT to_regclass('{base}') IS NOT NULL") == "t":
+        return
+    ctx.log(f"copying {table} to {base}")
+    ctx.c.psql(f"SET maintenance_work_mem = '1GB';\n"
+               f"CREATE TABLE {base} (LIKE {table} INCLUDING ALL);\n"
+               f"INSERT INTO {base} SELECT * FROM {table};\n"
+               f"ALTER TABLE {base} ADD FOREIGN KEY ({fk_column}) REFERENCES users_base (id) ON DELETE CASCADE;\n"
+               f"VACUUM ANALYZE {base};\n")
+
+
+def _latency(ctx, sc, variant, rep, script, clients):
+    r = ctx.c.pgbench([(script, 1)], clients, ctx.duration, f"{ctx.workdir}/pgb_{sc}_{variant}_{clients}", ctx.scale,
+                      extra=("--max-tries=10",) if clients > 1 else ())
+    lat = r["latencies_ms"]
+    suffix = "" if clients == 1 else f"_c{clients}"
+    ctx.add(sc, variant, rep, "p50" + suffix, percentile(lat, 50), "ms")
+    ctx.add(sc, variant, rep, "p95" + suffix, percentile(lat, 95), "ms")
+    ctx.add(sc, variant, rep, "tps" + suffix, r["tps"], "tps")
+    ctx.add(sc, variant, rep, "failed" + suffix, r["failed"], "count")
+
+
+def _one_and_many(ctx, sc, scripts):
+    """p50/p95 with 1 client and TPS with ctx.clients, target and baseline alternating."""
+    def both(variant):
+        def f(rep):
+            _latency(ctx, sc, variant, rep, scripts[variant], 1)
+            _latency(ctx, sc, variant, rep, scripts[variant], ctx.clients)
+        return f
+    return ctx.alternate(sc, both("target"), both("baseline"))
+
+
+def s9(ctx, groups_active):
+    _copy_table(ctx, "clicks", "clicks_base", "user_id")
+    rules = [f"has at least {1 + i % 5} clicks where clicked_at within last {7 + 3 * i} days" for i in range(S9_GROUPS)]
+    ctx.c.psql("".join(f"SELECT smart_groups.create_group('s9-{i}', '{r}');\n" for i, r in enumerate(rules)))
+    readers = int(ctx.c.value("SELECT count(*) FROM smart_groups.groups WHERE status = 'active' "
+                              "AND deps -> 'relations' ? 'clicks'"))
+    sql = ("\\set id random(1, :scale)\n"
+           "INSERT INTO {t} (user_id, campaign, device, clicked_at) VALUES (:id, 'bench', 'web', now());\n")
+    scripts = {v: ctx.script(f"s9_{v}.sql", sql.format(t=t)) for v, t in (("target", "clicks"), ("baseline", "clicks_base"))}
+    ctx.vacuum("clicks", "clicks_base")
+    try:
+        n = _one_and_many(ctx, "S9", scripts)
+    finally:
+        ctx.c.psql("".join(f"SELECT smart_groups.drop_group('s9-{i}');\n" for i in range(S9_GROUPS)))
+    t50, b50 = ctx.med("S9", "target", "p50"), ctx.med("S9", "baseline", "p50")
+    r1 = ratio(t50, b50)
+    ctx.row("S9", f"single-row INSERT into clicks, {readers} of {groups_active + S9_GROUPS} active groups read clicks "
+            f"({S9_GROUPS} of them with `has … within last`), 1 client", "same INSERT into an unattached copy", "",
+            f"p50 {fmt_ms(b50)}", f"p50 {fmt_ms(t50)}", r1, "p50 ≤ 1.5×", r1 is not None and r1 <= 1.5,
+            f"{n} reps × {ctx.duration} s; p95 {fmt_ms(ctx.med('S9', 'target', 'p95'))} vs "
+            f"{fmt_ms(ctx.med('S9', 'baseline', 'p95'))}")
+    tt, bt = ctx.med("S9", "target", f"tps_c{ctx.clients}"), ctx.med("S9", "baseline", f"tps_c{ctx.clients}")
+    r8 = ratio(tt, bt)
+    ctx.row("S9·8", f"the same INSERT, {ctx.clients} clients", "same, unattached", "",
+            f"{bt:.0f} TPS" if bt else "–", f"{tt:.1f} TPS" if tt is not None else "–", r8, "TPS ≥ 60%",
+            r8 is not None and r8 >= 0.6,
+            f"failed transactions (after retries): {sum(ctx.values('S9', 'target', f'failed_c{ctx.clients}')):.0f}")
+
+
+def s10(ctx, groups_active):
+    _copy_table(ctx, "user_field_values", "user_field_values_base", "user_id")
+    # The numeric custom field the most active groups read.
+    key = ctx.c.value("SELECT c FROM smart_groups.groups g, jsonb_array_elements_text(g.deps -> 'custom') c "
+                      "JOIN smart_groups.custom_fields f ON f.key = c "
+                      "WHERE g.status = 'active' AND f.type = 'number' GROUP BY c ORDER BY count(*) DESC, c LIMIT 1")
+    if not key:
+        ctx.notes.append("S10 skipped: no active group reads a numeric custom field")
+        return
+    readers = int(ctx.c.value(f"SELECT count(*) FROM smart_groups.groups WHERE status = 'active' AND deps -> 'custom' ? '{key}'"))
+    sql = ("\\set id random(1, :scale)\n\\set v random(0, 100)\n"
+           "INSERT INTO {t} (user_id, field_key, value) VALUES (:id, '" + key + "', :v::text) "
+           "ON CONFLICT (user_id, field_key) DO UPDATE SET value = excluded.value;\n")
+    scripts = {v: ctx.script(f"s10_{v}.sql", sql.format(t=t))
+               for v, t in (("target", "user_field_values"), ("baseline", "user_field_values_base"))}
+    ctx.vacuum("user_field_values", "user_field_values_base")
+    n = _one_and_many(ctx, "S10", scripts)
+    t50, b50 = ctx.med("S10", "target", "p50"), ctx.med("S10", "baseline", "p50")
+    r = ratio(t50, b50)
+    tt, bt = ctx.med("S10", "target", f"tps_c{ctx.clients}"), ctx.med("S10", "baseline", f"tps_c{ctx.clients}")
+    ctx.row("S10", f"upsert of one user's custom field `{key}`, which {readers} of {groups_active} active groups read, 1 client",
+            "same upsert into an unattached copy", "", f"p50 {fmt_ms(b50)}", f"p50 {fmt_ms(t50)}", r, "p50 ≤ 2×",
+            r is not None and r <= 2,
+            f"{n} reps × {ctx.duration} s; {ctx.clients} clients: {tt or 0:.1f} vs {bt or 0:.0f} TPS "
+            f"({100 * (ratio(tt, bt) or 0):.1f}%), failed transactions (after retries): "
+            f"{sum(ctx.values('S10', 'target', f'failed_c{ctx.clients}')):.0f}")
+
+
+def s11(ctx, groups_active):
+    scripts = {
+        "target": ctx.script("s11_target.sql", "\\set id random(1, :scale)\n"
+                             "SELECT group_id FROM smart_groups.members WHERE user_key = :id;\n"),
+        "baseline": ctx.script("s11_baseline.sql", "\\set id random(1, :scale)\nSELECT id FROM users_base WHERE id = :id;\n"),
+    }
+    per_user = float(ctx.c.value("SELECT count(*)::float8 / greatest((SELECT count(*) FROM users), 1) FROM smart_groups.members"))
+    n = ctx.alternate("S11", lambda rep: _latency(ctx, "S11", "target", rep, scripts["target"], 1),
+                      lambda rep: _latency(ctx, "S11", "baseline", rep, scripts["baseline"], 1))
+    t50, b50 = ctx.med("S11", "target", "p50"), ctx.med("S11", "baseline", "p50")
+    ctx.row("S11", f"which groups is user U in, {groups_active} active groups ({per_user:.0f} groups per user on average), "
+            "prepared, 1 client", "a primary-key lookup of the user", "", f"p50 {fmt_ms(b50)}", f"p50 {fmt_ms(t50)}",
+            ratio(t50, b50), "p50 ≤ 1 ms", t50 is not None and t50 <= 1,
+            f"{n} reps × {ctx.duration} s; p95 {fmt_ms(ctx.med('S11', 'target', 'p95'))}")
+
+
+def storage(ctx):
+    """Bytes of storage per membership: the membership table with its indexes."""
+    total = int(ctx.c.value("SELECT pg_total_relation_size('smart_groups.member_rows')"))
+    rows = int(ctx.c.value("SELECT count(*) FROM smart_groups.member_rows"))
+    per = total / rows if rows else None
+    ctx.add("storage", "target", 0, "bytes_per_membership", per, "B")
+    ctx.row("storage", f"bytes per membership ({rows:,} memberships, {total / 2**20:,.0f} MB with indexes)", "", "",
+            "", f"{per:.0f} B" if per else "–", None, "report; aim < 40 B", per is not None and per < 40)
