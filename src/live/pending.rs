@@ -154,21 +154,31 @@ pub fn note(client: &mut SpiClient<'_>, changes: &[(i64, i64, i64)]) -> Result<(
             Ok(out)
         },
     )?;
+    let noted: Vec<(i64, i64, i64, String)> = changes
+        .iter()
+        .map(|(g, j, l)| (*g, *j, *l, names.get(g).cloned().unwrap_or_default()))
+        .collect();
+    remember(&noted);
+    Ok(())
+}
+
+/// Adds (group, joined, left, name) to the transaction's notification only: for callers whose
+/// statement already appended the counts to member_counts.
+pub fn remember(changes: &[(i64, i64, i64, String)]) {
     // SAFETY: reads the current subtransaction's id.
     let subxact = unsafe { pg_sys::GetCurrentSubTransactionId() };
     NOTED.with(|n| {
         let mut n = n.borrow_mut();
-        for (g, j, l) in changes {
+        for (g, j, l, name) in changes.iter().filter(|(_, j, l, _)| *j != 0 || *l != 0) {
             n.push(Noted {
                 subxact,
                 group: *g,
-                name: names.get(g).cloned().unwrap_or_default(),
+                name: name.clone(),
                 joined: *j,
                 left: *l,
             });
         }
     });
-    Ok(())
 }
 
 /// `_note_changes(group ids, joined, left)`: the same for plpgsql callers.

@@ -7,9 +7,9 @@
 //! 1. a pair whose row part (`compile::row_part`) is known on the new row needs no
 //!    evaluation; the others run their group's predicate, one statement per group;
 //! 2. one statement applies inclusions and exclusions to all pairs;
-//! 3. per group, one DELETE of the leavers or one INSERT of the joiners;
-//!    what they return is what changed (a pair already as wanted writes nothing);
-//! 4. one INSERT logs every change.
+//! 3. one statement writes every join and leave of the depth, logs them and adds their counts
+//!    (what it returns is what changed: a pair already as wanted writes nothing). With every
+//!    group's membership in one table this is one plan whichever groups a statement touches.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,9 +33,6 @@ pub struct Change {
     pub keys: Vec<String>,
 }
 
-/// A row of the membership log: (group, key, join|leave, cause).
-pub type LogRow = (i64, String, &'static str, &'static str);
-
 /// Decides and writes `pairs` (all of one member_of depth). `USER` causes win over `GROUP`
 /// for a pair named twice, and a known value over an unknown one.
 pub fn apply(
@@ -43,7 +40,6 @@ pub fn apply(
     st: &mut State,
     pairs: &[Pair],
     with_dependants: &BTreeSet<i64>,
-    log: &mut Vec<LogRow>,
 ) -> Result<Vec<Change>, DbError> {
     let mut unique: BTreeMap<(i64, String), (&'static str, Option<bool>)> = BTreeMap::new();
     for (g, k, cause, known) in pairs {
@@ -76,46 +72,34 @@ pub fn apply(
         ws.push(known.unwrap_or_else(|| matched.contains(&(*g, k.clone()))));
     }
     let wants = with_overrides(client, st, gs, ks, ws)?;
-    // 3. writes
-    let mut joins: BTreeMap<i64, Vec<String>> = BTreeMap::new();
-    let mut leaves: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    // 3. writes, log and counts
+    let mut writes = Writes::default();
     for (g, k, want) in wants {
-        let side = if want { &mut joins } else { &mut leaves };
-        side.entry(g).or_default().push(k);
+        let cause = unique
+            .get(&(g, k.clone()))
+            .map(|e| e.0)
+            .unwrap_or(super::users_update::USER);
+        writes.push(g, k, want, cause);
     }
-    let groups: BTreeSet<i64> = joins.keys().chain(leaves.keys()).copied().collect();
-    let mut out = Vec::new();
-    for g in groups {
-        let mut change = Change {
+    let written = write(client, st, writes)?;
+    let mut by_group: BTreeMap<i64, Change> = BTreeMap::new();
+    for (g, k, join) in written {
+        let change = by_group.entry(g).or_insert_with(|| Change {
             group: g,
             joined: 0,
             left: 0,
             keys: Vec::new(),
-        };
-        for (join, keys) in [(true, joins.remove(&g)), (false, leaves.remove(&g))] {
-            let Some(keys) = keys else { continue };
-            let written = write(client, st, g, join, keys)?;
-            if join {
-                change.joined += written.len() as i64;
-            } else {
-                change.left += written.len() as i64;
-            }
-            for k in written {
-                let cause = unique
-                    .get(&(g, k.clone()))
-                    .map(|e| e.0)
-                    .unwrap_or(super::users_update::USER);
-                log.push((g, k.clone(), if join { "join" } else { "leave" }, cause));
-                if with_dependants.contains(&g) {
-                    change.keys.push(k);
-                }
-            }
+        });
+        if join {
+            change.joined += 1;
+        } else {
+            change.left += 1;
         }
-        if change.joined != 0 || change.left != 0 {
-            out.push(change);
+        if with_dependants.contains(&g) {
+            change.keys.push(k);
         }
     }
-    Ok(out)
+    Ok(by_group.into_values().collect())
 }
 
 /// Of `keys`, those that satisfy group `g`'s predicate now.
@@ -182,28 +166,93 @@ fn with_overrides(
     )
 }
 
-/// Adds (`join`) or removes `keys` in group `g`; returns the keys written (a key
-/// already in the wanted state is not).
+/// The (group, key, cause) pairs to join and to leave.
+#[derive(Default)]
+struct Writes {
+    join: (Vec<i64>, Vec<String>, Vec<String>),
+    leave: (Vec<i64>, Vec<String>, Vec<String>),
+}
+
+impl Writes {
+    fn push(&mut self, g: i64, k: String, join: bool, cause: &str) {
+        let side = if join {
+            &mut self.join
+        } else {
+            &mut self.leave
+        };
+        side.0.push(g);
+        side.1.push(k);
+        side.2.push(cause.to_string());
+    }
+}
+
+/// Writes every join and leave in one statement, which also logs them (a row per group,
+/// direction and cause, in that order) and appends their counts to member_counts. Returns
+/// what changed: (group, key, joined?); a pair already as wanted writes nothing.
 fn write(
     client: &mut SpiClient<'_>,
     st: &State,
-    g: i64,
-    join: bool,
-    keys: Vec<String>,
-) -> Result<Vec<String>, DbError> {
+    w: Writes,
+) -> Result<Vec<(i64, String, bool)>, DbError> {
+    if w.join.0.is_empty() && w.leave.0.is_empty() {
+        return Ok(Vec::new());
+    }
     let kt = &st.key_type;
-    let sql = if join {
-        format!(
-            "INSERT INTO smart_groups.member_rows (group_id, user_key) SELECT {g}, k::{kt} FROM unnest($1::text[]) k \
-               ON CONFLICT DO NOTHING RETURNING user_key::text"
-        )
-    } else {
-        format!(
-            "DELETE FROM smart_groups.member_rows m WHERE m.group_id = {g} AND m.user_key = ANY ($1::text[]::{kt}[]) \
-               RETURNING m.user_key::text"
-        )
-    };
-    statements::run(client, &sql, &[text_array()], &[keys.into()], first_column)
+    let sql = format!(
+        "WITH j AS (SELECT f.g, f.k::{kt} AS k, f.c FROM unnest($1::bigint[], $2::text[], $3::text[]) f(g, k, c)), \
+              l AS (SELECT f.g, f.k::{kt} AS k, f.c FROM unnest($4::bigint[], $5::text[], $6::text[]) f(g, k, c)), \
+              ins AS (INSERT INTO smart_groups.member_rows (group_id, user_key) \
+                      SELECT j.g, j.k FROM j ORDER BY j.g, j.k ON CONFLICT DO NOTHING \
+                      RETURNING group_id, user_key), \
+              del AS (DELETE FROM smart_groups.member_rows m USING l \
+                      WHERE m.group_id = l.g AND m.user_key = l.k RETURNING m.group_id, m.user_key, l.c), \
+              ch AS (SELECT ins.group_id, ins.user_key, true AS joined, j.c FROM ins \
+                       JOIN j ON j.g = ins.group_id AND j.k = ins.user_key \
+                     UNION ALL SELECT del.group_id, del.user_key, false, del.c FROM del), \
+              logged AS (INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause) \
+                         SELECT ch.group_id, array_agg(ch.user_key), CASE WHEN ch.joined THEN 'join' ELSE 'leave' END, ch.c \
+                           FROM ch GROUP BY ch.group_id, ch.joined, ch.c \
+                          ORDER BY 1, 3, 4), \
+              counted AS (INSERT INTO smart_groups.member_counts (group_id, delta) \
+                          SELECT ch.group_id, sum(CASE WHEN ch.joined THEN 1 ELSE -1 END) FROM ch \
+                           GROUP BY ch.group_id HAVING sum(CASE WHEN ch.joined THEN 1 ELSE -1 END) <> 0) \
+         SELECT ch.group_id, ch.user_key::text, ch.joined FROM ch"
+    );
+    let types = [
+        int8_array(),
+        text_array(),
+        text_array(),
+        int8_array(),
+        text_array(),
+        text_array(),
+    ];
+    let Writes { join, leave } = w;
+    statements::run(
+        client,
+        &sql,
+        &types,
+        &[
+            join.0.into(),
+            join.1.into(),
+            join.2.into(),
+            leave.0.into(),
+            leave.1.into(),
+            leave.2.into(),
+        ],
+        |rows| {
+            let mut out = Vec::new();
+            for row in rows {
+                if let (Some(g), Some(k), Some(j)) = (
+                    row.get::<i64>(1)?,
+                    row.get::<String>(2)?,
+                    row.get::<bool>(3)?,
+                ) {
+                    out.push((g, k, j));
+                }
+            }
+            Ok(out)
+        },
+    )
 }
 
 /// The non-NULL texts of the first column.
@@ -215,36 +264,4 @@ fn first_column(rows: SpiTupleTable<'_>) -> Result<Vec<String>, DbError> {
         }
     }
     Ok(out)
-}
-
-/// Logs every change of the statement in one INSERT: a row per group, direction and cause,
-/// in that order, so that within a statement the log ids follow the groups.
-pub fn write_log(client: &mut SpiClient<'_>, st: &State, log: Vec<LogRow>) -> Result<(), DbError> {
-    if log.is_empty() {
-        return Ok(());
-    }
-    let kt = &st.key_type;
-    let sql = format!(
-        "INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause) \
-           SELECT f.g, array_agg(f.k::{kt}), f.c, f.w FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) f(g, k, c, w) \
-           GROUP BY f.g, f.c, f.w ORDER BY f.g, f.c, f.w"
-    );
-    let mut gs = Vec::with_capacity(log.len());
-    let mut ks = Vec::with_capacity(log.len());
-    let mut cs = Vec::with_capacity(log.len());
-    let mut ws = Vec::with_capacity(log.len());
-    for (g, k, c, w) in log {
-        gs.push(g);
-        ks.push(k);
-        cs.push(c.to_string());
-        ws.push(w.to_string());
-    }
-    let types = [int8_array(), text_array(), text_array(), text_array()];
-    statements::run(
-        client,
-        &sql,
-        &types,
-        &[gs.into(), ks.into(), cs.into(), ws.into()],
-        |_| Ok(()),
-    )
 }

@@ -97,7 +97,6 @@ pub fn run(
     let bulk = !small && is_bulk(client, st, rows)?;
     let snapshot = unsafe { pg_sys::XactIsoLevel } >= pg_sys::XACT_REPEATABLE_READ as i32;
     let mut all_changes: Vec<Change> = Vec::new();
-    let mut log = Vec::new();
     let depths: BTreeSet<i32> = st.groups.iter().map(|g| g.depth).collect();
     for depth in depths {
         let at = |id: &i64| st.group(*id).is_some_and(|g| g.depth == depth);
@@ -122,11 +121,12 @@ pub fn run(
             .filter(|id| !st.dependants(*id).is_empty())
             .collect();
         let changes = if small {
-            // Statements whose text depends on one group at most, so that each is planned
-            // once per backend whichever groups an update happens to touch. (One statement
-            // for all of them costs more: starting an executor for a hundred predicates'
-            // subplans takes milliseconds, whichever rows they end up seeing.)
-            small::apply(client, st, &pairs, &with_dependants, &mut log)?
+            // Statements whose text depends on one group at most where they evaluate rules,
+            // so that each is planned once per backend whichever groups an update happens to
+            // touch (one statement for all of them costs more: starting an executor for a
+            // hundred predicates' subplans takes milliseconds, whichever rows they end up
+            // seeing), and one statement for all the writes.
+            small::apply(client, st, &pairs, &with_dependants)?
         } else {
             let sql = statement(st, &key, &ids, &own_here, &always, &changed)?;
             let with_dependants: Vec<i64> = with_dependants.into_iter().collect();
@@ -139,8 +139,23 @@ pub fn run(
         }
         all_changes.extend(changes);
     }
-    small::write_log(client, st, log)?;
-    note_changes(client, &all_changes)
+    if small {
+        // The writes counted themselves (small::apply): only the notification is left.
+        let noted: Vec<(i64, i64, i64, String)> = all_changes
+            .iter()
+            .map(|c| {
+                let name = st
+                    .group(c.group)
+                    .map(|g| g.name.clone())
+                    .unwrap_or_default();
+                (c.group, c.joined, c.left, name)
+            })
+            .collect();
+        super::pending::remember(&noted);
+        Ok(())
+    } else {
+        note_changes(client, &all_changes)
+    }
 }
 
 /// The (group, user) pairs whose own-row rules flipped, for a statement of a few rows, with
