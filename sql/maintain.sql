@@ -14,7 +14,10 @@
 --      locks any row. On the users table an UPDATE takes it exclusively when it may change a
 --      referenced user or move a user to another one (it sets a column read on referenced
 --      users, or a reference column), shared when it sets another column such groups read;
---      INSERT and DELETE take it shared. On the custom-field table every statement takes it
+--      DELETE takes it shared, and INSERT shared in its AFTER trigger, once its new rows are
+--      in (an INSERT … ON CONFLICT DO UPDATE fires the BEFORE STATEMENT triggers of INSERT
+--      and of UPDATE: taking it in both asked for it shared, then exclusively). On the
+--      custom-field table every statement takes it
 --      in one mode (exclusively when a group reads a custom field of a referenced user), so
 --      an INSERT … ON CONFLICT DO UPDATE never asks for it twice in two modes. Manual
 --      overrides and the worker's time refresh take it exclusively;
@@ -31,8 +34,8 @@
 -- read/write overlap into a serialization failure that the client retries.
 -- What remains (docs/design/lock-protocol.md): a transaction that takes the reference lock
 -- shared in one statement and exclusively in a later one waits for every other holder, and
--- two such transactions deadlock; and the exclusive reference lock makes writers of
--- unrelated users wait while any group reads manager.x.
+-- two such transactions deadlock (one statement no longer does); and the exclusive reference
+-- lock makes writers of unrelated users wait while any group reads manager.x.
 
 CREATE FUNCTION smart_groups._maintenance_lock() RETURNS void
 LANGUAGE sql AS $$ SELECT pg_advisory_xact_lock(1936159858, 0) $$;
@@ -205,6 +208,8 @@ DECLARE
     keys text[];
 BEGIN
     PERFORM smart_groups._writer_lock();
+    -- Here rather than before the statement (src/live/mod.rs, _before_statement_rs).
+    PERFORM smart_groups._reference_lock(false);
     EXECUTE format('SELECT array_agg(%I::text) FROM sg_new', cfg.key_column) INTO keys;
     PERFORM smart_groups._maintain(keys, NULL, NULL, NULL, 'user_change', false, true);
     RETURN NULL;

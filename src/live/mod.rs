@@ -182,8 +182,8 @@ fn set_columns(trigger: &PgTrigger<'_>) -> Option<BTreeSet<String>> {
 /// maintenance lock, then the reference lock while a group reads another user's row. See
 /// sql/maintain.sql. On the users table an UPDATE takes it exclusively only when it sets a
 /// column read on referenced users (or a reference column), shared when it sets another
-/// column such groups read, and not at all otherwise; INSERT and DELETE take it shared.
-/// On the custom-field table every statement takes it in one mode (`CustomLock`); TRUNCATE
+/// column such groups read, and not at all otherwise; DELETE takes it shared, INSERT shared
+/// in its AFTER trigger. On the custom-field table every statement takes it in one mode (`CustomLock`); TRUNCATE
 /// of either table takes it exclusively.
 #[pg_trigger]
 fn _before_statement_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
@@ -226,6 +226,12 @@ fn _before_statement_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
                         Lock::None
                     }
                 }
+                // An INSERT into the users table takes it in its AFTER trigger instead
+                // (_on_users_insert): an INSERT … ON CONFLICT DO UPDATE fires this trigger for
+                // INSERT and then for UPDATE, and asking for the lock shared and then
+                // exclusively in one statement deadlocked two such upserts. The new rows are
+                // nobody else's to wait for meanwhile.
+                Some(PgTriggerOperation::Insert) if users_table => Lock::None,
                 _ if !users_table => match st.reference_locks()?.custom {
                     state::CustomLock::None => Lock::None,
                     state::CustomLock::Shared => Lock::Shared,
