@@ -150,19 +150,7 @@ fn with_overrides(
         &sql,
         &types,
         &[gs.into(), ks.into(), ws.into()],
-        |rows| {
-            let mut out = Vec::new();
-            for row in rows {
-                if let (Some(g), Some(k), Some(w)) = (
-                    row.get::<i64>(1)?,
-                    row.get::<String>(2)?,
-                    row.get::<bool>(3)?,
-                ) {
-                    out.push((g, k, w));
-                }
-            }
-            Ok(out)
-        },
+        group_key_flag,
     )
 }
 
@@ -239,20 +227,23 @@ fn write(
             leave.1.into(),
             leave.2.into(),
         ],
-        |rows| {
-            let mut out = Vec::new();
-            for row in rows {
-                if let (Some(g), Some(k), Some(j)) = (
-                    row.get::<i64>(1)?,
-                    row.get::<String>(2)?,
-                    row.get::<bool>(3)?,
-                ) {
-                    out.push((g, k, j));
-                }
-            }
-            Ok(out)
-        },
+        group_key_flag,
     )
+}
+
+/// Rows of (group id, key as text, a flag), the non-NULL ones.
+fn group_key_flag(rows: SpiTupleTable<'_>) -> Result<Vec<(i64, String, bool)>, DbError> {
+    let mut out = Vec::new();
+    for row in rows {
+        if let (Some(g), Some(k), Some(f)) = (
+            row.get::<i64>(1)?,
+            row.get::<String>(2)?,
+            row.get::<bool>(3)?,
+        ) {
+            out.push((g, k, f));
+        }
+    }
+    Ok(out)
 }
 
 /// The non-NULL texts of the first column.
