@@ -21,7 +21,7 @@ chmod 777 "$work"
 trap 'rm -rf "$work"' EXIT
 db=sg_load
 psql_() { as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres "$@"; }
-psql_ -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+psql_ -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
 psql_ -d $db >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION smart_groups;
@@ -57,19 +57,22 @@ SQL
 
 script() { printf '%s\n' "$2" > "$work/$1.sql"; }
 script dept     '\set id random(1, 5000)
-UPDATE users SET dept = (ARRAY['"'"'Sales'"'"', '"'"'Ops'"'"', '"'"'Support'"'"'])[1 + :id % 3 + random(0, 1)] WHERE id = :id;'
+\set r random(0, 2)
+UPDATE users SET dept = (ARRAY['"'"'Sales'"'"', '"'"'Ops'"'"', '"'"'Support'"'"'])[1 + :r] WHERE id = :id;'
 script level    '\set id random(1, 5000)
 UPDATE users SET level = (level + 1) % 12 WHERE id = :id;'
 script manager  '\set id random(51, 5000)
 \set m random(1, 50)
 UPDATE users SET manager_id = :m WHERE id = :id;'
 script login    '\set id random(1, 5000)
-UPDATE users SET login_at = now() - random(0, 60) * interval '"'"'1 day'"'"' WHERE id = :id;'
+\set d random(0, 60)
+UPDATE users SET login_at = now() - :d * interval '"'"'1 day'"'"' WHERE id = :id;'
 script upsert_u '\set id random(1, 5100)
 INSERT INTO users (id, name, dept, level) VALUES (:id, '"'"'n'"'"', '"'"'Ops'"'"', 3)
 ON CONFLICT (id) DO UPDATE SET level = (users.level + 5) % 12;'
 script upsert_f '\set id random(1, 5000)
-INSERT INTO fields VALUES (:id, '"'"'score'"'"', random(0, 100)::text)
+\set v random(0, 100)
+INSERT INTO fields VALUES (:id, '"'"'score'"'"', :v::text)
 ON CONFLICT (user_id, k) DO UPDATE SET v = excluded.v;'
 script click    '\set id random(1, 5000)
 INSERT INTO clicks (user_id) VALUES (:id);'
@@ -79,8 +82,9 @@ script multi    '\set a random(1, 4990)
 UPDATE users SET level = (level + 3) % 12 WHERE id BETWEEN :a AND :a + 9;'
 script admin    '\set id random(1, 5000)
 \set k random(1, 8)
+\set t random(6, 9)
 SELECT CASE :k
-  WHEN 1 THEN smart_groups.set_rules('"'"'Senior'"'"', '"'"'level >= '"'"' || random(6, 9))::text
+  WHEN 1 THEN smart_groups.set_rules('"'"'Senior'"'"', '"'"'level >= '"'"' || :t)::text
   WHEN 2 THEN smart_groups.exclude('"'"'Sales'"'"', :id::bigint, '"'"'data_quality'"'"')::text
   WHEN 3 THEN (SELECT smart_groups.unexclude('"'"'Sales'"'"', user_key)::text FROM smart_groups.exclusions LIMIT 1)
   WHEN 4 THEN smart_groups.include('"'"'High score'"'"', :id::bigint)::text
@@ -131,5 +135,5 @@ run() {
 }
 run "read committed"
 run serializable
-psql_ -d postgres -c "DROP DATABASE $db" 2>/dev/null || true
+psql_ -d postgres -c "DROP DATABASE $db WITH (FORCE)" 2>/dev/null || true
 exit $fail

@@ -40,6 +40,9 @@ fi
 echo "== tier 4b: pg_dump / pg_restore into new databases"
 bash scripts/dump_restore.sh "$REG_DIR" 54329 2>&1 | tee -a "$LOG"
 
+echo "== tier 4c: load test (8 clients of app writes, admin calls, the worker; 30 s per isolation level)"
+bash scripts/load_test.sh "$WRK_DIR" 54331 30 2>&1 | tee -a "$LOG"
+
 if [ -x scripts/differential.sh ]; then
   echo "== tier 5: differential test against the independent evaluator"
   bash scripts/differential.sh "$REG_DIR" 54329 2>&1 | tee -a "$LOG"

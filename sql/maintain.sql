@@ -370,6 +370,7 @@ DECLARE
     keys    text[];
     r       record;
     changed bigint := 0;
+    done    bigint[] := '{}';
 BEGIN
     PERFORM smart_groups._writer_lock();
     FOR g IN SELECT * FROM smart_groups.groups
@@ -386,8 +387,12 @@ BEGIN
                 changed := changed + r.joined + r."left";
             END IF;
         END IF;
-        UPDATE smart_groups.groups SET time_refreshed_at = now() WHERE id = g.id;
+        done := done || g.id;
     END LOOP;
+    -- The group rows last, after every user row (the documented lock order): a writer at
+    -- SERIALIZABLE holds its users' rows and then reads its groups' rows FOR SHARE.
+    PERFORM 1 FROM smart_groups.groups WHERE id = ANY (done) ORDER BY id FOR UPDATE;
+    UPDATE smart_groups.groups SET time_refreshed_at = now() WHERE id = ANY (done);
     PERFORM smart_groups._compact_member_counts();
     PERFORM smart_groups._collect_garbage(50000);
     RETURN changed;
