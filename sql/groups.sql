@@ -880,7 +880,7 @@ DECLARE
     -- Trigger functions (app writes, DDL on attached tables, commit) and the API.
     definer text[] := ARRAY[
         '_before_statement_rs', '_on_users_update_rs', '_on_users_insert', '_on_users_delete',
-        '_on_users_truncate', '_on_custom_change', '_on_relation_change', '_on_table_truncate',
+        '_on_users_truncate', '_on_table_change_rs', '_on_table_truncate',
         '_on_sql_drop', '_on_ddl_end',
         'create_group', 'create_static_group', 'add_members', 'remove_members', 'set_rules',
         'rename_group', 'activate_group', 'deactivate_group', 'archive_group', 'restore_group',

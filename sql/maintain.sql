@@ -249,48 +249,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- Custom-field rows: the users whose rows changed, for groups reading the changed keys.
-CREATE FUNCTION smart_groups._on_custom_change() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    cfg    smart_groups.config := smart_groups._config();
-    keys   text[];
-    fields text[];
-    src    text;
-BEGIN
-    PERFORM smart_groups._writer_lock();
-    src := CASE TG_OP WHEN 'INSERT' THEN 'SELECT * FROM sg_new'
-                      WHEN 'DELETE' THEN 'SELECT * FROM sg_old'
-                      ELSE 'SELECT * FROM sg_new UNION ALL SELECT * FROM sg_old' END;
-    EXECUTE format('SELECT array_agg(DISTINCT t.%I::text), array_agg(DISTINCT t.%I::text) FROM (%s) t',
-                   cfg.custom_user_column, cfg.custom_key_column, src)
-       INTO keys, fields;
-    PERFORM smart_groups._maintain(keys, '{}', fields, NULL, 'user_change', true);
-    RETURN NULL;
-END $$;
-
--- Relation rows: the users whose rows changed, for groups reading the relation.
-CREATE FUNCTION smart_groups._on_relation_change() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    rel  smart_groups.relations;
-    keys text[];
-    src  text;
-BEGIN
-    PERFORM smart_groups._writer_lock();
-    SELECT * INTO rel FROM smart_groups.relations WHERE name = TG_ARGV[0];
-    IF NOT FOUND THEN
-        RETURN NULL;
-    END IF;
-    src := CASE TG_OP WHEN 'INSERT' THEN 'SELECT * FROM sg_new'
-                      WHEN 'DELETE' THEN 'SELECT * FROM sg_old'
-                      ELSE 'SELECT * FROM sg_new UNION ALL SELECT * FROM sg_old' END;
-    EXECUTE format('SELECT array_agg(DISTINCT t.%I::text) FROM (%s) t WHERE t.%I IS NOT NULL',
-                   rel.user_column, src, rel.user_column)
-       INTO keys;
-    PERFORM smart_groups._maintain(keys, '{}', '{}', rel.name, 'user_change', true);
-    RETURN NULL;
-END $$;
+-- INSERT, UPDATE and DELETE of custom-field and relation rows: smart_groups._on_table_change_rs
+-- (src/live/table_change.rs), which hands large statements to _maintain.
 
 -- TRUNCATE of a custom-field or relation table: a full refresh of the groups that read it.
 CREATE FUNCTION smart_groups._on_table_truncate() RETURNS trigger
@@ -333,8 +293,8 @@ CREATE FUNCTION smart_groups._install_triggers(rel regclass, kind text, relation
 LANGUAGE plpgsql AS $$
 DECLARE
     p    text := smart_groups._trigger_prefix(kind, relation);
-    fn   text := CASE kind WHEN 'custom' THEN 'smart_groups._on_custom_change()'
-                           ELSE format('smart_groups._on_relation_change(%L)', relation) END;
+    fn   text := CASE kind WHEN 'custom' THEN 'smart_groups._on_table_change_rs(''custom'')'
+                           ELSE format('smart_groups._on_table_change_rs(''relation'', %L)', relation) END;
 BEGIN
     PERFORM smart_groups._drop_triggers(rel, kind, relation);
     IF kind IN ('users', 'custom') THEN

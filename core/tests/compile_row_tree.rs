@@ -221,4 +221,28 @@ proptest! {
             None => prop_assert!(leaves > 0),
         }
     }
+
+    /// With every rule on other rows known (entry k from bit k, so that a rule shared by two
+    /// places has one value), eval_full agrees with the SQL form's value and with eval
+    /// wherever eval knows.
+    #[test]
+    fn the_full_value_agrees_with_the_partial_one(t in tree(), atoms in 0u8..16, others in 0u8..8) {
+        let atom = |i: usize| atoms & (1 << i) != 0;
+        let other = |i: usize| others & (1 << i) != 0;
+        let full = t.eval_full(&atom, &other);
+        if let Some(b) = t.eval(&atom) {
+            prop_assert_eq!(full, b);
+        }
+        // Substituting the known rules on other rows as constants gives a tree eval knows.
+        fn known(t: &RowTree, other: &dyn Fn(usize) -> bool) -> RowTree {
+            match t {
+                RowTree::Other(i) => RowTree::Const(other(*i)),
+                RowTree::Not(inner) => RowTree::Not(Box::new(known(inner, other))),
+                RowTree::All(items) => RowTree::All(items.iter().map(|i| known(i, other)).collect()),
+                RowTree::Any(items) => RowTree::Any(items.iter().map(|i| known(i, other)).collect()),
+                leaf => leaf.clone(),
+            }
+        }
+        prop_assert_eq!(known(&t, &other).eval(&atom), Some(full));
+    }
 }

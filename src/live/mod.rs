@@ -7,6 +7,7 @@ mod set_codes;
 mod small;
 mod state;
 mod statements;
+mod table_change;
 mod users_update;
 
 use std::collections::BTreeSet;
@@ -70,6 +71,40 @@ fn _on_users_update_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     in_trigger(trigger, |client| {
         state::with_state(client, |client, st| {
             users_update::run(client, st, set.as_ref(), rows)
+        })
+        .map(|_| ())
+    });
+    Ok(None)
+}
+
+/// AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on the custom-field table
+/// (`'custom'`) and on each relation (`'relation', name`).
+#[pg_trigger]
+fn _on_table_change_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
+    let args = trigger.extra_args().unwrap_or_default();
+    let table = match (args.first().map(String::as_str), args.get(1)) {
+        (Some("relation"), Some(name)) => table_change::Table::Relation(name.clone()),
+        _ => table_change::Table::Custom,
+    };
+    let Ok(op) = trigger.op() else {
+        return Ok(None);
+    };
+    let data = trigger.trigger_data();
+    // SAFETY: the statement's transition tables, alive while the trigger runs (NULL when the
+    // operation has none).
+    let count = |t: *mut pg_sys::Tuplestorestate| {
+        if t.is_null() {
+            0
+        } else {
+            unsafe { pg_sys::tuplestore_tuple_count(t) }
+        }
+    };
+    let rows = count(data.tg_newtable).max(count(data.tg_oldtable));
+    // SAFETY: the relation the trigger fired on, open while the trigger runs.
+    let relid = unsafe { (*data.tg_relation).rd_id }.to_u32();
+    in_trigger(trigger, |client| {
+        state::with_state(client, |client, st| {
+            table_change::run(client, st, &table, op, relid, rows)
         })
         .map(|_| ())
     });

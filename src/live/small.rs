@@ -13,6 +13,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use pgrx::pg_sys;
 use pgrx::spi::{SpiClient, SpiTupleTable};
 use smart_groups_core::compile::quote_ident;
 
@@ -31,6 +32,108 @@ pub struct Change {
     pub left: i64,
     /// The keys that joined or left, for groups that others name (member_of).
     pub keys: Vec<String>,
+}
+
+/// Brings the groups of `seeds` up to date, and the groups naming those whose membership
+/// changed, depth by depth: a group after every group it names, so that its `member of`
+/// rules read their final membership. `own`: groups to decide for `keys` at their depth, from
+/// one query over all their rules (`decide_rows`). Returns what changed.
+pub fn apply_by_depth(
+    client: &mut SpiClient<'_>,
+    st: &mut State,
+    mut seeds: Vec<Pair>,
+    own: &BTreeSet<i64>,
+    keys: &[String],
+) -> Result<Vec<Change>, DbError> {
+    // SAFETY: a plain read of the transaction's isolation level.
+    let snapshot = unsafe { pg_sys::XactIsoLevel } >= pg_sys::XACT_REPEATABLE_READ as i32;
+    let depths: BTreeSet<i32> = st.groups.iter().map(|g| g.depth).collect();
+    let mut all = Vec::new();
+    for depth in depths {
+        let at = |id: &i64| st.group(*id).is_some_and(|g| g.depth == depth);
+        let own_here: Vec<i64> = own.iter().copied().filter(|id| at(id)).collect();
+        let mut pairs: Vec<Pair> = seeds.iter().filter(|p| at(&p.0)).cloned().collect();
+        if pairs.is_empty() && own_here.is_empty() {
+            continue;
+        }
+        let mut ids: BTreeSet<i64> = own_here.iter().copied().collect();
+        ids.extend(pairs.iter().map(|p| p.0));
+        let ids: Vec<i64> = ids.into_iter().collect();
+        if snapshot {
+            lock_groups(client, &ids)?;
+        }
+        if !own_here.is_empty() && !keys.is_empty() {
+            pairs.extend(decide_rows(client, st, &own_here, keys)?);
+        }
+        let with_dependants: BTreeSet<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| !st.dependants(*id).is_empty())
+            .collect();
+        let changes = apply(client, st, &pairs, &with_dependants)?;
+        for c in &changes {
+            for &g in st.dependants(c.group) {
+                seeds.extend(
+                    c.keys
+                        .iter()
+                        .map(|k| (g, k.clone(), super::users_update::GROUP, None)),
+                );
+            }
+        }
+        all.extend(changes);
+    }
+    Ok(all)
+}
+
+/// Under REPEATABLE READ and SERIALIZABLE: a group deactivated or dropped after our snapshot
+/// becomes a serialization failure instead of members written into a group without them.
+pub fn lock_groups(client: &mut SpiClient<'_>, ids: &[i64]) -> Result<(), DbError> {
+    statements::run(
+        client,
+        "SELECT 1 FROM smart_groups.groups WHERE id = ANY ($1) AND status = 'active' ORDER BY id FOR SHARE",
+        &[int8_array()],
+        &[ids.to_vec().into()],
+        |_| Ok(()),
+    )
+}
+
+/// Every group of `ids` decided for `keys` from one query (`State::row_plan`). A key that is
+/// no user gets no pair.
+fn decide_rows(
+    client: &mut SpiClient<'_>,
+    st: &mut State,
+    ids: &[i64],
+    keys: &[String],
+) -> Result<Vec<Pair>, DbError> {
+    let plan = st.row_plan(ids)?;
+    statements::run(
+        client,
+        &plan.sql,
+        &[text_array()],
+        &[keys.to_vec().into()],
+        |rows| {
+            let mut out = Vec::new();
+            for row in rows {
+                let Some(k) = row.get::<String>(1)? else {
+                    continue;
+                };
+                let atoms: Vec<Option<bool>> = row.get(2)?.unwrap_or_default();
+                let others: Vec<Option<bool>> = row.get(3)?.unwrap_or_default();
+                // Compiled rules are never NULL; a missing value reads as false either way.
+                let a = |i: usize| atoms.get(i).copied().flatten().unwrap_or(false);
+                let o = |i: usize| others.get(i).copied().flatten().unwrap_or(false);
+                for (g, tree) in &plan.trees {
+                    out.push((
+                        *g,
+                        k.clone(),
+                        super::users_update::USER,
+                        Some(tree.eval_full(&a, &o)),
+                    ));
+                }
+            }
+            Ok(out)
+        },
+    )
 }
 
 /// Decides and writes `pairs` (all of one member_of depth). `USER` causes win over `GROUP`

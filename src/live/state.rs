@@ -34,6 +34,10 @@ pub struct Group {
     pub columns: BTreeSet<String>,
     /// Groups named by member_of.
     names: BTreeSet<i64>,
+    /// Custom-field keys the rules read, on the user or on a referenced user.
+    pub custom: BTreeSet<String>,
+    /// Relations the rules read with `has`.
+    pub relations: BTreeSet<String>,
     pub reference_columns: BTreeSet<String>,
     /// How many references the longest path of the rules follows.
     pub reference_depth: i32,
@@ -61,6 +65,10 @@ struct DepsDoc {
     columns: Vec<String>,
     #[serde(default)]
     groups: Vec<i64>,
+    #[serde(default)]
+    custom: Vec<String>,
+    #[serde(default)]
+    relations: Vec<String>,
     #[serde(default)]
     reference_columns: Vec<String>,
     /// Absent from groups saved before it was recorded: then as deep as the search went.
@@ -97,6 +105,7 @@ pub struct State {
     sql: HashMap<i64, String>,
     flips: HashMap<(i64, Vec<String>), (Flip, bool)>,
     plans: HashMap<(Vec<String>, Vec<i64>), Rc<FlipPlan>>,
+    row_plans: HashMap<Vec<i64>, Rc<RowPlan>>,
     set_codes: HashMap<(Vec<String>, Vec<i64>), Rc<str>>,
 }
 
@@ -171,6 +180,8 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
                 rules: d.rules,
                 columns: d.deps.columns.into_iter().collect(),
                 names: d.deps.groups.into_iter().collect(),
+                custom: d.deps.custom.into_iter().collect(),
+                relations: d.deps.relations.into_iter().collect(),
                 reference_columns: d.deps.reference_columns.into_iter().collect(),
                 reference_depth: d.deps.reference_depth,
             })
@@ -205,6 +216,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             sql: HashMap::new(),
             flips: HashMap::new(),
             plans: HashMap::new(),
+            row_plans: HashMap::new(),
             set_codes: HashMap::new(),
         });
     }
@@ -286,7 +298,7 @@ impl State {
         self.by_id.get(&id).and_then(|&i| self.groups.get(i))
     }
 
-    fn catalog(&mut self) -> Result<&Catalog, DbError> {
+    pub(super) fn catalog(&mut self) -> Result<&Catalog, DbError> {
         if self.catalog.is_none() {
             self.catalog = Some(catalog_load::load_cached()?);
         }
@@ -418,6 +430,42 @@ impl State {
         Ok(plan)
     }
 
+    /// How to decide groups `ids` for a few users in one query: every distinct rule of their
+    /// predicates, on the user's row and on other rows, computed once per user; each group's
+    /// value is then its row tree over those (`RowPlan::decide`).
+    pub fn row_plan(&mut self, ids: &[i64]) -> Result<Rc<RowPlan>, DbError> {
+        if let Some(p) = self.row_plans.get(ids) {
+            return Ok(p.clone());
+        }
+        let changed = BTreeSet::new();
+        let RowTrees {
+            atoms,
+            others,
+            trees,
+        } = self.row_trees(&changed, ids)?;
+        let array = |items: Vec<String>| {
+            if items.is_empty() {
+                "ARRAY[]::boolean[]".to_string()
+            } else {
+                format!("ARRAY[{}]", items.join(", "))
+            }
+        };
+        let key = quote_ident(&self.key_column);
+        let sql = format!(
+            "SELECT n.{key}::text, {}, {} FROM {} n WHERE n.{key} = ANY ($1::text[]::{}[])",
+            array(atoms.into_iter().map(|a| a.new).collect()),
+            array(others),
+            self.users_table,
+            self.key_type
+        );
+        let plan = Rc::new(RowPlan { sql, trees });
+        if self.row_plans.len() >= 1024 {
+            self.row_plans.clear();
+        }
+        self.row_plans.insert(ids.to_vec(), plan.clone());
+        Ok(plan)
+    }
+
     /// For the set-based statement over the transition tables: who joins and leaves which
     /// of the groups `own` (id, and whether it re-evaluates every changed user).
     pub fn set_codes(
@@ -493,6 +541,13 @@ pub struct PlanGroup {
     pub changed_atoms: Vec<usize>,
     /// For a group re-evaluating every changed user: the changed columns it reads.
     pub always_columns: Option<Vec<usize>>,
+}
+
+/// See `State::row_plan`. The query returns, per user: the key, every distinct rule on the
+/// user's row, and every distinct rule on other rows.
+pub struct RowPlan {
+    pub sql: String,
+    pub trees: Vec<(i64, RowTree)>,
 }
 
 /// The row trees of a set of groups over one table of their distinct rules.

@@ -20,7 +20,7 @@ use smart_groups_core::compile::{quote_ident, Flip};
 use super::set_codes;
 use super::small::{self, Change, Pair};
 use super::state::State;
-use super::statements::{self, int8_array, text_array};
+use super::statements::{self, text_array};
 use crate::errors::DbError;
 use crate::guc_scope::NO_NESTED_LOOP;
 
@@ -94,18 +94,20 @@ pub fn run(
         seeds.extend(flipped(client, st, &changed, &own)?);
     }
 
-    let bulk = !small && is_bulk(client, st, rows)?;
+    if small {
+        let all_changes = small::apply_by_depth(client, st, seeds, &BTreeSet::new(), &[])?;
+        // The writes counted themselves (small::apply): only the notification is left.
+        super::pending::remember(&noted(st, &all_changes));
+        return Ok(());
+    }
+    let bulk = is_bulk(client, st, rows)?;
     let snapshot = unsafe { pg_sys::XactIsoLevel } >= pg_sys::XACT_REPEATABLE_READ as i32;
     let mut all_changes: Vec<Change> = Vec::new();
     let depths: BTreeSet<i32> = st.groups.iter().map(|g| g.depth).collect();
     for depth in depths {
         let at = |id: &i64| st.group(*id).is_some_and(|g| g.depth == depth);
         let pairs: Vec<Pair> = seeds.iter().filter(|p| at(&p.0)).cloned().collect();
-        let own_here: Vec<i64> = if small {
-            Vec::new()
-        } else {
-            own.iter().copied().filter(|id| at(id)).collect()
-        };
+        let own_here: Vec<i64> = own.iter().copied().filter(|id| at(id)).collect();
         if pairs.is_empty() && own_here.is_empty() {
             continue;
         }
@@ -113,25 +115,15 @@ pub fn run(
         ids.extend(pairs.iter().map(|p| p.0));
         let ids: Vec<i64> = ids.into_iter().collect();
         if snapshot {
-            lock_groups(client, &ids)?;
+            small::lock_groups(client, &ids)?;
         }
-        let with_dependants: BTreeSet<i64> = ids
+        let with_dependants: Vec<i64> = ids
             .iter()
             .copied()
             .filter(|id| !st.dependants(*id).is_empty())
             .collect();
-        let changes = if small {
-            // Statements whose text depends on one group at most where they evaluate rules,
-            // so that each is planned once per backend whichever groups an update happens to
-            // touch (one statement for all of them costs more: starting an executor for a
-            // hundred predicates' subplans takes milliseconds, whichever rows they end up
-            // seeing), and one statement for all the writes.
-            small::apply(client, st, &pairs, &with_dependants)?
-        } else {
-            let sql = statement(st, &key, &ids, &own_here, &always, &changed)?;
-            let with_dependants: Vec<i64> = with_dependants.into_iter().collect();
-            apply(client, &sql, &pairs, &with_dependants, bulk)?
-        };
+        let sql = statement(st, &key, &ids, &own_here, &always, &changed)?;
+        let changes = apply(client, &sql, &pairs, &with_dependants, bulk)?;
         for c in &changes {
             for &g in st.dependants(c.group) {
                 seeds.extend(c.keys.iter().map(|k| (g, k.clone(), GROUP, None)));
@@ -139,23 +131,21 @@ pub fn run(
         }
         all_changes.extend(changes);
     }
-    if small {
-        // The writes counted themselves (small::apply): only the notification is left.
-        let noted: Vec<(i64, i64, i64, String)> = all_changes
-            .iter()
-            .map(|c| {
-                let name = st
-                    .group(c.group)
-                    .map(|g| g.name.clone())
-                    .unwrap_or_default();
-                (c.group, c.joined, c.left, name)
-            })
-            .collect();
-        super::pending::remember(&noted);
-        Ok(())
-    } else {
-        note_changes(client, &all_changes)
-    }
+    note_changes(client, &all_changes)
+}
+
+/// (group, joined, left, name) of each change, for the commit notification.
+pub(super) fn noted(st: &State, changes: &[Change]) -> Vec<(i64, i64, i64, String)> {
+    changes
+        .iter()
+        .map(|c| {
+            let name = st
+                .group(c.group)
+                .map(|g| g.name.clone())
+                .unwrap_or_default();
+            (c.group, c.joined, c.left, name)
+        })
+        .collect()
 }
 
 /// The (group, user) pairs whose own-row rules flipped, for a statement of a few rows, with
@@ -297,18 +287,6 @@ fn referrers(
         &[cols.into(), depth.into()],
     )?
     .unwrap_or_default())
-}
-
-/// Under REPEATABLE READ and SERIALIZABLE: a group deactivated or dropped after our snapshot
-/// becomes a serialization failure instead of members written into a group without them.
-fn lock_groups(client: &mut SpiClient<'_>, ids: &[i64]) -> Result<(), DbError> {
-    statements::run(
-        client,
-        "SELECT 1 FROM smart_groups.groups WHERE id = ANY ($1) AND status = 'active' ORDER BY id FOR SHARE",
-        &[int8_array()],
-        &[ids.to_vec().into()],
-        |_| Ok(()),
-    )
 }
 
 /// The statement for one depth of a large UPDATE. `$1`, `$2`, `$3`: (group, key, cause)

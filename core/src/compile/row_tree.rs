@@ -127,6 +127,19 @@ impl RowTree {
         }
     }
 
+    /// The value when the rules on other rows are known too (`other`): compiled rules are
+    /// never NULL, so this is two-valued.
+    pub fn eval_full(&self, atom: &dyn Fn(usize) -> bool, other: &dyn Fn(usize) -> bool) -> bool {
+        match self {
+            RowTree::Const(b) => *b,
+            RowTree::Atom(i) => atom(*i),
+            RowTree::Other(i) => other(*i),
+            RowTree::Not(inner) => !inner.eval_full(atom, other),
+            RowTree::All(items) => items.iter().all(|t| t.eval_full(atom, other)),
+            RowTree::Any(items) => items.iter().any(|t| t.eval_full(atom, other)),
+        }
+    }
+
     /// AND (`decisive` false) or OR (`decisive` true): one decisive operand decides; else an
     /// unknown one leaves the result unknown; else it is the other value.
     fn connective(
