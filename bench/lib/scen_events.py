@@ -18,8 +18,8 @@ def _copy_table(ctx, table, base, fk_column):
                f"CREATE TABLE {base} (LIKE {table} INCLUDING ALL);\n"
                f"INSERT INTO {base} SELECT * FROM {table};\n"
                # An identity column's copy starts its own sequence at 1: past the copied rows.
-               f"SELECT setval(s, (SELECT max(id) FROM {base})) FROM pg_get_serial_sequence('{base}', 'id') s "
-               f"WHERE s IS NOT NULL;\n"
+               f"SELECT setval(pg_get_serial_sequence('{base}', 'id'), (SELECT max(id) FROM {base})) "
+               f"FROM pg_attribute WHERE attrelid = '{base}'::regclass AND attname = 'id' AND attidentity <> '';\n"
                f"ALTER TABLE {base} ADD FOREIGN KEY ({fk_column}) REFERENCES users_base (id) ON DELETE CASCADE;\n"
                f"VACUUM ANALYZE {base};\n")
 
