@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bounded load test: 8 pgbench clients of mixed app writes (one-user UPDATEs of columns read
 # directly and through `manager.x`, moves of manager_id, INSERT … ON CONFLICT DO UPDATE on
-# users and on custom fields, relation inserts and deletes, multi-row UPDATEs), one client of
+# users and on custom fields, DELETEs of users, relation inserts and deletes, multi-row
+# UPDATEs), one client of
 # admin calls (set_rules, exclude/unexclude, include/uninclude, archive/restore/activate) and
 # the background worker, for SECONDS at READ COMMITTED and then at SERIALIZABLE. Prints the
 # failed transactions by kind and verify() after each run.
@@ -74,6 +75,8 @@ script upsert_f '\set id random(1, 5000)
 \set v random(0, 100)
 INSERT INTO fields VALUES (:id, '"'"'score'"'"', :v::text)
 ON CONFLICT (user_id, k) DO UPDATE SET v = excluded.v;'
+script delete   '\set id random(5001, 5100)
+DELETE FROM users WHERE id = :id;'
 script click    '\set id random(1, 5000)
 INSERT INTO clicks (user_id) VALUES (:id);'
 script unclick  '\set id random(1, 5000)
@@ -101,7 +104,7 @@ run() {
   local iso=$1
   psql_ -d $db -c "ALTER DATABASE $db SET default_transaction_isolation = '$iso'"
   local app=() a
-  for a in dept level manager login upsert_u upsert_f click unclick multi; do app+=(-f "$work/$a.sql"); done
+  for a in dept level manager login upsert_u upsert_f delete click unclick multi; do app+=(-f "$work/$a.sql"); done
   local common=(-n -T "$seconds" -h "$dir" -p "$port" -U postgres --failures-detailed)
   local retries=()
   [ "$iso" = serializable ] && retries=(--max-tries=20)

@@ -14,10 +14,11 @@
 --      locks any row. On the users table an UPDATE takes it exclusively when it may change a
 --      referenced user or move a user to another one (it sets a column read on referenced
 --      users, or a reference column), shared when it sets another column such groups read;
---      DELETE takes it shared, and INSERT shared in its AFTER trigger, once its new rows are
---      in (an INSERT … ON CONFLICT DO UPDATE fires the BEFORE STATEMENT triggers of INSERT
---      and of UPDATE: taking it in both asked for it shared, then exclusively). On the
---      custom-field table every statement takes it
+--      INSERT takes it shared in its AFTER trigger, once its new rows are in (an INSERT … ON
+--      CONFLICT DO UPDATE fires the BEFORE STATEMENT triggers of INSERT and of UPDATE:
+--      taking it in both asked for it shared, then exclusively); DELETE evaluates no rule and
+--      does not take it (the foreign key's action on referring users takes it as an UPDATE
+--      or DELETE of its own). On the custom-field table every statement takes it
 --      in one mode (exclusively when a group reads a custom field of a referenced user), so
 --      an INSERT … ON CONFLICT DO UPDATE never asks for it twice in two modes. Manual
 --      overrides and the worker's time refresh take it exclusively;
@@ -215,15 +216,36 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- Users that are gone are in no group: their rows go without evaluating any rule, logged and
+-- counted per active group (rows of inactive groups are garbage anyway). Whoever referred to
+-- them is maintained by the UPDATE or DELETE that the foreign key's action makes.
 CREATE FUNCTION smart_groups._on_users_delete() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     cfg  smart_groups.config := smart_groups._config();
     keys text[];
+    gids bigint[];
+    ns   bigint[];
 BEGIN
     PERFORM smart_groups._writer_lock();
     EXECUTE format('SELECT array_agg(%I::text) FROM sg_old', cfg.key_column) INTO keys;
-    PERFORM smart_groups._maintain(keys, NULL, NULL, NULL, 'user_change', false);
+    EXECUTE format($q$
+        WITH gone AS (
+            DELETE FROM smart_groups.member_rows m WHERE m.user_key IN (SELECT unnest($1::%s[]))
+            RETURNING m.group_id, m.user_key),
+        members AS (
+            SELECT gone.group_id, gone.user_key FROM gone
+             WHERE EXISTS (SELECT 1 FROM smart_groups.groups g WHERE g.id = gone.group_id AND g.status = 'active')),
+        logged AS (
+            INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause)
+            SELECT group_id, array_agg(user_key), 'leave', 'user_change' FROM members GROUP BY group_id ORDER BY 1)
+        SELECT array_agg(c.group_id ORDER BY c.group_id), array_agg(c.n ORDER BY c.group_id)
+          FROM (SELECT group_id, count(*) AS n FROM members GROUP BY group_id) c
+        $q$, cfg.key_type)
+       INTO gids, ns USING keys;
+    IF gids IS NOT NULL THEN
+        PERFORM smart_groups._note_changes(gids, array_fill(0::bigint, ARRAY[cardinality(gids)]), ns);
+    END IF;
     -- Manual overrides of users that no longer exist go with them.
     EXECUTE format('DELETE FROM smart_groups.inclusions WHERE user_key IN (SELECT unnest($1::%s[]))', cfg.key_type) USING keys;
     EXECUTE format('DELETE FROM smart_groups.exclusions WHERE user_key IN (SELECT unnest($1::%s[]))', cfg.key_type) USING keys;

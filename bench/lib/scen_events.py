@@ -18,8 +18,9 @@ def _copy_table(ctx, table, base, fk_column):
                f"CREATE TABLE {base} (LIKE {table} INCLUDING ALL);\n"
                f"INSERT INTO {base} SELECT * FROM {table};\n"
                # An identity column's copy starts its own sequence at 1: past the copied rows.
-               f"SELECT setval(pg_get_serial_sequence('{base}', 'id'), (SELECT max(id) FROM {base})) "
-               f"FROM pg_attribute WHERE attrelid = '{base}'::regclass AND attname = 'id' AND attidentity <> '';\n"
+               f"DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '{base}'::regclass "
+               f"AND attname = 'id' AND attidentity <> '') THEN PERFORM setval(pg_get_serial_sequence('{base}', 'id'), "
+               f"(SELECT max(id) FROM {base})); END IF; END $$;\n"
                f"ALTER TABLE {base} ADD FOREIGN KEY ({fk_column}) REFERENCES users_base (id) ON DELETE CASCADE;\n"
                f"VACUUM ANALYZE {base};\n")
 

@@ -217,8 +217,8 @@ fn set_columns(trigger: &PgTrigger<'_>) -> Option<BTreeSet<String>> {
 /// maintenance lock, then the reference lock while a group reads another user's row. See
 /// sql/maintain.sql. On the users table an UPDATE takes it exclusively only when it sets a
 /// column read on referenced users (or a reference column), shared when it sets another
-/// column such groups read, and not at all otherwise; DELETE takes it shared, INSERT shared
-/// in its AFTER trigger. On the custom-field table every statement takes it in one mode (`CustomLock`); TRUNCATE
+/// column such groups read, and not at all otherwise; INSERT takes it shared in its AFTER
+/// trigger, DELETE not at all. On the custom-field table every statement takes it in one mode (`CustomLock`); TRUNCATE
 /// of either table takes it exclusively.
 #[pg_trigger]
 fn _before_statement_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
@@ -267,6 +267,10 @@ fn _before_statement_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
                 // exclusively in one statement deadlocked two such upserts. The new rows are
                 // nobody else's to wait for meanwhile.
                 Some(PgTriggerOperation::Insert) if users_table => Lock::None,
+                // A DELETE evaluates no rule (_on_users_delete): the users that referred to
+                // the deleted ones are maintained by the UPDATE or DELETE their foreign key's
+                // action makes, which takes the lock as such.
+                Some(PgTriggerOperation::Delete) if users_table => Lock::None,
                 _ if !users_table => match st.reference_locks()?.custom {
                     state::CustomLock::None => Lock::None,
                     state::CustomLock::Shared => Lock::Shared,
