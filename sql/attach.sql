@@ -181,6 +181,45 @@ BEGIN
                           UNION SELECT table_name FROM smart_groups.relations);
 END $$;
 
+-- After a column of an attached table changed type: a custom-field table whose value column
+-- is no longer text, or whose user column no longer compares with the users key, and a
+-- relation whose user column no longer does, are detached with a NOTICE (the groups reading
+-- them then become static groups). Their triggers stay and do nothing.
+CREATE FUNCTION smart_groups._check_attachments() RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    cfg   smart_groups.config := smart_groups._config();
+    users text := smart_groups._qname(cfg.users_table);
+    r     smart_groups.relations;
+BEGIN
+    IF cfg.custom_table IS NOT NULL THEN
+        BEGIN
+            IF smart_groups._column_type(cfg.custom_table, cfg.custom_value_column)
+               NOT IN ('text', 'character varying', 'citext') THEN
+                RAISE EXCEPTION 'value column is no longer text';
+            END IF;
+            -- Planned, not run: fails when the columns no longer compare.
+            EXECUTE format('EXPLAIN SELECT 1 FROM %s t JOIN %s u ON u.%I = t.%I WHERE t.%I = ''k''',
+                           smart_groups._qname(cfg.custom_table), users, cfg.key_column,
+                           cfg.custom_user_column, cfg.custom_key_column);
+        EXCEPTION WHEN others THEN
+            UPDATE smart_groups.config SET custom_table = NULL, custom_user_column = NULL,
+                   custom_key_column = NULL, custom_value_column = NULL;
+            RAISE NOTICE 'custom-field table % was detached: its columns no longer fit (%)', cfg.custom_table, SQLERRM;
+        END;
+    END IF;
+    FOR r IN SELECT * FROM smart_groups.relations ORDER BY name LOOP
+        BEGIN
+            EXECUTE format('EXPLAIN SELECT 1 FROM %s t JOIN %s u ON u.%I = t.%I',
+                           smart_groups._qname(r.table_name), users, cfg.key_column, r.user_column);
+        EXCEPTION WHEN others THEN
+            DELETE FROM smart_groups.relations WHERE name = r.name;
+            RAISE NOTICE 'relation "%" was detached: its user column no longer compares with the users key (%)', r.name, SQLERRM;
+        END;
+    END LOOP;
+    PERFORM smart_groups._bump_epoch();
+END $$;
+
 -- At the end of an ALTER TABLE on an attached table: renamed columns are followed (the
 -- attachment's column names, and every group's rules and their text form name the new
 -- names), and groups whose rules no longer apply (a column retyped to a type their
@@ -236,6 +275,9 @@ BEGIN
                 RAISE NOTICE 'the rules of group "%" follow the renamed columns: %', g.name, smart_groups.to_text(new_rules);
             END IF;
         END LOOP;
+    END IF;
+    IF retyped THEN
+        PERFORM smart_groups._check_attachments();
     END IF;
     IF users_map <> '{}' OR rel_map <> '{}' OR retyped THEN
         PERFORM smart_groups._convert_broken_groups('the columns its rules read were changed');

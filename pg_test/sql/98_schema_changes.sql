@@ -126,3 +126,19 @@ UPDATE people SET tier = 'silver' WHERE id = 2;
 INSERT INTO people (id, name, tier) VALUES (5, 'Ed', 'platinum');
 SELECT name, kind, rules_text FROM smart_groups.groups WHERE name = 'Gold';
 SELECT count(*) AS verify_problems FROM smart_groups.verify();
+
+-- A relation whose user column is retyped so that it no longer compares with the users key is
+-- detached, and its groups become static; the app's writes go on.
+CREATE TABLE visits (user_id bigint NOT NULL, at timestamptz NOT NULL DEFAULT now());
+INSERT INTO visits (user_id) VALUES (1), (3);
+SELECT smart_groups.attach_relation('visits', 'sc.visits', 'user_id');
+SELECT smart_groups.create_group('Visitors', 'has visits') > 0 AS created;
+ALTER TABLE visits ALTER COLUMN user_id TYPE text USING user_id::text;
+INSERT INTO visits (user_id) VALUES ('2');
+DELETE FROM visits WHERE user_id = '1';
+UPDATE people SET name = 'Cy2' WHERE id = 3;
+SELECT name, kind, rules_text, (SELECT string_agg(m.user_key::text, ',' ORDER BY m.user_key)
+                                  FROM smart_groups.members m WHERE m.group_id = g.id) AS members
+  FROM smart_groups.groups g WHERE name = 'Visitors';
+SELECT count(*) AS relations_left FROM smart_groups.relations WHERE name = 'visits';
+SELECT count(*) AS verify_problems FROM smart_groups.verify();
