@@ -236,6 +236,7 @@ DECLARE
     retyped     boolean := false;
     g           smart_groups.groups;
     new_rules   jsonb;
+    new_key_type text;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM smart_groups.attached_columns) THEN
         -- Not snapshotted yet (a restore in progress): nothing to compare with.
@@ -262,6 +263,24 @@ BEGIN
         SELECT rel_map || coalesce(jsonb_object_agg(x.name, coalesce(rel_map -> x.name, '{}') || jsonb_build_object(r.old, r.new)), '{}')
           INTO rel_map FROM smart_groups.relations x WHERE x.table_name = r.rel;
     END LOOP;
+    -- The users key retyped: the extension's keys follow when the new type is one a users key
+    -- may have; another type is refused, since no membership could be kept for it.
+    IF retyped THEN
+        SELECT CASE format_type(a.atttypid, NULL) WHEN 'integer' THEN 'integer' WHEN 'bigint' THEN 'bigint'
+                    WHEN 'uuid' THEN 'uuid' WHEN 'text' THEN 'text' ELSE format_type(a.atttypid, NULL) END
+          INTO new_key_type
+          FROM pg_attribute a JOIN smart_groups.config c ON a.attrelid = c.users_table AND a.attname = c.key_column;
+        IF new_key_type IS DISTINCT FROM cfg.key_type THEN
+            IF new_key_type NOT IN ('integer', 'bigint', 'uuid', 'text') THEN
+                RAISE EXCEPTION 'the users key "%" cannot become %', cfg.key_column, new_key_type
+                    USING ERRCODE = '0A000', HINT = 'the users key must be integer, bigint, uuid or text';
+            END IF;
+            UPDATE smart_groups.config SET key_type = new_key_type;
+            PERFORM smart_groups._retype_keys(new_key_type);
+            PERFORM smart_groups._create_key_functions(new_key_type);
+            RAISE NOTICE 'users keys are now stored as %', new_key_type;
+        END IF;
+    END IF;
     PERFORM smart_groups._snapshot_columns();
     PERFORM smart_groups._bump_epoch();
     IF users_map <> '{}' OR rel_map <> '{}' THEN

@@ -142,3 +142,15 @@ SELECT name, kind, rules_text, (SELECT string_agg(m.user_key::text, ',' ORDER BY
   FROM smart_groups.groups g WHERE name = 'Visitors';
 SELECT count(*) AS relations_left FROM smart_groups.relations WHERE name = 'visits';
 SELECT count(*) AS verify_problems FROM smart_groups.verify();
+
+-- The users key retyped to another type a key may have: the extension's keys follow; to one
+-- it may not have, the ALTER is refused.
+ALTER TABLE people ALTER COLUMN id TYPE numeric;
+ALTER TABLE people ALTER COLUMN id TYPE text;
+INSERT INTO people (id, name, dept) VALUES ('x7', 'Gil', 'Sales');
+UPDATE people SET dept = 'Sales' WHERE id = '2';
+SELECT smart_groups.create_group('Texts', 'dept = "Sales"') > 0 AS created;
+SELECT format_type(atttypid, NULL) AS member_key_type FROM pg_attribute
+ WHERE attrelid = 'smart_groups.member_rows'::regclass AND attname = 'user_key';
+SELECT group_name, user_key FROM smart_groups.memberships WHERE group_name IN ('Sales', 'Texts') ORDER BY 1, 2;
+SELECT count(*) AS verify_problems FROM smart_groups.verify();
