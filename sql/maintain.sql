@@ -209,9 +209,15 @@ DECLARE
     keys text[];
 BEGIN
     PERFORM smart_groups._writer_lock();
-    -- Here rather than before the statement (src/live/mod.rs, _before_statement_rs).
-    PERFORM smart_groups._reference_lock(false);
     EXECUTE format('SELECT array_agg(%I::text) FROM sg_new', cfg.key_column) INTO keys;
+    IF keys IS NULL THEN
+        -- Nothing inserted (an INSERT … ON CONFLICT DO UPDATE that only updated, whose UPDATE
+        -- trigger did the maintaining): no lock to take after its row locks.
+        RETURN NULL;
+    END IF;
+    -- Here rather than before the statement (src/live/mod.rs, _before_statement_rs): the
+    -- statement has locked only its new rows, which nobody else can be waiting for.
+    PERFORM smart_groups._reference_lock(false);
     PERFORM smart_groups._maintain(keys, NULL, NULL, NULL, 'user_change', false, true);
     RETURN NULL;
 END $$;
