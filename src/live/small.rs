@@ -50,39 +50,80 @@ pub fn apply_by_depth(
     let depths: BTreeSet<i32> = st.groups.iter().map(|g| g.depth).collect();
     let mut all = Vec::new();
     for depth in depths {
-        let at = |id: &i64| st.group(*id).is_some_and(|g| g.depth == depth);
-        let own_here: Vec<i64> = own.iter().copied().filter(|id| at(id)).collect();
-        let mut pairs: Vec<Pair> = seeds.iter().filter(|p| at(&p.0)).cloned().collect();
-        if pairs.is_empty() && own_here.is_empty() {
+        let Some(mut step) = Step::at(client, st, depth, &seeds, own, snapshot)? else {
             continue;
+        };
+        if !step.own.is_empty() && !keys.is_empty() {
+            step.pairs.extend(decide_rows(client, st, &step.own, keys)?);
         }
-        let mut ids: BTreeSet<i64> = own_here.iter().copied().collect();
+        let changes = apply(client, st, &step.pairs, &step.with_dependants)?;
+        follow(st, &changes, &mut seeds);
+        all.extend(changes);
+    }
+    Ok(all)
+}
+
+/// One member_of depth's share of a statement's work.
+pub struct Step {
+    /// The seed pairs of groups at this depth.
+    pub pairs: Vec<Pair>,
+    /// The `own` groups at this depth.
+    pub own: Vec<i64>,
+    /// Every group of the step.
+    pub ids: Vec<i64>,
+    /// Those that other groups name in member_of.
+    pub with_dependants: BTreeSet<i64>,
+}
+
+impl Step {
+    /// The step at `depth`, its groups locked FOR SHARE under snapshot isolation; None when
+    /// it has nothing to do.
+    pub fn at(
+        client: &mut SpiClient<'_>,
+        st: &State,
+        depth: i32,
+        seeds: &[Pair],
+        own: &BTreeSet<i64>,
+        snapshot: bool,
+    ) -> Result<Option<Step>, DbError> {
+        let at = |id: &i64| st.group(*id).is_some_and(|g| g.depth == depth);
+        let own: Vec<i64> = own.iter().copied().filter(|id| at(id)).collect();
+        let pairs: Vec<Pair> = seeds.iter().filter(|p| at(&p.0)).cloned().collect();
+        if pairs.is_empty() && own.is_empty() {
+            return Ok(None);
+        }
+        let mut ids: BTreeSet<i64> = own.iter().copied().collect();
         ids.extend(pairs.iter().map(|p| p.0));
         let ids: Vec<i64> = ids.into_iter().collect();
         if snapshot {
             lock_groups(client, &ids)?;
         }
-        if !own_here.is_empty() && !keys.is_empty() {
-            pairs.extend(decide_rows(client, st, &own_here, keys)?);
-        }
-        let with_dependants: BTreeSet<i64> = ids
+        let with_dependants = ids
             .iter()
             .copied()
             .filter(|id| !st.dependants(*id).is_empty())
             .collect();
-        let changes = apply(client, st, &pairs, &with_dependants)?;
-        for c in &changes {
-            for &g in st.dependants(c.group) {
-                seeds.extend(
-                    c.keys
-                        .iter()
-                        .map(|k| (g, k.clone(), super::users_update::GROUP, None)),
-                );
-            }
-        }
-        all.extend(changes);
+        Ok(Some(Step {
+            pairs,
+            own,
+            ids,
+            with_dependants,
+        }))
     }
-    Ok(all)
+}
+
+/// The groups naming a changed group re-evaluate the users whose membership changed there,
+/// at their own depth.
+pub fn follow(st: &State, changes: &[Change], seeds: &mut Vec<Pair>) {
+    for c in changes {
+        for &g in st.dependants(c.group) {
+            seeds.extend(
+                c.keys
+                    .iter()
+                    .map(|k| (g, k.clone(), super::users_update::GROUP, None)),
+            );
+        }
+    }
 }
 
 /// Under REPEATABLE READ and SERIALIZABLE: a group deactivated or dropped after our snapshot

@@ -403,19 +403,12 @@ impl State {
                 old_sql.len() - 1
             }));
         }
-        let array = |items: Vec<String>| {
-            if items.is_empty() {
-                "ARRAY[]::boolean[]".to_string()
-            } else {
-                format!("ARRAY[{}]", items.join(", "))
-            }
-        };
         let key = quote_ident(&self.key_column);
         let sql = format!(
             "SELECT n.{key}::text, {}, {}, {} FROM sg_new n JOIN sg_old o ON o.{key} = n.{key}",
-            array(atoms.iter().map(|a| a.new.clone()).collect()),
-            array(old_sql),
-            array(
+            bool_array(atoms.iter().map(|a| a.new.clone()).collect()),
+            bool_array(old_sql),
+            bool_array(
                 columns
                     .iter()
                     .map(|c| {
@@ -443,18 +436,11 @@ impl State {
             others,
             trees,
         } = self.row_trees(&changed, ids)?;
-        let array = |items: Vec<String>| {
-            if items.is_empty() {
-                "ARRAY[]::boolean[]".to_string()
-            } else {
-                format!("ARRAY[{}]", items.join(", "))
-            }
-        };
         let key = quote_ident(&self.key_column);
         let sql = format!(
             "SELECT n.{key}::text, {}, {} FROM {} n WHERE n.{key} = ANY ($1::text[]::{}[])",
-            array(atoms.into_iter().map(|a| a.new).collect()),
-            array(others),
+            bool_array(atoms.into_iter().map(|a| a.new).collect()),
+            bool_array(others),
             self.users_table,
             self.key_type
         );
@@ -521,6 +507,15 @@ impl State {
         let referrers = compile::reads_via_reference(&pred, changed);
         self.flips.insert(key, (flip.clone(), referrers));
         Ok((flip, referrers))
+    }
+}
+
+/// `ARRAY[e1, e2, …]` of boolean expressions, typed when empty.
+fn bool_array(items: Vec<String>) -> String {
+    if items.is_empty() {
+        "ARRAY[]::boolean[]".to_string()
+    } else {
+        format!("ARRAY[{}]", items.join(", "))
     }
 }
 

@@ -105,30 +105,13 @@ pub fn run(
     let mut all_changes: Vec<Change> = Vec::new();
     let depths: BTreeSet<i32> = st.groups.iter().map(|g| g.depth).collect();
     for depth in depths {
-        let at = |id: &i64| st.group(*id).is_some_and(|g| g.depth == depth);
-        let pairs: Vec<Pair> = seeds.iter().filter(|p| at(&p.0)).cloned().collect();
-        let own_here: Vec<i64> = own.iter().copied().filter(|id| at(id)).collect();
-        if pairs.is_empty() && own_here.is_empty() {
+        let Some(step) = small::Step::at(client, st, depth, &seeds, &own, snapshot)? else {
             continue;
-        }
-        let mut ids: BTreeSet<i64> = own_here.iter().copied().collect();
-        ids.extend(pairs.iter().map(|p| p.0));
-        let ids: Vec<i64> = ids.into_iter().collect();
-        if snapshot {
-            small::lock_groups(client, &ids)?;
-        }
-        let with_dependants: Vec<i64> = ids
-            .iter()
-            .copied()
-            .filter(|id| !st.dependants(*id).is_empty())
-            .collect();
-        let sql = statement(st, &key, &ids, &own_here, &always, &changed)?;
-        let changes = apply(client, &sql, &pairs, &with_dependants, bulk)?;
-        for c in &changes {
-            for &g in st.dependants(c.group) {
-                seeds.extend(c.keys.iter().map(|k| (g, k.clone(), GROUP, None)));
-            }
-        }
+        };
+        let with_dependants: Vec<i64> = step.with_dependants.iter().copied().collect();
+        let sql = statement(st, &key, &step.ids, &step.own, &always, &changed)?;
+        let changes = apply(client, &sql, &step.pairs, &with_dependants, bulk)?;
+        small::follow(st, &changes, &mut seeds);
         all_changes.extend(changes);
     }
     note_changes(client, &all_changes)
