@@ -93,13 +93,7 @@ BEGIN
     ON CONFLICT (singleton) DO UPDATE
        SET users_table = excluded.users_table, key_column = excluded.key_column,
            key_type = excluded.key_type, attached_at = now();
-    IF cur.key_type IS DISTINCT FROM new_type THEN
-        PERFORM smart_groups._retype_keys(new_type);
-    END IF;
-    IF cur.key_type IS DISTINCT FROM new_type
-       OR to_regprocedure('smart_groups.verify()') IS NULL THEN
-        PERFORM smart_groups._create_key_functions(new_type);
-    END IF;
+    PERFORM smart_groups._keys_as(new_type, cur.key_type IS DISTINCT FROM new_type);
     IF FOUND AND cur.users_table <> users_table
        AND EXISTS (SELECT 1 FROM pg_class WHERE oid = cur.users_table) THEN
         PERFORM smart_groups._drop_triggers(cur.users_table, 'users');
@@ -107,6 +101,19 @@ BEGIN
     PERFORM smart_groups._install_triggers(users_table, 'users');
     PERFORM smart_groups._snapshot_columns();
     PERFORM smart_groups._bump_epoch();
+END $$;
+
+-- Users keys of type `key_type` from now on: the extension's tables retyped (when `retype`)
+-- and the functions that return keys made for that type (then, or when they are missing).
+CREATE FUNCTION smart_groups._keys_as(key_type text, retype boolean) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF retype THEN
+        PERFORM smart_groups._retype_keys(key_type);
+    END IF;
+    IF retype OR to_regprocedure('smart_groups.verify()') IS NULL THEN
+        PERFORM smart_groups._create_key_functions(key_type);
+    END IF;
 END $$;
 
 -- Stores users keys in their own type everywhere the extension keeps them.
@@ -147,20 +154,19 @@ END $$;
 CREATE FUNCTION smart_groups._repair_after_restore() RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    cfg smart_groups.config;
+    cfg    smart_groups.config;
+    retype boolean;
 BEGIN
     SELECT * INTO cfg FROM smart_groups.config;
     IF NOT FOUND THEN
         RETURN;
     END IF;
-    IF EXISTS (SELECT 1 FROM pg_attribute a
-                WHERE a.attrelid = 'smart_groups.member_rows'::regclass AND a.attname = 'user_key'
-                  AND format_type(a.atttypid, NULL) <> cfg.key_type) THEN
-        PERFORM smart_groups._retype_keys(cfg.key_type);
-        PERFORM smart_groups._create_key_functions(cfg.key_type);
+    retype := EXISTS (SELECT 1 FROM pg_attribute a
+                       WHERE a.attrelid = 'smart_groups.member_rows'::regclass AND a.attname = 'user_key'
+                         AND format_type(a.atttypid, NULL) <> cfg.key_type);
+    PERFORM smart_groups._keys_as(cfg.key_type, retype);
+    IF retype THEN
         PERFORM smart_groups._bump_epoch();
-    ELSIF to_regprocedure('smart_groups.verify()') IS NULL THEN
-        PERFORM smart_groups._create_key_functions(cfg.key_type);
     END IF;
     IF NOT EXISTS (SELECT 1 FROM smart_groups.attached_columns) THEN
         PERFORM smart_groups._snapshot_columns();
@@ -235,7 +241,8 @@ DECLARE
     renames     jsonb;
     retyped     boolean := false;
     g           smart_groups.groups;
-    new_rules   jsonb;
+    ids         bigint[];
+    renamed     jsonb[];
     new_key_type text;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM smart_groups.attached_columns) THEN
@@ -266,9 +273,7 @@ BEGIN
     -- The users key retyped: the extension's keys follow when the new type is one a users key
     -- may have; another type is refused, since no membership could be kept for it.
     IF retyped THEN
-        SELECT CASE format_type(a.atttypid, NULL) WHEN 'integer' THEN 'integer' WHEN 'bigint' THEN 'bigint'
-                    WHEN 'uuid' THEN 'uuid' WHEN 'text' THEN 'text' ELSE format_type(a.atttypid, NULL) END
-          INTO new_key_type
+        SELECT format_type(a.atttypid, NULL) INTO new_key_type
           FROM pg_attribute a JOIN smart_groups.config c ON a.attrelid = c.users_table AND a.attname = c.key_column;
         IF new_key_type IS DISTINCT FROM cfg.key_type THEN
             IF new_key_type NOT IN ('integer', 'bigint', 'uuid', 'text') THEN
@@ -276,8 +281,7 @@ BEGIN
                     USING ERRCODE = '0A000', HINT = 'the users key must be integer, bigint, uuid or text';
             END IF;
             UPDATE smart_groups.config SET key_type = new_key_type;
-            PERFORM smart_groups._retype_keys(new_key_type);
-            PERFORM smart_groups._create_key_functions(new_key_type);
+            PERFORM smart_groups._keys_as(new_key_type, true);
             RAISE NOTICE 'users keys are now stored as %', new_key_type;
         END IF;
     END IF;
@@ -285,14 +289,19 @@ BEGIN
     PERFORM smart_groups._bump_epoch();
     IF users_map <> '{}' OR rel_map <> '{}' THEN
         renames := jsonb_build_object('users', users_map, 'relations', rel_map);
-        FOR g IN SELECT * FROM smart_groups.groups WHERE rules IS NOT NULL ORDER BY id LOOP
-            new_rules := smart_groups._rename_fields(g.rules, renames);
-            IF new_rules IS DISTINCT FROM g.rules THEN
-                UPDATE smart_groups.groups
-                   SET rules = new_rules, rules_text = smart_groups.to_text(new_rules), updated_at = now()
-                 WHERE id = g.id;
-                RAISE NOTICE 'the rules of group "%" follow the renamed columns: %', g.name, smart_groups.to_text(new_rules);
-            END IF;
+        -- Every group's new rules in one statement, so the catalog is read once; the groups'
+        -- rows are written afterwards (each write moves the catalog epoch).
+        SELECT array_agg(x.id ORDER BY x.id), array_agg(x.new_rules ORDER BY x.id)
+          INTO ids, renamed
+          FROM (SELECT gr.id, gr.rules, smart_groups._rename_fields(gr.rules, renames) AS new_rules
+                  FROM smart_groups.groups gr WHERE gr.rules IS NOT NULL) x
+         WHERE x.new_rules IS DISTINCT FROM x.rules;
+        FOR i IN 1 .. coalesce(cardinality(ids), 0) LOOP
+            UPDATE smart_groups.groups
+               SET rules = renamed[i], rules_text = smart_groups.to_text(renamed[i]), updated_at = now()
+             WHERE id = ids[i]
+            RETURNING * INTO g;
+            RAISE NOTICE 'the rules of group "%" follow the renamed columns: %', g.name, g.rules_text;
         END LOOP;
     END IF;
     IF retyped THEN

@@ -153,14 +153,14 @@ BEGIN
         EXECUTE format($q$
             WITH added AS (
                 INSERT INTO smart_groups.member_rows (group_id, user_key)
-                SELECT %3$s, t.k FROM (%1$s) t ORDER BY t.k
+                SELECT %2$s, t.k FROM (%1$s) t ORDER BY t.k
                 RETURNING user_key),
             logged AS (
                 INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause)
-                SELECT %3$s, array_agg(user_key), 'join', %4$L FROM added HAVING count(*) > 0)
-            SELECT count(*), 0, %5$s FROM added
+                SELECT %2$s, array_agg(user_key), 'join', %3$L FROM added HAVING count(*) > 0)
+            SELECT count(*), 0, %4$s FROM added
             $q$,
-            smart_groups._target_sql(g, false), NULL, gid, cause,
+            smart_groups._target_sql(g, false), gid, cause,
             CASE WHEN has_deps THEN 'array_agg(user_key::text)' ELSE 'NULL::text[]' END)
           INTO joined, "left", changed;
     ELSE
@@ -200,9 +200,8 @@ BEGIN
 END $$;
 
 -- Ends the membership of group `g` (as it was before its status changed) at once: one log row
--- with NULL keys stands for every member,
--- the count the notification carries is the kept one (member_counts), and the rows are left
--- to the background cleanup (_collect_garbage).
+-- with NULL keys stands for every member, the count the notification carries is the kept one
+-- (member_counts), and the rows are left to the background cleanup (_collect_garbage).
 CREATE FUNCTION smart_groups._clear(g smart_groups.groups) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN

@@ -218,8 +218,8 @@ fn set_columns(trigger: &PgTrigger<'_>) -> Option<BTreeSet<String>> {
 /// sql/maintain.sql. On the users table an UPDATE takes it exclusively only when it sets a
 /// column read on referenced users (or a reference column), shared when it sets another
 /// column such groups read, and not at all otherwise; INSERT takes it shared in its AFTER
-/// trigger, DELETE not at all. On the custom-field table every statement takes it in one mode (`CustomLock`); TRUNCATE
-/// of either table takes it exclusively.
+/// trigger, DELETE not at all. On the custom-field table every statement takes it in one
+/// mode (`CustomLock`); TRUNCATE of either table takes it exclusively.
 #[pg_trigger]
 fn _before_statement_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     let op = trigger.op().ok();

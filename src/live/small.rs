@@ -45,12 +45,10 @@ pub fn apply_by_depth(
     own: &BTreeSet<i64>,
     keys: &[String],
 ) -> Result<Vec<Change>, DbError> {
-    // SAFETY: a plain read of the transaction's isolation level.
-    let snapshot = unsafe { pg_sys::XactIsoLevel } >= pg_sys::XACT_REPEATABLE_READ as i32;
     let depths: BTreeSet<i32> = st.groups.iter().map(|g| g.depth).collect();
     let mut all = Vec::new();
     for depth in depths {
-        let Some(mut step) = Step::at(client, st, depth, &seeds, own, snapshot)? else {
+        let Some(mut step) = Step::at(client, st, depth, &seeds, own)? else {
             continue;
         };
         if !step.own.is_empty() && !keys.is_empty() {
@@ -84,7 +82,6 @@ impl Step {
         depth: i32,
         seeds: &[Pair],
         own: &BTreeSet<i64>,
-        snapshot: bool,
     ) -> Result<Option<Step>, DbError> {
         let at = |id: &i64| st.group(*id).is_some_and(|g| g.depth == depth);
         let own: Vec<i64> = own.iter().copied().filter(|id| at(id)).collect();
@@ -95,7 +92,8 @@ impl Step {
         let mut ids: BTreeSet<i64> = own.iter().copied().collect();
         ids.extend(pairs.iter().map(|p| p.0));
         let ids: Vec<i64> = ids.into_iter().collect();
-        if snapshot {
+        // SAFETY: a plain read of the transaction's isolation level.
+        if unsafe { pg_sys::XactIsoLevel } >= pg_sys::XACT_REPEATABLE_READ as i32 {
             lock_groups(client, &ids)?;
         }
         let with_dependants = ids
@@ -124,6 +122,20 @@ pub fn follow(st: &State, changes: &[Change], seeds: &mut Vec<Pair>) {
             );
         }
     }
+}
+
+/// (group, joined, left, name) of each change, for the commit notification.
+pub fn noted(st: &State, changes: &[Change]) -> Vec<(i64, i64, i64, String)> {
+    changes
+        .iter()
+        .map(|c| {
+            let name = st
+                .group(c.group)
+                .map(|g| g.name.clone())
+                .unwrap_or_default();
+            (c.group, c.joined, c.left, name)
+        })
+        .collect()
 }
 
 /// Under REPEATABLE READ and SERIALIZABLE: a group deactivated or dropped after our snapshot

@@ -33,7 +33,7 @@ pub fn run(
     relid: u32,
     rows: i64,
 ) -> Result<(), DbError> {
-    let catalog = st.catalog()?.clone();
+    let catalog = st.catalog()?;
     let (user_column, key_column) = match table {
         Table::Custom => match &catalog.custom_table {
             Some(t) => (t.user_column.clone(), Some(t.key_column.clone())),
@@ -81,7 +81,7 @@ pub fn run(
         |_| Ok(()),
     )?;
     let changes = small::apply_by_depth(client, st, Vec::new(), &affected, &keys)?;
-    super::pending::remember(&super::users_update::noted(st, &changes));
+    super::pending::remember(&small::noted(st, &changes));
     Ok(())
 }
 

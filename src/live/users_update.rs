@@ -97,15 +97,14 @@ pub fn run(
     if small {
         let all_changes = small::apply_by_depth(client, st, seeds, &BTreeSet::new(), &[])?;
         // The writes counted themselves (small::apply): only the notification is left.
-        super::pending::remember(&noted(st, &all_changes));
+        super::pending::remember(&small::noted(st, &all_changes));
         return Ok(());
     }
     let bulk = is_bulk(client, st, rows)?;
-    let snapshot = unsafe { pg_sys::XactIsoLevel } >= pg_sys::XACT_REPEATABLE_READ as i32;
     let mut all_changes: Vec<Change> = Vec::new();
     let depths: BTreeSet<i32> = st.groups.iter().map(|g| g.depth).collect();
     for depth in depths {
-        let Some(step) = small::Step::at(client, st, depth, &seeds, &own, snapshot)? else {
+        let Some(step) = small::Step::at(client, st, depth, &seeds, &own)? else {
             continue;
         };
         let with_dependants: Vec<i64> = step.with_dependants.iter().copied().collect();
@@ -115,20 +114,6 @@ pub fn run(
         all_changes.extend(changes);
     }
     note_changes(client, &all_changes)
-}
-
-/// (group, joined, left, name) of each change, for the commit notification.
-pub(super) fn noted(st: &State, changes: &[Change]) -> Vec<(i64, i64, i64, String)> {
-    changes
-        .iter()
-        .map(|c| {
-            let name = st
-                .group(c.group)
-                .map(|g| g.name.clone())
-                .unwrap_or_default();
-            (c.group, c.joined, c.left, name)
-        })
-        .collect()
 }
 
 /// The (group, user) pairs whose own-row rules flipped, for a statement of a few rows, with
