@@ -146,6 +146,11 @@ BEGIN
     IF NOT FOUND OR g.status <> 'active' THEN
         RETURN;
     END IF;
+    -- For some users, a group maintained at commit (src/live/commit.rs) is decided then.
+    IF keys IS NOT NULL AND gid = ANY (smart_groups._commit_time_groups()) THEN
+        PERFORM smart_groups._defer(keys, cause, false, gid);
+        RETURN;
+    END IF;
     has_deps := EXISTS (SELECT 1 FROM smart_groups._dependants(g.name));
     IF keys IS NULL AND NOT smart_groups._has_members(gid) THEN
         -- A group filled from empty (created, activated): nobody leaves and nobody is there
@@ -472,7 +477,6 @@ CREATE FUNCTION smart_groups._lock_for(keys text[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM smart_groups._writer_lock();
-    PERFORM smart_groups._reference_lock(true);
     PERFORM smart_groups._lock_users(keys);
 END $$;
 

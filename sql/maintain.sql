@@ -3,40 +3,31 @@
 -- those users only, in the same transaction.
 --
 -- Concurrency. Two transactions must never both decide a user's membership from data the
--- other is changing. Every path (triggers, API functions, the worker) takes its locks in this
--- order, and none of ours is taken after a later one in the list:
+-- other is changing, and no lock of ours may make the app's own statements deadlock.
+-- Statements take their locks in this order, and none of ours is taken after a later one
+-- in the list:
 --   1. the maintenance lock: shared by every maintaining statement and by manual overrides;
 --      exclusive for group definition changes (create, set_rules, activate, deactivate,
 --      archive, drop, recalculate) and TRUNCATE, so they see no write in flight and no write
 --      starts before they commit;
---   2. the reference lock, while an active group reads another user's row (manager.x): taken
---      by the users and custom-field tables' BEFORE STATEMENT trigger, before the statement
---      locks any row. On the users table an UPDATE takes it exclusively when it may change a
---      referenced user or move a user to another one (it sets a column read on referenced
---      users, or a reference column), shared when it sets another column such groups read;
---      INSERT takes it shared in its AFTER trigger, once its new rows are in (an INSERT … ON
---      CONFLICT DO UPDATE fires the BEFORE STATEMENT triggers of INSERT and of UPDATE:
---      taking it in both asked for it shared, then exclusively); DELETE evaluates no rule and
---      does not take it (the foreign key's action on referring users takes it as an UPDATE
---      or DELETE of its own). On the custom-field table every statement takes it
---      in one mode (exclusively when a group reads a custom field of a referenced user), so
---      an INSERT … ON CONFLICT DO UPDATE never asks for it twice in two modes. Manual
---      overrides and the worker's time refresh take it exclusively;
---   3. the changed users' rows (an UPDATE of the users table already holds them; changes to
+--   2. the changed users' rows (an UPDATE of the users table already holds them; changes to
 --      custom fields, relations, inclusions and exclusions take FOR NO KEY UPDATE, in key
 --      order), so two writers about one user run one after the other;
---   4. group rows: FOR SHARE by writers at REPEATABLE READ and SERIALIZABLE (a group
+--   3. group rows: FOR SHARE by writers at REPEATABLE READ and SERIALIZABLE (a group
 --      deactivated meanwhile becomes a serialization failure) and by rules naming groups in
 --      member_of (so those groups cannot be dropped meanwhile); FOR UPDATE by the API
 --      function changing that group;
---   5. only then are the users to refresh computed and evaluated, each statement with a fresh
+--   4. only then are the users to refresh computed and evaluated, each statement with a fresh
 --      snapshot at READ COMMITTED, so the later writer sees what the earlier one committed.
+-- Groups whose rules read another user's row (manager.x), and the groups naming them, are
+-- not maintained by statements at all: a user's membership there depends on rows other
+-- writers change, and ordering those writers while they still take the app's row locks
+-- either deadlocks or makes unrelated writers wait. Statements record their users, and the
+-- transaction maintains those groups as it commits (src/live/commit.rs, which documents its
+-- own locks: taken only there, in one order, per user).
 -- SERIALIZABLE transactions get the same locks, and Postgres' SSI turns any remaining
 -- read/write overlap into a serialization failure that the client retries.
--- What remains (docs/design/lock-protocol.md): a transaction that takes the reference lock
--- shared in one statement and exclusively in a later one waits for every other holder, and
--- two such transactions deadlock (one statement no longer does); and the exclusive reference
--- lock makes writers of unrelated users wait while any group reads manager.x.
+-- What remains is in docs/design/lock-protocol.md.
 
 CREATE FUNCTION smart_groups._maintenance_lock() RETURNS void
 LANGUAGE sql AS $$ SELECT pg_advisory_xact_lock(1936159858, 0) $$;
@@ -55,22 +46,8 @@ BEGIN
       USING keys;
 END $$;
 
--- Step 3: the reference lock, taken before the statement locks rows (see the header).
-CREATE FUNCTION smart_groups._reference_lock(exclusive boolean) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM smart_groups.groups
-                WHERE status = 'active' AND kind = 'smart' AND jsonb_array_length(deps -> 'reference_columns') > 0) THEN
-        IF exclusive THEN
-            PERFORM pg_advisory_xact_lock(1936159858, 1);
-        ELSE
-            PERFORM pg_advisory_xact_lock_shared(1936159858, 1);
-        END IF;
-    END IF;
-END $$;
-
--- Steps 1 and 3 for the users and custom-field tables run in smart_groups._before_statement_rs
--- (src/live), a BEFORE STATEMENT trigger, so that they precede every row lock.
+-- Step 1 for the users and custom-field tables runs in smart_groups._before_statement_rs
+-- (src/live), a BEFORE STATEMENT trigger, so that it precedes every row lock.
 
 -- Users that point, through one of `ref_columns`, at one of `keys` — and at those, and so on,
 -- `depth` references away at most (as far as the groups' rules read: manager.manager.name
@@ -100,9 +77,53 @@ BEGIN
     RETURN found;
 END $$;
 
+-- The users a commit-time step locks (src/live/commit.rs), by their keys' text: `users` and
+-- `referents`, and the users referring to `referents` `depth` references away at most
+-- (`referrer`), exclusively; the users that the references of all those lead to, as far,
+-- shared.
+CREATE FUNCTION smart_groups._commit_keys(users text[], referents text[], ref_columns text[], depth integer)
+RETURNS TABLE (k text, exclusive boolean, referrer boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+    cfg      smart_groups.config := smart_groups._config();
+    own      text[];
+    refs     text[] := '{}';
+    chain    text[] := '{}';
+    frontier text[];
+    more     text[];
+    q        text;
+    level    integer := 0;
+BEGIN
+    -- As the key type prints them, whoever recorded them and however they were written.
+    EXECUTE format('SELECT array_agg(DISTINCT x::%s::text) FROM unnest($1 || $2) x', cfg.key_type)
+       INTO own USING users, referents;
+    own := coalesce(own, '{}');
+    IF cardinality(ref_columns) > 0 THEN
+        IF cardinality(referents) > 0 THEN
+            refs := ARRAY(SELECT unnest(smart_groups._referrers(referents, ref_columns, depth))
+                          EXCEPT SELECT unnest(own));
+        END IF;
+        SELECT string_agg(format('SELECT u.%I::text FROM %s u WHERE u.%I IN (SELECT unnest($1::%s[]))',
+                                 c, smart_groups._qname(cfg.users_table), cfg.key_column, cfg.key_type), ' UNION ')
+          INTO q FROM unnest(ref_columns) c;
+        frontier := own || refs;
+        WHILE cardinality(frontier) > 0 AND level < depth LOOP
+            EXECUTE format('SELECT array_agg(v) FROM (%s) s(v) WHERE v IS NOT NULL', q) INTO more USING frontier;
+            frontier := ARRAY(SELECT unnest(more) EXCEPT SELECT unnest(own || refs || chain));
+            chain := chain || frontier;
+            level := level + 1;
+        END LOOP;
+    END IF;
+    RETURN QUERY SELECT x, true, false FROM unnest(own) x
+       UNION ALL SELECT x, true, true FROM unnest(refs) x
+       UNION ALL SELECT x, false, false FROM unnest(chain) x;
+END $$;
+
 -- One step of _maintain: refreshes groups `gids` (one member_of depth) for `keys`, queues the
--- counts for NOTIFY, and returns the active groups naming a group whose membership changed.
-CREATE FUNCTION smart_groups._refresh_level(gids bigint[], keys text[], cause text, fresh boolean)
+-- counts for NOTIFY, and returns the active groups naming a group whose membership changed,
+-- but those of `at_commit` (src/live/commit.rs).
+CREATE FUNCTION smart_groups._refresh_level(gids bigint[], keys text[], cause text, fresh boolean,
+                                            at_commit bigint[])
 RETURNS bigint[]
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -122,26 +143,29 @@ BEGIN
       FROM smart_groups.groups d, unnest(changed_ids) c
      WHERE d.status = 'active' AND d.kind = 'smart'
        AND d.deps @> jsonb_build_object('groups', jsonb_build_array(c));
+    -- Those maintained at commit get the users recorded for then.
+    IF dependants && at_commit THEN
+        PERFORM smart_groups._defer(keys, 'group_change');
+        dependants := ARRAY(SELECT unnest(dependants) EXCEPT SELECT unnest(at_commit));
+    END IF;
     RETURN coalesce(dependants, '{}');
 END $$;
 
 -- Refreshes, for the users in `keys`, every active group that reads one of `cols` (users
 -- columns; NULL: every group, for new and deleted users), `custom` (custom-field keys) or
 -- `relation`. `lock_rows`: the caller does not already hold the users' row locks.
--- `new_users`: the keys are users just inserted, members of no group yet.
+-- `new_users`: the keys are users just inserted, members of no group yet. Groups maintained
+-- at commit (src/live/commit.rs) get the users recorded for then, and but for new users
+-- their referrers too.
 CREATE FUNCTION smart_groups._maintain(keys text[], cols text[], custom text[], relation text,
                                        cause text, lock_rows boolean, new_users boolean DEFAULT false) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    gids       bigint[];
-    ref_cols   text[];
-    ref_gids   bigint[];
-    ref_depth  integer;
-    referrers  text[];
-    all_keys   text[];
-    lvl        integer;
-    level_gids bigint[];
-    followers  bigint[];
+    gids        bigint[];
+    at_commit   bigint[];
+    lvl         integer;
+    level_gids  bigint[];
+    followers   bigint[];
     level_cause text;
 BEGIN
     IF keys IS NULL OR cardinality(keys) = 0 THEN
@@ -158,19 +182,16 @@ BEGIN
     IF gids IS NULL THEN
         RETURN;
     END IF;
+    at_commit := smart_groups._commit_time_groups();
+    IF gids && at_commit THEN
+        PERFORM smart_groups._defer(keys, cause, NOT new_users);
+        gids := ARRAY(SELECT unnest(gids) EXCEPT SELECT unnest(at_commit));
+        IF cardinality(gids) = 0 THEN
+            RETURN;
+        END IF;
+    END IF;
     IF lock_rows THEN
         PERFORM smart_groups._lock_users(keys);
-    END IF;
-    SELECT array_agg(DISTINCT c), array_agg(DISTINCT g.id),
-           max(coalesce((g.deps ->> 'reference_depth')::integer, 32))
-      INTO ref_cols, ref_gids, ref_depth
-      FROM smart_groups.groups g, jsonb_array_elements_text(g.deps -> 'reference_columns') c
-     WHERE g.id = ANY (gids);
-    -- Only groups reading another user's row change for the users referring to `keys`; the
-    -- others are not evaluated for them (those users' own data may be changing elsewhere).
-    referrers := '{}';
-    IF ref_cols IS NOT NULL THEN
-        referrers := smart_groups._referrers(keys, ref_cols, ref_depth);
     END IF;
     -- Depth by depth, one statement per depth for all its groups; a group whose membership
     -- changed brings the groups that name it into the next depths.
@@ -183,20 +204,7 @@ BEGIN
              WHERE (g.id = ANY (gids) OR g.id = ANY (followers)) AND g.depth = lvl
              GROUP BY 2
         LOOP
-            all_keys := keys;
-            -- Groups following a changed group (member_of) re-evaluate everyone who may have
-            -- moved there, referrers included.
-            IF cardinality(referrers) > 0 AND (level_cause = 'group_change' OR level_gids <@ ref_gids) THEN
-                all_keys := keys || referrers;
-            ELSIF cardinality(referrers) > 0 AND level_gids && ref_gids THEN
-                -- Reference groups first, for keys and referrers; then the others.
-                followers := followers || smart_groups._refresh_level(
-                    ARRAY(SELECT unnest(level_gids) INTERSECT SELECT unnest(ref_gids) ORDER BY 1),
-                    keys || referrers, level_cause, false);
-                level_gids := ARRAY(SELECT unnest(level_gids) EXCEPT SELECT unnest(ref_gids) ORDER BY 1);
-            END IF;
-            followers := followers || smart_groups._refresh_level(
-                level_gids, all_keys, level_cause, new_users AND cardinality(all_keys) = cardinality(keys));
+            followers := followers || smart_groups._refresh_level(level_gids, keys, level_cause, new_users, at_commit);
         END LOOP;
     END LOOP;
 END $$;
@@ -212,12 +220,9 @@ BEGIN
     EXECUTE format('SELECT array_agg(%I::text) FROM sg_new', cfg.key_column) INTO keys;
     IF keys IS NULL THEN
         -- Nothing inserted (an INSERT … ON CONFLICT DO UPDATE that only updated, whose UPDATE
-        -- trigger did the maintaining): no lock to take after its row locks.
+        -- trigger did the maintaining).
         RETURN NULL;
     END IF;
-    -- Here rather than before the statement (src/live/mod.rs, _before_statement_rs): the
-    -- statement has locked only its new rows, which nobody else can be waiting for.
-    PERFORM smart_groups._reference_lock(false);
     PERFORM smart_groups._maintain(keys, NULL, NULL, NULL, 'user_change', false, true);
     RETURN NULL;
 END $$;
@@ -229,15 +234,23 @@ CREATE FUNCTION smart_groups._on_users_delete() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     cfg  smart_groups.config := smart_groups._config();
-    keys text[];
-    gids bigint[];
-    ns   bigint[];
+    keys      text[];
+    gids      bigint[];
+    ns        bigint[];
+    at_commit bigint[];
 BEGIN
     PERFORM smart_groups._writer_lock();
     EXECUTE format('SELECT array_agg(%I::text) FROM sg_old', cfg.key_column) INTO keys;
+    -- Rows of groups maintained at commit go then (src/live/commit.rs): until this
+    -- transaction commits, other transactions may still evaluate these users there.
+    at_commit := smart_groups._commit_time_groups();
+    IF cardinality(at_commit) > 0 THEN
+        PERFORM smart_groups._defer(keys, 'user_change');
+    END IF;
     EXECUTE format($q$
         WITH gone AS (
             DELETE FROM smart_groups.member_rows m WHERE m.user_key IN (SELECT unnest($1::%s[]))
+               AND m.group_id <> ALL ($2)
             RETURNING m.group_id, m.user_key),
         members AS (
             SELECT gone.group_id, gone.user_key FROM gone
@@ -248,7 +261,7 @@ BEGIN
         SELECT array_agg(c.group_id ORDER BY c.group_id), array_agg(c.n ORDER BY c.group_id)
           FROM (SELECT group_id, count(*) AS n FROM members GROUP BY group_id) c
         $q$, cfg.key_type)
-       INTO gids, ns USING keys;
+       INTO gids, ns USING keys, at_commit;
     IF gids IS NOT NULL THEN
         PERFORM smart_groups._note_changes(gids, array_fill(0::bigint, ARRAY[cardinality(gids)]), ns);
     END IF;
@@ -369,7 +382,6 @@ BEGIN
             EXECUTE format('SELECT array_agg(DISTINCT k::text) FROM (%s) AS s(k)', q)
                INTO keys USING g.time_refreshed_at, now();
             IF keys IS NOT NULL THEN
-                PERFORM smart_groups._reference_lock(true);
                 PERFORM smart_groups._lock_users(keys);
                 r := smart_groups._refresh(g.id, 'time', keys);
                 changed := changed + r.joined + r."left";

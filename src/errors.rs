@@ -72,6 +72,8 @@ pub enum DbError {
     NoCustomTable,
     #[error("invalid name: {0}")]
     InvalidName(String),
+    #[error("could not serialize access due to concurrent membership maintenance")]
+    SerializationFailure,
     #[error("{0}")]
     Spi(String),
 }
@@ -92,6 +94,7 @@ impl Report for DbError {
             | DbError::AllowedOnNonEnum => "22023",
             DbError::GroupsExist => "55006",
             DbError::InvalidName(_) => "42602",
+            DbError::SerializationFailure => "40001",
             DbError::Spi(_) => "XX000",
         }
     }
@@ -112,6 +115,7 @@ impl Report for DbError {
             }
             DbError::EnumWithoutValues => Some("pass allowed => '{A,B,C}'".into()),
             DbError::GroupsExist => Some("drop the groups first".into()),
+            DbError::SerializationFailure => Some("the transaction might succeed if retried".into()),
             _ => None,
         }
     }

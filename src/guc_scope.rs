@@ -57,3 +57,7 @@ pub const GENERIC_PLANS: (&CStr, &CStr) = (c"plan_cache_mode", c"force_generic_p
 /// S2 at 1M users, one phase, rolled back: 226.7 and 174.0 s with nested loops, 169.4 and
 /// 160.7 s without.
 pub const NO_NESTED_LOOP: (&CStr, &CStr) = (c"enable_nestloop", c"off");
+
+/// The search_path the extension's functions run with (SECURITY DEFINER ... SET
+/// search_path), for its code that runs outside them: the commit-time step.
+pub const FIXED_SEARCH_PATH: (&CStr, &CStr) = (c"search_path", c"pg_catalog, pg_temp");

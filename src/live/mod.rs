@@ -2,6 +2,7 @@
 //! pays. The rest of the trigger family (inserts, deletes, custom fields, relations) is in
 //! `sql/maintain.sql` and shares this module's lock protocol.
 
+mod commit;
 pub(crate) mod pending;
 mod set_codes;
 mod small;
@@ -214,87 +215,27 @@ fn set_columns(trigger: &PgTrigger<'_>) -> Option<BTreeSet<String>> {
 }
 
 /// BEFORE ... FOR EACH STATEMENT on the users and custom-field tables: the shared
-/// maintenance lock, then the reference lock while a group reads another user's row. See
-/// sql/maintain.sql. On the users table an UPDATE takes it exclusively only when it sets a
-/// column read on referenced users (or a reference column), shared when it sets another
-/// column such groups read, and not at all otherwise; INSERT takes it shared in its AFTER
-/// trigger, DELETE not at all. On the custom-field table every statement takes it in one
-/// mode (`CustomLock`); TRUNCATE of either table takes it exclusively.
+/// maintenance lock, before the statement locks any row (sql/maintain.sql), exclusive for
+/// TRUNCATE; and for an UPDATE of the users table, the columns it sets.
 #[pg_trigger]
 fn _before_statement_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
-    let op = trigger.op().ok();
     let users_table = trigger
         .extra_args()
         .ok()
         .and_then(|a| a.first().cloned())
         .as_deref()
         != Some("custom");
-    // SAFETY: the TriggerData of the call in progress; tg_updatedcols is set for UPDATE
-    // statement triggers (NULL otherwise, and bms_is_member accepts NULL).
-    let updated = trigger.trigger_data().tg_updatedcols;
+    let op = trigger.op().ok();
     if users_table && matches!(op, Some(PgTriggerOperation::Update)) {
         note_set_columns(trigger);
     }
-    in_trigger(trigger, |client| {
-        statements::execute(client, "SELECT pg_advisory_xact_lock_shared(1936159858, 0)")?;
-        let mode = state::with_state(client, |_, st| {
-            if !st.has_reference_groups {
-                return Ok(Lock::None);
-            }
-            Ok(match op {
-                Some(PgTriggerOperation::Truncate) | None => Lock::Exclusive,
-                Some(PgTriggerOperation::Update) if users_table => {
-                    let locks = st.reference_locks()?;
-                    let set = |cols: &std::collections::BTreeSet<i32>| {
-                        cols.iter().any(|&a| unsafe {
-                            pg_sys::bms_is_member(
-                                a - pg_sys::FirstLowInvalidHeapAttributeNumber,
-                                updated,
-                            )
-                        })
-                    };
-                    if set(&locks.exclusive) {
-                        Lock::Exclusive
-                    } else if set(&locks.shared) {
-                        Lock::Shared
-                    } else {
-                        Lock::None
-                    }
-                }
-                // An INSERT into the users table takes it in its AFTER trigger instead
-                // (_on_users_insert): an INSERT … ON CONFLICT DO UPDATE fires this trigger for
-                // INSERT and then for UPDATE, and asking for the lock shared and then
-                // exclusively in one statement deadlocked two such upserts. The new rows are
-                // nobody else's to wait for meanwhile.
-                Some(PgTriggerOperation::Insert) if users_table => Lock::None,
-                // A DELETE evaluates no rule (_on_users_delete): the users that referred to
-                // the deleted ones are maintained by the UPDATE or DELETE their foreign key's
-                // action makes, which takes the lock as such.
-                Some(PgTriggerOperation::Delete) if users_table => Lock::None,
-                _ if !users_table => match st.reference_locks()?.custom {
-                    state::CustomLock::None => Lock::None,
-                    state::CustomLock::Shared => Lock::Shared,
-                    state::CustomLock::Exclusive => Lock::Exclusive,
-                },
-                _ => Lock::Shared,
-            })
-        })?
-        .unwrap_or(Lock::None);
-        match mode {
-            Lock::None => Ok(()),
-            Lock::Shared => {
-                statements::execute(client, "SELECT pg_advisory_xact_lock_shared(1936159858, 1)")
-            }
-            Lock::Exclusive => {
-                statements::execute(client, "SELECT pg_advisory_xact_lock(1936159858, 1)")
-            }
-        }
-    });
+    // TRUNCATE recomputes groups under the exclusive lock: asked for here at once, never
+    // shared first and exclusively after.
+    let sql = if matches!(op, Some(PgTriggerOperation::Truncate)) {
+        "SELECT pg_advisory_xact_lock(1936159858, 0)"
+    } else {
+        "SELECT pg_advisory_xact_lock_shared(1936159858, 0)"
+    };
+    in_trigger(trigger, |client| statements::execute(client, sql));
     Ok(None)
-}
-
-enum Lock {
-    None,
-    Shared,
-    Exclusive,
 }

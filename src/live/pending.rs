@@ -51,11 +51,17 @@ pub fn init() {
 #[pg_guard]
 unsafe extern "C-unwind" fn on_xact(event: pg_sys::XactEvent::Type, _arg: *mut std::ffi::c_void) {
     if event == pg_sys::XactEvent::XACT_EVENT_PRE_COMMIT {
+        // The commit-time groups first: their changes are in the notification too.
+        super::commit::run();
         let noted = NOTED.with(|n| std::mem::take(&mut *n.borrow_mut()));
         if !noted.is_empty() {
             send(noted);
         }
+    } else if event == pg_sys::XactEvent::XACT_EVENT_PRE_PREPARE {
+        super::commit::run();
+        NOTED.with(|n| n.borrow_mut().clear());
     } else if event != pg_sys::XactEvent::XACT_EVENT_PARALLEL_PRE_COMMIT {
+        super::commit::forget();
         NOTED.with(|n| n.borrow_mut().clear());
     }
 }

@@ -111,10 +111,14 @@ impl Step {
 }
 
 /// The groups naming a changed group re-evaluate the users whose membership changed there,
-/// at their own depth.
+/// at their own depth. Groups maintained at commit get the users recorded for then (`commit.rs`).
 pub fn follow(st: &State, changes: &[Change], seeds: &mut Vec<Pair>) {
     for c in changes {
         for &g in st.dependants(c.group) {
+            if st.is_at_commit(g) {
+                super::commit::defer(&c.keys, super::users_update::GROUP, None, false);
+                continue;
+            }
             seeds.extend(
                 c.keys
                     .iter()

@@ -48,6 +48,11 @@ impl Group {
     pub fn reads_references(&self) -> bool {
         !self.reference_columns.is_empty()
     }
+
+    /// Whether the rules read users data, not only other groups' membership.
+    pub fn reads_data(&self) -> bool {
+        !self.columns.is_empty() || !self.custom.is_empty() || !self.relations.is_empty()
+    }
 }
 
 #[derive(Deserialize)]
@@ -97,9 +102,9 @@ pub struct State {
     dependants: HashMap<i64, Vec<i64>>,
     /// Columns of the users table that some active smart group reads.
     pub read_columns: Vec<String>,
-    pub has_reference_groups: bool,
-    attnums: HashMap<String, i32>,
-    reference_locks: Option<ReferenceLocks>,
+    /// The groups maintained at commit (`commit.rs`): those reading another user's row and,
+    /// transitively, the groups naming them in member_of. By depth, then id.
+    pub at_commit: Vec<i64>,
     catalog: Option<Catalog>,
     preds: HashMap<i64, Pred>,
     sql: HashMap<i64, String>,
@@ -170,7 +175,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             Some(j) => serde_json::from_value(j.0).map_err(|e| DbError::Spi(e.to_string()))?,
             None => HashMap::new(),
         };
-        let existing: BTreeSet<String> = attnums.keys().cloned().collect();
+        let existing: BTreeSet<String> = attnums.into_keys().collect();
         let groups: Vec<Group> = docs
             .into_iter()
             .map(|d| Group {
@@ -196,7 +201,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             key_column,
             key_type,
             users_table,
-            has_reference_groups: groups.iter().any(Group::reads_references),
+            at_commit: at_commit(&groups),
             by_id: groups.iter().enumerate().map(|(i, g)| (g.id, i)).collect(),
             dependants: {
                 let mut d: HashMap<i64, Vec<i64>> = HashMap::new();
@@ -209,8 +214,6 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             },
             groups,
             read_columns: read.into_iter().collect(),
-            attnums,
-            reference_locks: None,
             catalog: None,
             preds: HashMap::new(),
             sql: HashMap::new(),
@@ -223,70 +226,24 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
     st.ok_or(DbError::NotAttached)
 }
 
-/// Which UPDATEs of the users table take the reference lock, by the columns they set, and
-/// how statements on the custom-field table take it.
-#[derive(Debug, Clone, Default)]
-pub struct ReferenceLocks {
-    /// Columns read on a referenced user, and the reference columns: setting one may change
-    /// another user's membership, so the statement takes the lock exclusively.
-    pub exclusive: BTreeSet<i32>,
-    /// Other columns that groups with references read: the statement re-evaluates such
-    /// groups for its own users and takes the lock shared.
-    pub shared: BTreeSet<i32>,
-    /// Custom-field statements: exclusively when a group reads a custom field of a
-    /// referenced user (`manager.level`), since then any of them may change another user's
-    /// membership; shared when groups with references read custom fields of the user only;
-    /// not at all otherwise. The same mode for INSERT, UPDATE and DELETE, so that an
-    /// `INSERT … ON CONFLICT DO UPDATE`, which fires both statement triggers, never asks for
-    /// the lock shared and then exclusively (two such upserts deadlocked on that upgrade).
-    pub custom: CustomLock,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum CustomLock {
-    #[default]
-    None,
-    Shared,
-    Exclusive,
+/// Groups reading another user's row, and those naming them in member_of, transitively;
+/// `groups` is in depth order, so a group comes after every group it names.
+fn at_commit(groups: &[Group]) -> Vec<i64> {
+    let mut out: BTreeSet<i64> = BTreeSet::new();
+    let mut ordered = Vec::new();
+    for g in groups {
+        if g.reads_references() || g.names.iter().any(|n| out.contains(n)) {
+            out.insert(g.id);
+            ordered.push(g.id);
+        }
+    }
+    ordered
 }
 
 impl State {
-    pub fn reference_locks(&mut self) -> Result<ReferenceLocks, DbError> {
-        if let Some(l) = &self.reference_locks {
-            return Ok(l.clone());
-        }
-        let mut exclusive = BTreeSet::new();
-        let mut shared = BTreeSet::new();
-        let mut custom = CustomLock::None;
-        let ids: Vec<i64> = self
-            .groups
-            .iter()
-            .filter(|g| g.reads_references())
-            .map(|g| g.id)
-            .collect();
-        for id in ids {
-            let pred = self.pred(id)?;
-            exclusive.extend(compile::columns_via_reference(&pred));
-            if compile::reads_custom_via_reference(&pred) {
-                custom = CustomLock::Exclusive;
-            } else if custom == CustomLock::None
-                && !compile::dependencies(&pred).custom_keys.is_empty()
-            {
-                custom = CustomLock::Shared;
-            }
-            if let Some(g) = self.group(id) {
-                exclusive.extend(g.reference_columns.iter().cloned());
-                shared.extend(g.columns.iter().cloned());
-            }
-        }
-        let num = |c: &String| self.attnums.get(c).copied();
-        let locks = ReferenceLocks {
-            exclusive: exclusive.iter().filter_map(num).collect(),
-            shared: shared.iter().filter_map(num).collect(),
-            custom,
-        };
-        self.reference_locks = Some(locks.clone());
-        Ok(locks)
+    /// Whether the group is maintained at commit (`commit.rs`).
+    pub fn is_at_commit(&self, id: i64) -> bool {
+        self.at_commit.contains(&id)
     }
 
     /// The active groups that name `id` in member_of.

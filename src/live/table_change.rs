@@ -4,8 +4,8 @@
 //! A statement of a few rows decides every group that reads what it changed (the custom
 //! fields it wrote, or the relation) for its users in one query over the groups' distinct
 //! rules (`small::apply_by_depth`), then writes, logs and counts in one more; larger
-//! statements, and custom-field changes while a group reads a custom field of a referenced
-//! user (whose referrers then change too), are maintained set-based by `_maintain`.
+//! statements are maintained set-based by `_maintain`. Groups maintained at commit
+//! (`commit.rs`) only get the statement's users recorded.
 
 use std::collections::BTreeSet;
 
@@ -14,7 +14,7 @@ use pgrx::spi::SpiClient;
 use smart_groups_core::compile::quote_ident;
 
 use super::small;
-use super::state::{CustomLock, State};
+use super::state::State;
 use super::statements::{self, text_array};
 use crate::errors::DbError;
 
@@ -48,27 +48,40 @@ pub fn run(
     if keys.is_empty() {
         return Ok(());
     }
+    let reads = |g: &super::state::Group| match table {
+        Table::Custom => fields.iter().any(|f| g.custom.contains(f)),
+        Table::Relation(name) => g.relations.contains(name),
+    };
+    // The lock protocol of sql/maintain.sql: the maintenance lock (the custom-field table's
+    // BEFORE STATEMENT trigger took it already; relations have none), then the users' rows.
+    statements::execute(client, "SELECT pg_advisory_xact_lock_shared(1936159858, 0)")?;
+    // Groups maintained at commit get the users recorded (`commit.rs`); when one of them
+    // reads custom fields through a reference (manager.level), the users' referrers too.
+    let mut at_commit = false;
+    let mut referents = false;
+    for g in st
+        .groups
+        .iter()
+        .filter(|g| st.is_at_commit(g.id) && reads(g))
+    {
+        at_commit = true;
+        referents |= matches!(table, Table::Custom) && g.reads_references();
+    }
+    if at_commit {
+        super::commit::defer(&keys, super::users_update::USER, None, referents);
+    }
     let affected: BTreeSet<i64> = st
         .groups
         .iter()
-        .filter(|g| match table {
-            Table::Custom => fields.iter().any(|f| g.custom.contains(f)),
-            Table::Relation(name) => g.relations.contains(name),
-        })
+        .filter(|g| reads(g) && !st.is_at_commit(g.id))
         .map(|g| g.id)
         .collect();
     if affected.is_empty() {
         return Ok(());
     }
-    let small = rows <= i64::from(super::SMALL_STATEMENT_ROWS.get());
-    let via_reference =
-        matches!(table, Table::Custom) && st.reference_locks()?.custom == CustomLock::Exclusive;
-    if !small || via_reference {
+    if rows > i64::from(super::SMALL_STATEMENT_ROWS.get()) {
         return set_based(client, table, keys, fields);
     }
-    // The lock protocol of sql/maintain.sql: the maintenance lock (the custom-field table's
-    // BEFORE STATEMENT trigger took it already; relations have none), then the users' rows.
-    statements::execute(client, "SELECT pg_advisory_xact_lock_shared(1936159858, 0)")?;
     let key = quote_ident(&st.key_column);
     statements::run(
         client,

@@ -20,7 +20,7 @@ use smart_groups_core::compile::{quote_ident, Flip};
 use super::set_codes;
 use super::small::{self, Change, Pair};
 use super::state::State;
-use super::statements::{self, text_array};
+use super::statements;
 use crate::errors::DbError;
 use crate::guc_scope::NO_NESTED_LOOP;
 
@@ -49,10 +49,11 @@ pub fn run(
     if changed.is_empty() {
         return Ok(());
     }
+    defer_at_commit(client, st, &key, &changed)?;
     let affected: Vec<i64> = st
         .groups
         .iter()
-        .filter(|g| !g.columns.is_disjoint(&changed))
+        .filter(|g| !g.columns.is_disjoint(&changed) && !st.is_at_commit(g.id))
         .map(|g| g.id)
         .collect();
     if affected.is_empty() {
@@ -62,13 +63,8 @@ pub fn run(
     // `statement`), and among them those that re-evaluate every changed user they read.
     let mut own: BTreeSet<i64> = BTreeSet::new();
     let mut always: BTreeSet<i64> = BTreeSet::new();
-    let mut ref_groups: Vec<i64> = Vec::new();
     for &id in &affected {
-        let (flip, via_reference) = st.flip(id, &changed)?;
-        if via_reference {
-            ref_groups.push(id);
-        }
-        match flip {
+        match st.flip(id, &changed)?.0 {
             Flip::Never => continue,
             Flip::When(_) => {}
             Flip::Always => {
@@ -77,15 +73,7 @@ pub fn run(
         }
         own.insert(id);
     }
-    let referrers = if ref_groups.is_empty() {
-        Vec::new()
-    } else {
-        referrers(client, st, &key, &changed, &ref_groups)?
-    };
     let mut seeds: Vec<Pair> = Vec::new();
-    for g in &ref_groups {
-        seeds.extend(referrers.iter().map(|k| (*g, k.clone(), USER, None)));
-    }
     // Statements of a few rows take the kept-plan path (`small.rs`); larger ones keep the
     // pairs in SQL, one statement per depth, planned for their size.
     let small = rows <= i64::from(super::SMALL_STATEMENT_ROWS.get());
@@ -222,39 +210,37 @@ fn detect(
     }
 }
 
-/// Users pointing (through the groups' reference columns, transitively) at a changed user.
-fn referrers(
+/// Records for the commit-time step (`commit.rs`) the changed users whose data a
+/// commit-time group reads; and when such a group reads one of the changed columns through
+/// a reference, or a reference column changed, that their referrers are evaluated too.
+fn defer_at_commit(
     client: &mut SpiClient<'_>,
-    st: &State,
+    st: &mut State,
     key: &str,
     changed: &BTreeSet<String>,
-    ref_groups: &[i64],
-) -> Result<Vec<String>, DbError> {
-    let ref_cols: BTreeSet<String> = ref_groups
-        .iter()
-        .filter_map(|id| st.group(*id))
-        .flat_map(|g| g.reference_columns.iter().cloned())
-        .collect();
-    // Only as far from a changed user as the groups' rules read.
-    let depth = ref_groups
-        .iter()
-        .filter_map(|id| st.group(*id))
-        .map(|g| g.reference_depth)
-        .max()
-        .unwrap_or(0);
-    let cond = set_codes::any_changed(changed, changed);
+) -> Result<(), DbError> {
+    let mut read = BTreeSet::new();
+    let mut referents = false;
+    for id in st.at_commit.clone() {
+        let Some(g) = st.group(id) else {
+            continue;
+        };
+        if g.columns.is_disjoint(changed) {
+            continue;
+        }
+        read.extend(g.columns.intersection(changed).cloned());
+        referents |= !g.reference_columns.is_disjoint(changed) || st.flip(id, changed)?.1;
+    }
+    if read.is_empty() {
+        return Ok(());
+    }
+    let cond = set_codes::any_changed(&read, changed);
     let sql = format!(
-        "SELECT smart_groups._referrers(array_agg(n.{key}::text), $1, $2) \
-           FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} WHERE {cond}"
+        "SELECT array_agg(n.{key}::text) FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} WHERE {cond}"
     );
-    let cols: Vec<String> = ref_cols.into_iter().collect();
-    Ok(statements::query_one::<Vec<String>>(
-        client,
-        &sql,
-        &[text_array(), PgBuiltInOids::INT4OID.oid()],
-        &[cols.into(), depth.into()],
-    )?
-    .unwrap_or_default())
+    let keys = statements::query_one::<Vec<String>>(client, &sql, &[], &[])?.unwrap_or_default();
+    super::commit::defer(&keys, USER, None, referents);
+    Ok(())
 }
 
 /// The statement for one depth of a large UPDATE. `$1`, `$2`, `$3`: (group, key, cause)

@@ -1,0 +1,478 @@
+//! Commit-time maintenance of the groups whose membership depends on other users' rows.
+//!
+//! A group reading `manager.x` makes a user's membership depend on another user's row, and
+//! two transactions can each change one side: W sets M's `x` while T moves U under M. Each
+//! statement sees only committed data, so W misses U and T reads M's old `x`. Whatever
+//! orders them must never wait while the other side may be waiting for a row the app locked
+//! (that is a deadlock the app would not have had without us), and must not make writers of
+//! unrelated users wait for each other. Statements cannot meet both: they hold the app's row
+//! locks and will take more. A transaction that is committing takes no more of them.
+//!
+//! So these groups (`State::at_commit`: the readers of references and the groups naming
+//! them in member_of) are maintained when the transaction commits or is prepared, from the
+//! transaction callback, by this module alone; statements only record which users they
+//! touched (`defer`) and, for a changed column that others read through a reference, which
+//! users' referrers to find. At commit, with no further lock of the app's to wait for:
+//!
+//! 1. under REPEATABLE READ and SERIALIZABLE, those groups' rows FOR SHARE (a group
+//!    deactivated meanwhile becomes a serialization failure), as the statements do;
+//! 2. the commit lock, shared (exclusive for a transaction with too many users to lock one
+//!    by one, which then excludes every other commit-time step for its duration);
+//! 3. one advisory lock per user, in one order (by hash): exclusive for every user the
+//!    step evaluates (the recorded ones and the referrers of the changed ones, found as the
+//!    step starts) and for the changed users themselves, shared for the users their
+//!    references lead to. W holds M exclusively; T, evaluating U, holds M shared: whichever
+//!    comes second waits for the first to commit and then, at READ COMMITTED, reads what it
+//!    committed (W finds U among M's referrers, T reads M's new `x`). Two steps evaluating
+//!    one user both hold it exclusively, so they run one after the other too;
+//! 4. the referrers and references are searched again with a fresh snapshot, and users that
+//!    appeared meanwhile locked as well, until nothing new appears;
+//! 5. the groups are evaluated for those users, member_of depth by depth, with the same
+//!    set-based statement the other paths use (`_refresh_batch`), and counted for NOTIFY.
+//!
+//! Only these steps write these groups' rows (besides group definition changes, which hold
+//! the maintenance lock exclusively and so run when no writer does), and only while holding
+//! the locks above: a step never waits for a statement.
+//!
+//! Under REPEATABLE READ and SERIALIZABLE the snapshot cannot see what the step waited for:
+//! a step that had to wait for a user's lock fails with a serialization failure (40001),
+//! which the client retries. See docs/design/lock-protocol.md.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+use pgrx::prelude::*;
+use pgrx::spi::SpiClient;
+
+use super::state::{self, State};
+use super::statements::{self, int8_array, text_array};
+use crate::errors::{raise, DbError};
+use crate::guc_scope::{with_settings, FIXED_SEARCH_PATH};
+
+/// Users recorded by one transaction beyond this are not kept one by one: the step then
+/// recomputes these groups whole (memory stays bounded whatever a statement changes).
+const RECORD_LIMIT: usize = 100_000;
+
+/// Users locked one by one at most; a step needing more takes the commit lock exclusively.
+/// Each lock is an entry of the shared lock table (max_locks_per_transaction × connections).
+const LOCK_LIMIT: usize = 128;
+
+/// Advisory lock namespaces: (NAMESPACE, COMMIT_LOCK) is the commit lock, (USER_SPACE, hash)
+/// a user's. The maintenance lock is (NAMESPACE, 0) (sql/maintain.sql).
+const NAMESPACE: i32 = 1936159858;
+const COMMIT_LOCK: i32 = 3;
+const USER_SPACE: i32 = 1936159859;
+
+/// How many times the step searches again for users that appeared while it waited.
+const SEARCHES: usize = 4;
+
+#[derive(Default)]
+struct Work {
+    /// (cause, the group it concerns, if one) → users to evaluate.
+    items: BTreeMap<(String, Option<i64>), BTreeSet<String>>,
+    /// Users whose columns others may read through a reference.
+    referents: BTreeSet<String>,
+    recorded: usize,
+    /// Too many users were recorded: recompute the groups whole.
+    all: bool,
+}
+
+impl Work {
+    fn is_empty(&self) -> bool {
+        !self.all && self.items.is_empty() && self.referents.is_empty()
+    }
+}
+
+thread_local! {
+    static WORK: RefCell<Work> = RefCell::new(Work::default());
+}
+
+/// Records users whose membership of the commit-time groups must be decided at commit.
+/// `group`: the group an override concerns (logged with `cause`; the others as
+/// group_change); `referents`: the users' columns changed, so the users referring to them
+/// are evaluated too.
+pub fn defer(keys: &[String], cause: &str, group: Option<i64>, referents: bool) {
+    if keys.is_empty() {
+        return;
+    }
+    WORK.with(|w| {
+        let mut w = w.borrow_mut();
+        if w.all {
+            return;
+        }
+        w.recorded += keys.len() * if referents { 2 } else { 1 };
+        if w.recorded > RECORD_LIMIT {
+            *w = Work {
+                all: true,
+                ..Work::default()
+            };
+            return;
+        }
+        if referents {
+            w.referents.extend(keys.iter().cloned());
+        }
+        w.items
+            .entry((cause.to_string(), group))
+            .or_default()
+            .extend(keys.iter().cloned());
+    });
+}
+
+/// Forgets the transaction's work (it aborted, or was prepared or committed).
+pub fn forget() {
+    WORK.with(|w| *w.borrow_mut() = Work::default());
+}
+
+/// `_defer(keys, cause, referents, group)`: `defer` for plpgsql callers.
+#[pg_extern(volatile, parallel_unsafe)]
+fn _defer(
+    keys: Option<Vec<Option<String>>>,
+    cause: &str,
+    referents: default!(bool, false),
+    group: default!(Option<i64>, "NULL"),
+) {
+    let keys: Vec<String> = keys.into_iter().flatten().flatten().collect();
+    defer(&keys, cause, group, referents);
+}
+
+/// `_commit_time_groups()`: the active groups maintained at commit.
+#[pg_extern(volatile, parallel_unsafe)]
+fn _commit_time_groups() -> Vec<i64> {
+    match Spi::connect_mut(|client| state::with_state(client, |_, st| Ok(st.at_commit.clone()))) {
+        Ok(ids) => ids.unwrap_or_default(),
+        Err(e) => raise(&e),
+    }
+}
+
+/// The commit-time step, from the transaction callback (`pending.rs`) before the transaction
+/// commits or is prepared.
+pub fn run() {
+    let work = WORK.with(|w| std::mem::take(&mut *w.borrow_mut()));
+    if work.is_empty() {
+        return;
+    }
+    // At commit no portal runs, so no snapshot is active: SPI needs one to start from (each
+    // of its statements takes its own at READ COMMITTED).
+    // SAFETY: pushed and popped around the step; an error in between aborts the
+    // transaction, whose cleanup pops what is left.
+    unsafe { pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot()) };
+    let result = with_settings(&[FIXED_SEARCH_PATH], || {
+        Spi::connect_mut(|client| {
+            as_owner(client, |client| {
+                state::with_state(client, |client, st| step(client, st, work))
+            })
+        })
+    });
+    unsafe { pg_sys::PopActiveSnapshot() };
+    // Whatever the step itself recorded (the groups following a group it recomputed whole)
+    // it has done already.
+    forget();
+    if let Err(e) = result {
+        raise(&e);
+    }
+}
+
+/// Runs `f` as the extension's owner, as the triggers and API functions run (SECURITY
+/// DEFINER): the transaction committing may be an app role's, with no right to our tables.
+fn as_owner<R>(
+    client: &mut SpiClient<'_>,
+    f: impl FnOnce(&mut SpiClient<'_>) -> Result<R, DbError>,
+) -> Result<R, DbError> {
+    let owner = statements::query_one::<pg_sys::Oid>(
+        client,
+        "SELECT extowner FROM pg_catalog.pg_extension WHERE extname = 'smart_groups'",
+        &[],
+        &[],
+    )?
+    .ok_or(DbError::NotAttached)?;
+    let mut user = pg_sys::InvalidOid;
+    let mut context = 0;
+    // SAFETY: the user id and security context are saved and restored around `f`; should
+    // `f` raise an error, the transaction's abort restores them.
+    unsafe {
+        pg_sys::GetUserIdAndSecContext(&mut user, &mut context);
+        pg_sys::SetUserIdAndSecContext(
+            owner,
+            context | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32,
+        );
+    }
+    let out = f(client);
+    unsafe { pg_sys::SetUserIdAndSecContext(user, context) };
+    out
+}
+
+fn snapshot_isolation() -> bool {
+    // SAFETY: a plain read of the transaction's isolation level.
+    unsafe { pg_sys::XactIsoLevel >= pg_sys::XACT_REPEATABLE_READ as i32 }
+}
+
+fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<(), DbError> {
+    let groups = st.at_commit.clone();
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let snapshot = snapshot_isolation();
+    if snapshot {
+        super::small::lock_groups(client, &groups)?;
+    }
+    if work.all {
+        lock(client, NAMESPACE, COMMIT_LOCK, true, snapshot)?;
+        return recompute(client, &groups);
+    }
+    let reads = References::of(st, &groups);
+    let users: BTreeSet<String> = work.items.values().flatten().cloned().collect();
+    let mut found = search(client, &users, &work.referents, &reads)?;
+    let whole = found.len() > LOCK_LIMIT;
+    lock(client, NAMESPACE, COMMIT_LOCK, whole, snapshot)?;
+    if !whole {
+        let mut held: BTreeMap<i32, bool> = BTreeMap::new();
+        lock_users(client, &found, &mut held, snapshot)?;
+        // At READ COMMITTED each statement sees what the steps we waited for committed:
+        // users they moved under ours are found now.
+        for _ in 0..SEARCHES {
+            if snapshot {
+                break;
+            }
+            found = search(client, &users, &work.referents, &reads)?;
+            if !lock_users(client, &found, &mut held, snapshot)? {
+                break;
+            }
+        }
+    } else if !snapshot {
+        found = search(client, &users, &work.referents, &reads)?;
+    }
+    let referrers: Vec<String> = found
+        .iter()
+        .filter(|k| k.referrer)
+        .map(|k| k.key.clone())
+        .collect();
+    let mut items = work.items;
+    items
+        .entry((super::users_update::USER.to_string(), None))
+        .or_default()
+        .extend(referrers);
+    evaluate(client, st, &groups, items)
+}
+
+/// What the commit-time groups read through references.
+struct References {
+    columns: Vec<String>,
+    depth: i32,
+}
+
+impl References {
+    fn of(st: &State, groups: &[i64]) -> References {
+        let readers = groups.iter().filter_map(|id| st.group(*id));
+        let mut columns = BTreeSet::new();
+        let mut depth = 0;
+        for g in readers {
+            columns.extend(g.reference_columns.iter().cloned());
+            depth = depth.max(g.reference_depth);
+        }
+        References {
+            columns: columns.into_iter().collect(),
+            depth,
+        }
+    }
+}
+
+/// A user the step locks: exclusively if it evaluates or changed them, shared if their row
+/// is read through a reference; `referrer`: found as referring to a changed user.
+struct Found {
+    key: String,
+    exclusive: bool,
+    referrer: bool,
+}
+
+/// The users to lock, with a fresh snapshot at READ COMMITTED (`_commit_keys`).
+fn search(
+    client: &mut SpiClient<'_>,
+    users: &BTreeSet<String>,
+    referents: &BTreeSet<String>,
+    reads: &References,
+) -> Result<Vec<Found>, DbError> {
+    let users: Vec<String> = users.iter().cloned().collect();
+    let referents: Vec<String> = referents.iter().cloned().collect();
+    statements::run(
+        client,
+        "SELECT k, exclusive, referrer FROM smart_groups._commit_keys($1, $2, $3, $4)",
+        &[
+            text_array(),
+            text_array(),
+            text_array(),
+            PgBuiltInOids::INT4OID.oid(),
+        ],
+        &[
+            users.into(),
+            referents.into(),
+            reads.columns.clone().into(),
+            reads.depth.into(),
+        ],
+        |rows| {
+            let mut out = Vec::new();
+            for row in rows {
+                if let Some(key) = row.get::<String>(1)? {
+                    out.push(Found {
+                        key,
+                        exclusive: row.get::<bool>(2)?.unwrap_or(true),
+                        referrer: row.get::<bool>(3)?.unwrap_or(false),
+                    });
+                }
+            }
+            Ok(out)
+        },
+    )
+}
+
+/// FNV-1a of the key's text: the same in every backend, so every step orders its locks alike.
+fn user_hash(key: &str) -> i32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in key.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h as i32
+}
+
+/// Locks the users of `found` not yet in `held` (hash → exclusive), in hash order. Returns
+/// whether any was new. A lock held shared that is now wanted exclusively stays shared: the
+/// step never upgrades a lock (see docs/design/lock-protocol.md).
+fn lock_users(
+    client: &mut SpiClient<'_>,
+    found: &[Found],
+    held: &mut BTreeMap<i32, bool>,
+    snapshot: bool,
+) -> Result<bool, DbError> {
+    let mut wanted: BTreeMap<i32, bool> = BTreeMap::new();
+    for f in found {
+        let h = user_hash(&f.key);
+        if !held.contains_key(&h) {
+            let e = wanted.entry(h).or_insert(false);
+            *e |= f.exclusive;
+        }
+    }
+    for (&h, &exclusive) in &wanted {
+        pg_sys::check_for_interrupts!();
+        lock(client, USER_SPACE, h, exclusive, snapshot)?;
+        held.insert(h, exclusive);
+    }
+    Ok(!wanted.is_empty())
+}
+
+/// Takes an advisory transaction lock. Under snapshot isolation a lock another transaction
+/// holds means that transaction may have changed what this one evaluates, unseen by its
+/// snapshot: the step waits for it, then fails with a serialization failure.
+fn lock(
+    client: &mut SpiClient<'_>,
+    space: i32,
+    id: i32,
+    exclusive: bool,
+    snapshot: bool,
+) -> Result<(), DbError> {
+    let mode = if exclusive { "" } else { "_shared" };
+    let args = [space.into(), id.into()];
+    let types = [PgBuiltInOids::INT4OID.oid(), PgBuiltInOids::INT4OID.oid()];
+    if snapshot && space == USER_SPACE {
+        let got = statements::query_one::<bool>(
+            client,
+            &format!("SELECT pg_try_advisory_xact_lock{mode}($1, $2)"),
+            &types,
+            &args,
+        )?;
+        if got == Some(true) {
+            return Ok(());
+        }
+        statements::run(
+            client,
+            &format!("SELECT pg_advisory_xact_lock{mode}($1, $2)"),
+            &types,
+            &args,
+            |_| Ok(()),
+        )?;
+        return Err(DbError::SerializationFailure);
+    }
+    statements::run(
+        client,
+        &format!("SELECT pg_advisory_xact_lock{mode}($1, $2)"),
+        &types,
+        &args,
+        |_| Ok(()),
+    )
+}
+
+/// Recomputes the groups whole, depth by depth (`_refresh`, which follows into the groups
+/// naming each).
+fn recompute(client: &mut SpiClient<'_>, groups: &[i64]) -> Result<(), DbError> {
+    for &g in groups {
+        statements::run(
+            client,
+            "SELECT smart_groups._refresh($1, 'user_change')",
+            &[PgBuiltInOids::INT8OID.oid()],
+            &[g.into()],
+            |_| Ok(()),
+        )?;
+    }
+    Ok(())
+}
+
+/// Evaluates the groups for each item's users, member_of depth by depth, so that a group
+/// reads the final membership of the groups it names. The group an item concerns, or with
+/// none the groups reading users data, log the item's cause; the others follow as
+/// group_change.
+fn evaluate(
+    client: &mut SpiClient<'_>,
+    st: &State,
+    groups: &[i64],
+    items: BTreeMap<(String, Option<i64>), BTreeSet<String>>,
+) -> Result<(), DbError> {
+    let mut depths: BTreeMap<i32, Vec<i64>> = BTreeMap::new();
+    for &id in groups {
+        if let Some(g) = st.group(id) {
+            depths.entry(g.depth).or_default().push(id);
+        }
+    }
+    let group_change = super::users_update::GROUP;
+    let mut counts = Vec::new();
+    for ((cause, concerns), keys) in items {
+        let keys: Vec<String> = keys.into_iter().collect();
+        for ids in depths.values() {
+            let (own, follow): (Vec<i64>, Vec<i64>) =
+                ids.iter().copied().partition(|&id| match concerns {
+                    Some(g) => g == id,
+                    None => cause == group_change || st.group(id).is_some_and(|g| g.reads_data()),
+                });
+            for (ids, cause) in [(own, cause.as_str()), (follow, group_change)] {
+                if ids.is_empty() {
+                    continue;
+                }
+                counts.extend(refresh_batch(client, &ids, &keys, cause)?);
+            }
+        }
+    }
+    super::pending::note(client, &counts)
+}
+
+fn refresh_batch(
+    client: &mut SpiClient<'_>,
+    ids: &[i64],
+    keys: &[String],
+    cause: &str,
+) -> Result<Vec<(i64, i64, i64)>, DbError> {
+    statements::run(
+        client,
+        "SELECT group_id, joined, \"left\" FROM smart_groups._refresh_batch($1, $2, $3)",
+        &[int8_array(), text_array(), PgBuiltInOids::TEXTOID.oid()],
+        &[ids.to_vec().into(), keys.to_vec().into(), cause.into()],
+        |rows| {
+            let mut out = Vec::new();
+            for row in rows {
+                out.push((
+                    row.get::<i64>(1)?.unwrap_or_default(),
+                    row.get::<i64>(2)?.unwrap_or_default(),
+                    row.get::<i64>(3)?.unwrap_or_default(),
+                ));
+            }
+            Ok(out)
+        },
+    )
+}
