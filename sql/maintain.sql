@@ -393,6 +393,8 @@ BEGIN
     -- SERIALIZABLE holds its users' rows and then reads its groups' rows FOR SHARE.
     PERFORM 1 FROM smart_groups.groups WHERE id = ANY (done) ORDER BY id FOR UPDATE;
     UPDATE smart_groups.groups SET time_refreshed_at = now() WHERE id = ANY (done);
+    -- Groups maintained at commit (src/live/commit.rs) too, before the caller reads them.
+    changed := changed + smart_groups._settle();
     PERFORM smart_groups._compact_member_counts();
     PERFORM smart_groups._collect_garbage(50000);
     RETURN changed;

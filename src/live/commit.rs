@@ -144,12 +144,21 @@ fn _commit_time_groups() -> Vec<i64> {
     }
 }
 
+/// `_settle()`: the commit-time step now, for `refresh_time_rules()`, whose callers read the
+/// membership in the same transaction (at the `now()` the boundaries were applied for). It
+/// runs last there, after every lock the function takes, as it would at commit.
+/// Returns how many joins and leaves it wrote.
+#[pg_extern(volatile, parallel_unsafe)]
+fn _settle() -> i64 {
+    run()
+}
+
 /// The commit-time step, from the transaction callback (`pending.rs`) before the transaction
-/// commits or is prepared.
-pub fn run() {
+/// commits or is prepared. Returns how many joins and leaves it wrote.
+pub fn run() -> i64 {
     let work = WORK.with(|w| std::mem::take(&mut *w.borrow_mut()));
     if work.is_empty() {
-        return;
+        return 0;
     }
     // At commit no portal runs, so no snapshot is active: SPI needs one to start from (each
     // of its statements takes its own at READ COMMITTED).
@@ -167,8 +176,9 @@ pub fn run() {
     // Whatever the step itself recorded (the groups following a group it recomputed whole)
     // it has done already.
     forget();
-    if let Err(e) = result {
-        raise(&e);
+    match result {
+        Ok(n) => n.unwrap_or(0),
+        Err(e) => raise(&e),
     }
 }
 
@@ -206,10 +216,10 @@ fn snapshot_isolation() -> bool {
     unsafe { pg_sys::XactIsoLevel >= pg_sys::XACT_REPEATABLE_READ as i32 }
 }
 
-fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<(), DbError> {
+fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<i64, DbError> {
     let groups = st.at_commit.clone();
     if groups.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let snapshot = snapshot_isolation();
     if snapshot {
@@ -402,17 +412,18 @@ fn lock(
 
 /// Recomputes the groups whole, depth by depth (`_refresh`, which follows into the groups
 /// naming each).
-fn recompute(client: &mut SpiClient<'_>, groups: &[i64]) -> Result<(), DbError> {
+fn recompute(client: &mut SpiClient<'_>, groups: &[i64]) -> Result<i64, DbError> {
+    let mut n = 0;
     for &g in groups {
-        statements::run(
+        n += statements::query_one::<i64>(
             client,
-            "SELECT smart_groups._refresh($1, 'user_change')",
+            "SELECT r.joined + r.\"left\" FROM smart_groups._refresh($1, 'user_change') r",
             &[PgBuiltInOids::INT8OID.oid()],
             &[g.into()],
-            |_| Ok(()),
-        )?;
+        )?
+        .unwrap_or(0);
     }
-    Ok(())
+    Ok(n)
 }
 
 /// Evaluates the groups for each item's users, member_of depth by depth, so that a group
@@ -424,7 +435,7 @@ fn evaluate(
     st: &State,
     groups: &[i64],
     items: BTreeMap<(String, Option<i64>), BTreeSet<String>>,
-) -> Result<(), DbError> {
+) -> Result<i64, DbError> {
     let mut depths: BTreeMap<i32, Vec<i64>> = BTreeMap::new();
     for &id in groups {
         if let Some(g) = st.group(id) {
@@ -449,7 +460,8 @@ fn evaluate(
             }
         }
     }
-    super::pending::note(client, &counts)
+    super::pending::note(client, &counts)?;
+    Ok(counts.iter().map(|(_, j, l)| j + l).sum())
 }
 
 fn refresh_batch(
