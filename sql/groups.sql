@@ -148,7 +148,7 @@ BEGIN
     END IF;
     -- For some users, a group maintained at commit (src/live/commit.rs) is decided then.
     IF keys IS NOT NULL AND gid = ANY (smart_groups._commit_time_groups()) THEN
-        PERFORM smart_groups._defer(keys, cause, false, gid);
+        PERFORM smart_groups._defer(keys, cause, ARRAY[gid]);
         RETURN;
     END IF;
     has_deps := EXISTS (SELECT 1 FROM smart_groups._dependants(g.name));

@@ -79,8 +79,8 @@ END $$;
 
 -- The users a commit-time step locks (src/live/commit.rs), by their keys' text: `users` and
 -- `referents`, and the users referring to `referents` `depth` references away at most
--- (`referrer`), exclusively; the users that the references of all those lead to, as far,
--- shared.
+-- (`referrer`; a user may come twice, as one of `users` and as a referrer), exclusively; the
+-- users that the references of all those lead to, as far, shared.
 CREATE FUNCTION smart_groups._commit_keys(users text[], referents text[], ref_columns text[], depth integer)
 RETURNS TABLE (k text, exclusive boolean, referrer boolean)
 LANGUAGE plpgsql AS $$
@@ -100,8 +100,8 @@ BEGIN
     own := coalesce(own, '{}');
     IF cardinality(ref_columns) > 0 THEN
         IF cardinality(referents) > 0 THEN
-            refs := ARRAY(SELECT unnest(smart_groups._referrers(referents, ref_columns, depth))
-                          EXCEPT SELECT unnest(own));
+            -- Users of `own` among them too: their own changes may concern other groups.
+            refs := smart_groups._referrers(referents, ref_columns, depth);
         END IF;
         SELECT string_agg(format('SELECT u.%I::text FROM %s u WHERE u.%I IN (SELECT unnest($1::%s[]))',
                                  c, smart_groups._qname(cfg.users_table), cfg.key_column, cfg.key_type), ' UNION ')
@@ -145,7 +145,8 @@ BEGIN
        AND d.deps @> jsonb_build_object('groups', jsonb_build_array(c));
     -- Those maintained at commit get the users recorded for then.
     IF dependants && at_commit THEN
-        PERFORM smart_groups._defer(keys, 'group_change');
+        PERFORM smart_groups._defer(keys, 'group_change',
+                                    ARRAY(SELECT unnest(dependants) INTERSECT SELECT unnest(at_commit)));
         dependants := ARRAY(SELECT unnest(dependants) EXCEPT SELECT unnest(at_commit));
     END IF;
     RETURN coalesce(dependants, '{}');
@@ -184,7 +185,8 @@ BEGIN
     END IF;
     at_commit := smart_groups._commit_time_groups();
     IF gids && at_commit THEN
-        PERFORM smart_groups._defer(keys, cause, NOT new_users);
+        PERFORM smart_groups._defer(keys, cause, ARRAY(SELECT unnest(gids) INTERSECT SELECT unnest(at_commit)),
+                                    NOT new_users);
         gids := ARRAY(SELECT unnest(gids) EXCEPT SELECT unnest(at_commit));
         IF cardinality(gids) = 0 THEN
             RETURN;
@@ -245,7 +247,7 @@ BEGIN
     -- transaction commits, other transactions may still evaluate these users there.
     at_commit := smart_groups._commit_time_groups();
     IF cardinality(at_commit) > 0 THEN
-        PERFORM smart_groups._defer(keys, 'user_change');
+        PERFORM smart_groups._defer(keys, 'user_change', NULL);
     END IF;
     EXECUTE format($q$
         WITH gone AS (

@@ -66,10 +66,14 @@ const USER_SPACE: i32 = 1936159859;
 /// How many times the step searches again for users that appeared while it waited.
 const SEARCHES: usize = 4;
 
+/// What an item is about: its cause, and the groups that cause concerns (None: every
+/// commit-time group). The groups naming those follow, as group_change.
+type Item = (String, Option<BTreeSet<i64>>);
+
 #[derive(Default)]
 struct Work {
-    /// (cause, the group it concerns, if one) → users to evaluate.
-    items: BTreeMap<(String, Option<i64>), BTreeSet<String>>,
+    /// Item → users to evaluate.
+    items: BTreeMap<Item, BTreeSet<String>>,
     /// Users whose columns others may read through a reference.
     referents: BTreeSet<String>,
     recorded: usize,
@@ -87,11 +91,11 @@ thread_local! {
     static WORK: RefCell<Work> = RefCell::new(Work::default());
 }
 
-/// Records users whose membership of the commit-time groups must be decided at commit.
-/// `group`: the group an override concerns (logged with `cause`; the others as
-/// group_change); `referents`: the users' columns changed, so the users referring to them
-/// are evaluated too.
-pub fn defer(keys: &[String], cause: &str, group: Option<i64>, referents: bool) {
+/// Records users whose membership of commit-time groups must be decided at commit: of
+/// `groups` (None: all of them), logged with `cause`, and of the groups naming those.
+/// `referents`: the users' data read through references changed, so the users referring to
+/// them are evaluated too.
+pub fn defer(keys: &[String], cause: &str, groups: Option<&[i64]>, referents: bool) {
     if keys.is_empty() {
         return;
     }
@@ -111,8 +115,9 @@ pub fn defer(keys: &[String], cause: &str, group: Option<i64>, referents: bool) 
         if referents {
             w.referents.extend(keys.iter().cloned());
         }
+        let groups = groups.map(|g| g.iter().copied().collect());
         w.items
-            .entry((cause.to_string(), group))
+            .entry((cause.to_string(), groups))
             .or_default()
             .extend(keys.iter().cloned());
     });
@@ -123,16 +128,17 @@ pub fn forget() {
     WORK.with(|w| *w.borrow_mut() = Work::default());
 }
 
-/// `_defer(keys, cause, referents, group)`: `defer` for plpgsql callers.
+/// `_defer(keys, cause, groups, referents)`: `defer` for plpgsql callers (groups NULL: all).
 #[pg_extern(volatile, parallel_unsafe)]
 fn _defer(
     keys: Option<Vec<Option<String>>>,
     cause: &str,
+    groups: Option<Vec<Option<i64>>>,
     referents: default!(bool, false),
-    group: default!(Option<i64>, "NULL"),
 ) {
     let keys: Vec<String> = keys.into_iter().flatten().flatten().collect();
-    defer(&keys, cause, group, referents);
+    let groups: Option<Vec<i64>> = groups.map(|g| g.into_iter().flatten().collect());
+    defer(&keys, cause, groups.as_deref(), referents);
 }
 
 /// `_commit_time_groups()`: the active groups maintained at commit.
@@ -257,10 +263,17 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<i64, D
         .map(|k| k.key.clone())
         .collect();
     let mut items = work.items;
-    items
-        .entry((super::users_update::USER.to_string(), None))
-        .or_default()
-        .extend(referrers);
+    if !referrers.is_empty() {
+        let readers: BTreeSet<i64> = groups
+            .iter()
+            .copied()
+            .filter(|id| st.group(*id).is_some_and(|g| g.reads_references()))
+            .collect();
+        items
+            .entry((super::users_update::USER.to_string(), Some(readers)))
+            .or_default()
+            .extend(referrers);
+    }
     evaluate(client, st, &groups, items)
 }
 
@@ -426,37 +439,48 @@ fn recompute(client: &mut SpiClient<'_>, groups: &[i64]) -> Result<i64, DbError>
     Ok(n)
 }
 
-/// Evaluates the groups for each item's users, member_of depth by depth, so that a group
-/// reads the final membership of the groups it names. The group an item concerns, or with
-/// none the groups reading users data, log the item's cause; the others follow as
-/// group_change.
+/// Evaluates each item's groups, and the groups naming them, for its users, member_of depth
+/// by depth, so that a group reads the final membership of the groups it names. The item's
+/// own groups log its cause (with none named, the groups reading users data), the groups
+/// following them group_change.
 fn evaluate(
     client: &mut SpiClient<'_>,
     st: &State,
     groups: &[i64],
-    items: BTreeMap<(String, Option<i64>), BTreeSet<String>>,
+    items: BTreeMap<Item, BTreeSet<String>>,
 ) -> Result<i64, DbError> {
-    let mut depths: BTreeMap<i32, Vec<i64>> = BTreeMap::new();
-    for &id in groups {
-        if let Some(g) = st.group(id) {
-            depths.entry(g.depth).or_default().push(id);
-        }
-    }
     let group_change = super::users_update::GROUP;
     let mut counts = Vec::new();
     for ((cause, concerns), keys) in items {
         let keys: Vec<String> = keys.into_iter().collect();
-        for ids in depths.values() {
-            let (own, follow): (Vec<i64>, Vec<i64>) =
-                ids.iter().copied().partition(|&id| match concerns {
-                    Some(g) => g == id,
-                    None => cause == group_change || st.group(id).is_some_and(|g| g.reads_data()),
-                });
+        // `groups` is in depth order: a group comes after every group it names.
+        let mut reached: BTreeSet<i64> = BTreeSet::new();
+        let mut depths: BTreeMap<i32, (Vec<i64>, Vec<i64>)> = BTreeMap::new();
+        for &id in groups {
+            let Some(g) = st.group(id) else {
+                continue;
+            };
+            let own = match &concerns {
+                Some(set) => set.contains(&id),
+                None => cause == group_change || g.reads_data(),
+            };
+            let follows = concerns.is_none() || st.names(id).any(|n| reached.contains(&n));
+            if !own && !follows {
+                continue;
+            }
+            reached.insert(id);
+            let entry = depths.entry(g.depth).or_default();
+            if own {
+                entry.0.push(id);
+            } else {
+                entry.1.push(id);
+            }
+        }
+        for (own, follow) in depths.into_values() {
             for (ids, cause) in [(own, cause.as_str()), (follow, group_change)] {
-                if ids.is_empty() {
-                    continue;
+                if !ids.is_empty() {
+                    counts.extend(refresh_batch(client, &ids, &keys, cause)?);
                 }
-                counts.extend(refresh_batch(client, &ids, &keys, cause)?);
             }
         }
     }

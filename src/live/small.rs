@@ -116,7 +116,7 @@ pub fn follow(st: &State, changes: &[Change], seeds: &mut Vec<Pair>) {
     for c in changes {
         for &g in st.dependants(c.group) {
             if st.is_at_commit(g) {
-                super::commit::defer(&c.keys, super::users_update::GROUP, None, false);
+                super::commit::defer(&c.keys, super::users_update::GROUP, Some(&[g]), false);
                 continue;
             }
             seeds.extend(

@@ -246,6 +246,13 @@ impl State {
         self.at_commit.contains(&id)
     }
 
+    /// The groups `id` names in member_of.
+    pub fn names(&self, id: i64) -> impl Iterator<Item = i64> + '_ {
+        self.group(id)
+            .into_iter()
+            .flat_map(|g| g.names.iter().copied())
+    }
+
     /// The active groups that name `id` in member_of.
     pub fn dependants(&self, id: i64) -> &[i64] {
         self.dependants.get(&id).map(Vec::as_slice).unwrap_or(&[])

@@ -57,18 +57,23 @@ pub fn run(
     statements::execute(client, "SELECT pg_advisory_xact_lock_shared(1936159858, 0)")?;
     // Groups maintained at commit get the users recorded (`commit.rs`); when one of them
     // reads custom fields through a reference (manager.level), the users' referrers too.
-    let mut at_commit = false;
+    let mut at_commit = Vec::new();
     let mut referents = false;
     for g in st
         .groups
         .iter()
         .filter(|g| st.is_at_commit(g.id) && reads(g))
     {
-        at_commit = true;
+        at_commit.push(g.id);
         referents |= matches!(table, Table::Custom) && g.reads_references();
     }
-    if at_commit {
-        super::commit::defer(&keys, super::users_update::USER, None, referents);
+    if !at_commit.is_empty() {
+        super::commit::defer(
+            &keys,
+            super::users_update::USER,
+            Some(&at_commit),
+            referents,
+        );
     }
     let affected: BTreeSet<i64> = st
         .groups

@@ -220,6 +220,7 @@ fn defer_at_commit(
     changed: &BTreeSet<String>,
 ) -> Result<(), DbError> {
     let mut read = BTreeSet::new();
+    let mut groups = Vec::new();
     let mut referents = false;
     for id in st.at_commit.clone() {
         let Some(g) = st.group(id) else {
@@ -228,6 +229,7 @@ fn defer_at_commit(
         if g.columns.is_disjoint(changed) {
             continue;
         }
+        groups.push(id);
         read.extend(g.columns.intersection(changed).cloned());
         referents |= !g.reference_columns.is_disjoint(changed) || st.flip(id, changed)?.1;
     }
@@ -239,7 +241,7 @@ fn defer_at_commit(
         "SELECT array_agg(n.{key}::text) FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} WHERE {cond}"
     );
     let keys = statements::query_one::<Vec<String>>(client, &sql, &[], &[])?.unwrap_or_default();
-    super::commit::defer(&keys, USER, None, referents);
+    super::commit::defer(&keys, USER, Some(&groups), referents);
     Ok(())
 }
 

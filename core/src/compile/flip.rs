@@ -49,64 +49,6 @@ pub fn reads_via_reference(pred: &Pred, changed: &BTreeSet<String>) -> bool {
     }
 }
 
-/// Users columns read on referenced users (`manager.level` → level), their reference
-/// columns included (`manager.manager.name` → manager_id, name).
-pub fn columns_via_reference(pred: &Pred) -> BTreeSet<String> {
-    fn path(p: &FieldPath, out: &mut BTreeSet<String>) {
-        match p {
-            FieldPath::Column(c) => {
-                out.insert(c.name.clone());
-            }
-            FieldPath::Custom(_) => {}
-            FieldPath::Reference { reference, inner } => {
-                out.insert(reference.column.clone());
-                path(inner, out);
-            }
-        }
-    }
-    fn walk(p: &Pred, out: &mut BTreeSet<String>) {
-        match p {
-            Pred::All(items) | Pred::Any(items) => items.iter().for_each(|i| walk(i, out)),
-            Pred::Not(inner) => walk(inner, out),
-            Pred::MemberOf { .. } => {}
-            Pred::Has { filter, .. } => {
-                if let Some(f) = filter {
-                    walk(f, out);
-                }
-            }
-            Pred::Test(t) => {
-                if let FieldPath::Reference { inner, .. } = &t.field {
-                    path(inner, out);
-                }
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(pred, &mut out);
-    out
-}
-
-/// Whether `pred` reads a custom field of a referenced user (`manager.level` with `level` a
-/// custom field): then a change to any user's custom fields may change other users'
-/// membership.
-pub fn reads_custom_via_reference(pred: &Pred) -> bool {
-    fn custom_at_end(p: &FieldPath) -> bool {
-        match p {
-            FieldPath::Custom(_) => true,
-            FieldPath::Column(_) => false,
-            FieldPath::Reference { inner, .. } => custom_at_end(inner),
-        }
-    }
-    match pred {
-        Pred::All(items) | Pred::Any(items) => items.iter().any(reads_custom_via_reference),
-        Pred::Not(inner) => reads_custom_via_reference(inner),
-        Pred::MemberOf { .. } | Pred::Has { .. } => false,
-        Pred::Test(t) => {
-            matches!(&t.field, FieldPath::Reference { inner, .. } if custom_at_end(inner))
-        }
-    }
-}
-
 /// The flip condition of `pred` for an UPDATE that changed `changed` (users columns).
 pub fn flip_test(
     pred: &Pred,

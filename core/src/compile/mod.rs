@@ -27,9 +27,7 @@ mod time_lit;
 mod time_ops;
 
 pub use deps::{dependencies, Deps};
-pub use flip::{
-    columns_via_reference, flip_test, reads_custom_via_reference, reads_via_reference, Flip,
-};
+pub use flip::{flip_test, reads_via_reference, Flip};
 pub use quote::{qualified, quote_ident, quote_literal};
 pub use row_tree::{AtomTable, RowAtom, RowTree};
 pub use time_keys::time_boundary_keys;
