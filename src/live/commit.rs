@@ -44,6 +44,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 
+use super::small::Phase;
 use super::state::{self, State};
 use super::statements::{self, int8_array, text_array};
 use crate::errors::{raise, DbError};
@@ -76,6 +77,9 @@ struct Work {
     items: BTreeMap<Item, BTreeSet<String>>,
     /// Users whose columns others may read through a reference.
     referents: BTreeSet<String>,
+    /// The groups their referrers are evaluated for, or every group reading references.
+    readers: BTreeSet<i64>,
+    all_readers: bool,
     recorded: usize,
     /// Too many users were recorded: recompute the groups whole.
     all: bool,
@@ -93,9 +97,14 @@ thread_local! {
 
 /// Records users whose membership of commit-time groups must be decided at commit: of
 /// `groups` (None: all of them), logged with `cause`, and of the groups naming those.
-/// `referents`: the users' data read through references changed, so the users referring to
-/// them are evaluated too.
-pub fn defer(keys: &[String], cause: &str, groups: Option<&[i64]>, referents: bool) {
+/// `referents`: the users' data that groups read through references changed, so the users
+/// referring to them are evaluated too, for those groups.
+pub fn defer(keys: &[String], cause: &str, groups: Option<&[i64]>, referents: Referents<'_>) {
+    let referents_of = match referents {
+        Referents::No => None,
+        Referents::For(g) => Some(Some(g)),
+        Referents::ForAll => Some(None),
+    };
     if keys.is_empty() {
         return;
     }
@@ -104,7 +113,7 @@ pub fn defer(keys: &[String], cause: &str, groups: Option<&[i64]>, referents: bo
         if w.all {
             return;
         }
-        w.recorded += keys.len() * if referents { 2 } else { 1 };
+        w.recorded += keys.len() * if referents_of.is_some() { 2 } else { 1 };
         if w.recorded > RECORD_LIMIT {
             *w = Work {
                 all: true,
@@ -112,8 +121,12 @@ pub fn defer(keys: &[String], cause: &str, groups: Option<&[i64]>, referents: bo
             };
             return;
         }
-        if referents {
+        if let Some(readers) = referents_of {
             w.referents.extend(keys.iter().cloned());
+            match readers {
+                Some(g) => w.readers.extend(g.iter().copied()),
+                None => w.all_readers = true,
+            }
         }
         let groups = groups.map(|g| g.iter().copied().collect());
         w.items
@@ -121,6 +134,14 @@ pub fn defer(keys: &[String], cause: &str, groups: Option<&[i64]>, referents: bo
             .or_default()
             .extend(keys.iter().cloned());
     });
+}
+
+/// Whether, and for which groups, the referrers of recorded users are evaluated.
+#[derive(Clone, Copy)]
+pub enum Referents<'a> {
+    No,
+    For(&'a [i64]),
+    ForAll,
 }
 
 /// Forgets the transaction's work (it aborted, or was prepared or committed).
@@ -138,6 +159,11 @@ fn _defer(
 ) {
     let keys: Vec<String> = keys.into_iter().flatten().flatten().collect();
     let groups: Option<Vec<i64>> = groups.map(|g| g.into_iter().flatten().collect());
+    let referents = if referents {
+        Referents::ForAll
+    } else {
+        Referents::No
+    };
     defer(&keys, cause, groups.as_deref(), referents);
 }
 
@@ -244,9 +270,12 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<i64, D
         let mut held: BTreeMap<i32, bool> = BTreeMap::new();
         lock_users(client, &found, &mut held, snapshot)?;
         // At READ COMMITTED each statement sees what the steps we waited for committed:
-        // users they moved under ours are found now.
+        // users they moved under ours are found now. With no changed referents and rules
+        // reading one reference deep, the set cannot grow: the users' own references are
+        // their own rows, which whoever moves them evaluates too.
+        let may_grow = !work.referents.is_empty() || reads.depth > 1;
         for _ in 0..SEARCHES {
-            if snapshot {
+            if snapshot || !may_grow {
                 break;
             }
             found = search(client, &users, &work.referents, &reads)?;
@@ -264,11 +293,15 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<i64, D
         .collect();
     let mut items = work.items;
     if !referrers.is_empty() {
-        let readers: BTreeSet<i64> = groups
-            .iter()
-            .copied()
-            .filter(|id| st.group(*id).is_some_and(|g| g.reads_references()))
-            .collect();
+        let readers: BTreeSet<i64> = if work.all_readers {
+            groups
+                .iter()
+                .copied()
+                .filter(|id| st.group(*id).is_some_and(|g| g.reads_references()))
+                .collect()
+        } else {
+            work.readers
+        };
         items
             .entry((super::users_update::USER.to_string(), Some(readers)))
             .or_default()
@@ -441,11 +474,13 @@ fn recompute(client: &mut SpiClient<'_>, groups: &[i64]) -> Result<i64, DbError>
 
 /// Evaluates each item's groups, and the groups naming them, for its users, member_of depth
 /// by depth, so that a group reads the final membership of the groups it names. The item's
-/// own groups log its cause (with none named, the groups reading users data), the groups
-/// following them group_change.
+/// own groups (with none named, all of them: users deleted) log its cause, the groups
+/// following them group_change. A few users take the kept-plan path of statements
+/// (`small.rs`: one query decides all the groups, only the groups whose membership changed
+/// are followed); more, one set-based statement per depth (`_refresh_batch`).
 fn evaluate(
     client: &mut SpiClient<'_>,
-    st: &State,
+    st: &mut State,
     groups: &[i64],
     items: BTreeMap<Item, BTreeSet<String>>,
 ) -> Result<i64, DbError> {
@@ -453,6 +488,24 @@ fn evaluate(
     let mut counts = Vec::new();
     for ((cause, concerns), keys) in items {
         let keys: Vec<String> = keys.into_iter().collect();
+        let own: BTreeSet<i64> = groups
+            .iter()
+            .copied()
+            .filter(|id| concerns.as_ref().is_none_or(|set| set.contains(id)))
+            .collect();
+        if own.is_empty() {
+            continue;
+        }
+        if keys.len() <= super::SMALL_STATEMENT_ROWS.get().max(0) as usize {
+            let phase = Phase::Commit {
+                cause: static_cause(&cause),
+            };
+            let changes = super::small::apply_by_depth(client, st, Vec::new(), &own, &keys, phase)?;
+            // Those writes counted themselves: only the notification is left.
+            super::pending::remember(&super::small::noted(st, &changes));
+            counts.extend(changes.iter().map(|c| (c.group, c.joined, c.left)));
+            continue;
+        }
         // `groups` is in depth order: a group comes after every group it names.
         let mut reached: BTreeSet<i64> = BTreeSet::new();
         let mut depths: BTreeMap<i32, (Vec<i64>, Vec<i64>)> = BTreeMap::new();
@@ -460,32 +513,43 @@ fn evaluate(
             let Some(g) = st.group(id) else {
                 continue;
             };
-            let own = match &concerns {
-                Some(set) => set.contains(&id),
-                None => cause == group_change || g.reads_data(),
-            };
-            let follows = concerns.is_none() || st.names(id).any(|n| reached.contains(&n));
-            if !own && !follows {
+            let mine = own.contains(&id);
+            if !mine && !st.names(id).any(|n| reached.contains(&n)) {
                 continue;
             }
             reached.insert(id);
             let entry = depths.entry(g.depth).or_default();
-            if own {
+            if mine {
                 entry.0.push(id);
             } else {
                 entry.1.push(id);
             }
         }
-        for (own, follow) in depths.into_values() {
-            for (ids, cause) in [(own, cause.as_str()), (follow, group_change)] {
+        let mut written = Vec::new();
+        for (mine, follow) in depths.into_values() {
+            for (ids, cause) in [(mine, cause.as_str()), (follow, group_change)] {
                 if !ids.is_empty() {
-                    counts.extend(refresh_batch(client, &ids, &keys, cause)?);
+                    written.extend(refresh_batch(client, &ids, &keys, cause)?);
                 }
             }
         }
+        super::pending::note(client, &written)?;
+        counts.extend(written);
     }
-    super::pending::note(client, &counts)?;
     Ok(counts.iter().map(|(_, j, l)| j + l).sum())
+}
+
+/// The causes the log accepts, as the kept-plan path carries them.
+fn static_cause(cause: &str) -> &'static str {
+    match cause {
+        "rules_change" => "rules_change",
+        "time" => "time",
+        "exclusion" => "exclusion",
+        "inclusion" => "inclusion",
+        "group_change" => "group_change",
+        "recalculate" => "recalculate",
+        _ => super::users_update::USER,
+    }
 }
 
 fn refresh_batch(

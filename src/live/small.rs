@@ -44,6 +44,7 @@ pub fn apply_by_depth(
     mut seeds: Vec<Pair>,
     own: &BTreeSet<i64>,
     keys: &[String],
+    phase: Phase,
 ) -> Result<Vec<Change>, DbError> {
     let depths: BTreeSet<i32> = st.groups.iter().map(|g| g.depth).collect();
     let mut all = Vec::new();
@@ -52,13 +53,32 @@ pub fn apply_by_depth(
             continue;
         };
         if !step.own.is_empty() && !keys.is_empty() {
-            step.pairs.extend(decide_rows(client, st, &step.own, keys)?);
+            step.pairs
+                .extend(decide_rows(client, st, &step.own, keys, phase.cause())?);
         }
         let changes = apply(client, st, &step.pairs, &step.with_dependants)?;
-        follow(st, &changes, &mut seeds);
+        follow(st, &changes, &mut seeds, phase);
         all.extend(changes);
     }
     Ok(all)
+}
+
+/// Who runs the writes: a statement, which leaves the commit-time groups (`commit.rs`) to
+/// the commit; or the commit-time step, which writes those, its own groups logged with
+/// `cause`.
+#[derive(Clone, Copy)]
+pub enum Phase {
+    Statement,
+    Commit { cause: &'static str },
+}
+
+impl Phase {
+    fn cause(self) -> &'static str {
+        match self {
+            Phase::Statement => super::users_update::USER,
+            Phase::Commit { cause } => cause,
+        }
+    }
 }
 
 /// One member_of depth's share of a statement's work.
@@ -111,12 +131,18 @@ impl Step {
 }
 
 /// The groups naming a changed group re-evaluate the users whose membership changed there,
-/// at their own depth. Groups maintained at commit get the users recorded for then (`commit.rs`).
-pub fn follow(st: &State, changes: &[Change], seeds: &mut Vec<Pair>) {
+/// at their own depth. In a statement, groups maintained at commit get the users recorded for
+/// then (`commit.rs`).
+pub fn follow(st: &State, changes: &[Change], seeds: &mut Vec<Pair>, phase: Phase) {
     for c in changes {
         for &g in st.dependants(c.group) {
-            if st.is_at_commit(g) {
-                super::commit::defer(&c.keys, super::users_update::GROUP, Some(&[g]), false);
+            if matches!(phase, Phase::Statement) && st.is_at_commit(g) {
+                super::commit::defer(
+                    &c.keys,
+                    super::users_update::GROUP,
+                    Some(&[g]),
+                    super::commit::Referents::No,
+                );
                 continue;
             }
             seeds.extend(
@@ -155,12 +181,13 @@ pub fn lock_groups(client: &mut SpiClient<'_>, ids: &[i64]) -> Result<(), DbErro
 }
 
 /// Every group of `ids` decided for `keys` from one query (`State::row_plan`). A key that is
-/// no user gets no pair.
+/// no user (deleted in this transaction) is in no group.
 fn decide_rows(
     client: &mut SpiClient<'_>,
     st: &mut State,
     ids: &[i64],
     keys: &[String],
+    cause: &'static str,
 ) -> Result<Vec<Pair>, DbError> {
     let plan = st.row_plan(ids)?;
     statements::run(
@@ -176,16 +203,13 @@ fn decide_rows(
                 };
                 let atoms: Vec<Option<bool>> = row.get(2)?.unwrap_or_default();
                 let others: Vec<Option<bool>> = row.get(3)?.unwrap_or_default();
+                let gone = row.get::<bool>(4)?.unwrap_or(false);
                 // Compiled rules are never NULL; a missing value reads as false either way.
                 let a = |i: usize| atoms.get(i).copied().flatten().unwrap_or(false);
                 let o = |i: usize| others.get(i).copied().flatten().unwrap_or(false);
                 for (g, tree) in &plan.trees {
-                    out.push((
-                        *g,
-                        k.clone(),
-                        super::users_update::USER,
-                        Some(tree.eval_full(&a, &o)),
-                    ));
+                    let want = !gone && tree.eval_full(&a, &o);
+                    out.push((*g, k.clone(), cause, Some(want)));
                 }
             }
             Ok(out)

@@ -48,11 +48,6 @@ impl Group {
     pub fn reads_references(&self) -> bool {
         !self.reference_columns.is_empty()
     }
-
-    /// Whether the rules read users data, not only other groups' membership.
-    pub fn reads_data(&self) -> bool {
-        !self.columns.is_empty() || !self.custom.is_empty() || !self.relations.is_empty()
-    }
 }
 
 #[derive(Deserialize)]
@@ -401,12 +396,14 @@ impl State {
             trees,
         } = self.row_trees(&changed, ids)?;
         let key = quote_ident(&self.key_column);
+        // Every key, a user or not (a user deleted meanwhile), as the key type prints it.
         let sql = format!(
-            "SELECT n.{key}::text, {}, {} FROM {} n WHERE n.{key} = ANY ($1::text[]::{}[])",
+            "SELECT f.k::{kt}::text, {}, {}, n.{key} IS NULL FROM unnest($1::text[]) f(k) \
+               LEFT JOIN {} n ON n.{key} = f.k::{kt}",
             bool_array(atoms.into_iter().map(|a| a.new).collect()),
             bool_array(others),
             self.users_table,
-            self.key_type
+            kt = self.key_type
         );
         let plan = Rc::new(RowPlan { sql, trees });
         if self.row_plans.len() >= 1024 {
@@ -502,8 +499,8 @@ pub struct PlanGroup {
     pub always_columns: Option<Vec<usize>>,
 }
 
-/// See `State::row_plan`. The query returns, per user: the key, every distinct rule on the
-/// user's row, and every distinct rule on other rows.
+/// See `State::row_plan`. The query returns, per key: the key, every distinct rule on the
+/// user's row, every distinct rule on other rows, and whether no such user exists.
 pub struct RowPlan {
     pub sql: String,
     pub trees: Vec<(i64, RowTree)>,

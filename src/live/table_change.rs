@@ -58,16 +58,23 @@ pub fn run(
     // Groups maintained at commit get the users recorded (`commit.rs`); when one of them
     // reads custom fields through a reference (manager.level), the users' referrers too.
     let mut at_commit = Vec::new();
-    let mut referents = false;
+    let mut readers = Vec::new();
     for g in st
         .groups
         .iter()
         .filter(|g| st.is_at_commit(g.id) && reads(g))
     {
         at_commit.push(g.id);
-        referents |= matches!(table, Table::Custom) && g.reads_references();
+        if matches!(table, Table::Custom) && g.reads_references() {
+            readers.push(g.id);
+        }
     }
     if !at_commit.is_empty() {
+        let referents = if readers.is_empty() {
+            super::commit::Referents::No
+        } else {
+            super::commit::Referents::For(&readers)
+        };
         super::commit::defer(
             &keys,
             super::users_update::USER,
@@ -98,7 +105,14 @@ pub fn run(
         &[keys.clone().into()],
         |_| Ok(()),
     )?;
-    let changes = small::apply_by_depth(client, st, Vec::new(), &affected, &keys)?;
+    let changes = small::apply_by_depth(
+        client,
+        st,
+        Vec::new(),
+        &affected,
+        &keys,
+        small::Phase::Statement,
+    )?;
     super::pending::remember(&small::noted(st, &changes));
     Ok(())
 }

@@ -3,13 +3,14 @@
 //! 1. one pass over the transition tables finds which columns that groups read changed
 //!    (compared as text: citext's own equality ignores case, rules do not) and whether any
 //!    key changed (a user leaving and another arriving, handed to `_maintain`);
-//! 2. each group reading a changed column re-evaluates only the users whose rules on their
-//!    own row flipped (`compile::flip_test`); groups reading a changed column on a referenced
-//!    user (manager.level) re-evaluate the users that refer to the changed ones;
-//! 3. depth by depth, those (group, user) pairs are evaluated and the difference is written
-//!    straight into the groups' partitions, so only they are locked and planned;
-//!    groups naming a changed group (member_of) follow at their depth for the users whose
-//!    membership changed.
+//! 2. groups maintained at commit (`commit.rs`: those reading another user's row, and the
+//!    groups naming them) get the changed users recorded, and their referrers when such a
+//!    group reads a changed column through a reference;
+//! 3. each other group reading a changed column re-evaluates only the users whose rules on
+//!    their own row flipped (`compile::flip_test`);
+//! 4. depth by depth, those (group, user) pairs are evaluated and the difference is written,
+//!    so only they are locked and planned; groups naming a changed group (member_of) follow
+//!    at their depth for the users whose membership changed.
 
 use std::collections::BTreeSet;
 
@@ -83,7 +84,14 @@ pub fn run(
     }
 
     if small {
-        let all_changes = small::apply_by_depth(client, st, seeds, &BTreeSet::new(), &[])?;
+        let all_changes = small::apply_by_depth(
+            client,
+            st,
+            seeds,
+            &BTreeSet::new(),
+            &[],
+            small::Phase::Statement,
+        )?;
         // The writes counted themselves (small::apply): only the notification is left.
         super::pending::remember(&small::noted(st, &all_changes));
         return Ok(());
@@ -98,7 +106,7 @@ pub fn run(
         let with_dependants: Vec<i64> = step.with_dependants.iter().copied().collect();
         let sql = statement(st, &key, &step.ids, &step.own, &always, &changed)?;
         let changes = apply(client, &sql, &step.pairs, &with_dependants, bulk)?;
-        small::follow(st, &changes, &mut seeds);
+        small::follow(st, &changes, &mut seeds, small::Phase::Statement);
         all_changes.extend(changes);
     }
     note_changes(client, &all_changes)
@@ -212,7 +220,8 @@ fn detect(
 
 /// Records for the commit-time step (`commit.rs`) the changed users whose data a
 /// commit-time group reads; and when such a group reads one of the changed columns through
-/// a reference, or a reference column changed, that their referrers are evaluated too.
+/// a reference (a reference column included, for `manager.manager.x`), that their referrers
+/// are evaluated too.
 fn defer_at_commit(
     client: &mut SpiClient<'_>,
     st: &mut State,
@@ -220,8 +229,8 @@ fn defer_at_commit(
     changed: &BTreeSet<String>,
 ) -> Result<(), DbError> {
     let mut read = BTreeSet::new();
-    let mut groups = Vec::new();
-    let mut referents = false;
+    let mut own = Vec::new();
+    let mut readers = Vec::new();
     for id in st.at_commit.clone() {
         let Some(g) = st.group(id) else {
             continue;
@@ -229,9 +238,18 @@ fn defer_at_commit(
         if g.columns.is_disjoint(changed) {
             continue;
         }
-        groups.push(id);
-        read.extend(g.columns.intersection(changed).cloned());
-        referents |= !g.reference_columns.is_disjoint(changed) || st.flip(id, changed)?.1;
+        let cols: Vec<String> = g.columns.intersection(changed).cloned().collect();
+        let (flip, via_reference) = st.flip(id, changed)?;
+        // A group whose rules on the user's own row read none of the changed columns cannot
+        // change for these users, only for their referrers.
+        if !matches!(flip, Flip::Never) {
+            own.push(id);
+            read.extend(cols.iter().cloned());
+        }
+        if via_reference {
+            readers.push(id);
+            read.extend(cols);
+        }
     }
     if read.is_empty() {
         return Ok(());
@@ -241,7 +259,12 @@ fn defer_at_commit(
         "SELECT array_agg(n.{key}::text) FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} WHERE {cond}"
     );
     let keys = statements::query_one::<Vec<String>>(client, &sql, &[], &[])?.unwrap_or_default();
-    super::commit::defer(&keys, USER, Some(&groups), referents);
+    let referents = if readers.is_empty() {
+        super::commit::Referents::No
+    } else {
+        super::commit::Referents::For(&readers)
+    };
+    super::commit::defer(&keys, USER, Some(&own), referents);
     Ok(())
 }
 
