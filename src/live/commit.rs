@@ -43,6 +43,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
+use smart_groups_core::compile::quote_ident;
 
 use super::small::Phase;
 use super::state::{self, State};
@@ -258,14 +259,14 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<i64, D
         super::small::lock_groups(client, &groups)?;
     }
     if work.all {
-        lock(client, NAMESPACE, COMMIT_LOCK, true, snapshot)?;
+        lock_commit(client, true, snapshot)?;
         return recompute(client, &groups);
     }
     let reads = References::of(st, &groups);
     let users: BTreeSet<String> = work.items.values().flatten().cloned().collect();
-    let mut found = search(client, &users, &work.referents, &reads)?;
+    let mut found = search(client, st, &users, &work.referents, &reads)?;
     let whole = found.len() > LOCK_LIMIT;
-    lock(client, NAMESPACE, COMMIT_LOCK, whole, snapshot)?;
+    lock_commit(client, whole, snapshot)?;
     if !whole {
         let mut held: BTreeMap<i32, bool> = BTreeMap::new();
         lock_users(client, &found, &mut held, snapshot)?;
@@ -278,13 +279,13 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<i64, D
             if snapshot || !may_grow {
                 break;
             }
-            found = search(client, &users, &work.referents, &reads)?;
+            found = search(client, st, &users, &work.referents, &reads)?;
             if !lock_users(client, &found, &mut held, snapshot)? {
                 break;
             }
         }
     } else if !snapshot {
-        found = search(client, &users, &work.referents, &reads)?;
+        found = search(client, st, &users, &work.referents, &reads)?;
     }
     let referrers: Vec<String> = found
         .iter()
@@ -340,9 +341,14 @@ struct Found {
     referrer: bool,
 }
 
-/// The users to lock, with a fresh snapshot at READ COMMITTED (`_commit_keys`).
+/// The users to lock, with a fresh snapshot at READ COMMITTED: `users` and `referents`
+/// and the users referring to `referents` as far as the rules read (`referrer`; a user may
+/// come twice, recorded and as a referrer), exclusively; the users that the references of
+/// all those lead to, as far, shared. Keys as the key type prints them, however they were
+/// recorded. One kept statement per shape of the users table.
 fn search(
     client: &mut SpiClient<'_>,
+    st: &State,
     users: &BTreeSet<String>,
     referents: &BTreeSet<String>,
     reads: &References,
@@ -351,19 +357,9 @@ fn search(
     let referents: Vec<String> = referents.iter().cloned().collect();
     statements::run(
         client,
-        "SELECT k, exclusive, referrer FROM smart_groups._commit_keys($1, $2, $3, $4)",
-        &[
-            text_array(),
-            text_array(),
-            text_array(),
-            PgBuiltInOids::INT4OID.oid(),
-        ],
-        &[
-            users.into(),
-            referents.into(),
-            reads.columns.clone().into(),
-            reads.depth.into(),
-        ],
+        &search_sql(st, reads),
+        &[text_array(), text_array(), PgBuiltInOids::INT4OID.oid()],
+        &[users.into(), referents.into(), reads.depth.into()],
         |rows| {
             let mut out = Vec::new();
             for row in rows {
@@ -377,6 +373,73 @@ fn search(
             }
             Ok(out)
         },
+    )
+}
+
+/// `_commit_keys(users, referents, depth)`: what the commit-time step would lock for these
+/// users, with the reference columns the commit-time groups read, `depth` references deep.
+#[pg_extern(volatile, parallel_unsafe)]
+fn _commit_keys(
+    users: Vec<Option<String>>,
+    referents: Vec<Option<String>>,
+    depth: i32,
+) -> TableIterator<
+    'static,
+    (
+        name!(k, String),
+        name!(exclusive, bool),
+        name!(referrer, bool),
+    ),
+> {
+    let users: BTreeSet<String> = users.into_iter().flatten().collect();
+    let referents: BTreeSet<String> = referents.into_iter().flatten().collect();
+    let found = Spi::connect_mut(|client| {
+        state::with_state(client, |client, st| {
+            let mut reads = References::of(st, &st.at_commit.clone());
+            reads.depth = depth;
+            search(client, st, &users, &referents, &reads)
+        })
+    });
+    match found {
+        Ok(found) => TableIterator::new(
+            found
+                .unwrap_or_default()
+                .into_iter()
+                .map(|f| (f.key, f.exclusive, f.referrer)),
+        ),
+        Err(e) => raise(&e),
+    }
+}
+
+/// `$1` users, `$2` referents (text[]), `$3` how many references deep the rules read.
+fn search_sql(st: &State, reads: &References) -> String {
+    let kt = &st.key_type;
+    let own = format!("SELECT DISTINCT x::{kt} AS k FROM unnest($1::text[] || $2::text[]) x");
+    if reads.columns.is_empty() {
+        return format!("SELECT o.k::text, true, false FROM ({own}) o");
+    }
+    let key = quote_ident(&st.key_column);
+    let users = &st.users_table;
+    let cols: Vec<String> = reads.columns.iter().map(|c| quote_ident(c)).collect();
+    let refers: Vec<String> = cols.iter().map(|c| format!("u.{c} = d.k")).collect();
+    let leads: Vec<String> = cols.iter().map(|c| format!("(u.{c})")).collect();
+    // A recursive term may name its CTE once: the reference columns are ORed (each has an
+    // index when the foreign key is used, and the planner combines them) and unpivoted.
+    format!(
+        "WITH RECURSIVE own AS ({own}), \
+           down(k, d) AS (SELECT x::{kt}, 0 FROM unnest($2::text[]) x \
+                          UNION SELECT u.{key}, d.d + 1 FROM down d JOIN {users} u ON ({refers}) WHERE d.d < $3), \
+           refs AS (SELECT DISTINCT k FROM down WHERE d > 0), \
+           up(k, d) AS (SELECT k, 0 FROM (SELECT k FROM own UNION SELECT k FROM refs) s \
+                        UNION SELECT r.v, up.d + 1 FROM up JOIN {users} u ON u.{key} = up.k \
+                              CROSS JOIN LATERAL (VALUES {leads}) r(v) WHERE r.v IS NOT NULL AND up.d < $3) \
+         SELECT k::text, true, false FROM own \
+         UNION ALL SELECT k::text, true, true FROM refs \
+         UNION ALL SELECT DISTINCT up.k::text, false, false FROM up \
+          WHERE up.d > 0 AND NOT EXISTS (SELECT FROM own WHERE own.k = up.k) \
+            AND NOT EXISTS (SELECT FROM refs WHERE refs.k = up.k)",
+        refers = refers.join(" OR "),
+        leads = leads.join(", "),
     )
 }
 
@@ -407,51 +470,88 @@ fn lock_users(
             *e |= f.exclusive;
         }
     }
-    for (&h, &exclusive) in &wanted {
-        pg_sys::check_for_interrupts!();
-        lock(client, USER_SPACE, h, exclusive, snapshot)?;
-        held.insert(h, exclusive);
+    if wanted.is_empty() {
+        return Ok(false);
     }
-    Ok(!wanted.is_empty())
+    let hashes: Vec<i32> = wanted.keys().copied().collect();
+    let modes: Vec<bool> = wanted.values().copied().collect();
+    held.extend(wanted);
+    // One statement takes them all, in the arrays' order (hash order).
+    let types = [
+        PgBuiltInOids::INT4OID.oid(),
+        PgBuiltInOids::INT4ARRAYOID.oid(),
+        PgBuiltInOids::BOOLARRAYOID.oid(),
+    ];
+    let args = || {
+        [
+            USER_SPACE.into(),
+            hashes.clone().into(),
+            modes.clone().into(),
+        ]
+    };
+    if !snapshot {
+        statements::run(
+            client,
+            "SELECT count(CASE WHEN t.e THEN pg_advisory_xact_lock($1, t.h)::text \
+                               ELSE pg_advisory_xact_lock_shared($1, t.h)::text END) \
+               FROM unnest($2::int4[], $3::boolean[]) t(h, e)",
+            &types,
+            &args(),
+            |_| Ok(()),
+        )?;
+        return Ok(true);
+    }
+    let got = statements::query_one::<Vec<Option<bool>>>(
+        client,
+        "SELECT array_agg(CASE WHEN t.e THEN pg_try_advisory_xact_lock($1, t.h) \
+                               ELSE pg_try_advisory_xact_lock_shared($1, t.h) END) \
+           FROM unnest($2::int4[], $3::boolean[]) t(h, e)",
+        &types,
+        &args(),
+    )?
+    .unwrap_or_default();
+    // Under snapshot isolation a lock another transaction holds means that transaction may
+    // have changed what this one evaluates, unseen by its snapshot: wait for it, then fail
+    // with a serialization failure the client retries.
+    for (i, ok) in got.iter().enumerate() {
+        if *ok != Some(true) {
+            if let (Some(&h), Some(&e)) = (hashes.get(i), modes.get(i)) {
+                lock(client, USER_SPACE, h, e)?;
+            }
+            return Err(DbError::SerializationFailure);
+        }
+    }
+    Ok(true)
 }
 
-/// Takes an advisory transaction lock. Under snapshot isolation a lock another transaction
-/// holds means that transaction may have changed what this one evaluates, unseen by its
-/// snapshot: the step waits for it, then fails with a serialization failure.
-fn lock(
-    client: &mut SpiClient<'_>,
-    space: i32,
-    id: i32,
-    exclusive: bool,
-    snapshot: bool,
-) -> Result<(), DbError> {
-    let mode = if exclusive { "" } else { "_shared" };
-    let args = [space.into(), id.into()];
-    let types = [PgBuiltInOids::INT4OID.oid(), PgBuiltInOids::INT4OID.oid()];
-    if snapshot && space == USER_SPACE {
+/// The commit lock. Under snapshot isolation, as for users' locks (`lock_users`): waiting
+/// for it means failing with a serialization failure once it is ours.
+fn lock_commit(client: &mut SpiClient<'_>, exclusive: bool, snapshot: bool) -> Result<(), DbError> {
+    if snapshot {
+        let mode = if exclusive { "" } else { "_shared" };
         let got = statements::query_one::<bool>(
             client,
             &format!("SELECT pg_try_advisory_xact_lock{mode}($1, $2)"),
-            &types,
-            &args,
+            &[PgBuiltInOids::INT4OID.oid(), PgBuiltInOids::INT4OID.oid()],
+            &[NAMESPACE.into(), COMMIT_LOCK.into()],
         )?;
-        if got == Some(true) {
-            return Ok(());
+        if got != Some(true) {
+            lock(client, NAMESPACE, COMMIT_LOCK, exclusive)?;
+            return Err(DbError::SerializationFailure);
         }
-        statements::run(
-            client,
-            &format!("SELECT pg_advisory_xact_lock{mode}($1, $2)"),
-            &types,
-            &args,
-            |_| Ok(()),
-        )?;
-        return Err(DbError::SerializationFailure);
+        return Ok(());
     }
+    lock(client, NAMESPACE, COMMIT_LOCK, exclusive)
+}
+
+/// Takes an advisory transaction lock, waiting for it.
+fn lock(client: &mut SpiClient<'_>, space: i32, id: i32, exclusive: bool) -> Result<(), DbError> {
+    let mode = if exclusive { "" } else { "_shared" };
     statements::run(
         client,
         &format!("SELECT pg_advisory_xact_lock{mode}($1, $2)"),
-        &types,
-        &args,
+        &[PgBuiltInOids::INT4OID.oid(), PgBuiltInOids::INT4OID.oid()],
+        &[space.into(), id.into()],
         |_| Ok(()),
     )
 }
