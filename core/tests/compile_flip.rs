@@ -7,9 +7,7 @@ use std::collections::BTreeSet;
 use compile_support::*;
 use smart_groups_core::ast::{CmpOp, Op};
 use smart_groups_core::checked::{Operand, Pred};
-use smart_groups_core::compile::{
-    columns_via_reference, flip_test, reads_custom_via_reference, reads_via_reference, Flip,
-};
+use smart_groups_core::compile::{flip_test, reads_via_reference, Flip};
 
 fn changed(cols: &[&str]) -> BTreeSet<String> {
     cols.iter().map(|c| c.to_string()).collect()
@@ -120,39 +118,4 @@ fn member_of_and_custom_fields_never_flip_on_a_users_update() {
         rule(custom("vip"), Op::Eq, Operand::Bool(true)),
     ]);
     assert_eq!(flip(&p, &["name", "age", "manager_id"]), Flip::Never);
-}
-
-#[test]
-fn columns_read_on_referenced_users() {
-    let p = Pred::All(vec![
-        rule(col("age"), Op::Eq, Operand::Number(num("3"))),
-        rule(manager(col("name")), Op::Eq, text("a")),
-        Pred::Not(Box::new(rule(
-            manager(manager(col("role"))),
-            Op::Eq,
-            text("admin"),
-        ))),
-        rule(manager(custom("vip")), Op::Eq, Operand::Bool(true)),
-    ]);
-    assert_eq!(
-        columns_via_reference(&p),
-        changed(&["manager_id", "name", "role"])
-    );
-    assert!(columns_via_reference(&rule(col("age"), Op::IsEmpty, Operand::None)).is_empty());
-}
-
-#[test]
-fn custom_fields_read_on_referenced_users() {
-    let own = rule(custom("vip"), Op::Eq, Operand::Bool(true));
-    let theirs = rule(manager(manager(custom("vip"))), Op::Eq, Operand::Bool(true));
-    let column = rule(manager(col("name")), Op::Eq, text("a"));
-    assert!(!reads_custom_via_reference(&Pred::All(vec![
-        own.clone(),
-        column.clone()
-    ])));
-    assert!(reads_custom_via_reference(&Pred::Any(vec![
-        own,
-        Pred::Not(Box::new(theirs))
-    ])));
-    assert!(!reads_custom_via_reference(&column));
 }

@@ -91,7 +91,13 @@ SELECT count(*) AS definer_without_search_path FROM pg_proc p
  WHERE p.pronamespace = 'smart_groups'::regnamespace AND p.prosecdef
    AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false);
 
+-- Dropped in the transaction that wrote what a group reading another user's row reads: the
+-- commit has nothing left to maintain, and the app's write commits.
+BEGIN;
+UPDATE priv.users SET dept = 'Sales' WHERE dept IS DISTINCT FROM 'Sales';
 DROP EXTENSION smart_groups CASCADE;
+COMMIT;
+SELECT count(*) AS users_in_sales FROM priv.users WHERE dept = 'Sales';
 DROP SCHEMA priv CASCADE;
 DROP ROLE sg_app;
 DROP ROLE sg_report;

@@ -210,7 +210,7 @@ pub fn run() -> i64 {
     // it has done already.
     forget();
     match result {
-        Ok(n) => n.unwrap_or(0),
+        Ok(n) => n.flatten().unwrap_or(0),
         Err(e) => raise(&e),
     }
 }
@@ -220,14 +220,17 @@ pub fn run() -> i64 {
 fn as_owner<R>(
     client: &mut SpiClient<'_>,
     f: impl FnOnce(&mut SpiClient<'_>) -> Result<R, DbError>,
-) -> Result<R, DbError> {
+) -> Result<Option<R>, DbError> {
     let owner = statements::query_one::<pg_sys::Oid>(
         client,
         "SELECT extowner FROM pg_catalog.pg_extension WHERE extname = 'smart_groups'",
         &[],
         &[],
-    )?
-    .ok_or(DbError::NotAttached)?;
+    )?;
+    // Dropped in this very transaction, after its writes: nothing is left to maintain.
+    let Some(owner) = owner else {
+        return Ok(None);
+    };
     let mut user = pg_sys::InvalidOid;
     let mut context = 0;
     // SAFETY: the user id and security context are saved and restored around `f`; should
@@ -241,7 +244,7 @@ fn as_owner<R>(
     }
     let out = f(client);
     unsafe { pg_sys::SetUserIdAndSecContext(user, context) };
-    out
+    out.map(Some)
 }
 
 fn snapshot_isolation() -> bool {
