@@ -10,21 +10,23 @@
 --      exclusive for group definition changes (create, set_rules, activate, deactivate,
 --      archive, drop, recalculate) and TRUNCATE, so they see no write in flight and no write
 --      starts before they commit;
---   2. the changed users' rows (an UPDATE of the users table already holds them; changes to
---      custom fields, relations, inclusions and exclusions take FOR NO KEY UPDATE, in key
---      order), so two writers about one user run one after the other;
+--   2. the changed users' rows (an UPDATE of the users table already holds them; inclusions,
+--      exclusions and the time refresh take FOR NO KEY UPDATE, in key order), so two writers
+--      about one user run one after the other;
 --   3. group rows: FOR SHARE by writers at REPEATABLE READ and SERIALIZABLE (a group
 --      deactivated meanwhile becomes a serialization failure) and by rules naming groups in
 --      member_of (so those groups cannot be dropped meanwhile); FOR UPDATE by the API
 --      function changing that group;
 --   4. only then are the users to refresh computed and evaluated, each statement with a fresh
 --      snapshot at READ COMMITTED, so the later writer sees what the earlier one committed.
--- Groups whose rules read another user's row (manager.x), and the groups naming them, are
--- not maintained by statements at all: a user's membership there depends on rows other
--- writers change, and ordering those writers while they still take the app's row locks
--- either deadlocks or makes unrelated writers wait. Statements record their users, and the
--- transaction maintains those groups as it commits (src/live/commit.rs, which documents its
--- own locks: taken only there, in one order, per user).
+-- Groups whose rules read another user's row (manager.x), custom fields or relations, and the
+-- groups naming them, are not maintained by statements at all: a user's membership there
+-- depends on rows that other writers than the user's row's change, and ordering those
+-- writers while they still take the app's row locks either deadlocks or makes unrelated
+-- writers wait. Statements record their users, and the transaction maintains those groups as
+-- it commits (src/live/commit.rs, which documents its own locks: taken only there, in one
+-- order, per user). Step 2 then concerns only the users table's own writers, which hold the
+-- rows already, and manual overrides.
 -- SERIALIZABLE transactions get the same locks, and Postgres' SSI turns any remaining
 -- read/write overlap into a serialization failure that the client retries.
 -- What remains is in docs/design/lock-protocol.md.
@@ -314,7 +316,11 @@ BEGIN
             EXECUTE format('SELECT array_agg(DISTINCT k::text) FROM (%s) AS s(k)', q)
                INTO keys USING g.time_refreshed_at, now();
             IF keys IS NOT NULL THEN
-                PERFORM smart_groups._lock_users(keys);
+                -- Groups maintained at commit take their own locks then (src/live/commit.rs);
+                -- the others are written here, after the users' row locks.
+                IF NOT g.id = ANY (smart_groups._commit_time_groups()) THEN
+                    PERFORM smart_groups._lock_users(keys);
+                END IF;
                 r := smart_groups._refresh(g.id, 'time', keys);
                 changed := changed + r.joined + r."left";
             END IF;

@@ -82,13 +82,29 @@ struct Work {
     readers: BTreeSet<i64>,
     all_readers: bool,
     recorded: usize,
-    /// Too many users were recorded: recompute the groups whole.
+    /// Too many users were recorded: recompute these groups whole (and those naming them),
+    /// or every commit-time group.
+    whole: Option<Whole>,
+}
+
+#[derive(Default)]
+struct Whole {
+    groups: BTreeSet<i64>,
     all: bool,
+}
+
+impl Whole {
+    fn add(&mut self, groups: Option<&BTreeSet<i64>>) {
+        match groups {
+            Some(g) => self.groups.extend(g.iter().copied()),
+            None => self.all = true,
+        }
+    }
 }
 
 impl Work {
     fn is_empty(&self) -> bool {
-        !self.all && self.items.is_empty() && self.referents.is_empty()
+        self.whole.is_none() && self.items.is_empty() && self.referents.is_empty()
     }
 }
 
@@ -109,15 +125,38 @@ pub fn defer(keys: &[String], cause: &str, groups: Option<&[i64]>, referents: Re
     if keys.is_empty() {
         return;
     }
+    let groups_set: Option<BTreeSet<i64>> = groups.map(|g| g.iter().copied().collect());
+    let readers_set: Option<BTreeSet<i64>> = match referents_of {
+        Some(Some(g)) => Some(g.iter().copied().collect()),
+        _ => None,
+    };
     WORK.with(|w| {
         let mut w = w.borrow_mut();
-        if w.all {
+        if let Some(whole) = w.whole.as_mut() {
+            whole.add(groups_set.as_ref());
+            if referents_of.is_some() {
+                whole.add(readers_set.as_ref());
+            }
             return;
         }
         w.recorded += keys.len() * if referents_of.is_some() { 2 } else { 1 };
         if w.recorded > RECORD_LIMIT {
+            let mut whole = Whole::default();
+            for (_, g) in w.items.keys() {
+                whole.add(g.as_ref());
+            }
+            if !w.referents.is_empty() || referents_of.is_some() {
+                if w.all_readers || matches!(referents_of, Some(None)) {
+                    whole.all = true;
+                }
+                whole.groups.extend(w.readers.iter().copied());
+                if let Some(r) = &readers_set {
+                    whole.groups.extend(r.iter().copied());
+                }
+            }
+            whole.add(groups_set.as_ref());
             *w = Work {
-                all: true,
+                whole: Some(whole),
                 ..Work::default()
             };
             return;
@@ -129,9 +168,8 @@ pub fn defer(keys: &[String], cause: &str, groups: Option<&[i64]>, referents: Re
                 None => w.all_readers = true,
             }
         }
-        let groups = groups.map(|g| g.iter().copied().collect());
         w.items
-            .entry((cause.to_string(), groups))
+            .entry((cause.to_string(), groups_set))
             .or_default()
             .extend(keys.iter().cloned());
     });
@@ -261,9 +299,21 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<i64, D
     if snapshot {
         super::small::lock_groups(client, &groups)?;
     }
-    if work.all {
+    if let Some(whole) = work.whole {
         lock_commit(client, true, snapshot)?;
-        return recompute(client, &groups);
+        // The groups naming those recomputed follow them whole too (in depth order).
+        let mut chosen = whole.groups;
+        for &id in &groups {
+            if whole.all || st.names(id).any(|n| chosen.contains(&n)) {
+                chosen.insert(id);
+            }
+        }
+        let ids: Vec<i64> = groups
+            .iter()
+            .copied()
+            .filter(|id| chosen.contains(id))
+            .collect();
+        return recompute(client, &ids);
     }
     let reads = References::of(st, &groups);
     let users: BTreeSet<String> = work.items.values().flatten().cloned().collect();
@@ -593,6 +643,10 @@ fn evaluate(
 ) -> Result<i64, DbError> {
     let group_change = super::users_update::GROUP;
     let mut counts = Vec::new();
+    // group_change last: a user recorded both for a group's own data and as following
+    // another group is logged with the first cause, as statements log it.
+    let mut items: Vec<(Item, BTreeSet<String>)> = items.into_iter().collect();
+    items.sort_by_key(|((cause, _), _)| cause == group_change);
     for ((cause, concerns), keys) in items {
         let keys: Vec<String> = keys.into_iter().collect();
         let own: BTreeSet<i64> = groups

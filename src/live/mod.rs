@@ -91,21 +91,11 @@ fn _on_table_change_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
         return Ok(None);
     };
     let data = trigger.trigger_data();
-    // SAFETY: the statement's transition tables, alive while the trigger runs (NULL when the
-    // operation has none).
-    let count = |t: *mut pg_sys::Tuplestorestate| {
-        if t.is_null() {
-            0
-        } else {
-            unsafe { pg_sys::tuplestore_tuple_count(t) }
-        }
-    };
-    let rows = count(data.tg_newtable).max(count(data.tg_oldtable));
     // SAFETY: the relation the trigger fired on, open while the trigger runs.
     let relid = unsafe { (*data.tg_relation).rd_id }.to_u32();
     in_trigger(trigger, |client| {
         state::with_state(client, |client, st| {
-            table_change::run(client, st, &table, op, relid, rows)
+            table_change::run(client, st, &table, op, relid)
         })
         .map(|_| ())
     });

@@ -97,8 +97,9 @@ pub struct State {
     dependants: HashMap<i64, Vec<i64>>,
     /// Columns of the users table that some active smart group reads.
     pub read_columns: Vec<String>,
-    /// The groups maintained at commit (`commit.rs`): those reading another user's row and,
-    /// transitively, the groups naming them in member_of. By depth, then id.
+    /// The groups maintained at commit (`commit.rs`): those reading another user's row,
+    /// custom fields or relations and, transitively, the groups naming them in member_of. By
+    /// depth, then id.
     pub at_commit: Vec<i64>,
     catalog: Option<Catalog>,
     preds: HashMap<i64, Pred>,
@@ -221,13 +222,19 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
     st.ok_or(DbError::NotAttached)
 }
 
-/// Groups reading another user's row, and those naming them in member_of, transitively;
-/// `groups` is in depth order, so a group comes after every group it names.
+/// Groups reading another user's row, custom fields or relations, and those naming them in
+/// member_of, transitively; `groups` is in depth order, so a group comes after every group it
+/// names. Their membership depends on rows that transactions other than the user's row's
+/// writer change (see `commit.rs`).
 fn at_commit(groups: &[Group]) -> Vec<i64> {
     let mut out: BTreeSet<i64> = BTreeSet::new();
     let mut ordered = Vec::new();
     for g in groups {
-        if g.reads_references() || g.names.iter().any(|n| out.contains(n)) {
+        if g.reads_references()
+            || !g.custom.is_empty()
+            || !g.relations.is_empty()
+            || g.names.iter().any(|n| out.contains(n))
+        {
             out.insert(g.id);
             ordered.push(g.id);
         }
