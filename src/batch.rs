@@ -30,22 +30,23 @@ struct Users {
     table: String,
 }
 
-fn users() -> Result<Users, pgrx::spi::Error> {
-    let (key_column, key_type, table) = Spi::get_three::<String, String, String>(
+fn users(client: &mut SpiClient<'_>) -> Result<Users, pgrx::spi::Error> {
+    let rows = client.select(
         "SELECT key_column::text, key_type, smart_groups._qname(users_table) FROM smart_groups.config",
+        Some(1),
+        &[],
     )?;
-    Ok(Users {
-        key_column: key_column.unwrap_or_default(),
-        key_type: key_type.unwrap_or_default(),
-        table: table.unwrap_or_default(),
-    })
-}
-
-fn current_isolation_is_snapshot() -> Result<bool, pgrx::spi::Error> {
-    Ok(
-        Spi::get_one::<String>("SELECT current_setting('transaction_isolation')")?.as_deref()
-            != Some("read committed"),
-    )
+    let mut u = Users {
+        key_column: String::new(),
+        key_type: String::new(),
+        table: String::new(),
+    };
+    for row in rows {
+        u.key_column = row.get::<String>(1)?.unwrap_or_default();
+        u.key_type = row.get::<String>(2)?.unwrap_or_default();
+        u.table = row.get::<String>(3)?.unwrap_or_default();
+    }
+    Ok(u)
 }
 
 fn quote_ident(s: &str) -> String {
@@ -106,7 +107,7 @@ fn statement(u: &Users, groups: &[(i64, String)], fresh: bool) -> String {
     )
 }
 
-type Counts = Vec<(i64, i64, i64)>;
+pub type Counts = Vec<(i64, i64, i64)>;
 
 fn run(
     client: &mut SpiClient<'_>,
@@ -163,7 +164,58 @@ fn run(
 
 /// Refreshes groups `gids` (all at the same member_of depth) for the users `keys`, logging
 /// each join and leave with `cause`. `fresh`: the keys are users just inserted, in no group
-/// yet. Returns the groups whose membership changed.
+/// yet. Returns the groups whose membership changed, with how many joined and left.
+pub fn refresh(
+    client: &mut SpiClient<'_>,
+    gids: &[i64],
+    keys: Vec<String>,
+    cause: &str,
+    fresh: bool,
+) -> Result<Counts, pgrx::spi::Error> {
+    let u = users(client)?;
+    // Active groups only; a static group has no predicate, only inclusions.
+    // Under REPEATABLE READ and SERIALIZABLE the snapshot predates whatever lifecycle change
+    // the maintenance lock made us wait for: FOR SHARE turns a group deactivated or dropped
+    // meanwhile into a serialization failure the client retries, instead of writing members
+    // into a group that no longer has them. (READ COMMITTED statements see the change.)
+    // SAFETY: a plain read of the transaction's isolation level.
+    let snapshot = unsafe { pg_sys::XactIsoLevel >= pg_sys::XACT_REPEATABLE_READ as i32 };
+    let lock = if snapshot { " FOR SHARE" } else { "" };
+    let rows = client.update(
+        &format!(
+            "SELECT id, name, CASE WHEN kind = 'smart' THEN rules END FROM smart_groups.groups \
+             WHERE id = ANY ($1) AND status = 'active' ORDER BY id{lock}"
+        ),
+        None,
+        &[gids.to_vec().into()],
+    )?;
+    let mut groups: Vec<(i64, String, Option<JsonB>)> = Vec::new();
+    for r in rows {
+        groups.push((
+            r.get::<i64>(1)?.unwrap_or_default(),
+            r.get::<String>(2)?.unwrap_or_default(),
+            r.get::<JsonB>(3)?,
+        ));
+    }
+    let active: Vec<i64> = groups.iter().map(|g| g.0).collect();
+    let predicates: Vec<(i64, String)> = groups
+        .into_iter()
+        .filter_map(|(id, name, rules)| rules.map(|r| (id, predicate(r, Some(&name)))))
+        .collect();
+    if active.is_empty() || keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = statement(&u, &predicates, fresh);
+    let keep = keys.len() <= KEEP_PLAN_MAX_KEYS;
+    run(
+        client,
+        &sql,
+        keep,
+        [keys.into(), active.into(), cause.into()],
+    )
+}
+
+/// `_refresh_batch(gids, keys, cause, fresh)`: `refresh` for plpgsql callers.
 #[pg_extern]
 fn _refresh_batch(
     gids: Vec<i64>,
@@ -171,56 +223,8 @@ fn _refresh_batch(
     cause: &str,
     fresh: default!(bool, false),
 ) -> TableIterator<'static, (name!(group_id, i64), name!(joined, i64), name!(left, i64))> {
-    let fail = |e: pgrx::spi::Error| -> ! { raise(&DbError::from(e)) };
-    let u = users().unwrap_or_else(|e| fail(e));
-    // Active groups only; a static group has no predicate, only inclusions.
-    // Under REPEATABLE READ and SERIALIZABLE the snapshot predates whatever lifecycle change
-    // the maintenance lock made us wait for: FOR SHARE turns a group deactivated or dropped
-    // meanwhile into a serialization failure the client retries, instead of writing members
-    // into a group that no longer has them. (READ COMMITTED statements see the change.)
-    let lock = if current_isolation_is_snapshot().unwrap_or_else(|e| fail(e)) {
-        " FOR SHARE"
-    } else {
-        ""
-    };
-    let groups: Vec<(i64, String, Option<JsonB>)> = Spi::connect_mut(|client| {
-        let rows = client.update(
-            &format!(
-                "SELECT id, name, CASE WHEN kind = 'smart' THEN rules END FROM smart_groups.groups \
-                 WHERE id = ANY ($1) AND status = 'active' ORDER BY id{lock}"
-            ),
-            None,
-            &[gids.clone().into()],
-        )?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.push((
-                r.get::<i64>(1)?.unwrap_or_default(),
-                r.get::<String>(2)?.unwrap_or_default(),
-                r.get::<JsonB>(3)?,
-            ));
-        }
-        Ok::<_, pgrx::spi::Error>(out)
-    })
-    .unwrap_or_else(|e| fail(e));
-    let active: Vec<i64> = groups.iter().map(|g| g.0).collect();
-    let predicates: Vec<(i64, String)> = groups
-        .into_iter()
-        .filter_map(|(id, name, rules)| rules.map(|r| (id, predicate(r, Some(&name)))))
-        .collect();
-    if active.is_empty() || keys.is_empty() {
-        return TableIterator::new(Vec::new());
+    match Spi::connect_mut(|client| refresh(client, &gids, keys, cause, fresh)) {
+        Ok(counts) => TableIterator::new(counts),
+        Err(e) => raise(&DbError::from(e)),
     }
-    let sql = statement(&u, &predicates, fresh);
-    let keep = keys.len() <= KEEP_PLAN_MAX_KEYS;
-    let counts = Spi::connect_mut(|client| {
-        run(
-            client,
-            &sql,
-            keep,
-            [keys.into(), active.into(), cause.into()],
-        )
-    })
-    .unwrap_or_else(|e| fail(e));
-    TableIterator::new(counts)
 }

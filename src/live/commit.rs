@@ -47,7 +47,7 @@ use smart_groups_core::compile::quote_ident;
 
 use super::small::Phase;
 use super::state::{self, State};
-use super::statements::{self, int8_array, text_array};
+use super::statements::{self, text_array};
 use crate::errors::{raise, DbError};
 use crate::guc_scope::{with_settings, FIXED_SEARCH_PATH};
 
@@ -690,7 +690,13 @@ fn evaluate(
         for (mine, follow) in depths.into_values() {
             for (ids, cause) in [(mine, cause.as_str()), (follow, group_change)] {
                 if !ids.is_empty() {
-                    written.extend(refresh_batch(client, &ids, &keys, cause)?);
+                    written.extend(crate::batch::refresh(
+                        client,
+                        &ids,
+                        keys.clone(),
+                        cause,
+                        false,
+                    )?);
                 }
             }
         }
@@ -711,29 +717,4 @@ fn static_cause(cause: &str) -> &'static str {
         "recalculate" => "recalculate",
         _ => super::users_update::USER,
     }
-}
-
-fn refresh_batch(
-    client: &mut SpiClient<'_>,
-    ids: &[i64],
-    keys: &[String],
-    cause: &str,
-) -> Result<Vec<(i64, i64, i64)>, DbError> {
-    statements::run(
-        client,
-        "SELECT group_id, joined, \"left\" FROM smart_groups._refresh_batch($1, $2, $3)",
-        &[int8_array(), text_array(), PgBuiltInOids::TEXTOID.oid()],
-        &[ids.to_vec().into(), keys.to_vec().into(), cause.into()],
-        |rows| {
-            let mut out = Vec::new();
-            for row in rows {
-                out.push((
-                    row.get::<i64>(1)?.unwrap_or_default(),
-                    row.get::<i64>(2)?.unwrap_or_default(),
-                    row.get::<i64>(3)?.unwrap_or_default(),
-                ));
-            }
-            Ok(out)
-        },
-    )
 }

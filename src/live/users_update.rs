@@ -50,7 +50,7 @@ pub fn run(
     if changed.is_empty() {
         return Ok(());
     }
-    defer_at_commit(client, st, &key, &changed)?;
+    defer_at_commit(client, st, &key, &changed, rows)?;
     let affected: Vec<i64> = st
         .groups
         .iter()
@@ -227,9 +227,11 @@ fn defer_at_commit(
     st: &mut State,
     key: &str,
     changed: &BTreeSet<String>,
+    rows: i64,
 ) -> Result<(), DbError> {
     let mut read = BTreeSet::new();
     let mut own = Vec::new();
+    let mut always = BTreeSet::new();
     let mut readers = Vec::new();
     for id in st.at_commit.clone() {
         let Some(g) = st.group(id) else {
@@ -245,6 +247,9 @@ fn defer_at_commit(
         if !matches!(flip, Flip::Never) {
             own.push(id);
             read.extend(cols.iter().cloned());
+            if matches!(flip, Flip::Always) {
+                always.insert(id);
+            }
         }
         if via_reference {
             readers.push(id);
@@ -264,6 +269,31 @@ fn defer_at_commit(
     } else {
         super::commit::Referents::For(&readers)
     };
+    // A statement of a few rows records each user for the groups whose own-row rules flipped
+    // for them (`flipped`, as the statement-time groups are found), not for every group
+    // reading a changed column: the step then decides those only.
+    if rows <= i64::from(super::SMALL_STATEMENT_ROWS.get()) && !own.is_empty() {
+        let plan: Vec<(i64, bool)> = own.iter().map(|id| (*id, always.contains(id))).collect();
+        let mut by_user: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+        for (g, k, _, _) in flipped(client, st, changed, &plan)? {
+            by_user.entry(k).or_default().push(g);
+        }
+        let mut by_groups: std::collections::BTreeMap<Vec<i64>, Vec<String>> = Default::default();
+        for (k, mut gs) in by_user {
+            gs.sort_unstable();
+            gs.dedup();
+            by_groups.entry(gs).or_default().push(k);
+        }
+        for (gs, ks) in &by_groups {
+            super::commit::defer(ks, USER, Some(gs), super::commit::Referents::No);
+        }
+        // Their referrers are found whatever flipped (users with nothing recorded for them
+        // are only locked, as referents).
+        if !readers.is_empty() {
+            super::commit::defer(&keys, USER, Some(&[]), referents);
+        }
+        return Ok(());
+    }
     super::commit::defer(&keys, USER, Some(&own), referents);
     Ok(())
 }
