@@ -1,18 +1,22 @@
-//! Commit-time maintenance of the groups whose membership depends on other users' rows.
+//! Commit-time maintenance of the groups whose membership depends on rows other than the
+//! user's own: another user's (`manager.x`), custom fields, relations.
 //!
 //! A group reading `manager.x` makes a user's membership depend on another user's row, and
 //! two transactions can each change one side: W sets M's `x` while T moves U under M. Each
-//! statement sees only committed data, so W misses U and T reads M's old `x`. Whatever
-//! orders them must never wait while the other side may be waiting for a row the app locked
-//! (that is a deadlock the app would not have had without us), and must not make writers of
-//! unrelated users wait for each other. Statements cannot meet both: they hold the app's row
-//! locks and will take more. A transaction that is committing takes no more of them.
+//! statement sees only committed data, so W misses U and T reads M's old `x`. Two
+//! transactions recording clicks of one user likewise each count without the other's.
+//! Whatever orders them must never wait while the other side may be waiting for a row the
+//! app locked (that is a deadlock the app would not have had without us), and must not make
+//! writers of unrelated users wait for each other. Statements cannot meet both: they hold the
+//! app's row locks and will take more. A transaction that is committing takes no more of
+//! them.
 //!
-//! So these groups (`State::at_commit`: the readers of references and the groups naming
-//! them in member_of) are maintained when the transaction commits or is prepared, from the
-//! transaction callback, by this module alone; statements only record which users they
-//! touched (`defer`) and, for a changed column that others read through a reference, which
-//! users' referrers to find. At commit, with no further lock of the app's to wait for:
+//! So these groups (`State::at_commit`: the readers of references, custom fields and
+//! relations, and the groups naming them in member_of) are maintained when the transaction
+//! commits or is prepared, from the transaction callback, by this module alone; statements
+//! only record which users they touched, for which groups (`defer`), and, for a changed
+//! column that others read through a reference, which users' referrers to find. At commit,
+//! with no further lock of the app's to wait for:
 //!
 //! 1. under REPEATABLE READ and SERIALIZABLE, those groups' rows FOR SHARE (a group
 //!    deactivated meanwhile becomes a serialization failure), as the statements do;
@@ -27,8 +31,8 @@
 //!    one user both hold it exclusively, so they run one after the other too;
 //! 4. the referrers and references are searched again with a fresh snapshot, and users that
 //!    appeared meanwhile locked as well, until nothing new appears;
-//! 5. the groups are evaluated for those users, member_of depth by depth, with the same
-//!    set-based statement the other paths use (`_refresh_batch`), and counted for NOTIFY.
+//! 5. the groups are evaluated for those users, member_of depth by depth, with the
+//!    statements' own machinery (`evaluate`), and counted for NOTIFY.
 //!
 //! Only these steps write these groups' rows (besides group definition changes, which hold
 //! the maintenance lock exclusively and so run when no writer does), and only while holding
