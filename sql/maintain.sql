@@ -327,12 +327,17 @@ BEGIN
         END IF;
         done := done || g.id;
     END LOOP;
-    -- The group rows last, after every user row (the documented lock order): a writer at
-    -- SERIALIZABLE holds its users' rows and then reads its groups' rows FOR SHARE.
-    PERFORM 1 FROM smart_groups.groups WHERE id = ANY (done) ORDER BY id FOR UPDATE;
-    UPDATE smart_groups.groups SET time_refreshed_at = now() WHERE id = ANY (done);
-    -- Groups maintained at commit (src/live/commit.rs) too, before the caller reads them.
+    -- Groups maintained at commit (src/live/commit.rs) too, before the caller reads them,
+    -- and before any group row is locked: the step waits for other steps' user locks, and
+    -- those steps may be waiting for group rows.
     changed := changed + smart_groups._settle();
+    -- The group rows last, after every user row (the documented lock order): a writer at
+    -- SERIALIZABLE holds its users' rows and then reads its groups' rows FOR SHARE. Without
+    -- waiting for them: a group whose row another transaction holds keeps its previous
+    -- time_refreshed_at, and its boundaries are applied again on the next run (no harm: the
+    -- users crossing them get the same answer).
+    UPDATE smart_groups.groups SET time_refreshed_at = now()
+     WHERE id IN (SELECT id FROM smart_groups.groups WHERE id = ANY (done) ORDER BY id FOR UPDATE SKIP LOCKED);
     PERFORM smart_groups._compact_member_counts();
     PERFORM smart_groups._collect_garbage(50000);
     RETURN changed;
