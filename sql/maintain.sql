@@ -336,7 +336,14 @@ BEGIN
     -- waiting for them: a group whose row another transaction holds keeps its previous
     -- time_refreshed_at, and its boundaries are applied again on the next run (no harm: the
     -- users crossing them get the same answer).
-    UPDATE smart_groups.groups SET time_refreshed_at = now()
+    -- Not beyond the start of the oldest transaction still open here: a value it writes was
+    -- decided at its own now(), and a boundary that value crosses after that but before ours
+    -- is invisible to this run (the transaction has not committed). The next run looks from
+    -- there again, and sees it.
+    UPDATE smart_groups.groups
+       SET time_refreshed_at = least(now(), (SELECT min(a.xact_start) FROM pg_stat_activity a
+                                              WHERE a.datname = current_database()
+                                                AND a.pid <> pg_backend_pid()))
      WHERE id IN (SELECT id FROM smart_groups.groups WHERE id = ANY (done) ORDER BY id FOR UPDATE SKIP LOCKED);
     PERFORM smart_groups._compact_member_counts();
     PERFORM smart_groups._collect_garbage(50000);
