@@ -178,9 +178,11 @@ pub fn refresh(
     // the maintenance lock made us wait for: FOR SHARE turns a group deactivated or dropped
     // meanwhile into a serialization failure the client retries, instead of writing members
     // into a group that no longer has them. (READ COMMITTED statements see the change.)
-    // SAFETY: a plain read of the transaction's isolation level.
-    let snapshot = unsafe { pg_sys::XactIsoLevel >= pg_sys::XACT_REPEATABLE_READ as i32 };
-    let lock = if snapshot { " FOR SHARE" } else { "" };
+    let lock = if crate::guc_scope::snapshot_isolation() {
+        " FOR SHARE"
+    } else {
+        ""
+    };
     let rows = client.update(
         &format!(
             "SELECT id, name, CASE WHEN kind = 'smart' THEN rules END FROM smart_groups.groups \

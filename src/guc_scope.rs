@@ -61,3 +61,10 @@ pub const NO_NESTED_LOOP: (&CStr, &CStr) = (c"enable_nestloop", c"off");
 /// The search_path the extension's functions run with (SECURITY DEFINER ... SET
 /// search_path), for its code that runs outside them: the commit-time step.
 pub const FIXED_SEARCH_PATH: (&CStr, &CStr) = (c"search_path", c"pg_catalog, pg_temp");
+
+/// Whether the transaction runs on one snapshot (REPEATABLE READ or SERIALIZABLE): what it
+/// waited for is then invisible to it.
+pub fn snapshot_isolation() -> bool {
+    // SAFETY: a plain read of the transaction's isolation level.
+    unsafe { pg_sys::XactIsoLevel >= pg_sys::XACT_REPEATABLE_READ as i32 }
+}

@@ -53,7 +53,7 @@ use super::small::Phase;
 use super::state::{self, State};
 use super::statements::{self, text_array};
 use crate::errors::{raise, DbError};
-use crate::guc_scope::{with_settings, FIXED_SEARCH_PATH};
+use crate::guc_scope::{snapshot_isolation, with_settings, FIXED_SEARCH_PATH};
 
 /// Users recorded by one transaction beyond this are not kept one by one: the step then
 /// recomputes these groups whole (memory stays bounded whatever a statement changes).
@@ -287,11 +287,6 @@ fn as_owner<R>(
     let out = f(client);
     unsafe { pg_sys::SetUserIdAndSecContext(user, context) };
     out.map(Some)
-}
-
-fn snapshot_isolation() -> bool {
-    // SAFETY: a plain read of the transaction's isolation level.
-    unsafe { pg_sys::XactIsoLevel >= pg_sys::XACT_REPEATABLE_READ as i32 }
 }
 
 fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<i64, DbError> {

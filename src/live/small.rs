@@ -13,7 +13,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use pgrx::pg_sys;
 use pgrx::spi::{SpiClient, SpiTupleTable};
 use smart_groups_core::compile::quote_ident;
 
@@ -112,8 +111,7 @@ impl Step {
         let mut ids: BTreeSet<i64> = own.iter().copied().collect();
         ids.extend(pairs.iter().map(|p| p.0));
         let ids: Vec<i64> = ids.into_iter().collect();
-        // SAFETY: a plain read of the transaction's isolation level.
-        if unsafe { pg_sys::XactIsoLevel } >= pg_sys::XACT_REPEATABLE_READ as i32 {
+        if crate::guc_scope::snapshot_isolation() {
             lock_groups(client, &ids)?;
         }
         let with_dependants = ids
