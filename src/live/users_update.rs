@@ -263,7 +263,11 @@ fn defer_at_commit(
     let sql = format!(
         "SELECT array_agg(n.{key}::text) FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} WHERE {cond}"
     );
-    let keys = statements::query_one::<Vec<String>>(client, &sql, &[], &[])?.unwrap_or_default();
+    // The changed users, asked only where they are recorded whole (a few-row statement
+    // records the flipped users of its own groups instead).
+    let changed_users = |client: &mut SpiClient<'_>| -> Result<Vec<String>, DbError> {
+        Ok(statements::query_one::<Vec<String>>(client, &sql, &[], &[])?.unwrap_or_default())
+    };
     let referents = if readers.is_empty() {
         super::commit::Referents::No
     } else {
@@ -290,11 +294,11 @@ fn defer_at_commit(
         // Their referrers are found whatever flipped (users with nothing recorded for them
         // are only locked, as referents).
         if !readers.is_empty() {
-            super::commit::defer(&keys, USER, Some(&[]), referents);
+            super::commit::defer(&changed_users(client)?, USER, Some(&[]), referents);
         }
         return Ok(());
     }
-    super::commit::defer(&keys, USER, Some(&own), referents);
+    super::commit::defer(&changed_users(client)?, USER, Some(&own), referents);
     Ok(())
 }
 
