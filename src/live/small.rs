@@ -178,8 +178,8 @@ pub fn lock_groups(client: &mut SpiClient<'_>, ids: &[i64]) -> Result<(), DbErro
     )
 }
 
-/// Every group of `ids` decided for `keys` from one query (`State::row_plan`). A key that is
-/// no user (deleted in this transaction) is in no group.
+/// Every group of `ids` decided for `keys`, one query per row plan covering them
+/// (`State::row_plans`). A key that is no user (deleted in this transaction) is in no group.
 fn decide_rows(
     client: &mut SpiClient<'_>,
     st: &mut State,
@@ -187,32 +187,38 @@ fn decide_rows(
     keys: &[String],
     cause: &'static str,
 ) -> Result<Vec<Pair>, DbError> {
-    let plan = st.row_plan(ids)?;
-    statements::run(
-        client,
-        &plan.sql,
-        &[text_array()],
-        &[keys.to_vec().into()],
-        |rows| {
-            let mut out = Vec::new();
-            for row in rows {
-                let Some(k) = row.get::<String>(1)? else {
-                    continue;
-                };
-                let atoms: Vec<Option<bool>> = row.get(2)?.unwrap_or_default();
-                let others: Vec<Option<bool>> = row.get(3)?.unwrap_or_default();
-                let gone = row.get::<bool>(4)?.unwrap_or(false);
-                // Compiled rules are never NULL; a missing value reads as false either way.
-                let a = |i: usize| atoms.get(i).copied().flatten().unwrap_or(false);
-                let o = |i: usize| others.get(i).copied().flatten().unwrap_or(false);
-                for (g, tree) in &plan.trees {
-                    let want = !gone && tree.eval_full(&a, &o);
-                    out.push((*g, k.clone(), cause, Some(want)));
+    let mut out = Vec::new();
+    for (plan, positions) in st.row_plans(ids)? {
+        let (atom_mask, other_mask) = plan.masks(&positions);
+        statements::run(
+            client,
+            &plan.sql,
+            &[text_array(), bool_array(), bool_array()],
+            &[keys.to_vec().into(), atom_mask.into(), other_mask.into()],
+            |rows| {
+                for row in rows {
+                    let Some(k) = row.get::<String>(1)? else {
+                        continue;
+                    };
+                    let atoms: Vec<Option<bool>> = row.get(2)?.unwrap_or_default();
+                    let others: Vec<Option<bool>> = row.get(3)?.unwrap_or_default();
+                    let gone = row.get::<bool>(4)?.unwrap_or(false);
+                    // Compiled rules are never NULL; a missing value reads as false either way.
+                    let a = |i: usize| atoms.get(i).copied().flatten().unwrap_or(false);
+                    let o = |i: usize| others.get(i).copied().flatten().unwrap_or(false);
+                    for &p in &positions {
+                        let Some((g, tree)) = plan.trees.get(p) else {
+                            continue;
+                        };
+                        let want = !gone && tree.eval_full(&a, &o);
+                        out.push((*g, k.clone(), cause, Some(want)));
+                    }
                 }
-            }
-            Ok(out)
-        },
-    )
+                Ok(())
+            },
+        )?;
+    }
+    Ok(out)
 }
 
 /// Decides and writes `pairs` (all of one member_of depth). `USER` causes win over `GROUP`
