@@ -103,8 +103,7 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- SELECT of the users a group should contain: (matching rules ∪ included) − excluded.
--- With `filtered`, only the keys in $1 (an array of keys) are considered.
-CREATE FUNCTION smart_groups._target_sql(g smart_groups.groups, filtered boolean, rules jsonb DEFAULT NULL)
+CREATE FUNCTION smart_groups._target_sql(g smart_groups.groups, rules jsonb DEFAULT NULL)
 RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -112,30 +111,27 @@ DECLARE
     r    jsonb := coalesce(rules, g.rules);
     pred text := CASE WHEN g.kind = 'smart' OR rules IS NOT NULL
                       THEN smart_groups._group_predicate(r, g.name) ELSE 'false' END;
-    -- A semi-join, not = ANY: a statement may hand over a million keys.
-    kf   text := CASE WHEN filtered
-                      THEN format(' AND u.%I IN (SELECT unnest($1::%s[]))', cfg.key_column, cfg.key_type) ELSE '' END;
 BEGIN
     -- UNION ALL: the users key is unique, and an included user the rules already select is
     -- left out of the second branch, so no key comes twice and nothing needs deduplicating
     -- (a hash of every member, which spilled to disk for a group of a million).
     RETURN format(
-        'SELECT t.k FROM (SELECT u.%1$I AS k FROM %2$s u WHERE (%3$s)%5$s'
+        'SELECT t.k FROM (SELECT u.%1$I AS k FROM %2$s u WHERE (%3$s)'
         ' UNION ALL SELECT u.%1$I FROM smart_groups.inclusions i JOIN %2$s u ON u.%1$I = i.user_key'
-        ' WHERE i.group_id = %4$s%5$s AND (%3$s) IS NOT TRUE) t'
+        ' WHERE i.group_id = %4$s AND (%3$s) IS NOT TRUE) t'
         ' WHERE NOT EXISTS (SELECT 1 FROM smart_groups.exclusions e WHERE e.group_id = %4$s AND e.user_key = t.k)',
-        cfg.key_column, smart_groups._qname(cfg.users_table), pred, g.id, kf);
+        cfg.key_column, smart_groups._qname(cfg.users_table), pred, g.id);
 END $$;
 
--- Brings the stored membership of group `gid` to its target, for every user or for `keys`
--- only, logs each join and leave with `cause`, and follows the change into groups that name
--- this one in member_of (only the users that changed can change there).
+-- Brings the stored membership of group `gid` to its target, for every user (set-based: create,
+-- activate, set_rules, recalculate) or for `keys` only (the maintenance engine), logs each join
+-- and leave with `cause`, and follows the change into groups that name this one in member_of
+-- (only the users that changed can change there).
 CREATE FUNCTION smart_groups._refresh(gid bigint, cause text, keys text[] DEFAULT NULL,
                                       OUT joined bigint, OUT "left" bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
     g        smart_groups.groups;
-    cfg      smart_groups.config := smart_groups._config();
     has_deps boolean;
     changed  text[];
     d        smart_groups.groups;
@@ -146,13 +142,14 @@ BEGIN
     IF NOT FOUND OR g.status <> 'active' THEN
         RETURN;
     END IF;
-    -- For some users, a group maintained at commit (src/live/commit.rs) is decided then.
-    IF keys IS NOT NULL AND gid = ANY (smart_groups._commit_time_groups()) THEN
-        PERFORM smart_groups._defer(keys, cause, ARRAY[gid]);
+    -- For some users: the maintenance engine (src/live/maintain.rs), which also decides a
+    -- group maintained at commit then.
+    IF keys IS NOT NULL THEN
+        SELECT r.joined, r."left" INTO joined, "left" FROM smart_groups._refresh_keys(gid, cause, keys) r;
         RETURN;
     END IF;
     has_deps := EXISTS (SELECT 1 FROM smart_groups._dependants(g.name));
-    IF keys IS NULL AND NOT smart_groups._has_members(gid) THEN
+    IF NOT smart_groups._has_members(gid) THEN
         -- A group filled from empty (created, activated): nobody leaves and nobody is there
         -- to conflict with. In key order, so both indexes are walked in order.
         EXECUTE format($q$
@@ -165,7 +162,7 @@ BEGIN
                 SELECT %2$s, array_agg(user_key), 'join', %3$L FROM added HAVING count(*) > 0)
             SELECT count(*), 0, %4$s FROM added
             $q$,
-            smart_groups._target_sql(g, false), gid, cause,
+            smart_groups._target_sql(g), gid, cause,
             CASE WHEN has_deps THEN 'array_agg(user_key::text)' ELSE 'NULL::text[]' END)
           INTO joined, "left", changed;
     ELSE
@@ -173,7 +170,7 @@ BEGIN
         WITH target AS (%1$s),
         gone AS (
             DELETE FROM smart_groups.member_rows m
-             WHERE m.group_id = %2$s %4$s
+             WHERE m.group_id = %2$s
                AND NOT EXISTS (SELECT 1 FROM target t WHERE t.k = m.user_key)
             RETURNING m.user_key),
         added AS (
@@ -186,15 +183,13 @@ BEGIN
             SELECT %2$s, array_agg(user_key), 'leave', %3$L FROM gone HAVING count(*) > 0
             UNION ALL
             SELECT %2$s, array_agg(user_key), 'join', %3$L FROM added HAVING count(*) > 0)
-        SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM gone), %5$s
+        SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM gone), %4$s
         $q$,
-        smart_groups._target_sql(g, keys IS NOT NULL), gid, cause,
-        CASE WHEN keys IS NOT NULL THEN format('AND m.user_key IN (SELECT unnest($1::%s[]))', cfg.key_type) ELSE '' END,
+        smart_groups._target_sql(g), gid, cause,
         CASE WHEN has_deps
              THEN '(SELECT array_agg(c.user_key::text) FROM (SELECT user_key FROM added UNION ALL SELECT user_key FROM gone) c)'
              ELSE 'NULL::text[]' END)
-      INTO joined, "left", changed
-      USING keys;
+      INTO joined, "left", changed;
     END IF;
     PERFORM smart_groups._note_change(gid, joined, "left");
     IF cardinality(changed) > 0 THEN
@@ -773,7 +768,7 @@ BEGIN
         ' UNION ALL'
         ' SELECT user_key, ''leave'' FROM cur c WHERE NOT EXISTS (SELECT 1 FROM target t WHERE t.k = c.user_key)'
         ' ORDER BY 2, 1',
-        smart_groups._target_sql(g, false, rules), g.id);
+        smart_groups._target_sql(g, rules), g.id);
 END $$;
 
 -- Differences between a group's stored members and a fresh evaluation.
@@ -783,7 +778,7 @@ DECLARE
     target text;
 BEGIN
     IF g.status = 'active' AND (g.kind = 'static' OR smart_groups._rules_valid(g.rules, g.name)) THEN
-        target := smart_groups._target_sql(g, false);
+        target := smart_groups._target_sql(g);
     ELSE
         target := format('SELECT user_key AS k FROM smart_groups.members WHERE false');
     END IF;
@@ -882,7 +877,7 @@ DECLARE
     f record;
     -- Trigger functions (app writes, DDL on attached tables, commit) and the API.
     definer text[] := ARRAY[
-        '_before_statement_rs', '_on_users_update_rs', '_on_users_insert', '_on_users_delete',
+        '_before_statement_rs', '_on_users_update_rs', '_on_users_insert_rs', '_on_users_delete_rs',
         '_on_users_truncate', '_on_table_change_rs', '_on_table_truncate',
         '_on_sql_drop', '_on_ddl_end',
         'create_group', 'create_static_group', 'add_members', 'remove_members', 'set_rules',

@@ -1,6 +1,6 @@
--- Live maintenance (SPEC section 6): statement-level triggers on the attached tables hand the
--- changed users to _maintain(), which refreshes only the groups that read what changed, for
--- those users only, in the same transaction.
+-- Live maintenance: statement-level triggers on the attached tables hand the changed users to
+-- the maintenance engine (src/live), which refreshes only the groups that read what changed,
+-- for those users only, in the same transaction.
 --
 -- Concurrency. Two transactions must never both decide a user's membership from data the
 -- other is changing, and no lock of ours may make the app's own statements deadlock.
@@ -51,162 +51,9 @@ END $$;
 -- Step 1 for the users and custom-field tables runs in smart_groups._before_statement_rs
 -- (src/live), a BEFORE STATEMENT trigger, so that it precedes every row lock.
 
--- One step of _maintain: refreshes groups `gids` (one member_of depth) for `keys`, queues the
--- counts for NOTIFY, and returns the active groups naming a group whose membership changed,
--- but those of `at_commit` (src/live/commit.rs).
-CREATE FUNCTION smart_groups._refresh_level(gids bigint[], keys text[], cause text, fresh boolean,
-                                            at_commit bigint[])
-RETURNS bigint[]
-LANGUAGE plpgsql AS $$
-DECLARE
-    changed_ids    bigint[];
-    changed_joined bigint[];
-    changed_left   bigint[];
-    dependants     bigint[];
-BEGIN
-    SELECT array_agg(b.group_id), array_agg(b.joined), array_agg(b."left")
-      INTO changed_ids, changed_joined, changed_left
-      FROM smart_groups._refresh_batch(gids, keys, cause, fresh) b;
-    IF changed_ids IS NULL THEN
-        RETURN '{}';
-    END IF;
-    PERFORM smart_groups._note_changes(changed_ids, changed_joined, changed_left);
-    SELECT array_agg(DISTINCT d.id) INTO dependants
-      FROM smart_groups.groups d, unnest(changed_ids) c
-     WHERE d.status = 'active' AND d.kind = 'smart'
-       AND d.deps @> jsonb_build_object('groups', jsonb_build_array(c));
-    -- Those maintained at commit get the users recorded for then.
-    IF dependants && at_commit THEN
-        PERFORM smart_groups._defer(keys, 'group_change',
-                                    ARRAY(SELECT unnest(dependants) INTERSECT SELECT unnest(at_commit)));
-        dependants := ARRAY(SELECT unnest(dependants) EXCEPT SELECT unnest(at_commit));
-    END IF;
-    RETURN coalesce(dependants, '{}');
-END $$;
-
--- Refreshes, for the users in `keys`, every active group that reads one of `cols` (users
--- columns; NULL: every group, for new and deleted users), `custom` (custom-field keys) or
--- `relation`. `lock_rows`: the caller does not already hold the users' row locks.
--- `new_users`: the keys are users just inserted, members of no group yet. Groups maintained
--- at commit (src/live/commit.rs) get the users recorded for then, and but for new users
--- their referrers too.
-CREATE FUNCTION smart_groups._maintain(keys text[], cols text[], custom text[], relation text,
-                                       cause text, lock_rows boolean, new_users boolean DEFAULT false) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-    gids        bigint[];
-    at_commit   bigint[];
-    lvl         integer;
-    level_gids  bigint[];
-    followers   bigint[];
-    level_cause text;
-BEGIN
-    IF keys IS NULL OR cardinality(keys) = 0 THEN
-        RETURN;
-    END IF;
-    PERFORM smart_groups._writer_lock();
-    SELECT array_agg(g.id ORDER BY g.depth, g.id) INTO gids
-      FROM smart_groups.groups g
-     WHERE g.status = 'active'
-       AND ((cols IS NULL AND custom IS NULL AND relation IS NULL)
-            OR (g.kind = 'smart' AND ((g.deps -> 'columns') ?| cols
-                                      OR (g.deps -> 'custom') ?| custom
-                                      OR (g.deps -> 'relations') ? relation)));
-    IF gids IS NULL THEN
-        RETURN;
-    END IF;
-    at_commit := smart_groups._commit_time_groups();
-    IF gids && at_commit THEN
-        PERFORM smart_groups._defer(keys, cause, ARRAY(SELECT unnest(gids) INTERSECT SELECT unnest(at_commit)),
-                                    NOT new_users);
-        gids := ARRAY(SELECT unnest(gids) EXCEPT SELECT unnest(at_commit));
-        IF cardinality(gids) = 0 THEN
-            RETURN;
-        END IF;
-    END IF;
-    IF lock_rows THEN
-        PERFORM smart_groups._lock_users(keys);
-    END IF;
-    -- Depth by depth, one statement per depth for all its groups; a group whose membership
-    -- changed brings the groups that name it into the next depths.
-    -- Groups reached only through member_of log their changes as group_change.
-    followers := '{}';
-    FOR lvl IN SELECT DISTINCT g.depth FROM smart_groups.groups g WHERE g.id = ANY (gids) OR g.depth > 0 ORDER BY 1 LOOP
-        FOR level_gids, level_cause IN
-            SELECT array_agg(g.id ORDER BY g.id), CASE WHEN g.id = ANY (gids) THEN cause ELSE 'group_change' END
-              FROM smart_groups.groups g
-             WHERE (g.id = ANY (gids) OR g.id = ANY (followers)) AND g.depth = lvl
-             GROUP BY 2
-        LOOP
-            followers := followers || smart_groups._refresh_level(level_gids, keys, level_cause, new_users, at_commit);
-        END LOOP;
-    END LOOP;
-END $$;
-
--- Trigger functions. Transition tables: sg_new, sg_old.
-CREATE FUNCTION smart_groups._on_users_insert() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    cfg  smart_groups.config := smart_groups._config();
-    keys text[];
-BEGIN
-    PERFORM smart_groups._writer_lock();
-    EXECUTE format('SELECT array_agg(%I::text) FROM sg_new', cfg.key_column) INTO keys;
-    IF keys IS NULL THEN
-        -- Nothing inserted (an INSERT … ON CONFLICT DO UPDATE that only updated, whose UPDATE
-        -- trigger did the maintaining).
-        RETURN NULL;
-    END IF;
-    PERFORM smart_groups._maintain(keys, NULL, NULL, NULL, 'user_change', false, true);
-    RETURN NULL;
-END $$;
-
--- Users that are gone are in no group: their rows go without evaluating any rule, logged and
--- counted per active group (rows of inactive groups are garbage anyway). Whoever referred to
--- them is maintained by the UPDATE or DELETE that the foreign key's action makes.
-CREATE FUNCTION smart_groups._on_users_delete() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    cfg  smart_groups.config := smart_groups._config();
-    keys      text[];
-    gids      bigint[];
-    ns        bigint[];
-    at_commit bigint[];
-BEGIN
-    PERFORM smart_groups._writer_lock();
-    EXECUTE format('SELECT array_agg(%I::text) FROM sg_old', cfg.key_column) INTO keys;
-    -- Rows of groups maintained at commit go then (src/live/commit.rs): until this
-    -- transaction commits, other transactions may still evaluate these users there.
-    at_commit := smart_groups._commit_time_groups();
-    IF cardinality(at_commit) > 0 THEN
-        PERFORM smart_groups._defer(keys, 'user_change', NULL);
-    END IF;
-    EXECUTE format($q$
-        WITH gone AS (
-            DELETE FROM smart_groups.member_rows m WHERE m.user_key IN (SELECT unnest($1::%s[]))
-               AND m.group_id <> ALL ($2)
-            RETURNING m.group_id, m.user_key),
-        members AS (
-            SELECT gone.group_id, gone.user_key FROM gone
-             WHERE EXISTS (SELECT 1 FROM smart_groups.groups g WHERE g.id = gone.group_id AND g.status = 'active')),
-        logged AS (
-            INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause)
-            SELECT group_id, array_agg(user_key), 'leave', 'user_change' FROM members GROUP BY group_id ORDER BY 1)
-        SELECT array_agg(c.group_id ORDER BY c.group_id), array_agg(c.n ORDER BY c.group_id)
-          FROM (SELECT group_id, count(*) AS n FROM members GROUP BY group_id) c
-        $q$, cfg.key_type)
-       INTO gids, ns USING keys, at_commit;
-    IF gids IS NOT NULL THEN
-        PERFORM smart_groups._note_changes(gids, array_fill(0::bigint, ARRAY[cardinality(gids)]), ns);
-    END IF;
-    -- Manual overrides of users that no longer exist go with them.
-    EXECUTE format('DELETE FROM smart_groups.inclusions WHERE user_key IN (SELECT unnest($1::%s[]))', cfg.key_type) USING keys;
-    EXECUTE format('DELETE FROM smart_groups.exclusions WHERE user_key IN (SELECT unnest($1::%s[]))', cfg.key_type) USING keys;
-    RETURN NULL;
-END $$;
-
--- UPDATE of the users table: smart_groups._on_users_update_rs (src/live/users_update.rs).
-
+-- The users table's INSERT, UPDATE and DELETE triggers, those of the custom-field and relation
+-- tables, the commit-time step and the keyed refreshes of the API (_refresh_keys) are the
+-- maintenance engine in src/live.
 CREATE FUNCTION smart_groups._on_users_truncate() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -223,9 +70,6 @@ BEGIN
     DELETE FROM smart_groups.exclusions;
     RETURN NULL;
 END $$;
-
--- INSERT, UPDATE and DELETE of custom-field and relation rows: smart_groups._on_table_change_rs
--- (src/live/table_change.rs), which hands large statements to _maintain.
 
 -- TRUNCATE of a custom-field or relation table: a full refresh of the groups that read it.
 CREATE FUNCTION smart_groups._on_table_truncate() RETURNS trigger
@@ -278,13 +122,13 @@ BEGIN
     END IF;
     EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS sg_new'
                    ' FOR EACH STATEMENT EXECUTE FUNCTION %s', p || '_insert', rel,
-                   CASE WHEN kind = 'users' THEN 'smart_groups._on_users_insert()' ELSE fn END);
+                   CASE WHEN kind = 'users' THEN 'smart_groups._on_users_insert_rs()' ELSE fn END);
     EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS sg_old NEW TABLE AS sg_new'
                    ' FOR EACH STATEMENT EXECUTE FUNCTION %s', p || '_update', rel,
                    CASE WHEN kind = 'users' THEN 'smart_groups._on_users_update_rs()' ELSE fn END);
     EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS sg_old'
                    ' FOR EACH STATEMENT EXECUTE FUNCTION %s', p || '_delete', rel,
-                   CASE WHEN kind = 'users' THEN 'smart_groups._on_users_delete()' ELSE fn END);
+                   CASE WHEN kind = 'users' THEN 'smart_groups._on_users_delete_rs()' ELSE fn END);
     IF kind = 'users' THEN
         EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s FOR EACH STATEMENT'
                        ' EXECUTE FUNCTION smart_groups._on_users_truncate()', p || '_truncate', rel);
@@ -306,8 +150,22 @@ DECLARE
     r       record;
     changed bigint := 0;
     done    bigint[] := '{}';
+    horizon timestamptz;
 BEGIN
     PERFORM smart_groups._writer_lock();
+    -- How far the groups' time_refreshed_at may move: not beyond the start of the oldest
+    -- transaction still open here. A value such a transaction writes was decided at its own
+    -- now(), and a boundary that value crosses after that is invisible to this run until it
+    -- commits; the next run looks from there again. Read before any boundary is looked for:
+    -- a transaction that commits in between is then either listed here or, at READ COMMITTED,
+    -- seen by the statements below. Under REPEATABLE READ or SERIALIZABLE the snapshot
+    -- predates this list, so a transaction committed in between is neither: such a run applies
+    -- the boundaries it sees and leaves time_refreshed_at where it was.
+    PERFORM pg_stat_clear_snapshot();
+    IF current_setting('transaction_isolation') = 'read committed' THEN
+        horizon := least(now(), (SELECT min(a.xact_start) FROM pg_stat_activity a
+                                  WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()));
+    END IF;
     FOR g IN SELECT * FROM smart_groups.groups
               WHERE status = 'active' AND kind = 'smart' AND (deps ->> 'relative_time')::boolean
               ORDER BY depth, id LOOP
@@ -336,15 +194,10 @@ BEGIN
     -- waiting for them: a group whose row another transaction holds keeps its previous
     -- time_refreshed_at, and its boundaries are applied again on the next run (no harm: the
     -- users crossing them get the same answer).
-    -- Not beyond the start of the oldest transaction still open here: a value it writes was
-    -- decided at its own now(), and a boundary that value crosses after that but before ours
-    -- is invisible to this run (the transaction has not committed). The next run looks from
-    -- there again, and sees it.
-    UPDATE smart_groups.groups
-       SET time_refreshed_at = least(now(), (SELECT min(a.xact_start) FROM pg_stat_activity a
-                                              WHERE a.datname = current_database()
-                                                AND a.pid <> pg_backend_pid()))
-     WHERE id IN (SELECT id FROM smart_groups.groups WHERE id = ANY (done) ORDER BY id FOR UPDATE SKIP LOCKED);
+    IF horizon IS NOT NULL THEN
+        UPDATE smart_groups.groups SET time_refreshed_at = horizon
+         WHERE id IN (SELECT id FROM smart_groups.groups WHERE id = ANY (done) ORDER BY id FOR UPDATE SKIP LOCKED);
+    END IF;
     PERFORM smart_groups._compact_member_counts();
     PERFORM smart_groups._collect_garbage(50000);
     RETURN changed;

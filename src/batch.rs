@@ -89,7 +89,7 @@ fn statement(u: &Users, groups: &[(i64, String)], fresh: bool) -> String {
     // Rows go in by group and key: each partition's index is then walked in order.
     format!(
         "WITH k AS MATERIALIZED (SELECT DISTINCT x::{kt} AS k FROM unnest($1::text[]) x), \
-         t AS ({matching}SELECT i.group_id, i.user_key FROM smart_groups.inclusions i JOIN k ON i.user_key = k.k \
+         t AS ({matching}SELECT i.group_id AS gid, i.user_key AS k FROM smart_groups.inclusions i JOIN k ON i.user_key = k.k \
                WHERE i.group_id = ANY ($2) AND EXISTS (SELECT 1 FROM {users} u WHERE u.{key} = i.user_key)), \
          f AS (SELECT t.gid, t.k FROM t WHERE NOT EXISTS \
                (SELECT 1 FROM smart_groups.exclusions e WHERE e.group_id = t.gid AND e.user_key = t.k)), \

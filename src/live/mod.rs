@@ -1,8 +1,9 @@
-//! Live maintenance in Rust: the statement triggers whose cost every write to the users table
-//! pays. The rest of the trigger family (inserts, deletes, custom fields, relations) is in
-//! `sql/maintain.sql` and shares this module's lock protocol.
+//! Live maintenance: the statement triggers on the attached tables, the commit-time step, and
+//! the keyed refreshes the API asks for. `sql/maintain.sql` holds the schema side (trigger
+//! installation, TRUNCATE, the time refresh's loop) and documents the lock protocol.
 
 mod commit;
+mod maintain;
 pub(crate) mod pending;
 mod set_codes;
 mod small;
@@ -74,6 +75,24 @@ fn _on_users_update_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
             users_update::run(client, st, set.as_ref(), rows)
         })
         .map(|_| ())
+    });
+    Ok(None)
+}
+
+/// AFTER INSERT FOR EACH STATEMENT on the users table (`maintain::inserted`).
+#[pg_trigger]
+fn _on_users_insert_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
+    in_trigger(trigger, |client| {
+        state::with_state(client, |client, st| maintain::inserted(client, st)).map(|_| ())
+    });
+    Ok(None)
+}
+
+/// AFTER DELETE FOR EACH STATEMENT on the users table (`maintain::deleted`).
+#[pg_trigger]
+fn _on_users_delete_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
+    in_trigger(trigger, |client| {
+        state::with_state(client, |client, st| maintain::deleted(client, st)).map(|_| ())
     });
     Ok(None)
 }

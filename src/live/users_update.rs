@@ -2,7 +2,7 @@
 //!
 //! 1. one pass over the transition tables finds which columns that groups read changed
 //!    (compared as text: citext's own equality ignores case, rules do not) and whether any
-//!    key changed (a user leaving and another arriving, handed to `_maintain`);
+//!    key changed (a user leaving and another arriving: `maintain::moved`);
 //! 2. groups maintained at commit (`commit.rs`: those reading another user's row, and the
 //!    groups naming them) get the changed users recorded, and their referrers when such a
 //!    group reads a changed column through a reference;
@@ -39,13 +39,7 @@ pub fn run(
     let key = quote_ident(&st.key_column);
     let (moved, changed, rows) = detect(client, st, &key, set, new_rows)?;
     if moved {
-        let sql = format!(
-            "SELECT smart_groups._maintain((SELECT array_agg(k) FROM \
-               ((SELECT {key}::text AS k FROM sg_old EXCEPT SELECT {key}::text FROM sg_new) \
-                UNION (SELECT {key}::text FROM sg_new EXCEPT SELECT {key}::text FROM sg_old)) s), \
-             NULL::text[], NULL::text[], NULL::text, 'user_change', false)"
-        );
-        statements::execute(client, &sql)?;
+        super::maintain::moved(client, st)?;
     }
     if changed.is_empty() {
         return Ok(());

@@ -1,0 +1,260 @@
+//! Maintenance of users whom every group may concern, and of keyed refreshes: new users
+//! (INSERT and COPY), users gone (DELETE), keys that changed, and the API's refreshes of one
+//! group for some users (inclusions, exclusions, time boundaries).
+//!
+//! The groups are refreshed for the users depth by depth (`member of`: a group after every
+//! group it names), one set-based statement per depth and cause (`batch::refresh`); a group
+//! whose membership changed brings the groups naming it into the later depths. Groups
+//! maintained at commit (`commit.rs`) get the users recorded for then instead. Locks are
+//! those of the protocol in docs/design/lock-protocol.md: the maintenance lock shared, and
+//! the caller holds the users' rows (the trigger's own statement, or the API function's
+//! `_lock_users`).
+
+use std::collections::BTreeSet;
+
+use pgrx::prelude::*;
+use pgrx::spi::SpiClient;
+use smart_groups_core::compile::quote_ident;
+
+use super::commit::{self, Referents};
+use super::state::{self, State};
+use super::statements::{self, int8_array, text_array};
+use super::users_update::{GROUP, USER};
+use crate::errors::{raise, DbError};
+
+/// The shared maintenance lock (sql/maintain.sql), before any row of ours is written.
+pub const WRITER_LOCK: &str = "SELECT pg_advisory_xact_lock_shared(1936159858, 0)";
+
+/// Which groups a change concerns.
+pub enum Concerns {
+    /// Every active group, static ones included: users new, gone or with a new key.
+    Every,
+    /// The active groups in the list (and, through member of, those naming them).
+    Groups(Vec<i64>),
+}
+
+/// Refreshes the groups `concerns` names for `keys`, logging `cause`, and the groups naming
+/// those whose membership changed (as group_change). `fresh`: the keys are users just
+/// inserted, members of no group yet. Returns how many joined and left the groups named
+/// (not their followers), for the API's keyed refreshes.
+pub fn users(
+    client: &mut SpiClient<'_>,
+    st: &State,
+    keys: &[String],
+    concerns: Concerns,
+    cause: &str,
+    fresh: bool,
+) -> Result<(i64, i64), DbError> {
+    if keys.is_empty() {
+        return Ok((0, 0));
+    }
+    statements::execute(client, WRITER_LOCK)?;
+    // (id, depth) of the groups concerned, by depth.
+    let mut groups: Vec<(i64, i32)> = match &concerns {
+        Concerns::Every => statements::run(
+            client,
+            "SELECT id, depth FROM smart_groups.groups WHERE status = 'active' ORDER BY depth, id",
+            &[],
+            &[],
+            |rows| {
+                let mut out = Vec::new();
+                for row in rows {
+                    if let (Some(id), Some(depth)) = (row.get::<i64>(1)?, row.get::<i32>(2)?) {
+                        out.push((id, depth));
+                    }
+                }
+                Ok(out)
+            },
+        )?,
+        Concerns::Groups(ids) => statements::run(
+            client,
+            "SELECT id, depth FROM smart_groups.groups WHERE id = ANY ($1) AND status = 'active' \
+             ORDER BY depth, id",
+            &[int8_array()],
+            &[ids.clone().into()],
+            |rows| {
+                let mut out = Vec::new();
+                for row in rows {
+                    if let (Some(id), Some(depth)) = (row.get::<i64>(1)?, row.get::<i32>(2)?) {
+                        out.push((id, depth));
+                    }
+                }
+                Ok(out)
+            },
+        )?,
+    };
+    if groups.is_empty() {
+        return Ok((0, 0));
+    }
+    let deferred: Vec<i64> = groups
+        .iter()
+        .map(|g| g.0)
+        .filter(|id| st.is_at_commit(*id))
+        .collect();
+    if !deferred.is_empty() {
+        // Users with a new key: whoever refers to them reads what changed. New users have no
+        // referrers yet, and a keyed refresh changes no user's data.
+        let referents = if matches!(concerns, Concerns::Every) && !fresh {
+            Referents::ForAll
+        } else {
+            Referents::No
+        };
+        commit::defer(keys, cause, Some(&deferred), referents);
+        groups.retain(|g| !st.is_at_commit(g.0));
+    }
+    let own: BTreeSet<i64> = groups.iter().map(|g| g.0).collect();
+    let mut depths: BTreeSet<i32> = groups.iter().map(|g| g.1).collect();
+    depths.extend(st.groups.iter().map(|g| g.depth));
+    let first = groups.first().map_or(0, |g| g.1);
+    let mut followers: BTreeSet<i64> = BTreeSet::new();
+    let mut totals = (0, 0);
+    for depth in depths.into_iter().filter(|d| *d >= first) {
+        pgrx::check_for_interrupts!();
+        let mine: Vec<i64> = groups
+            .iter()
+            .filter(|g| g.1 == depth)
+            .map(|g| g.0)
+            .collect();
+        let follow: Vec<i64> = followers
+            .iter()
+            .copied()
+            .filter(|id| !own.contains(id) && st.group(*id).is_some_and(|g| g.depth == depth))
+            .collect();
+        for (ids, level_cause) in [(mine, cause), (follow, GROUP)] {
+            if ids.is_empty() {
+                continue;
+            }
+            let changes = crate::batch::refresh(client, &ids, keys.to_vec(), level_cause, fresh)?;
+            super::pending::note(client, &changes)?;
+            for &(g, joined, left) in &changes {
+                if own.contains(&g) {
+                    totals.0 += joined;
+                    totals.1 += left;
+                }
+                if joined == 0 && left == 0 {
+                    continue;
+                }
+                let (later, now): (Vec<i64>, Vec<i64>) =
+                    st.dependants(g).iter().partition(|d| st.is_at_commit(**d));
+                if !later.is_empty() {
+                    commit::defer(keys, GROUP, Some(&later), Referents::No);
+                }
+                followers.extend(now);
+            }
+        }
+    }
+    Ok(totals)
+}
+
+/// The keys of a transition table's rows (`sg_new` or `sg_old`), as text.
+fn transition_keys(
+    client: &mut SpiClient<'_>,
+    st: &State,
+    table: &str,
+) -> Result<Vec<String>, DbError> {
+    let key = quote_ident(&st.key_column);
+    statements::query_one::<Vec<String>>(
+        client,
+        &format!("SELECT array_agg({key}::text) FROM {table}"),
+        &[],
+        &[],
+    )
+    .map(Option::unwrap_or_default)
+}
+
+/// AFTER INSERT FOR EACH STATEMENT on the users table: the new users join the groups whose
+/// rules they satisfy. Nothing inserted (an `INSERT … ON CONFLICT DO UPDATE` that only
+/// updated, which the UPDATE trigger maintained): nothing to do.
+pub fn inserted(client: &mut SpiClient<'_>, st: &State) -> Result<(), DbError> {
+    let keys = transition_keys(client, st, "sg_new")?;
+    users(client, st, &keys, Concerns::Every, USER, true).map(|_| ())
+}
+
+/// AFTER DELETE FOR EACH STATEMENT on the users table. Users that are gone are in no group:
+/// their rows go without evaluating any rule, logged and counted per active group (rows of
+/// inactive groups are garbage anyway), and their manual overrides with them. Whoever referred
+/// to them is maintained by the UPDATE or DELETE that the foreign key's action makes; rows of
+/// groups maintained at commit go then, since until this transaction commits other
+/// transactions may still evaluate these users there.
+pub fn deleted(client: &mut SpiClient<'_>, st: &State) -> Result<(), DbError> {
+    statements::execute(client, WRITER_LOCK)?;
+    let keys = transition_keys(client, st, "sg_old")?;
+    if keys.is_empty() {
+        return Ok(());
+    }
+    if !st.at_commit.is_empty() {
+        commit::defer(&keys, USER, None, Referents::No);
+    }
+    let kt = &st.key_type;
+    let counts = statements::run(
+        client,
+        &format!(
+            "WITH gone AS ( \
+               DELETE FROM smart_groups.member_rows m WHERE m.user_key IN (SELECT unnest($1::{kt}[])) \
+                  AND m.group_id <> ALL ($2) \
+               RETURNING m.group_id, m.user_key), \
+             members AS ( \
+               SELECT gone.group_id, gone.user_key FROM gone \
+                WHERE EXISTS (SELECT 1 FROM smart_groups.groups g WHERE g.id = gone.group_id AND g.status = 'active')), \
+             logged AS ( \
+               INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause) \
+               SELECT group_id, array_agg(user_key), 'leave', 'user_change' FROM members GROUP BY group_id ORDER BY 1), \
+             overrides AS ( \
+               DELETE FROM smart_groups.inclusions WHERE user_key IN (SELECT unnest($1::{kt}[])) RETURNING 1), \
+             exclusions AS ( \
+               DELETE FROM smart_groups.exclusions WHERE user_key IN (SELECT unnest($1::{kt}[])) RETURNING 1) \
+             SELECT group_id, count(*) FROM members GROUP BY group_id ORDER BY group_id"
+        ),
+        &[text_array(), int8_array()],
+        &[keys.into(), st.at_commit.clone().into()],
+        |rows| {
+            let mut out = Vec::new();
+            for row in rows {
+                if let (Some(g), Some(n)) = (row.get::<i64>(1)?, row.get::<i64>(2)?) {
+                    out.push((g, 0, n));
+                }
+            }
+            Ok(out)
+        },
+    )?;
+    super::pending::note(client, &counts)
+}
+
+/// The users whose key a users UPDATE changed: the old keys leave every group, the new ones
+/// are evaluated as users of their own.
+pub fn moved(client: &mut SpiClient<'_>, st: &State) -> Result<(), DbError> {
+    let key = quote_ident(&st.key_column);
+    let keys = statements::query_one::<Vec<String>>(
+        client,
+        &format!(
+            "SELECT array_agg(k) FROM \
+               ((SELECT {key}::text AS k FROM sg_old EXCEPT SELECT {key}::text FROM sg_new) \
+                UNION (SELECT {key}::text FROM sg_new EXCEPT SELECT {key}::text FROM sg_old)) s"
+        ),
+        &[],
+        &[],
+    )?
+    .unwrap_or_default();
+    users(client, st, &keys, Concerns::Every, USER, false).map(|_| ())
+}
+
+/// `_refresh_keys(gid, cause, keys)`: the API's refresh of one group for some users (an
+/// inclusion, an exclusion, a time boundary), and of the groups naming it. The caller holds
+/// the users' rows. A group maintained at commit gets them recorded for then.
+#[pg_extern(volatile, parallel_unsafe)]
+fn _refresh_keys(
+    gid: i64,
+    cause: &str,
+    keys: Vec<Option<String>>,
+) -> TableIterator<'static, (name!(joined, i64), name!(left, i64))> {
+    let keys: Vec<String> = keys.into_iter().flatten().collect();
+    let result = Spi::connect_mut(|client| {
+        state::with_state(client, |client, st| {
+            users(client, st, &keys, Concerns::Groups(vec![gid]), cause, false)
+        })
+    });
+    match result {
+        Ok(totals) => TableIterator::new(std::iter::once(totals.unwrap_or((0, 0)))),
+        Err(e) => raise(&e),
+    }
+}
