@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use compile_support::*;
 use smart_groups_core::ast::{CmpOp, Op};
-use smart_groups_core::checked::{Operand, Pred};
+use smart_groups_core::checked::{Operand, Pred, TimeUnit};
 use smart_groups_core::compile::{flip_test, reads_via_reference, Flip};
 
 fn changed(cols: &[&str]) -> BTreeSet<String> {
@@ -39,6 +39,25 @@ fn a_rule_on_a_changed_column_compares_old_and_new_rows() {
     assert!(sql.contains("IS DISTINCT FROM"), "{sql}");
     // The custom field is not part of the condition: the statement did not change it.
     assert!(!sql.contains("user_field_values"), "{sql}");
+}
+
+#[test]
+fn a_changed_column_read_by_a_relative_time_rule_re_evaluates_every_changed_user() {
+    // Membership there is as of the last time refresh: an old value that left the window
+    // since is no guide to whether the user is still a member.
+    let window = Operand::Interval {
+        n: 30,
+        unit: TimeUnit::Days,
+    };
+    for op in [Op::WithinLast, Op::NotWithinLast] {
+        let p = Pred::All(vec![
+            rule(col("name"), Op::Eq, text("a")),
+            rule(col("last_login"), op, window.clone()),
+        ]);
+        assert_eq!(flip(&p, &["last_login"]), Flip::Always);
+        // Another column changing compares old and new rows as usual.
+        assert!(matches!(flip(&p, &["name"]), Flip::When(_)));
+    }
 }
 
 #[test]

@@ -127,6 +127,20 @@ SELECT smart_groups.refresh_time_rules() AS changed;
 SELECT * FROM live.state() WHERE name = 'Seen lately';
 SELECT change, cause FROM smart_groups.membership_log ORDER BY id DESC LIMIT 1;
 
+-- A user's value that left a relative-time window, then changed to another value outside it
+-- before the time refresh came: the UPDATE takes them out (the refresh looks for values
+-- crossing a boundary as they are when it runs, and this one crossed long ago).
+ALTER TABLE live.users ADD COLUMN seen timestamptz;
+SELECT smart_groups.create_group('Seen on the row', 'seen within last 30 days') > 0 AS created;
+UPDATE live.users SET seen = ((now() AT TIME ZONE 'UTC') - interval '30 days' + interval '2 seconds') AT TIME ZONE 'UTC'
+ WHERE id = 9;
+SELECT * FROM live.state() WHERE name = 'Seen on the row';
+SELECT pg_sleep(3);
+UPDATE live.users SET seen = now() - interval '40 days' WHERE id = 9;
+SELECT * FROM live.state() WHERE name = 'Seen on the row';
+SELECT smart_groups.drop_group('Seen on the row');
+ALTER TABLE live.users DROP COLUMN seen;
+
 -- Statements changing more than a thousand users take the set-based path (the pairs to
 -- re-evaluate stay in SQL): the same exact result, references and member_of included.
 INSERT INTO live.users

@@ -13,6 +13,7 @@
 
 use std::cell::RefCell;
 
+use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 
@@ -39,7 +40,21 @@ thread_local! {
     static NOTED: RefCell<Vec<Noted>> = const { RefCell::new(Vec::new()) };
 }
 
+/// `smart_groups.notify`: whether transactions that change membership send `NOTIFY
+/// smart_groups`. Every notifying commit holds Postgres' one notification-queue lock from
+/// queueing its messages to the end of its commit, so concurrent writers' commits go one at
+/// a time; an install where nothing listens can turn it off (docs/design/lock-protocol.md).
+pub static NOTIFY: GucSetting<bool> = GucSetting::<bool>::new(true);
+
 pub fn init() {
+    GucRegistry::define_bool_guc(
+        c"smart_groups.notify",
+        c"Whether transactions that change membership send NOTIFY smart_groups.",
+        c"Each notifying commit takes PostgreSQL's notification-queue lock until it ends, which orders concurrent commits; turn it off where nothing listens.",
+        &NOTIFY,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
     // SAFETY: registering process-lifetime callbacks with plain function pointers, once per
     // backend when the library is loaded.
     unsafe {
@@ -54,7 +69,7 @@ unsafe extern "C-unwind" fn on_xact(event: pg_sys::XactEvent::Type, _arg: *mut s
         // The commit-time groups first: their changes are in the notification too.
         super::commit::run();
         let noted = NOTED.with(|n| std::mem::take(&mut *n.borrow_mut()));
-        if !noted.is_empty() {
+        if !noted.is_empty() && NOTIFY.get() {
             send(noted);
         }
     } else if event == pg_sys::XactEvent::XACT_EVENT_PRE_PREPARE {

@@ -7,6 +7,9 @@
 //! triggers. So an UPDATE that moves `level` from 4 to 7 leaves `level = 3` alone, and only
 //! the users whose rules "flip" are evaluated in full.
 //!
+//! A changed column read by a relative-time rule (`within last`) re-evaluates every changed
+//! user too: membership there reflects the boundaries applied so far, not the old row as of now.
+//!
 //! Rules that follow a reference (`manager.level`) read another row. A changed reference
 //! column (`manager_id`) makes the group re-evaluate every changed user (`Flip::Always`): the
 //! old row's manager may have changed too. A changed column read *on* the referenced user
@@ -17,6 +20,7 @@ use std::collections::BTreeSet;
 
 use super::{expr, quote, Ctx, Scope};
 use crate::catalog::Catalog;
+use crate::ast::Op;
 use crate::checked::{FieldPath, Pred, Test};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,9 +106,18 @@ fn walk<'p>(
             .is_some_and(|f| walk(f, true, changed, atoms)),
         Pred::Test(t) => match &t.field {
             FieldPath::Column(c) => {
-                if !in_relation && changed.contains(&c.name) {
-                    atoms.push(t);
+                if in_relation || !changed.contains(&c.name) {
+                    return false;
                 }
+                // A relative-time rule on the old row, judged now, is not what the stored
+                // membership says: that was decided at the last time refresh, and a boundary
+                // crossed since is applied by the next one, which looks for the value as it is
+                // then. A user whose old value has just left the window and whose new value
+                // is outside too must still leave now: no later refresh will see them.
+                if matches!(t.op, Op::WithinLast | Op::NotWithinLast) {
+                    return true;
+                }
+                atoms.push(t);
                 false
             }
             FieldPath::Custom(_) => false,
