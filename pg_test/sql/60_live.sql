@@ -138,6 +138,15 @@ SELECT * FROM live.state() WHERE name = 'Seen on the row';
 SELECT pg_sleep(3);
 UPDATE live.users SET seen = now() - interval '40 days' WHERE id = 9;
 SELECT * FROM live.state() WHERE name = 'Seen on the row';
+-- The same through the set-based path of large statements.
+UPDATE live.users SET seen = ((now() AT TIME ZONE 'UTC') - interval '30 days' + interval '2 seconds') AT TIME ZONE 'UTC'
+ WHERE id = 9;
+SELECT * FROM live.state() WHERE name = 'Seen on the row';
+SELECT pg_sleep(3);
+SET smart_groups.small_statement_rows = 0;
+UPDATE live.users SET seen = now() - interval '40 days' WHERE id = 9;
+RESET smart_groups.small_statement_rows;
+SELECT * FROM live.state() WHERE name = 'Seen on the row';
 SELECT smart_groups.drop_group('Seen on the row');
 ALTER TABLE live.users DROP COLUMN seen;
 

@@ -26,6 +26,13 @@ use std::collections::BTreeSet;
 
 use smart_groups_core::compile::{quote_ident, RowAtom, RowTree};
 
+/// No later than the last time refresh of any active group with relative-time rules: a
+/// relative-time rule's old value that crossed a boundary since may not be applied yet, so
+/// the stored membership, not the old row, tells where the user was (`RowAtom::crossed`).
+/// Groups with none have no time boundary to apply.
+pub const SINCE: &str = "(SELECT min(g.time_refreshed_at) FROM smart_groups.groups g \
+                          WHERE g.status = 'active' AND (g.deps ->> 'relative_time')::boolean)";
+
 /// One group of the statement: its id, row tree, and whether it re-evaluates every changed
 /// user who changed a column it reads (`Flip::Always`) with those columns.
 pub struct Input<'a> {
@@ -48,6 +55,9 @@ pub fn build(
         x.push(format!("{} AS a{i}", atom.new));
         if let Some(old) = &atom.old {
             x.push(format!("{old} AS o{i}"));
+        }
+        if let Some(crossed) = &atom.crossed {
+            x.push(format!("coalesce({crossed}, false) AS c{i}"));
         }
     }
     // Rule i on the new row and on the old row, as columns of `x` or of the subquery `r`
@@ -78,14 +88,20 @@ pub fn build(
                 format!("(z.go{g} AND z.rn{g} IS NULL)"),
             ),
             None => {
-                let flips: Vec<String> = input
-                    .tree
-                    .changed_atoms(atoms)
-                    .into_iter()
+                let changed_atoms = input.tree.changed_atoms(atoms);
+                let flips: Vec<String> = changed_atoms
+                    .iter()
                     .map(|i| format!("x.a{i} IS DISTINCT FROM x.o{i}"))
                     .collect();
+                // Users whose old value of a relative-time rule crossed a boundary since the
+                // time refresh: the stored membership tells where they were.
+                let crossed: Vec<String> = changed_atoms
+                    .iter()
+                    .filter(|&&i| atoms[i].crossed.is_some())
+                    .map(|i| format!("x.c{i}"))
+                    .collect();
                 let ro = input.tree.sql(&|i| old_in("x", i));
-                let go = if flips.is_empty() {
+                let mut go = if flips.is_empty() {
                     "false".to_string()
                 } else {
                     format!(
@@ -93,10 +109,23 @@ pub fn build(
                         flips.join(" OR ")
                     )
                 };
+                let mut ro = ro;
+                let mut before = input.tree.full_sql(&old, &other);
+                if !crossed.is_empty() {
+                    let unsure = crossed.join(" OR ");
+                    go = format!("({unsure}) OR ({go})");
+                    ro = format!("CASE WHEN {unsure} THEN NULL ELSE {ro} END");
+                    z.push(format!("{unsure} AS un{g}"));
+                    before = format!(
+                        "CASE WHEN r.un{g} THEN EXISTS (SELECT 1 FROM smart_groups.member_rows m \
+                           WHERE m.group_id = {} AND m.user_key = r.k OFFSET 0) ELSE {before} END",
+                        input.id
+                    );
+                }
                 (
                     go,
                     ro,
-                    input.tree.full_sql(&old, &other),
+                    before,
                     format!("(z.go{g} AND (z.rn{g} IS NULL OR z.ro{g} IS NULL))"),
                 )
             }

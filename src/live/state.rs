@@ -108,6 +108,11 @@ pub struct State {
     plans: HashMap<(Vec<String>, Vec<i64>), Rc<FlipPlan>>,
     row_plans: HashMap<Vec<i64>, Rc<RowPlan>>,
     set_codes: HashMap<(Vec<String>, Vec<i64>), Rc<str>>,
+    /// `time_since`, with when it was read.
+    since: Option<(
+        std::time::Instant,
+        Option<pgrx::datum::TimestampWithTimeZone>,
+    )>,
 }
 
 thread_local! {
@@ -217,6 +222,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             plans: HashMap::new(),
             row_plans: HashMap::new(),
             set_codes: HashMap::new(),
+            since: None,
         });
     }
     st.ok_or(DbError::NotAttached)
@@ -243,6 +249,29 @@ fn at_commit(groups: &[Group]) -> Vec<i64> {
 }
 
 impl State {
+    /// No later than the last time refresh of any active group with relative-time rules
+    /// (`set_codes::SINCE`), read at most once a minute: it only moves forward between
+    /// changes of the groups (which reload the state), so an older reading is a safe bound,
+    /// only a wider one.
+    pub fn time_since(
+        &mut self,
+        client: &mut SpiClient<'_>,
+    ) -> Result<Option<pgrx::datum::TimestampWithTimeZone>, DbError> {
+        if let Some((at, since)) = self.since {
+            if at.elapsed() < std::time::Duration::from_secs(60) {
+                return Ok(since);
+            }
+        }
+        let since = statements::query_one::<pgrx::datum::TimestampWithTimeZone>(
+            client,
+            &format!("SELECT {}", set_codes::SINCE),
+            &[],
+            &[],
+        )?;
+        self.since = Some((std::time::Instant::now(), since));
+        Ok(since)
+    }
+
     /// Whether the group is maintained at commit (`commit.rs`).
     pub fn is_at_commit(&self, id: i64) -> bool {
         self.at_commit.contains(&id)
@@ -308,13 +337,21 @@ impl State {
     }
 
     /// The row trees of groups `ids` over one table of their distinct rules.
-    fn row_trees(&mut self, changed: &BTreeSet<String>, ids: &[i64]) -> Result<RowTrees, DbError> {
+    fn row_trees(
+        &mut self,
+        changed: &BTreeSet<String>,
+        ids: &[i64],
+        since: Option<&str>,
+    ) -> Result<RowTrees, DbError> {
         let mut preds = Vec::new();
         for id in ids {
             preds.push((*id, self.pred(*id)?));
         }
         let catalog = self.catalog()?.clone();
         let mut table = AtomTable::new(&catalog, changed);
+        if let Some(since) = since {
+            table = table.since(since);
+        }
         let trees = preds
             .iter()
             .map(|(id, p)| (*id, RowTree::build(p, &mut table)))
@@ -342,7 +379,7 @@ impl State {
         }
         let columns: Vec<String> = cache_key.0.clone();
         let ids: Vec<i64> = own.iter().map(|(id, _)| *id).collect();
-        let RowTrees { atoms, trees, .. } = self.row_trees(changed, &ids)?;
+        let RowTrees { atoms, trees, .. } = self.row_trees(changed, &ids, Some("$1"))?;
         let mut groups = Vec::new();
         for ((id, tree), (_, always)) in trees.into_iter().zip(own) {
             let always_columns = always.then(|| {
@@ -369,9 +406,18 @@ impl State {
                 old_sql.len() - 1
             }));
         }
+        let mut crossed = Vec::new();
+        let mut crossed_sql = Vec::new();
+        for atom in &atoms {
+            crossed.push(atom.crossed.as_ref().map(|sql| {
+                crossed_sql.push(sql.clone());
+                crossed_sql.len() - 1
+            }));
+        }
         let key = quote_ident(&self.key_column);
+        // $1: no later than the time refreshes of the groups (`time_since`).
         let sql = format!(
-            "SELECT n.{key}::text, {}, {}, {} FROM sg_new n JOIN sg_old o ON o.{key} = n.{key}",
+            "SELECT n.{key}::text, {}, {}, {}, {} FROM sg_new n JOIN sg_old o ON o.{key} = n.{key}",
             bool_array(atoms.iter().map(|a| a.new.clone()).collect()),
             bool_array(old_sql),
             bool_array(
@@ -383,8 +429,14 @@ impl State {
                     })
                     .collect()
             ),
+            bool_array(crossed_sql),
         );
-        let plan = Rc::new(FlipPlan { sql, olds, groups });
+        let plan = Rc::new(FlipPlan {
+            sql,
+            olds,
+            crossed,
+            groups,
+        });
         self.plans.insert(cache_key, plan.clone());
         Ok(plan)
     }
@@ -447,7 +499,7 @@ impl State {
             atoms,
             others,
             trees,
-        } = self.row_trees(&changed, ids)?;
+        } = self.row_trees(&changed, ids, None)?;
         let key = quote_ident(&self.key_column);
         // Every rule behind its mask ($2 own-row rules, $3 the others): CASE evaluates its
         // branch only when taken, so a subquery of a group not asked for never runs.
@@ -497,7 +549,7 @@ impl State {
             atoms,
             others,
             trees,
-        } = self.row_trees(changed, &ids)?;
+        } = self.row_trees(changed, &ids, Some(set_codes::SINCE))?;
         let columns: Vec<Option<BTreeSet<String>>> = own
             .iter()
             .map(|(id, always)| {
@@ -532,7 +584,7 @@ impl State {
             return Ok(f.clone());
         }
         let pred = self.pred(id)?;
-        let flip = compile::flip_test(&pred, self.catalog()?, changed, "n", "o");
+        let flip = compile::flip_test(&pred, self.catalog()?, changed, "n", "o", set_codes::SINCE);
         let referrers = compile::reads_via_reference(&pred, changed);
         self.flips.insert(key, (flip.clone(), referrers));
         Ok((flip, referrers))
@@ -555,6 +607,9 @@ pub struct FlipPlan {
     pub sql: String,
     /// Per rule: its place in the old row's array, if it reads a changed column.
     pub olds: Vec<Option<usize>>,
+    /// Per rule: its place in the array of old values that crossed a time boundary since the
+    /// groups' time refreshes (`RowAtom::crossed`), for relative-time rules on changed columns.
+    pub crossed: Vec<Option<usize>>,
     pub groups: Vec<PlanGroup>,
 }
 

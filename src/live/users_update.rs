@@ -116,7 +116,13 @@ fn flipped(
     own: &[(i64, bool)],
 ) -> Result<Vec<Pair>, DbError> {
     let plan = st.flip_plan(changed, own)?;
-    statements::run(client, &plan.sql, &[], &[], |rows| {
+    let since = if plan.crossed.iter().any(Option::is_some) {
+        st.time_since(client)?
+    } else {
+        None
+    };
+    let since_type = PgBuiltInOids::TIMESTAMPTZOID.oid();
+    statements::run(client, &plan.sql, &[since_type], &[since.into()], |rows| {
         let mut out = Vec::new();
         for row in rows {
             let Some(k) = row.get::<String>(1)? else {
@@ -125,6 +131,7 @@ fn flipped(
             let new: Vec<Option<bool>> = row.get(2)?.unwrap_or_default();
             let old: Vec<Option<bool>> = row.get(3)?.unwrap_or_default();
             let moved: Vec<Option<bool>> = row.get(4)?.unwrap_or_default();
+            let crossed: Vec<Option<bool>> = row.get(5)?.unwrap_or_default();
             // Compiled rules are never NULL; a missing value reads as false either way.
             let n = |i: usize| new.get(i).copied().flatten().unwrap_or(false);
             let o = |i: usize| match plan.olds.get(i).copied().flatten() {
@@ -138,8 +145,18 @@ fn flipped(
                         .iter()
                         .any(|&c| moved.get(c).copied().flatten().unwrap_or(false)),
                     None => {
-                        g.changed_atoms.iter().any(|&i| n(i) != o(i))
-                            && !(now.is_some() && now == g.tree.eval(&o))
+                        // An old value of a relative-time rule that crossed a boundary since
+                        // the time refresh: where the user was is the stored membership's
+                        // answer, which the write compares with.
+                        let unsure =
+                            g.changed_atoms.iter().any(|&i| {
+                                plan.crossed.get(i).copied().flatten().is_some_and(|j| {
+                                    crossed.get(j).copied().flatten().unwrap_or(false)
+                                })
+                            });
+                        unsure
+                            || (g.changed_atoms.iter().any(|&i| n(i) != o(i))
+                                && !(now.is_some() && now == g.tree.eval(&o)))
                     }
                 };
                 if candidate {

@@ -7,8 +7,11 @@
 //! triggers. So an UPDATE that moves `level` from 4 to 7 leaves `level = 3` alone, and only
 //! the users whose rules "flip" are evaluated in full.
 //!
-//! A changed column read by a relative-time rule (`within last`) re-evaluates every changed
-//! user too: membership there reflects the boundaries applied so far, not the old row as of now.
+//! A relative-time rule (`within last`) on a changed column also flips for a user whose old
+//! value crossed one of its boundaries since `since` (no later than the groups' last time
+//! refresh): the stored membership reflects the boundaries applied so far, not the old row as
+//! of now, and no later refresh looks for a value that is gone. A user whose old value had
+//! just left the window and whose new value is outside too must still leave.
 //!
 //! Rules that follow a reference (`manager.level`) read another row. A changed reference
 //! column (`manager_id`) makes the group re-evaluate every changed user (`Flip::Always`): the
@@ -20,7 +23,6 @@ use std::collections::BTreeSet;
 
 use super::{expr, quote, Ctx, Scope};
 use crate::catalog::Catalog;
-use crate::ast::Op;
 use crate::checked::{FieldPath, Pred, Test};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +62,7 @@ pub fn flip_test(
     changed: &BTreeSet<String>,
     new: &str,
     old: &str,
+    since: &str,
 ) -> Flip {
     let mut atoms: Vec<&Test> = Vec::new();
     if walk(pred, false, changed, &mut atoms) {
@@ -75,7 +78,13 @@ pub fn flip_test(
         let n = expr::test(&mut cx, test, &Scope::user(quote::alias(new)));
         let mut cx = Ctx::new(catalog);
         let o = expr::test(&mut cx, test, &Scope::user(quote::alias(old)));
-        let part = format!("({n}) IS DISTINCT FROM ({o})");
+        let mut part = format!("({n}) IS DISTINCT FROM ({o})");
+        if let FieldPath::Column(c) = &test.field {
+            let value = format!("{}.{}", quote::alias(old), quote::quote_ident(&c.name));
+            if let Some(crossed) = super::time_keys::crossed_since(test, &value, since) {
+                part = format!("{part} OR {crossed}");
+            }
+        }
         if seen.insert(part.clone()) {
             parts.push(part);
         }
@@ -106,18 +115,9 @@ fn walk<'p>(
             .is_some_and(|f| walk(f, true, changed, atoms)),
         Pred::Test(t) => match &t.field {
             FieldPath::Column(c) => {
-                if in_relation || !changed.contains(&c.name) {
-                    return false;
+                if !in_relation && changed.contains(&c.name) {
+                    atoms.push(t);
                 }
-                // A relative-time rule on the old row, judged now, is not what the stored
-                // membership says: that was decided at the last time refresh, and a boundary
-                // crossed since is applied by the next one, which looks for the value as it is
-                // then. A user whose old value has just left the window and whose new value
-                // is outside too must still leave now: no later refresh will see them.
-                if matches!(t.op, Op::WithinLast | Op::NotWithinLast) {
-                    return true;
-                }
-                atoms.push(t);
                 false
             }
             FieldPath::Custom(_) => false,

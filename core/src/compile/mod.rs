@@ -30,7 +30,7 @@ pub use deps::{dependencies, Deps};
 pub use flip::{flip_test, reads_via_reference, Flip};
 pub use quote::{qualified, quote_ident, quote_literal};
 pub use row_tree::{AtomTable, RowAtom, RowTree};
-pub use time_keys::time_boundary_keys;
+pub use time_keys::{crossed_since, time_boundary_keys};
 
 use crate::catalog::Catalog;
 use crate::checked::{FieldPath, Pred, Test};

@@ -24,11 +24,15 @@ use crate::catalog::Catalog;
 use crate::checked::{FieldPath, Pred, Test};
 
 /// One distinct own-row rule: SQL over the new row `n` and, when it reads a changed column,
-/// over the old row `o`.
+/// over the old row `o`; for a relative-time rule on a changed column, with a lower bound of
+/// the groups' time refreshes given (`AtomTable::since`), whether the old value may have
+/// crossed a boundary since (`crossed`): the stored membership may then be on either side,
+/// whatever the old row says now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowAtom {
     pub new: String,
     pub old: Option<String>,
+    pub crossed: Option<String>,
 }
 
 /// The distinct rules of a set of predicates: on the row (`atoms`), and on other rows
@@ -40,6 +44,7 @@ pub struct AtomTable<'c> {
     pub atoms: Vec<RowAtom>,
     other_index: HashMap<String, usize>,
     pub others: Vec<String>,
+    since: Option<String>,
 }
 
 impl<'c> AtomTable<'c> {
@@ -51,7 +56,16 @@ impl<'c> AtomTable<'c> {
             atoms: Vec::new(),
             other_index: HashMap::new(),
             others: Vec::new(),
+            since: None,
         }
+    }
+
+    /// SQL (timestamptz) no later than any active group's last time refresh: relative-time
+    /// rules on changed columns then say whether the old value crossed a boundary since
+    /// (`RowAtom::crossed`).
+    pub fn since(mut self, sql: &str) -> Self {
+        self.since = Some(sql.to_string());
+        self
     }
 
     /// A rule reading another row, compiled on its own: its text is the same in every
@@ -76,10 +90,19 @@ impl<'c> AtomTable<'c> {
         if let Some(&i) = self.index.get(&new) {
             return i;
         }
-        let old = self.changed.contains(column).then(|| compile("o"));
+        let changed = self.changed.contains(column);
+        let old = changed.then(|| compile("o"));
+        let crossed = match (&self.since, changed) {
+            (Some(since), true) => {
+                let value = format!("{}.{}", quote::alias("o"), quote::quote_ident(column));
+                super::time_keys::crossed_since(test, &value, since)
+            }
+            _ => None,
+        };
         self.atoms.push(RowAtom {
             new: new.clone(),
             old,
+            crossed,
         });
         self.index.insert(new, self.atoms.len() - 1);
         self.atoms.len() - 1

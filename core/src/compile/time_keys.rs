@@ -11,7 +11,7 @@ use super::quote::{qualified, quote_ident, quote_literal};
 use super::time_lit;
 use crate::ast::Op;
 use crate::catalog::{Catalog, ColumnKind, FieldType};
-use crate::checked::{FieldPath, Operand, Pred, TimeUnit};
+use crate::checked::{FieldPath, Operand, Pred, Test, TimeUnit};
 
 /// `SELECT key FROM … UNION …` over `$1` (previous run, timestamptz) and `$2` (now), or
 /// `None` when the ruleset has no relative-time rule.
@@ -58,23 +58,49 @@ fn walk(pred: &Pred, catalog: &Catalog, rel: Option<RelationScope<'_>>, out: &mu
     }
 }
 
-/// The crossing condition on value expression `v` of the given shape.
+/// The crossing condition on value expression `v` of the given shape, between the previous
+/// run `$1` and now `$2`.
 fn crossing(v: &str, shape: Shape, n: u32, unit: TimeUnit) -> String {
+    crossing_between(v, shape, n, unit, "$1", "$2")
+}
+
+/// Whether the value `value` of a users column that `test` (a relative-time rule) reads may
+/// have crossed one of its boundaries between `since` (SQL, timestamptz) and now: then the
+/// stored membership may still show the side it was on before. None for other rules.
+pub fn crossed_since(test: &Test, value: &str, since: &str) -> Option<String> {
+    if !matches!(test.op, Op::WithinLast | Op::NotWithinLast) {
+        return None;
+    }
+    let (FieldPath::Column(c), Operand::Interval { n, unit }) = (&test.field, &test.operand) else {
+        return None;
+    };
+    Some(crossing_between(
+        value,
+        column_shape(&c.kind)?,
+        *n,
+        *unit,
+        since,
+        "now()",
+    ))
+}
+
+fn crossing_between(v: &str, shape: Shape, n: u32, unit: TimeUnit, from: &str, to: &str) -> String {
     let iv = time_lit::interval(n, unit);
+    let (a, b) = (format!("({from})"), format!("({to})"));
     match shape {
         // In UTC, as the rules compute the window (see time_ops).
         Shape::Timestamptz => format!(
-            "(({v} > $1 AND {v} <= $2) OR ({v} >= (($1 AT TIME ZONE 'UTC') - {iv}) AT TIME ZONE 'UTC' AND \
-             {v} < (($2 AT TIME ZONE 'UTC') - {iv}) AT TIME ZONE 'UTC'))"
+            "(({v} > {a} AND {v} <= {b}) OR ({v} >= (({a} AT TIME ZONE 'UTC') - {iv}) AT TIME ZONE 'UTC' AND \
+             {v} < (({b} AT TIME ZONE 'UTC') - {iv}) AT TIME ZONE 'UTC'))"
         ),
         Shape::Timestamp => format!(
-            "(({v} > ($1 AT TIME ZONE 'UTC') AND {v} <= ($2 AT TIME ZONE 'UTC')) OR \
-             ({v} >= ($1 AT TIME ZONE 'UTC') - {iv} AND {v} < ($2 AT TIME ZONE 'UTC') - {iv}))"
+            "(({v} > ({a} AT TIME ZONE 'UTC') AND {v} <= ({b} AT TIME ZONE 'UTC')) OR \
+             ({v} >= ({a} AT TIME ZONE 'UTC') - {iv} AND {v} < ({b} AT TIME ZONE 'UTC') - {iv}))"
         ),
         Shape::Date => format!(
-            "(({v} >= ($1 AT TIME ZONE 'UTC')::date AND {v} <= ($2 AT TIME ZONE 'UTC')::date + 1) OR \
-             ({v} >= (($1 AT TIME ZONE 'UTC')::date - {iv})::date - 1 AND \
-              {v} <= (($2 AT TIME ZONE 'UTC')::date - {iv})::date + 1))"
+            "(({v} >= ({a} AT TIME ZONE 'UTC')::date AND {v} <= ({b} AT TIME ZONE 'UTC')::date + 1) OR \
+             ({v} >= (({a} AT TIME ZONE 'UTC')::date - {iv})::date - 1 AND \
+              {v} <= (({b} AT TIME ZONE 'UTC')::date - {iv})::date + 1))"
         ),
     }
 }
