@@ -449,7 +449,7 @@ impl State {
     /// masks): the groups a user's change concerns differ from user to user, and a plan per
     /// set asked for was a new statement to plan for most commits (743 distinct sets in
     /// 3,430 one-user UPDATEs of the benchmark, 1.3 ms of planning each).
-    pub fn row_plans(&mut self, ids: &[i64]) -> Result<Vec<(Rc<RowPlan>, Vec<usize>)>, DbError> {
+    pub fn row_plans(&mut self, ids: &[i64]) -> Result<Vec<PlanShare>, DbError> {
         let mut chunks: BTreeMap<Vec<i64>, Vec<i64>> = BTreeMap::new();
         for &id in ids {
             chunks.entry(self.row_plan_chunk(id)).or_default().push(id);
@@ -653,6 +653,9 @@ impl RowPlan {
         (atoms, others)
     }
 }
+
+/// A row plan, and the positions in its `trees` of the groups asked for.
+pub type PlanShare = (Rc<RowPlan>, Vec<usize>);
 
 /// Commit-time groups per row plan (`State::row_plans`): a plan's statement is planned once
 /// per backend and started on every call, so it grows with every group in it; more plans
