@@ -139,69 +139,11 @@ BEGIN
     END IF;
 END $$;
 
--- Relative-time rules: for each active group with within_last / not_within_last, refresh the
--- users whose values crossed a boundary since the group's previous time refresh.
+-- Relative-time rules: for each active group with within_last / not_within_last, refreshes the
+-- users whose values crossed a boundary since the group's previous time refresh
+-- (src/live/time_refresh.rs). Returns how many joins and leaves it wrote.
 CREATE FUNCTION smart_groups.refresh_time_rules() RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-    g       smart_groups.groups;
-    q       text;
-    keys    text[];
-    r       record;
-    changed bigint := 0;
-    done    bigint[] := '{}';
-    horizon timestamptz;
-BEGIN
-    PERFORM smart_groups._writer_lock();
-    -- How far the groups' time_refreshed_at may move: not beyond the start of the oldest
-    -- transaction still open here. A value such a transaction writes was decided at its own
-    -- now(), and a boundary that value crosses after that is invisible to this run until it
-    -- commits; the next run looks from there again. Read before any boundary is looked for:
-    -- a transaction that commits in between is then either listed here or, at READ COMMITTED,
-    -- seen by the statements below. Under REPEATABLE READ or SERIALIZABLE the snapshot
-    -- predates this list, so a transaction committed in between is neither: such a run applies
-    -- the boundaries it sees and leaves time_refreshed_at where it was.
-    PERFORM pg_stat_clear_snapshot();
-    IF current_setting('transaction_isolation') = 'read committed' THEN
-        horizon := least(now(), (SELECT min(a.xact_start) FROM pg_stat_activity a
-                                  WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()));
-    END IF;
-    FOR g IN SELECT * FROM smart_groups.groups
-              WHERE status = 'active' AND kind = 'smart' AND (deps ->> 'relative_time')::boolean
-              ORDER BY depth, id LOOP
-        q := smart_groups._time_keys_sql(g.rules, g.name);
-        IF q IS NOT NULL THEN
-            EXECUTE format('SELECT array_agg(DISTINCT k::text) FROM (%s) AS s(k)', q)
-               INTO keys USING g.time_refreshed_at, now();
-            IF keys IS NOT NULL THEN
-                -- Groups maintained at commit take their own locks then (src/live/commit.rs);
-                -- the others are written here, after the users' row locks.
-                IF NOT g.id = ANY (smart_groups._commit_time_groups()) THEN
-                    PERFORM smart_groups._lock_users(keys);
-                END IF;
-                r := smart_groups._refresh(g.id, 'time', keys);
-                changed := changed + r.joined + r."left";
-            END IF;
-        END IF;
-        done := done || g.id;
-    END LOOP;
-    -- Groups maintained at commit (src/live/commit.rs) too, before the caller reads them,
-    -- and before any group row is locked: the step waits for other steps' user locks, and
-    -- those steps may be waiting for group rows.
-    changed := changed + smart_groups._settle();
-    -- The group rows last, after every user row (the documented lock order): a writer at
-    -- SERIALIZABLE holds its users' rows and then reads its groups' rows FOR SHARE. Without
-    -- waiting for them: a group whose row another transaction holds keeps its previous
-    -- time_refreshed_at, and its boundaries are applied again on the next run (no harm: the
-    -- users crossing them get the same answer).
-    IF horizon IS NOT NULL THEN
-        UPDATE smart_groups.groups SET time_refreshed_at = horizon
-         WHERE id IN (SELECT id FROM smart_groups.groups WHERE id = ANY (done) ORDER BY id FOR UPDATE SKIP LOCKED);
-    END IF;
-    PERFORM smart_groups._compact_member_counts();
-    PERFORM smart_groups._collect_garbage(50000);
-    RETURN changed;
-END $$;
+LANGUAGE sql AS $$ SELECT smart_groups._refresh_time_rules() $$;
 
 CREATE FUNCTION smart_groups._bump_epoch() RETURNS void
 LANGUAGE sql AS $$ UPDATE smart_groups.config SET catalog_epoch = catalog_epoch + 1 $$;

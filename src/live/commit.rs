@@ -219,17 +219,11 @@ fn _commit_time_groups() -> Vec<i64> {
     }
 }
 
-/// `_settle()`: the commit-time step now, for `refresh_time_rules()`, whose callers read the
-/// membership in the same transaction (at the `now()` the boundaries were applied for). It
-/// runs last there, after every lock the function takes, as it would at commit.
-/// Returns how many joins and leaves it wrote.
-#[pg_extern(volatile, parallel_unsafe)]
-fn _settle() -> i64 {
-    run()
-}
-
 /// The commit-time step, from the transaction callback (`pending.rs`) before the transaction
-/// commits or is prepared. Returns how many joins and leaves it wrote.
+/// commits or is prepared, and from `refresh_time_rules()` (`time_refresh.rs`), whose callers
+/// read the membership in the same transaction (at the `now()` the boundaries were applied
+/// for): it runs last there, after every lock that function takes, as it would at commit.
+/// Returns how many joins and leaves it wrote.
 pub fn run() -> i64 {
     let work = WORK.with(|w| std::mem::take(&mut *w.borrow_mut()));
     if work.is_empty() {

@@ -10,6 +10,7 @@ mod small;
 mod state;
 mod statements;
 mod table_change;
+mod time_refresh;
 mod users_update;
 
 use std::collections::BTreeSet;

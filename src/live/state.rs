@@ -41,6 +41,8 @@ pub struct Group {
     pub reference_columns: BTreeSet<String>,
     /// How many references the longest path of the rules follows.
     pub reference_depth: i32,
+    /// Whether the rules have a relative-time rule (`within last`).
+    pub relative_time: bool,
 }
 
 impl Group {
@@ -74,6 +76,8 @@ struct DepsDoc {
     /// Absent from groups saved before it was recorded: then as deep as the search went.
     #[serde(default = "unknown_reference_depth")]
     reference_depth: i32,
+    #[serde(default)]
+    relative_time: bool,
 }
 
 fn unknown_reference_depth() -> i32 {
@@ -192,6 +196,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
                 relations: d.deps.relations.into_iter().collect(),
                 reference_columns: d.deps.reference_columns.into_iter().collect(),
                 reference_depth: d.deps.reference_depth,
+                relative_time: d.deps.relative_time,
             })
             .collect();
         let read: BTreeSet<String> = groups
@@ -326,6 +331,13 @@ impl State {
             })?;
         self.preds.insert(id, pred.clone());
         Ok(pred)
+    }
+
+    /// SQL selecting the users whose relative-time rules in group `id` may have changed their
+    /// answer between `$1` (the previous time refresh) and `$2` (now); None without such rules.
+    pub fn time_keys_sql(&mut self, id: i64) -> Result<Option<String>, DbError> {
+        let pred = self.pred(id)?;
+        Ok(compile::time_boundary_keys(&pred, self.catalog()?))
     }
 
     /// The group's predicate over a users row aliased `u`.

@@ -1,0 +1,161 @@
+//! `refresh_time_rules()`: relative-time rules change their answer as time passes. For each
+//! active group with such rules, the users whose value crossed a boundary since the group's
+//! previous time refresh are refreshed (cause `time`) through the maintenance engine
+//! (`maintain::users`), with the groups naming it. The background worker calls this every
+//! `smart_groups.time_refresh_interval`; installs without it call it from a scheduler.
+
+use pgrx::datum::TimestampWithTimeZone;
+use pgrx::prelude::*;
+use pgrx::spi::SpiClient;
+use smart_groups_core::compile::quote_ident;
+
+use super::maintain::{self, Concerns, WRITER_LOCK};
+use super::state::{self, State};
+use super::statements::{self, int8_array, text_array};
+use crate::errors::{raise, DbError};
+
+/// Runs the time refresh; returns how many joins and leaves it wrote.
+pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<i64, DbError> {
+    statements::execute(client, WRITER_LOCK)?;
+    let horizon = horizon(client)?;
+    let groups: Vec<i64> = st
+        .groups
+        .iter()
+        .filter(|g| g.relative_time)
+        .map(|g| g.id)
+        .collect();
+    let since = previous_runs(client, &groups)?;
+    let now = statements::query_one::<TimestampWithTimeZone>(client, "SELECT now()", &[], &[])?;
+    let mut changed = 0;
+    let mut done = Vec::new();
+    for (id, previous) in since {
+        pgrx::check_for_interrupts!();
+        let Some(q) = st.time_keys_sql(id)? else {
+            done.push(id);
+            continue;
+        };
+        let keys = statements::run_once(
+            client,
+            &format!("SELECT array_agg(DISTINCT k::text) FROM ({q}) AS s(k)"),
+            &[previous.into(), now.into()],
+            |rows| {
+                let mut out: Vec<String> = Vec::new();
+                for row in rows {
+                    out = row.get::<Vec<String>>(1)?.unwrap_or_default();
+                }
+                Ok(out)
+            },
+        )?;
+        if !keys.is_empty() {
+            // Groups maintained at commit take their own locks then (`commit.rs`); the others
+            // are written here, after the users' row locks.
+            if !st.is_at_commit(id) {
+                lock_users(client, st, &keys)?;
+            }
+            let (joined, left) =
+                maintain::users(client, st, &keys, Concerns::Groups(vec![id]), "time", false)?;
+            changed += joined + left;
+        }
+        done.push(id);
+    }
+    // Groups maintained at commit too, before the caller reads them, and before any group row
+    // is locked: the step waits for other steps' user locks, and those steps may be waiting
+    // for group rows.
+    changed += super::commit::run();
+    // The group rows last, after every user row (the documented lock order): a writer at
+    // SERIALIZABLE holds its users' rows and then reads its groups' rows FOR SHARE. Without
+    // waiting for them: a group whose row another transaction holds keeps its previous
+    // time_refreshed_at, and its boundaries are applied again on the next run (no harm: the
+    // users crossing them get the same answer).
+    if let Some(horizon) = horizon {
+        statements::run(
+            client,
+            "UPDATE smart_groups.groups SET time_refreshed_at = $2 \
+              WHERE id IN (SELECT id FROM smart_groups.groups WHERE id = ANY ($1) \
+                            ORDER BY id FOR UPDATE SKIP LOCKED)",
+            &[int8_array(), PgBuiltInOids::TIMESTAMPTZOID.oid()],
+            &[done.into(), horizon.into()],
+            |_| Ok(()),
+        )?;
+    }
+    statements::execute(client, "SELECT smart_groups._compact_member_counts()")?;
+    statements::execute(client, "SELECT smart_groups._collect_garbage(50000)")?;
+    Ok(changed)
+}
+
+/// How far the groups' time_refreshed_at may move: not beyond the start of the oldest
+/// transaction still open here. A value such a transaction writes was decided at its own
+/// now(), and a boundary that value crosses after that is invisible to this run until it
+/// commits; the next run looks from there again. Read before any boundary is looked for: a
+/// transaction that commits in between is then either listed here or, at READ COMMITTED, seen
+/// by the statements that follow. Under REPEATABLE READ or SERIALIZABLE the snapshot predates
+/// this list, so a transaction committed in between is neither: such a run applies the
+/// boundaries it sees and leaves time_refreshed_at where it was (None).
+fn horizon(client: &mut SpiClient<'_>) -> Result<Option<TimestampWithTimeZone>, DbError> {
+    if crate::guc_scope::snapshot_isolation() {
+        return Ok(None);
+    }
+    // The activity list is read once per transaction and kept: read it afresh.
+    statements::execute(client, "SELECT pg_stat_clear_snapshot()")?;
+    statements::query_one::<TimestampWithTimeZone>(
+        client,
+        "SELECT least(now(), (SELECT min(a.xact_start) FROM pg_stat_activity a \
+                               WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()))",
+        &[],
+        &[],
+    )
+}
+
+/// Each group's previous time refresh, in the order of `ids` (depth, then id).
+fn previous_runs(
+    client: &mut SpiClient<'_>,
+    ids: &[i64],
+) -> Result<Vec<(i64, Option<TimestampWithTimeZone>)>, DbError> {
+    let found = statements::run(
+        client,
+        "SELECT id, time_refreshed_at FROM smart_groups.groups WHERE id = ANY ($1) AND status = 'active'",
+        &[int8_array()],
+        &[ids.to_vec().into()],
+        |rows| {
+            let mut out = std::collections::HashMap::new();
+            for row in rows {
+                if let Some(id) = row.get::<i64>(1)? {
+                    out.insert(id, row.get::<TimestampWithTimeZone>(2)?);
+                }
+            }
+            Ok(out)
+        },
+    )?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| found.get(id).map(|t| (*id, *t)))
+        .collect())
+}
+
+/// Row locks on the users, in key order, so that two writers about one user run one after
+/// the other (sql/maintain.sql, step 2 of the lock order).
+pub fn lock_users(client: &mut SpiClient<'_>, st: &State, keys: &[String]) -> Result<(), DbError> {
+    let key = quote_ident(&st.key_column);
+    statements::run(
+        client,
+        &format!(
+            "SELECT 1 FROM {users} u WHERE u.{key} IN (SELECT unnest($1::{kt}[])) \
+             ORDER BY u.{key} FOR NO KEY UPDATE",
+            users = st.users_table,
+            kt = st.key_type
+        ),
+        &[text_array()],
+        &[keys.to_vec().into()],
+        |_| Ok(()),
+    )
+}
+
+/// `_refresh_time_rules()`: `refresh_time_rules()`'s body.
+#[pg_extern(volatile, parallel_unsafe)]
+fn _refresh_time_rules() -> i64 {
+    let result = Spi::connect_mut(|client| state::with_state(client, run));
+    match result {
+        Ok(n) => n.unwrap_or(0),
+        Err(e) => raise(&e),
+    }
+}
