@@ -102,102 +102,13 @@ LANGUAGE sql STABLE AS $$
     SELECT count(*) FROM smart_groups.members WHERE group_id = gid
 $$;
 
--- SELECT of the users a group should contain: (matching rules ∪ included) − excluded.
-CREATE FUNCTION smart_groups._target_sql(g smart_groups.groups, rules jsonb DEFAULT NULL)
-RETURNS text
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    cfg  smart_groups.config := smart_groups._config();
-    r    jsonb := coalesce(rules, g.rules);
-    pred text := CASE WHEN g.kind = 'smart' OR rules IS NOT NULL
-                      THEN smart_groups._group_predicate(r, g.name) ELSE 'false' END;
-BEGIN
-    -- UNION ALL: the users key is unique, and an included user the rules already select is
-    -- left out of the second branch, so no key comes twice and nothing needs deduplicating
-    -- (a hash of every member, which spilled to disk for a group of a million).
-    RETURN format(
-        'SELECT t.k FROM (SELECT u.%1$I AS k FROM %2$s u WHERE (%3$s)'
-        ' UNION ALL SELECT u.%1$I FROM smart_groups.inclusions i JOIN %2$s u ON u.%1$I = i.user_key'
-        ' WHERE i.group_id = %4$s AND (%3$s) IS NOT TRUE) t'
-        ' WHERE NOT EXISTS (SELECT 1 FROM smart_groups.exclusions e WHERE e.group_id = %4$s AND e.user_key = t.k)',
-        cfg.key_column, smart_groups._qname(cfg.users_table), pred, g.id);
-END $$;
-
 -- Brings the stored membership of group `gid` to its target, for every user (set-based: create,
--- activate, set_rules, recalculate) or for `keys` only (the maintenance engine), logs each join
--- and leave with `cause`, and follows the change into groups that name this one in member_of
--- (only the users that changed can change there).
+-- activate, set_rules, recalculate) or for `keys` only, logs each join and leave with `cause`,
+-- and follows the change into groups that name this one in member_of: the maintenance engine
+-- (src/live/maintain.rs, src/batch.rs).
 CREATE FUNCTION smart_groups._refresh(gid bigint, cause text, keys text[] DEFAULT NULL,
                                       OUT joined bigint, OUT "left" bigint)
-LANGUAGE plpgsql AS $$
-DECLARE
-    g        smart_groups.groups;
-    has_deps boolean;
-    changed  text[];
-    d        smart_groups.groups;
-BEGIN
-    joined := 0;
-    "left" := 0;
-    SELECT * INTO g FROM smart_groups.groups WHERE id = gid;
-    IF NOT FOUND OR g.status <> 'active' THEN
-        RETURN;
-    END IF;
-    -- For some users: the maintenance engine (src/live/maintain.rs), which also decides a
-    -- group maintained at commit then.
-    IF keys IS NOT NULL THEN
-        SELECT r.joined, r."left" INTO joined, "left" FROM smart_groups._refresh_keys(gid, cause, keys) r;
-        RETURN;
-    END IF;
-    has_deps := EXISTS (SELECT 1 FROM smart_groups._dependants(g.name));
-    IF NOT smart_groups._has_members(gid) THEN
-        -- A group filled from empty (created, activated): nobody leaves and nobody is there
-        -- to conflict with. In key order, so both indexes are walked in order.
-        EXECUTE format($q$
-            WITH added AS (
-                INSERT INTO smart_groups.member_rows (group_id, user_key)
-                SELECT %2$s, t.k FROM (%1$s) t ORDER BY t.k
-                RETURNING user_key),
-            logged AS (
-                INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause)
-                SELECT %2$s, array_agg(user_key), 'join', %3$L FROM added HAVING count(*) > 0)
-            SELECT count(*), 0, %4$s FROM added
-            $q$,
-            smart_groups._target_sql(g), gid, cause,
-            CASE WHEN has_deps THEN 'array_agg(user_key::text)' ELSE 'NULL::text[]' END)
-          INTO joined, "left", changed;
-    ELSE
-    EXECUTE format($q$
-        WITH target AS (%1$s),
-        gone AS (
-            DELETE FROM smart_groups.member_rows m
-             WHERE m.group_id = %2$s
-               AND NOT EXISTS (SELECT 1 FROM target t WHERE t.k = m.user_key)
-            RETURNING m.user_key),
-        added AS (
-            INSERT INTO smart_groups.member_rows (group_id, user_key)
-            SELECT %2$s, t.k FROM target t
-            ON CONFLICT DO NOTHING
-            RETURNING user_key),
-        logged AS (
-            INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause)
-            SELECT %2$s, array_agg(user_key), 'leave', %3$L FROM gone HAVING count(*) > 0
-            UNION ALL
-            SELECT %2$s, array_agg(user_key), 'join', %3$L FROM added HAVING count(*) > 0)
-        SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM gone), %4$s
-        $q$,
-        smart_groups._target_sql(g), gid, cause,
-        CASE WHEN has_deps
-             THEN '(SELECT array_agg(c.user_key::text) FROM (SELECT user_key FROM added UNION ALL SELECT user_key FROM gone) c)'
-             ELSE 'NULL::text[]' END)
-      INTO joined, "left", changed;
-    END IF;
-    PERFORM smart_groups._note_change(gid, joined, "left");
-    IF cardinality(changed) > 0 THEN
-        FOR d IN SELECT * FROM smart_groups._dependants(g.name) LOOP
-            PERFORM smart_groups._refresh(d.id, 'group_change', changed);
-        END LOOP;
-    END IF;
-END $$;
+LANGUAGE sql AS $$ SELECT r.joined, r."left" FROM smart_groups._refresh_group(gid, cause, keys) r $$;
 
 -- Ends the membership of group `g` (as it was before its status changed) at once: one log row
 -- with NULL keys stands for every member, the count the notification carries is the kept one
@@ -768,7 +679,7 @@ BEGIN
         ' UNION ALL'
         ' SELECT user_key, ''leave'' FROM cur c WHERE NOT EXISTS (SELECT 1 FROM target t WHERE t.k = c.user_key)'
         ' ORDER BY 2, 1',
-        smart_groups._target_sql(g, rules), g.id);
+        smart_groups._target_sql(g.id, g.name, rules), g.id);
 END $$;
 
 -- Differences between a group's stored members and a fresh evaluation.
@@ -778,7 +689,7 @@ DECLARE
     target text;
 BEGIN
     IF g.status = 'active' AND (g.kind = 'static' OR smart_groups._rules_valid(g.rules, g.name)) THEN
-        target := smart_groups._target_sql(g);
+        target := smart_groups._target_sql(g.id, g.name, CASE WHEN g.kind = 'smart' THEN g.rules END);
     ELSE
         target := format('SELECT user_key AS k FROM smart_groups.members WHERE false');
     END IF;

@@ -230,3 +230,119 @@ fn _refresh_batch(
         Err(e) => raise(&DbError::from(e)),
     }
 }
+
+/// What a group's full refresh changed: how many joined and left, and (for groups that others
+/// name in member_of) the keys that did.
+pub struct Full {
+    pub joined: i64,
+    pub left: i64,
+    pub keys: Vec<String>,
+}
+
+/// Brings the stored membership of active group `gid` to its target for every user, set-based
+/// (create, activate, set_rules, recalculate), logging each join and leave with `cause`. A group
+/// with no rows (created, activated) only gains members: nothing to delete or conflict with,
+/// and the rows go in key order, so both indexes are walked in order. `with_keys`: the caller
+/// follows the change into the groups naming this one, which need the keys that changed.
+pub fn refresh_full(
+    client: &mut SpiClient<'_>,
+    gid: i64,
+    cause: &str,
+    with_keys: bool,
+) -> Result<Option<Full>, pgrx::spi::Error> {
+    let u = users(client)?;
+    let rows = client.select(
+        "SELECT name, kind, rules, EXISTS (SELECT 1 FROM smart_groups.member_rows WHERE group_id = g.id) \
+           FROM smart_groups.groups g WHERE id = $1 AND status = 'active'",
+        Some(1),
+        &[gid.into()],
+    )?;
+    let mut found = None;
+    for r in rows {
+        found = Some((
+            r.get::<String>(1)?.unwrap_or_default(),
+            r.get::<String>(2)?.unwrap_or_default(),
+            r.get::<JsonB>(3)?,
+            r.get::<bool>(4)?.unwrap_or(false),
+        ));
+    }
+    let Some((name, kind, rules, has_members)) = found else {
+        return Ok(None);
+    };
+    let pred = match (kind.as_str(), rules) {
+        ("smart", Some(r)) => predicate(r, Some(&name)),
+        _ => "false".to_string(),
+    };
+    let target = target_sql(&u, &pred, "$1");
+    let keys = if with_keys {
+        "(SELECT array_agg(c.user_key::text) FROM (SELECT user_key FROM added UNION ALL SELECT user_key FROM gone) c)"
+    } else {
+        "NULL::text[]"
+    };
+    let gone = if has_members {
+        "DELETE FROM smart_groups.member_rows m WHERE m.group_id = $1 \
+           AND NOT EXISTS (SELECT 1 FROM target t WHERE t.k = m.user_key) RETURNING m.user_key"
+            .to_string()
+    } else {
+        format!("SELECT NULL::{} AS user_key WHERE false", u.key_type)
+    };
+    let (order, on_conflict) = if has_members {
+        ("", " ON CONFLICT DO NOTHING")
+    } else {
+        (" ORDER BY t.k", "")
+    };
+    let sql = format!(
+        "WITH target AS ({target}), gone AS ({gone}), \
+         added AS (INSERT INTO smart_groups.member_rows (group_id, user_key) \
+                   SELECT $1, t.k FROM target t{order}{on_conflict} RETURNING user_key), \
+         logged AS (INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause) \
+                    SELECT $1, array_agg(user_key), 'leave', $2 FROM gone HAVING count(*) > 0 \
+                    UNION ALL \
+                    SELECT $1, array_agg(user_key), 'join', $2 FROM added HAVING count(*) > 0) \
+         SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM gone), {keys}"
+    );
+    let out = with_settings(&[NO_JIT], || {
+        client.update(&sql, None, &[gid.into(), cause.into()])
+    })?;
+    let mut full = Full {
+        joined: 0,
+        left: 0,
+        keys: Vec::new(),
+    };
+    for r in out {
+        full.joined = r.get::<i64>(1)?.unwrap_or(0);
+        full.left = r.get::<i64>(2)?.unwrap_or(0);
+        full.keys = r.get::<Vec<String>>(3)?.unwrap_or_default();
+    }
+    Ok(Some(full))
+}
+
+/// SELECT of the users (column `k`) a group should contain: (matching `pred` ∪ included) −
+/// excluded, the group's id given by `gid` (SQL).
+fn target_sql(u: &Users, pred: &str, gid: &str) -> String {
+    let key = quote_ident(&u.key_column);
+    // UNION ALL: the users key is unique, and an included user the rules already select is
+    // left out of the second branch, so no key comes twice and nothing needs deduplicating
+    // (a hash of every member, which spilled to disk for a group of a million).
+    format!(
+        "SELECT t.k FROM (SELECT u.{key} AS k FROM {users} u WHERE ({pred}) \
+          UNION ALL SELECT u.{key} FROM smart_groups.inclusions i JOIN {users} u ON u.{key} = i.user_key \
+          WHERE i.group_id = {gid} AND ({pred}) IS NOT TRUE) t \
+         WHERE NOT EXISTS (SELECT 1 FROM smart_groups.exclusions e WHERE e.group_id = {gid} AND e.user_key = t.k)",
+        users = u.table
+    )
+}
+
+/// `_target_sql(gid, name, rules)`: the SELECT of the users group `gid` should contain, for
+/// verify() and preview_change(); `rules` NULL: a static group (its inclusions only).
+#[pg_extern(stable)]
+fn _target_sql(gid: i64, name: &str, rules: Option<JsonB>) -> String {
+    let pred = match rules {
+        Some(r) => predicate(r, Some(name)),
+        None => "false".to_string(),
+    };
+    match Spi::connect_mut(|client| users(client)) {
+        Ok(u) => target_sql(&u, &pred, &gid.to_string()),
+        Err(e) => raise(&DbError::from(e)),
+    }
+}

@@ -238,19 +238,42 @@ pub fn moved(client: &mut SpiClient<'_>, st: &State) -> Result<(), DbError> {
     users(client, st, &keys, Concerns::Every, USER, false).map(|_| ())
 }
 
-/// `_refresh_keys(gid, cause, keys)`: the API's refresh of one group for some users (an
-/// inclusion, an exclusion, a time boundary), and of the groups naming it. The caller holds
-/// the users' rows. A group maintained at commit gets them recorded for then.
+/// `_refresh_group(gid, cause, keys)`: the API's refresh of one group, and of the groups
+/// naming it (as group_change), for every user (`batch::refresh_full`: create, activate,
+/// set_rules, recalculate) or for `keys` (an inclusion, an exclusion, a time boundary; the
+/// caller holds the users' rows, and a group maintained at commit gets them recorded for then).
 #[pg_extern(volatile, parallel_unsafe)]
-fn _refresh_keys(
+fn _refresh_group(
     gid: i64,
     cause: &str,
-    keys: Vec<Option<String>>,
+    keys: Option<Vec<Option<String>>>,
 ) -> TableIterator<'static, (name!(joined, i64), name!(left, i64))> {
-    let keys: Vec<String> = keys.into_iter().flatten().collect();
     let result = Spi::connect_mut(|client| {
-        state::with_state(client, |client, st| {
-            users(client, st, &keys, Concerns::Groups(vec![gid]), cause, false)
+        state::with_state(client, |client, st| match &keys {
+            Some(keys) => {
+                let keys: Vec<String> = keys.iter().flatten().cloned().collect();
+                users(client, st, &keys, Concerns::Groups(vec![gid]), cause, false)
+            }
+            None => {
+                let dependants = st.dependants(gid).to_vec();
+                let Some(full) =
+                    crate::batch::refresh_full(client, gid, cause, !dependants.is_empty())?
+                else {
+                    return Ok((0, 0));
+                };
+                super::pending::note(client, &[(gid, full.joined, full.left)])?;
+                if !full.keys.is_empty() {
+                    users(
+                        client,
+                        st,
+                        &full.keys,
+                        Concerns::Groups(dependants),
+                        GROUP,
+                        false,
+                    )?;
+                }
+                Ok((full.joined, full.left))
+            }
         })
     });
     match result {
