@@ -341,7 +341,7 @@ fn _target_sql(gid: i64, name: &str, rules: Option<JsonB>) -> String {
         Some(r) => predicate(r, Some(name)),
         None => "false".to_string(),
     };
-    match Spi::connect_mut(|client| users(client)) {
+    match Spi::connect_mut(users) {
         Ok(u) => target_sql(&u, &pred, &gid.to_string()),
         Err(e) => raise(&DbError::from(e)),
     }
