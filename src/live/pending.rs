@@ -78,6 +78,9 @@ unsafe extern "C-unwind" fn on_xact(event: pg_sys::XactEvent::Type, _arg: *mut s
     } else if event != pg_sys::XactEvent::XACT_EVENT_PARALLEL_PRE_COMMIT {
         super::commit::forget();
         NOTED.with(|n| n.borrow_mut().clear());
+        if event == pg_sys::XactEvent::XACT_EVENT_ABORT {
+            super::state::forget_time_since();
+        }
     }
 }
 
@@ -90,6 +93,7 @@ unsafe extern "C-unwind" fn on_subxact(
 ) {
     if event == pg_sys::SubXactEvent::SUBXACT_EVENT_ABORT_SUB {
         NOTED.with(|n| n.borrow_mut().retain(|x| x.subxact < my_subid));
+        super::state::forget_time_since();
     }
 }
 

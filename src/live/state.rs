@@ -136,6 +136,18 @@ SELECT c.catalog_epoch, c.key_column::text, c.key_type, smart_groups._qname(c.us
          WHERE a.attrelid = c.users_table AND a.attnum > 0 AND NOT a.attisdropped) \
   FROM smart_groups.config c";
 
+/// Forgets the bound `State::time_since` read: the transaction that read it may have moved it
+/// itself (a time refresh) and then rolled back.
+pub fn forget_time_since() {
+    STATE.with(|s| {
+        if let Ok(mut s) = s.try_borrow_mut() {
+            if let Some(st) = s.as_mut() {
+                st.since = None;
+            }
+        }
+    });
+}
+
 /// Runs `f` on the state for the current epoch, (re)loading it when needed. `None`: no users
 /// table is attached.
 pub fn with_state<R>(
@@ -485,7 +497,19 @@ impl State {
         }
         let mut out = Vec::new();
         for (chunk, wanted) in chunks {
-            let plan = self.row_plan(&chunk)?;
+            // A neighbour whose rules no longer compile must not fail the groups asked for:
+            // they get plans of their own then.
+            let plan = match self.row_plan(&chunk) {
+                Ok(plan) => plan,
+                Err(_) if chunk.len() > 1 => {
+                    for id in wanted {
+                        let plan = self.row_plan(&[id])?;
+                        out.push((plan, vec![0]));
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             let positions = plan
                 .trees
                 .iter()

@@ -18,6 +18,16 @@ use crate::errors::{raise, DbError};
 pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<i64, DbError> {
     statements::execute(client, WRITER_LOCK)?;
     let horizon = horizon(client)?;
+    if horizon.is_none() {
+        pgrx::pg_sys::panic::ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_WARNING,
+            "refresh_time_rules() under REPEATABLE READ or SERIALIZABLE leaves the groups' time_refreshed_at where it was",
+            "smart_groups",
+        )
+        .set_detail("Its snapshot cannot tell which transactions committed after it was taken.")
+        .set_hint("Run it at READ COMMITTED, as the background worker does; until then each run looks from the same instant again.")
+        .report(PgLogLevel::WARNING);
+    }
     let groups: Vec<i64> = st
         .groups
         .iter()
@@ -26,12 +36,15 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<i64, DbError> {
         .collect();
     let since = previous_runs(client, &groups)?;
     let now = statements::query_one::<TimestampWithTimeZone>(client, "SELECT now()", &[], &[])?;
-    let mut changed = 0;
+    // Every group's users first, and their rows locked as one set in key order, before any
+    // group is refreshed: a refresh under snapshot isolation takes its group's row FOR SHARE,
+    // and the documented order puts user rows before group rows.
+    let mut found = Vec::new();
     let mut done = Vec::new();
     for (id, previous) in since {
         pgrx::check_for_interrupts!();
+        done.push(id);
         let Some(q) = st.time_keys_sql(id)? else {
-            done.push(id);
             continue;
         };
         let keys = statements::run_once(
@@ -47,16 +60,26 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<i64, DbError> {
             },
         )?;
         if !keys.is_empty() {
-            // Groups maintained at commit take their own locks then (`commit.rs`); the others
-            // are written here, after the users' row locks.
-            if !st.is_at_commit(id) {
-                lock_users(client, st, &keys)?;
-            }
-            let (joined, left) =
-                maintain::users(client, st, &keys, Concerns::Groups(vec![id]), "time", false)?;
-            changed += joined + left;
+            found.push((id, keys));
         }
-        done.push(id);
+    }
+    // Groups maintained at commit take their own locks then (`commit.rs`).
+    let mut to_lock: Vec<String> = found
+        .iter()
+        .filter(|(id, _)| !st.is_at_commit(*id))
+        .flat_map(|(_, keys)| keys.iter().cloned())
+        .collect();
+    to_lock.sort_unstable();
+    to_lock.dedup();
+    if !to_lock.is_empty() {
+        lock_users(client, st, &to_lock)?;
+    }
+    let mut changed = 0;
+    for (id, keys) in found {
+        pgrx::check_for_interrupts!();
+        let (joined, left) =
+            maintain::users(client, st, &keys, Concerns::Groups(vec![id]), "time", false)?;
+        changed += joined + left;
     }
     // Groups maintained at commit too, before the caller reads them, and before any group row
     // is locked: the step waits for other steps' user locks, and those steps may be waiting

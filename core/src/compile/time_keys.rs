@@ -65,8 +65,11 @@ fn crossing(v: &str, shape: Shape, n: u32, unit: TimeUnit) -> String {
 }
 
 /// Whether the value `value` of a users column that `test` (a relative-time rule) reads may
-/// have crossed one of its boundaries between `since` (SQL, timestamptz) and now: then the
-/// stored membership may still show the side it was on before. None for other rules.
+/// have crossed one of its boundaries between `since` (SQL, timestamptz) and this instant:
+/// then the stored membership may show either side. Up to the clock, not the transaction's
+/// now(): a time refresh that began after this transaction and committed before this
+/// statement may have applied a crossing later than now(), which the statement sees in the
+/// stored membership while the old row, judged at now(), says otherwise. None for other rules.
 pub fn crossed_since(test: &Test, value: &str, since: &str) -> Option<String> {
     if !matches!(test.op, Op::WithinLast | Op::NotWithinLast) {
         return None;
@@ -80,7 +83,7 @@ pub fn crossed_since(test: &Test, value: &str, since: &str) -> Option<String> {
         *n,
         *unit,
         since,
-        "now()",
+        "clock_timestamp()",
     ))
 }
 
