@@ -96,7 +96,7 @@ pub struct State {
     /// Active smart groups, by depth then id.
     pub groups: Vec<Group>,
     /// Position in `groups` by group id: the trigger looks groups up once per pair.
-    by_id: HashMap<i64, usize>,
+    by_id: FxMap<i64, usize>,
     /// The groups naming each group in member_of.
     dependants: HashMap<i64, Vec<i64>>,
     /// Columns of the users table that some active smart group reads.
@@ -105,21 +105,27 @@ pub struct State {
     /// custom fields or relations and, transitively, the groups naming them in member_of. By
     /// depth, then id.
     pub at_commit: Vec<i64>,
+    /// The same, to look up.
+    at_commit_set:
+        std::collections::HashSet<i64, std::hash::BuildHasherDefault<statements::FxHasher>>,
     catalog: Option<Catalog>,
     preds: HashMap<i64, Pred>,
     sql: HashMap<i64, String>,
-    flips: HashMap<(i64, Vec<String>), (Flip, bool)>,
-    plans: HashMap<(Vec<String>, Vec<i64>), Rc<FlipPlan>>,
-    row_plans: HashMap<Vec<i64>, Rc<RowPlan>>,
+    flips: FxMap<(i64, Vec<String>), (Flip, bool)>,
+    plans: FxMap<(Vec<String>, Vec<i64>), Rc<FlipPlan>>,
+    row_plans: FxMap<Vec<i64>, Rc<RowPlan>>,
     /// How many times each set of groups was asked for (`row_plans`).
-    row_sets_asked: HashMap<Vec<i64>, u32>,
-    set_codes: HashMap<(Vec<String>, Vec<i64>), Rc<str>>,
+    row_sets_asked: FxMap<Vec<i64>, u32>,
+    set_codes: FxMap<(Vec<String>, Vec<i64>), Rc<str>>,
     /// `time_since`, with when it was read.
     since: Option<(
         std::time::Instant,
         Option<pgrx::datum::TimestampWithTimeZone>,
     )>,
 }
+
+/// The per-backend maps are looked up on every statement of the hot path: keyed with FxHash.
+type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<statements::FxHasher>>;
 
 thread_local! {
     static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
@@ -216,12 +222,14 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             .flat_map(|g| g.columns.iter().cloned())
             .filter(|c| existing.contains(c))
             .collect();
+        let commit_time = at_commit(&groups);
         st = Some(State {
             epoch,
             key_column,
             key_type,
             users_table,
-            at_commit: at_commit(&groups),
+            at_commit_set: commit_time.iter().copied().collect(),
+            at_commit: commit_time,
             by_id: groups.iter().enumerate().map(|(i, g)| (g.id, i)).collect(),
             dependants: {
                 let mut d: HashMap<i64, Vec<i64>> = HashMap::new();
@@ -237,11 +245,11 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             catalog: None,
             preds: HashMap::new(),
             sql: HashMap::new(),
-            flips: HashMap::new(),
-            plans: HashMap::new(),
-            row_plans: HashMap::new(),
-            row_sets_asked: HashMap::new(),
-            set_codes: HashMap::new(),
+            flips: FxMap::default(),
+            plans: FxMap::default(),
+            row_plans: FxMap::default(),
+            row_sets_asked: FxMap::default(),
+            set_codes: FxMap::default(),
             since: None,
         });
     }
@@ -294,7 +302,7 @@ impl State {
 
     /// Whether the group is maintained at commit (`commit.rs`).
     pub fn is_at_commit(&self, id: i64) -> bool {
-        self.at_commit.contains(&id)
+        self.at_commit_set.contains(&id)
     }
 
     /// The groups `id` names in member_of.
