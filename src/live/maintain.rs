@@ -49,40 +49,27 @@ pub fn users(
         return Ok((0, 0));
     }
     statements::execute(client, WRITER_LOCK)?;
-    // (id, depth) of the groups concerned, by depth.
-    let mut groups: Vec<(i64, i32)> = match &concerns {
-        Concerns::Every => statements::run(
-            client,
-            "SELECT id, depth FROM smart_groups.groups WHERE status = 'active' ORDER BY depth, id",
-            &[],
-            &[],
-            |rows| {
-                let mut out = Vec::new();
-                for row in rows {
-                    if let (Some(id), Some(depth)) = (row.get::<i64>(1)?, row.get::<i32>(2)?) {
-                        out.push((id, depth));
-                    }
-                }
-                Ok(out)
-            },
-        )?,
-        Concerns::Groups(ids) => statements::run(
-            client,
-            "SELECT id, depth FROM smart_groups.groups WHERE id = ANY ($1) AND status = 'active' \
-             ORDER BY depth, id",
-            &[int8_array()],
-            &[ids.clone().into()],
-            |rows| {
-                let mut out = Vec::new();
-                for row in rows {
-                    if let (Some(id), Some(depth)) = (row.get::<i64>(1)?, row.get::<i32>(2)?) {
-                        out.push((id, depth));
-                    }
-                }
-                Ok(out)
-            },
-        )?,
+    // (id, depth) of the active groups concerned, by depth; NULL: all of them.
+    let ids: Option<Vec<i64>> = match &concerns {
+        Concerns::Every => None,
+        Concerns::Groups(ids) => Some(ids.clone()),
     };
+    let mut groups: Vec<(i64, i32)> = statements::run(
+        client,
+        "SELECT id, depth FROM smart_groups.groups \
+          WHERE status = 'active' AND ($1::bigint[] IS NULL OR id = ANY ($1)) ORDER BY depth, id",
+        &[int8_array()],
+        &[ids.into()],
+        |rows| {
+            let mut out = Vec::new();
+            for row in rows {
+                if let (Some(id), Some(depth)) = (row.get::<i64>(1)?, row.get::<i32>(2)?) {
+                    out.push((id, depth));
+                }
+            }
+            Ok(out)
+        },
+    )?;
     if groups.is_empty() {
         return Ok((0, 0));
     }

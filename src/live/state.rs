@@ -433,22 +433,8 @@ impl State {
                 always_columns,
             });
         }
-        let mut olds = Vec::new();
-        let mut old_sql = Vec::new();
-        for atom in &atoms {
-            olds.push(atom.old.as_ref().map(|sql| {
-                old_sql.push(sql.clone());
-                old_sql.len() - 1
-            }));
-        }
-        let mut crossed = Vec::new();
-        let mut crossed_sql = Vec::new();
-        for atom in &atoms {
-            crossed.push(atom.crossed.as_ref().map(|sql| {
-                crossed_sql.push(sql.clone());
-                crossed_sql.len() - 1
-            }));
-        }
+        let (olds, old_sql) = present(&atoms, |a| a.old.as_ref());
+        let (crossed, crossed_sql) = present(&atoms, |a| a.crossed.as_ref());
         let key = quote_ident(&self.key_column);
         // $1: no later than the time refreshes of the groups (`time_since`).
         let sql = format!(
@@ -656,6 +642,22 @@ impl State {
 }
 
 /// `ARRAY[e1, e2, …]` of boolean expressions, typed when empty.
+/// Of the atoms' optional SQL `part`: per atom its place among those present, and those present.
+fn present(
+    atoms: &[RowAtom],
+    part: impl Fn(&RowAtom) -> Option<&String>,
+) -> (Vec<Option<usize>>, Vec<String>) {
+    let mut places = Vec::new();
+    let mut sql = Vec::new();
+    for atom in atoms {
+        places.push(part(atom).map(|s| {
+            sql.push(s.clone());
+            sql.len() - 1
+        }));
+    }
+    (places, sql)
+}
+
 fn bool_array(items: Vec<String>) -> String {
     if items.is_empty() {
         "ARRAY[]::boolean[]".to_string()
