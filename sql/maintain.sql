@@ -52,7 +52,7 @@ END $$;
 -- (src/live), a BEFORE STATEMENT trigger, so that it precedes every row lock.
 
 -- The users table's INSERT, UPDATE and DELETE triggers, those of the custom-field and relation
--- tables, the commit-time step and the keyed refreshes of the API (_refresh_keys) are the
+-- tables, the commit-time step and the refreshes of the API (_refresh_group) are the
 -- maintenance engine in src/live.
 CREATE FUNCTION smart_groups._on_users_truncate() RETURNS trigger
 LANGUAGE plpgsql AS $$

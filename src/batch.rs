@@ -1,8 +1,8 @@
-//! `_refresh_batch`: the triggers' hot path. One statement brings the membership of many
+//! The set-based writers. `refresh`: one statement brings the membership of many
 //! groups up to date for the users a statement changed, instead of one statement per group:
 //! each user row is read once and every group's predicate is evaluated against it. Statements
 //! are prepared once per backend and kept, since a busy table fires the same shape again and
-//! again.
+//! again. `refresh_full`: one group for every user (create, activate, set_rules, recalculate).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -215,20 +215,6 @@ pub fn refresh(
         keep,
         [keys.into(), active.into(), cause.into()],
     )
-}
-
-/// `_refresh_batch(gids, keys, cause, fresh)`: `refresh` for plpgsql callers.
-#[pg_extern]
-fn _refresh_batch(
-    gids: Vec<i64>,
-    keys: Vec<String>,
-    cause: &str,
-    fresh: default!(bool, false),
-) -> TableIterator<'static, (name!(group_id, i64), name!(joined, i64), name!(left, i64))> {
-    match Spi::connect_mut(|client| refresh(client, &gids, keys, cause, fresh)) {
-        Ok(counts) => TableIterator::new(counts),
-        Err(e) => raise(&DbError::from(e)),
-    }
 }
 
 /// What a group's full refresh changed: how many joined and left, and (for groups that others

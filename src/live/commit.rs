@@ -631,7 +631,7 @@ fn recompute(client: &mut SpiClient<'_>, groups: &[i64]) -> Result<i64, DbError>
 /// own groups (with none named, all of them: users deleted) log its cause, the groups
 /// following them group_change. A few users take the kept-plan path of statements
 /// (`small.rs`: one query decides all the groups, only the groups whose membership changed
-/// are followed); more, one set-based statement per depth (`_refresh_batch`).
+/// are followed); more, one set-based statement per depth (`batch::refresh`).
 fn evaluate(
     client: &mut SpiClient<'_>,
     st: &mut State,
