@@ -14,6 +14,7 @@ use pgrx::JsonB;
 use crate::errors::{raise, DbError};
 use crate::groups_api::predicate;
 use crate::guc_scope::{with_settings, NO_JIT};
+use crate::live::{statements, State};
 
 /// Key sets larger than this are planned for their size each time rather than with a kept
 /// plan (a plan good for one user is a poor one for a million).
@@ -164,15 +165,17 @@ fn run(
 
 /// Refreshes groups `gids` (all at the same member_of depth) for the users `keys`, logging
 /// each join and leave with `cause`. `fresh`: the keys are users just inserted, in no group
-/// yet. Returns the groups whose membership changed, with how many joined and left.
+/// yet. Returns the groups whose membership changed, with how many joined and left. The
+/// groups' predicates come compiled from the backend's state (`State::predicate`): compiling
+/// forty rulesets on every INSERT of a user was most of its cost.
 pub fn refresh(
     client: &mut SpiClient<'_>,
+    st: &mut State,
     gids: &[i64],
     keys: Vec<String>,
     cause: &str,
     fresh: bool,
-) -> Result<Counts, pgrx::spi::Error> {
-    let u = users(client)?;
+) -> Result<Counts, DbError> {
     // Active groups only; a static group has no predicate, only inclusions.
     // Under REPEATABLE READ and SERIALIZABLE the snapshot predates whatever lifecycle change
     // the maintenance lock made us wait for: FOR SHARE turns a group deactivated or dropped
@@ -183,38 +186,56 @@ pub fn refresh(
     } else {
         ""
     };
-    let rows = client.update(
+    let groups = statements::run(
+        client,
         &format!(
             "SELECT id, name, CASE WHEN kind = 'smart' THEN rules END FROM smart_groups.groups \
              WHERE id = ANY ($1) AND status = 'active' ORDER BY id{lock}"
         ),
-        None,
+        &[statements::int8_array()],
         &[gids.to_vec().into()],
+        |rows| {
+            let mut out: Vec<(i64, String, Option<JsonB>)> = Vec::new();
+            for r in rows {
+                out.push((
+                    r.get::<i64>(1)?.unwrap_or_default(),
+                    r.get::<String>(2)?.unwrap_or_default(),
+                    r.get::<JsonB>(3)?,
+                ));
+            }
+            Ok(out)
+        },
     )?;
-    let mut groups: Vec<(i64, String, Option<JsonB>)> = Vec::new();
-    for r in rows {
-        groups.push((
-            r.get::<i64>(1)?.unwrap_or_default(),
-            r.get::<String>(2)?.unwrap_or_default(),
-            r.get::<JsonB>(3)?,
-        ));
-    }
-    let active: Vec<i64> = groups.iter().map(|g| g.0).collect();
-    let predicates: Vec<(i64, String)> = groups
-        .into_iter()
-        .filter_map(|(id, name, rules)| rules.map(|r| (id, predicate(r, Some(&name)))))
-        .collect();
-    if active.is_empty() || keys.is_empty() {
+    if groups.is_empty() || keys.is_empty() {
         return Ok(Vec::new());
     }
+    let active: Vec<i64> = groups.iter().map(|g| g.0).collect();
+    let mut predicates: Vec<(i64, String)> = Vec::new();
+    for (id, name, rules) in groups {
+        let Some(rules) = rules else {
+            continue;
+        };
+        // A group the state does not know yet (changed in this very statement) is compiled
+        // from its row.
+        let pred = match st.predicate(id) {
+            Ok(pred) => pred,
+            Err(_) => predicate(rules, Some(&name)),
+        };
+        predicates.push((id, pred));
+    }
+    let u = Users {
+        key_column: st.key_column.clone(),
+        key_type: st.key_type.clone(),
+        table: st.users_table.clone(),
+    };
     let sql = statement(&u, &predicates, fresh);
     let keep = keys.len() <= KEEP_PLAN_MAX_KEYS;
-    run(
+    Ok(run(
         client,
         &sql,
         keep,
         [keys.into(), active.into(), cause.into()],
-    )
+    )?)
 }
 
 /// What a group's full refresh changed: how many joined and left, and (for groups that others

@@ -694,6 +694,7 @@ fn evaluate(
                 if !ids.is_empty() {
                     written.extend(crate::batch::refresh(
                         client,
+                        st,
                         &ids,
                         keys.clone(),
                         cause,

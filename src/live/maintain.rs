@@ -39,7 +39,7 @@ pub enum Concerns {
 /// (not their followers), for the API's keyed refreshes.
 pub fn users(
     client: &mut SpiClient<'_>,
-    st: &State,
+    st: &mut State,
     keys: &[String],
     concerns: Concerns,
     cause: &str,
@@ -111,7 +111,8 @@ pub fn users(
             if ids.is_empty() {
                 continue;
             }
-            let changes = crate::batch::refresh(client, &ids, keys.to_vec(), level_cause, fresh)?;
+            let changes =
+                crate::batch::refresh(client, st, &ids, keys.to_vec(), level_cause, fresh)?;
             super::pending::note(client, &changes)?;
             for &(g, joined, left) in &changes {
                 if own.contains(&g) {
@@ -152,7 +153,7 @@ fn transition_keys(
 /// AFTER INSERT FOR EACH STATEMENT on the users table: the new users join the groups whose
 /// rules they satisfy. Nothing inserted (an `INSERT … ON CONFLICT DO UPDATE` that only
 /// updated, which the UPDATE trigger maintained): nothing to do.
-pub fn inserted(client: &mut SpiClient<'_>, st: &State) -> Result<(), DbError> {
+pub fn inserted(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
     let keys = transition_keys(client, st, "sg_new")?;
     users(client, st, &keys, Concerns::Every, USER, true).map(|_| ())
 }
@@ -163,7 +164,7 @@ pub fn inserted(client: &mut SpiClient<'_>, st: &State) -> Result<(), DbError> {
 /// to them is maintained by the UPDATE or DELETE that the foreign key's action makes; rows of
 /// groups maintained at commit go then, since until this transaction commits other
 /// transactions may still evaluate these users there.
-pub fn deleted(client: &mut SpiClient<'_>, st: &State) -> Result<(), DbError> {
+pub fn deleted(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
     statements::execute(client, WRITER_LOCK)?;
     let keys = transition_keys(client, st, "sg_old")?;
     if keys.is_empty() {
@@ -209,7 +210,7 @@ pub fn deleted(client: &mut SpiClient<'_>, st: &State) -> Result<(), DbError> {
 
 /// The users whose key a users UPDATE changed: the old keys leave every group, the new ones
 /// are evaluated as users of their own.
-pub fn moved(client: &mut SpiClient<'_>, st: &State) -> Result<(), DbError> {
+pub fn moved(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
     let key = quote_ident(&st.key_column);
     let keys = statements::query_one::<Vec<String>>(
         client,

@@ -8,7 +8,9 @@ pub(crate) mod pending;
 mod set_codes;
 mod small;
 mod state;
-mod statements;
+pub(crate) mod statements;
+
+pub(crate) use state::State;
 mod table_change;
 mod time_refresh;
 mod users_update;
@@ -84,7 +86,7 @@ fn _on_users_update_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
 #[pg_trigger]
 fn _on_users_insert_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     in_trigger(trigger, |client| {
-        state::with_state(client, |client, st| maintain::inserted(client, st)).map(|_| ())
+        state::with_state(client, maintain::inserted).map(|_| ())
     });
     Ok(None)
 }
@@ -93,7 +95,7 @@ fn _on_users_insert_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
 #[pg_trigger]
 fn _on_users_delete_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     in_trigger(trigger, |client| {
-        state::with_state(client, |client, st| maintain::deleted(client, st)).map(|_| ())
+        state::with_state(client, maintain::deleted).map(|_| ())
     });
     Ok(None)
 }
