@@ -127,3 +127,30 @@ def storage(ctx):
     ctx.add("storage", "target", 0, "bytes_per_membership", per, "B")
     ctx.row("storage", f"bytes per membership ({rows:,} memberships, {total / 2**20:,.0f} MB with indexes)", "", "",
             "", f"{per:.0f} B" if per else "–", None, "report; aim < 40 B", per is not None and per < 40)
+
+
+def s12(ctx, groups_active):
+    """A new user signs up: a single-row INSERT into the users table (a copy of a random user's
+    row under a new key), 1 client p50 and ctx.clients TPS, against the same INSERT into
+    users_base. Every active group decides the new user."""
+    cols = ctx.c.value("SELECT string_agg(quote_ident(attname), ',' ORDER BY attnum) FROM pg_attribute "
+                       "WHERE attrelid = 'users'::regclass AND attnum > 0 AND NOT attisdropped").split(",")
+    # New keys far above the data set's, random: pgbench has no counter, and a collision (one
+    # in millions) only turns that INSERT into a no-op.
+    exprs = {"id": ":nid", "email": "'s12-' || :nid || '@example.com'", "username": "'s12-' || :nid"}
+    sel = ", ".join(exprs.get(c, c) for c in cols)
+    sql = ("\\set nid random(1000000000, 2000000000)\n\\set id random(1, :scale)\n"
+           "INSERT INTO {t} SELECT " + sel + " FROM {t} WHERE id = :id ON CONFLICT DO NOTHING;\n")
+    scripts = {v: ctx.script(f"s12_{v}.sql", sql.format(t=t)) for v, t in (("target", "users"), ("baseline", "users_base"))}
+    ctx.vacuum("users", "users_base")
+    n = _one_and_many(ctx, "S12", scripts)
+    t50, b50 = ctx.med("S12", "target", "p50"), ctx.med("S12", "baseline", "p50")
+    r = ratio(t50, b50)
+    tt, bt = ctx.med("S12", "target", f"tps_c{ctx.clients}"), ctx.med("S12", "baseline", f"tps_c{ctx.clients}")
+    ctx.row("S12", f"single-row INSERT of a new user (a signup), {groups_active} active groups decide them, 1 client",
+            "same INSERT into users_base", "", f"p50 {fmt_ms(b50)}", f"p50 {fmt_ms(t50)}", r, "report",
+            None,
+            f"{n} reps × {ctx.duration} s; p95 {fmt_ms(ctx.med('S12', 'target', 'p95'))} vs "
+            f"{fmt_ms(ctx.med('S12', 'baseline', 'p95'))}; {ctx.clients} clients: {tt or 0:.1f} vs {bt or 0:.0f} TPS "
+            f"({100 * (ratio(tt, bt) or 0):.1f}%), failed transactions (after retries): "
+            f"{sum(ctx.values('S12', 'target', f'failed_c{ctx.clients}')):.0f}")
