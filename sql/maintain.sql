@@ -37,16 +37,7 @@ LANGUAGE sql AS $$ SELECT pg_advisory_xact_lock(1936159858, 0) $$;
 CREATE FUNCTION smart_groups._writer_lock() RETURNS void
 LANGUAGE sql AS $$ SELECT pg_advisory_xact_lock_shared(1936159858, 0) $$;
 
--- Step 2: row locks on users, in key order.
-CREATE FUNCTION smart_groups._lock_users(keys text[]) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-    cfg smart_groups.config := smart_groups._config();
-BEGIN
-    EXECUTE format('SELECT 1 FROM %1$s u WHERE u.%2$I IN (SELECT unnest($1::%3$s[])) ORDER BY u.%2$I FOR NO KEY UPDATE',
-                   smart_groups._qname(cfg.users_table), cfg.key_column, cfg.key_type)
-      USING keys;
-END $$;
+-- Step 2, row locks on users in key order: smart_groups._lock_users (src/live/maintain.rs).
 
 -- Step 1 for the users and custom-field tables runs in smart_groups._before_statement_rs
 -- (src/live), a BEFORE STATEMENT trigger, so that it precedes every row lock.

@@ -117,14 +117,16 @@ pub extern "C-unwind" fn smart_groups_db_worker_main(_arg: pg_sys::Datum) {
     BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP | SignalWakeFlags::SIGTERM);
     let db = BackgroundWorker::get_extra().to_string();
     BackgroundWorker::connect_worker_to_spi(Some(&db), None);
+    // The runs are READ COMMITTED whatever the database's default: only such a run moves the
+    // groups' time_refreshed_at (see refresh_time_rules()). Set for the session, from the next
+    // transaction on: this one has its snapshot already.
+    BackgroundWorker::transaction(|| {
+        if let Err(e) = Spi::run("SET default_transaction_isolation = 'read committed'") {
+            log!("smart_groups: could not set the isolation level in database {db}: {e}");
+        }
+    });
     loop {
         let installed = BackgroundWorker::transaction(|| {
-            // The runs are READ COMMITTED whatever the database's default: only such a run
-            // moves the groups' time_refreshed_at (see refresh_time_rules()). For the session,
-            // from the next transaction on: this one has its snapshot already.
-            if let Err(e) = Spi::run("SET default_transaction_isolation = 'read committed'") {
-                log!("smart_groups: could not set the isolation level in database {db}: {e}");
-            }
             Spi::get_one::<bool>(
                 "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'smart_groups')",
             )

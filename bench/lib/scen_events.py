@@ -46,6 +46,13 @@ def _one_and_many(ctx, sc, scripts):
     return ctx.alternate(sc, both("target"), both("baseline"))
 
 
+def _many_clients(ctx, sc):
+    """The ctx.clients run of a scenario measured by `_one_and_many`, for its details."""
+    tt, bt = ctx.med(sc, "target", f"tps_c{ctx.clients}"), ctx.med(sc, "baseline", f"tps_c{ctx.clients}")
+    return (f"{ctx.clients} clients: {tt or 0:.1f} vs {bt or 0:.0f} TPS ({100 * (ratio(tt, bt) or 0):.1f}%), "
+            f"failed transactions (after retries): {sum(ctx.values(sc, 'target', f'failed_c{ctx.clients}')):.0f}")
+
+
 def s9(ctx, groups_active):
     _copy_table(ctx, "clicks", "clicks_base", "user_id")
     rules = [f"has at least {1 + i % 5} clicks where clicked_at within last {7 + 3 * i} days" for i in range(S9_GROUPS)]
@@ -94,13 +101,9 @@ def s10(ctx, groups_active):
     n = _one_and_many(ctx, "S10", scripts)
     t50, b50 = ctx.med("S10", "target", "p50"), ctx.med("S10", "baseline", "p50")
     r = ratio(t50, b50)
-    tt, bt = ctx.med("S10", "target", f"tps_c{ctx.clients}"), ctx.med("S10", "baseline", f"tps_c{ctx.clients}")
     ctx.row("S10", f"upsert of one user's custom field `{key}`, which {readers} of {groups_active} active groups read, 1 client",
             "same upsert into an unattached copy", "", f"p50 {fmt_ms(b50)}", f"p50 {fmt_ms(t50)}", r, "p50 ≤ 2×",
-            r is not None and r <= 2,
-            f"{n} reps × {ctx.duration} s; {ctx.clients} clients: {tt or 0:.1f} vs {bt or 0:.0f} TPS "
-            f"({100 * (ratio(tt, bt) or 0):.1f}%), failed transactions (after retries): "
-            f"{sum(ctx.values('S10', 'target', f'failed_c{ctx.clients}')):.0f}")
+            r is not None and r <= 2, f"{n} reps × {ctx.duration} s; {_many_clients(ctx, 'S10')}")
 
 
 def s11(ctx, groups_active):
@@ -145,12 +148,8 @@ def s12(ctx, groups_active):
     ctx.vacuum("users", "users_base")
     n = _one_and_many(ctx, "S12", scripts)
     t50, b50 = ctx.med("S12", "target", "p50"), ctx.med("S12", "baseline", "p50")
-    r = ratio(t50, b50)
-    tt, bt = ctx.med("S12", "target", f"tps_c{ctx.clients}"), ctx.med("S12", "baseline", f"tps_c{ctx.clients}")
     ctx.row("S12", f"single-row INSERT of a new user (a signup), {groups_active} active groups decide them, 1 client",
-            "same INSERT into users_base", "", f"p50 {fmt_ms(b50)}", f"p50 {fmt_ms(t50)}", r, "report",
+            "same INSERT into users_base", "", f"p50 {fmt_ms(b50)}", f"p50 {fmt_ms(t50)}", ratio(t50, b50), "report",
             None,
             f"{n} reps × {ctx.duration} s; p95 {fmt_ms(ctx.med('S12', 'target', 'p95'))} vs "
-            f"{fmt_ms(ctx.med('S12', 'baseline', 'p95'))}; {ctx.clients} clients: {tt or 0:.1f} vs {bt or 0:.0f} TPS "
-            f"({100 * (ratio(tt, bt) or 0):.1f}%), failed transactions (after retries): "
-            f"{sum(ctx.values('S12', 'target', f'failed_c{ctx.clients}')):.0f}")
+            f"{fmt_ms(ctx.med('S12', 'baseline', 'p95'))}; {_many_clients(ctx, 'S12')}")

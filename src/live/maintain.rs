@@ -7,8 +7,7 @@
 //! whose membership changed brings the groups naming it into the later depths. Groups
 //! maintained at commit (`commit.rs`) get the users recorded for then instead. Locks are
 //! those of the protocol in docs/design/lock-protocol.md: the maintenance lock shared, and
-//! the caller holds the users' rows (the trigger's own statement, or the API function's
-//! `_lock_users`).
+//! the caller holds the users' rows (the trigger's own statement, or `lock_users`).
 
 use std::collections::BTreeSet;
 
@@ -132,6 +131,37 @@ pub fn users(
         }
     }
     Ok(totals)
+}
+
+/// Row locks on the users, in key order, so that two writers about one user run one after
+/// the other (sql/maintain.sql, step 2 of the lock order): manual overrides and the time
+/// refresh, for the groups statements maintain.
+pub fn lock_users(client: &mut SpiClient<'_>, st: &State, keys: &[String]) -> Result<(), DbError> {
+    let key = quote_ident(&st.key_column);
+    statements::run(
+        client,
+        &format!(
+            "SELECT 1 FROM {users} u WHERE u.{key} IN (SELECT unnest($1::{kt}[])) \
+             ORDER BY u.{key} FOR NO KEY UPDATE",
+            users = st.users_table,
+            kt = st.key_type
+        ),
+        &[text_array()],
+        &[keys.to_vec().into()],
+        |_| Ok(()),
+    )
+}
+
+/// `_lock_users(keys)`: `lock_users` for the API's manual overrides.
+#[pg_extern(volatile, parallel_unsafe)]
+fn _lock_users(keys: Vec<Option<String>>) {
+    let keys: Vec<String> = keys.into_iter().flatten().collect();
+    let result = Spi::connect_mut(|client| {
+        state::with_state(client, |client, st| lock_users(client, st, &keys))
+    });
+    if let Err(e) = result {
+        raise(&e);
+    }
 }
 
 /// The keys of a transition table's rows (`sg_new` or `sg_old`), as text.

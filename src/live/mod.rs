@@ -246,7 +246,7 @@ fn _before_statement_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     let sql = if matches!(op, Some(PgTriggerOperation::Truncate)) {
         "SELECT pg_advisory_xact_lock(1936159858, 0)"
     } else {
-        "SELECT pg_advisory_xact_lock_shared(1936159858, 0)"
+        maintain::WRITER_LOCK
     };
     in_trigger(trigger, |client| statements::execute(client, sql));
     Ok(None)

@@ -105,9 +105,8 @@ pub struct State {
     /// custom fields or relations and, transitively, the groups naming them in member_of. By
     /// depth, then id.
     pub at_commit: Vec<i64>,
-    /// The same, to look up.
-    at_commit_set:
-        std::collections::HashSet<i64, std::hash::BuildHasherDefault<statements::FxHasher>>,
+    /// Per commit-time group: its place in `at_commit` and where its depth's run starts there.
+    at_commit_pos: FxMap<i64, (usize, usize)>,
     catalog: Option<Catalog>,
     preds: HashMap<i64, Pred>,
     sql: HashMap<i64, String>,
@@ -228,7 +227,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             key_column,
             key_type,
             users_table,
-            at_commit_set: commit_time.iter().copied().collect(),
+            at_commit_pos: positions(&commit_time, &groups),
             at_commit: commit_time,
             by_id: groups.iter().enumerate().map(|(i, g)| (g.id, i)).collect(),
             dependants: {
@@ -276,6 +275,21 @@ fn at_commit(groups: &[Group]) -> Vec<i64> {
     ordered
 }
 
+/// For `State::at_commit_pos`: each id's place in `ids` (in depth order) and the place where
+/// the run of its depth starts.
+fn positions(ids: &[i64], groups: &[Group]) -> FxMap<i64, (usize, usize)> {
+    let depth: HashMap<i64, i32> = groups.iter().map(|g| (g.id, g.depth)).collect();
+    let mut out = FxMap::default();
+    let mut start = 0;
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 && depth.get(id) != depth.get(&ids[i - 1]) {
+            start = i;
+        }
+        out.insert(*id, (i, start));
+    }
+    out
+}
+
 impl State {
     /// No later than the last time refresh of any active group with relative-time rules
     /// (`set_codes::SINCE`), read at most once a minute: it only moves forward between
@@ -302,7 +316,7 @@ impl State {
 
     /// Whether the group is maintained at commit (`commit.rs`).
     pub fn is_at_commit(&self, id: i64) -> bool {
-        self.at_commit_set.contains(&id)
+        self.at_commit_pos.contains_key(&id)
     }
 
     /// The groups `id` names in member_of.
@@ -519,20 +533,14 @@ impl State {
     /// The run of groups whose row plan decides group `id`: its `ROW_PLAN_GROUPS` neighbours
     /// among the commit-time groups of its depth, or itself alone.
     fn row_plan_chunk(&self, id: i64) -> Vec<i64> {
-        let Some(pos) = self.at_commit.iter().position(|&g| g == id) else {
+        let Some(&(pos, start)) = self.at_commit_pos.get(&id) else {
             return vec![id];
         };
-        let depth = |g: &i64| self.group(*g).map(|g| g.depth);
-        let d = depth(&id);
-        let start = self.at_commit[..pos]
-            .iter()
-            .rposition(|g| depth(g) != d)
-            .map_or(0, |i| i + 1);
         let first = start + (pos - start) / ROW_PLAN_GROUPS * ROW_PLAN_GROUPS;
         self.at_commit[first..]
             .iter()
             .take(ROW_PLAN_GROUPS)
-            .take_while(|g| depth(g) == d)
+            .take_while(|g| self.at_commit_pos.get(g).is_some_and(|p| p.1 == start))
             .copied()
             .collect()
     }

@@ -7,11 +7,10 @@
 use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
-use smart_groups_core::compile::quote_ident;
 
 use super::maintain::{self, Concerns, WRITER_LOCK};
 use super::state::{self, State};
-use super::statements::{self, int8_array, text_array};
+use super::statements::{self, int8_array};
 use crate::errors::{raise, DbError};
 
 /// Runs the time refresh; returns how many joins and leaves it wrote.
@@ -72,7 +71,7 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<i64, DbError> {
     to_lock.sort_unstable();
     to_lock.dedup();
     if !to_lock.is_empty() {
-        lock_users(client, st, &to_lock)?;
+        maintain::lock_users(client, st, &to_lock)?;
     }
     let mut changed = 0;
     for (id, keys) in found {
@@ -153,24 +152,6 @@ fn previous_runs(
         .iter()
         .filter_map(|id| found.get(id).map(|t| (*id, *t)))
         .collect())
-}
-
-/// Row locks on the users, in key order, so that two writers about one user run one after
-/// the other (sql/maintain.sql, step 2 of the lock order).
-pub fn lock_users(client: &mut SpiClient<'_>, st: &State, keys: &[String]) -> Result<(), DbError> {
-    let key = quote_ident(&st.key_column);
-    statements::run(
-        client,
-        &format!(
-            "SELECT 1 FROM {users} u WHERE u.{key} IN (SELECT unnest($1::{kt}[])) \
-             ORDER BY u.{key} FOR NO KEY UPDATE",
-            users = st.users_table,
-            kt = st.key_type
-        ),
-        &[text_array()],
-        &[keys.to_vec().into()],
-        |_| Ok(()),
-    )
 }
 
 /// `_refresh_time_rules()`: `refresh_time_rules()`'s body.
