@@ -5,6 +5,7 @@
 mod commit;
 mod maintain;
 pub(crate) mod pending;
+mod row_read;
 mod set_codes;
 mod small;
 mod state;
@@ -27,6 +28,10 @@ use crate::errors::{raise, DbError};
 /// (`small.rs`); larger ones one set-based statement per member_of depth.
 pub static SMALL_STATEMENT_ROWS: GucSetting<i32> = GucSetting::<i32>::new(1000);
 
+/// Whether such statements decide rules on the users' own rows in Rust, from the rows at
+/// hand (`row_read`), rather than by a query over the transition tables.
+pub static DECIDE_IN_RUST: GucSetting<bool> = GucSetting::<bool>::new(true);
+
 pub fn init() {
     pending::init();
     GucRegistry::define_int_guc(
@@ -36,6 +41,14 @@ pub fn init() {
         &SMALL_STATEMENT_ROWS,
         0,
         i32::MAX,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_bool_guc(
+        c"smart_groups.decide_in_rust",
+        c"UPDATEs of a few users decide the rules on the users' own rows in Rust, from the changed rows.",
+        c"Off, a query over the statement's transition tables decides them. Both give the same membership; the setting exists to test that.",
+        &DECIDE_IN_RUST,
         GucContext::Userset,
         GucFlags::default(),
     );
@@ -75,7 +88,7 @@ fn _on_users_update_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     };
     in_trigger(trigger, |client| {
         state::with_state(client, |client, st| {
-            users_update::run(client, st, set.as_ref(), rows)
+            users_update::run(client, st, set.as_ref(), rows, trigger.trigger_data())
         })
         .map(|_| ())
     });

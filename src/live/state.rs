@@ -467,6 +467,7 @@ impl State {
             bool_array(crossed_sql),
         );
         let plan = Rc::new(FlipPlan {
+            tests: atoms.iter().map(|a| a.test.clone()).collect(),
             sql,
             olds,
             crossed,
@@ -679,6 +680,8 @@ fn bool_array(items: Vec<String>) -> String {
 /// columns changed for this user.
 pub struct FlipPlan {
     pub sql: String,
+    /// Every own-row rule, in the order of the query's arrays (`users_update::decide_in_rust`).
+    pub tests: Vec<smart_groups_core::checked::Test>,
     /// Per rule: its place in the old row's array, if it reads a changed column.
     pub olds: Vec<Option<usize>>,
     /// Per rule: its place in the array of old values that crossed a time boundary since the

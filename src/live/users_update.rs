@@ -16,10 +16,15 @@ use std::collections::BTreeSet;
 
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
+use smart_groups_core::ast::Op;
+use smart_groups_core::checked::{FieldPath, Operand};
 use smart_groups_core::compile::{quote_ident, Flip};
+use smart_groups_core::eval::{row_test, Datum as EvalDatum, UserRow};
 
+use super::row_read;
 use super::set_codes;
 use super::small::{self, Change, Pair};
+use super::state::FlipPlan;
 use super::state::State;
 use super::statements;
 use crate::errors::DbError;
@@ -30,21 +35,40 @@ pub(super) const GROUP: &str = "group_change";
 
 /// `set`: the columns the statement can have changed (see `mod.rs`), or None for any;
 /// `new_rows`: how many rows it updated.
+/// `source`: the trigger's data, whose transition tables a statement of a few rows is read
+/// from (`row_read`) to decide own-row rules in Rust.
 pub fn run(
     client: &mut SpiClient<'_>,
     st: &mut State,
     set: Option<&BTreeSet<String>>,
     new_rows: i64,
+    source: &pg_sys::TriggerData,
 ) -> Result<(), DbError> {
     let key = quote_ident(&st.key_column);
-    let (moved, changed, rows) = detect(client, st, &key, set, new_rows)?;
+    let at_hand = if new_rows <= i64::from(super::SMALL_STATEMENT_ROWS.get())
+        && super::DECIDE_IN_RUST.get()
+        && !st.read_columns.is_empty()
+    {
+        let (key_column, columns) = (st.key_column.clone(), st.read_columns.clone());
+        let catalog = st.catalog()?;
+        // SAFETY: `source` is the TriggerData of this AFTER UPDATE FOR EACH STATEMENT call,
+        // which has both transition tables.
+        unsafe { row_read::read(source, catalog, &key_column, &columns) }
+    } else {
+        None
+    };
+    let at_hand = at_hand.as_ref();
+    let (moved, changed, rows) = match at_hand {
+        Some(r) => (false, changed_columns(st, set, r), r.pairs.len() as i64),
+        None => detect(client, st, &key, set, new_rows)?,
+    };
     if moved {
         super::maintain::moved(client, st)?;
     }
     if changed.is_empty() {
         return Ok(());
     }
-    defer_at_commit(client, st, &key, &changed, rows)?;
+    defer_at_commit(client, st, &key, &changed, rows, at_hand)?;
     let affected: Vec<i64> = st
         .groups
         .iter()
@@ -74,7 +98,7 @@ pub fn run(
     let small = rows <= i64::from(super::SMALL_STATEMENT_ROWS.get());
     if small && !own.is_empty() {
         let own: Vec<(i64, bool)> = own.iter().map(|id| (*id, always.contains(id))).collect();
-        seeds.extend(flipped(client, st, &changed, &own)?);
+        seeds.extend(flipped(client, st, &changed, &own, at_hand)?);
     }
 
     if small {
@@ -114,6 +138,7 @@ fn flipped(
     st: &mut State,
     changed: &BTreeSet<String>,
     own: &[(i64, bool)],
+    at_hand: Option<&row_read::Rows>,
 ) -> Result<Vec<Pair>, DbError> {
     let plan = st.flip_plan(changed, own)?;
     let since = if plan.crossed.iter().any(Option::is_some) {
@@ -121,6 +146,11 @@ fn flipped(
     } else {
         None
     };
+    if let Some(rows) = at_hand {
+        if let Some(pairs) = decide_in_rust(&plan, rows, changed, since.is_some()) {
+            return Ok(pairs);
+        }
+    }
     let since_type = PgBuiltInOids::TIMESTAMPTZOID.oid();
     statements::run(client, &plan.sql, &[since_type], &[since.into()], |rows| {
         let mut out = Vec::new();
@@ -138,34 +168,144 @@ fn flipped(
                 Some(j) => old.get(j).copied().flatten().unwrap_or(false),
                 None => n(i),
             };
-            for g in &plan.groups {
-                let now = g.tree.eval(&n);
-                let candidate = match &g.always_columns {
-                    Some(cols) => cols
-                        .iter()
-                        .any(|&c| moved.get(c).copied().flatten().unwrap_or(false)),
-                    None => {
-                        // An old value of a relative-time rule that crossed a boundary since
-                        // the time refresh: where the user was is the stored membership's
-                        // answer, which the write compares with.
-                        let unsure =
-                            g.changed_atoms.iter().any(|&i| {
-                                plan.crossed.get(i).copied().flatten().is_some_and(|j| {
-                                    crossed.get(j).copied().flatten().unwrap_or(false)
-                                })
-                            });
-                        unsure
-                            || (g.changed_atoms.iter().any(|&i| n(i) != o(i))
-                                && !(now.is_some() && now == g.tree.eval(&o)))
-                    }
-                };
-                if candidate {
-                    out.push((g.id, k.clone(), USER, now));
-                }
-            }
+            let moved = |c: usize| moved.get(c).copied().flatten().unwrap_or(false);
+            let crossed = |i: usize| {
+                plan.crossed
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|j| crossed.get(j).copied().flatten().unwrap_or(false))
+            };
+            candidates(&plan, &k, &n, &o, &moved, &crossed, &mut out);
         }
         Ok(out)
     })
+}
+
+/// Each group of `plan` for which the user keyed `k` is a candidate, with the predicate's
+/// value where the new row alone decides it; `n` and `o`: each rule on the new and the old
+/// row, `moved`: whether each changed column changed for this user, `crossed`: whether the
+/// old value of each rule crossed a time boundary since the time refreshes.
+fn candidates(
+    plan: &FlipPlan,
+    k: &str,
+    n: &dyn Fn(usize) -> bool,
+    o: &dyn Fn(usize) -> bool,
+    moved: &dyn Fn(usize) -> bool,
+    crossed: &dyn Fn(usize) -> bool,
+    out: &mut Vec<Pair>,
+) {
+    for g in &plan.groups {
+        let now = g.tree.eval(n);
+        let candidate = match &g.always_columns {
+            Some(cols) => cols.iter().any(|&c| moved(c)),
+            None => {
+                // An old value of a relative-time rule that crossed a boundary since the time
+                // refresh: where the user was is the stored membership's answer, which the
+                // write compares with.
+                let unsure = g.changed_atoms.iter().any(|&i| crossed(i));
+                unsure
+                    || (g.changed_atoms.iter().any(|&i| n(i) != o(i))
+                        && !(now.is_some() && now == g.tree.eval(o)))
+            }
+        };
+        if candidate {
+            out.push((g.id, k.to_string(), USER, now));
+        }
+    }
+}
+
+/// `flipped`, decided in Rust from the rows at hand (`row_read`) rather than by the plan's
+/// query. None when a rule of the plan cannot be decided there: on a column not read
+/// exactly, case-insensitive with text beyond ASCII (Postgres folds case with ICU; the two
+/// agree on ASCII only), or a relative-time rule whose old value's crossing must be asked
+/// (`since`: time groups are active).
+fn decide_in_rust(
+    plan: &FlipPlan,
+    rows: &row_read::Rows,
+    changed: &BTreeSet<String>,
+    since: bool,
+) -> Option<Vec<Pair>> {
+    if since && plan.crossed.iter().any(Option::is_some) {
+        return None;
+    }
+    let mut case_folded = Vec::new();
+    for test in &plan.tests {
+        let FieldPath::Column(c) = &test.field else {
+            return None;
+        };
+        if !rows.exact.contains(&c.name) {
+            return None;
+        }
+        if matches!(
+            test.op,
+            Op::EqCi | Op::ContainsCi | Op::StartsWithCi | Op::EndsWithCi
+        ) {
+            if !matches!(&test.operand, Operand::Text(x) if x.is_ascii()) {
+                return None;
+            }
+            case_folded.push(c.name.as_str());
+        }
+    }
+    let ascii = |row: &UserRow| {
+        case_folded.iter().all(|c| match row.values.get(*c) {
+            Some(EvalDatum::Text(s)) => s.is_ascii(),
+            _ => true,
+        })
+    };
+    if !rows.pairs.iter().all(|(o, n)| ascii(o) && ascii(n)) {
+        return None;
+    }
+    let now = transaction_start()?;
+    let columns: Vec<&String> = changed.iter().collect();
+    let mut out = Vec::new();
+    for (old, new) in &rows.pairs {
+        let new_values: Vec<bool> = plan.tests.iter().map(|t| row_test(t, new, now)).collect();
+        let old_values: Vec<Option<bool>> = plan
+            .olds
+            .iter()
+            .zip(&plan.tests)
+            .map(|(at, t)| at.map(|_| row_test(t, old, now)))
+            .collect();
+        let n = |i: usize| new_values.get(i).copied().unwrap_or(false);
+        let o = |i: usize| match old_values.get(i).copied().flatten() {
+            Some(b) => b,
+            None => n(i),
+        };
+        let moved = |c: usize| {
+            columns
+                .get(c)
+                .is_some_and(|c| old.values.get(*c) != new.values.get(*c))
+        };
+        candidates(plan, &new.key, &n, &o, &moved, &|_| false, &mut out);
+    }
+    Some(out)
+}
+
+/// The transaction's start, the `now()` the compiled rules read.
+fn transaction_start() -> Option<chrono::DateTime<chrono::Utc>> {
+    // SAFETY: reads the start time of the transaction in progress.
+    let t = unsafe { pg_sys::GetCurrentTransactionStartTimestamp() };
+    chrono::DateTime::from_timestamp_micros(t.checked_add(946_684_800_000_000)?)
+}
+
+/// The read columns that changed in the rows at hand (as `detect` finds them in SQL). Only
+/// the columns the statement set can have changed (`set`, when known).
+fn changed_columns(
+    st: &State,
+    set: Option<&BTreeSet<String>>,
+    rows: &row_read::Rows,
+) -> BTreeSet<String> {
+    st.read_columns
+        .iter()
+        .filter(|c| set.is_none_or(|s| s.contains(*c)))
+        .filter(|c| {
+            rows.pairs
+                .iter()
+                .any(|(o, n)| o.values.get(*c) != n.values.get(*c))
+        })
+        .cloned()
+        .collect()
 }
 
 /// Which read columns changed, and whether any key did. Only the columns the statement set
@@ -239,6 +379,7 @@ fn defer_at_commit(
     key: &str,
     changed: &BTreeSet<String>,
     rows: i64,
+    at_hand: Option<&row_read::Rows>,
 ) -> Result<(), DbError> {
     let mut read = BTreeSet::new();
     let mut own = Vec::new();
@@ -277,6 +418,14 @@ fn defer_at_commit(
     // The changed users, asked only where they are recorded whole (a few-row statement
     // records the flipped users of its own groups instead).
     let changed_users = |client: &mut SpiClient<'_>| -> Result<Vec<String>, DbError> {
+        if let Some(r) = at_hand {
+            return Ok(r
+                .pairs
+                .iter()
+                .filter(|(o, n)| read.iter().any(|c| o.values.get(c) != n.values.get(c)))
+                .map(|(_, n)| n.key.clone())
+                .collect());
+        }
         Ok(statements::query_one::<Vec<String>>(client, &sql, &[], &[])?.unwrap_or_default())
     };
     let referents = if readers.is_empty() {
@@ -290,7 +439,7 @@ fn defer_at_commit(
     if rows <= i64::from(super::SMALL_STATEMENT_ROWS.get()) && !own.is_empty() {
         let plan: Vec<(i64, bool)> = own.iter().map(|id| (*id, always.contains(id))).collect();
         let mut by_user: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
-        for (g, k, _, _) in flipped(client, st, changed, &plan)? {
+        for (g, k, _, _) in flipped(client, st, changed, &plan, at_hand)? {
             by_user.entry(k).or_default().push(g);
         }
         let mut by_groups: std::collections::BTreeMap<Vec<i64>, Vec<String>> = Default::default();

@@ -28,8 +28,10 @@ use crate::checked::{FieldPath, Pred, Test};
 /// the groups' time refreshes given (`AtomTable::since`), whether the old value may have
 /// crossed a boundary since (`crossed`): the stored membership may then be on either side,
 /// whatever the old row says now.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RowAtom {
+    /// The rule itself, for deciding it in Rust from a row at hand (`eval::row_test`).
+    pub test: Test,
     pub new: String,
     pub old: Option<String>,
     pub crossed: Option<String>,
@@ -100,6 +102,7 @@ impl<'c> AtomTable<'c> {
             _ => None,
         };
         self.atoms.push(RowAtom {
+            test: test.clone(),
             new: new.clone(),
             old,
             crossed,

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// One stored value of a users or relation column.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Datum {
     Null,
     /// text, varchar, citext, and enum labels.
@@ -21,11 +21,15 @@ pub enum Datum {
     Bool(bool),
     /// text[]; elements may be NULL.
     List(Vec<Option<String>>),
+    /// float4 and float8 (float4 widened), compared as Postgres does: in binary floating
+    /// point with the rule's number rounded to the nearest double, NaN above every number.
+    /// A numeric column's value must stay `Number`: its comparisons are exact.
+    Float(f64),
 }
 
 /// A row of the users table. `key` is the users key in its text form (`42`, a uuid, ...).
 /// A column absent from `values` counts as NULL.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserRow {
     pub key: String,
     pub values: BTreeMap<String, Datum>,
@@ -41,13 +45,13 @@ pub struct CustomRow {
 }
 
 /// A row of a relation table, for the user whose key (as text) is `user_key`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RelRow {
     pub user_key: String,
     pub values: BTreeMap<String, Datum>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Dataset {
     pub users: Vec<UserRow>,
     pub custom: Vec<CustomRow>,

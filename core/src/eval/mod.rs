@@ -22,8 +22,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::checked::{Pred, Test};
-use read::Row;
+use crate::checked::{FieldPath, Pred, Test};
+use read::{Row, Val};
 
 /// Whether `user` matches `pred` in `data` at time `now`. Indexes `data` on every call; use
 /// an `Evaluator` to evaluate many rules or users.
@@ -34,6 +34,35 @@ pub fn eval(pred: &Pred, user: &UserRow, data: &Dataset, now: DateTime<Utc>) -> 
 /// Keys of the users of `data` that match `pred` at time `now`.
 pub fn matching(pred: &Pred, data: &Dataset, now: DateTime<Utc>) -> BTreeSet<String> {
     Evaluator::new(data, now).matching(pred)
+}
+
+/// Whether `user`'s own row satisfies `test`, a rule on one of its columns, at time `now`:
+/// what live maintenance decides from a changed row without asking Postgres. A rule on
+/// anything else (a custom field, a reference) is not decided here and reads as false.
+pub fn row_test(test: &Test, user: &UserRow, now: DateTime<Utc>) -> bool {
+    let values: Vec<Val<'_>> = match &test.field {
+        FieldPath::Column(column) => user
+            .values
+            .get(&column.name)
+            .and_then(|datum| read::column_value(column.ty, datum))
+            .into_iter()
+            .collect(),
+        _ => return false,
+    };
+    decide(test, &values, now)
+}
+
+/// A rule's value given every value v has (none: NULL). Negated operators are `!positive`.
+fn decide(test: &Test, values: &[Val<'_>], now: DateTime<Utc>) -> bool {
+    let any = |op| {
+        values
+            .iter()
+            .any(|v| ops::satisfies(op, &test.operand, v, now))
+    };
+    match test.op.negation_of() {
+        Some(positive) => !any(positive),
+        None => any(test.op),
+    }
 }
 
 type Nested<'d, T> = BTreeMap<&'d str, BTreeMap<&'d str, Vec<T>>>;
@@ -131,16 +160,7 @@ impl<'d> Evaluator<'d> {
     }
 
     fn test(&self, test: &Test, row: Row<'d>) -> bool {
-        let values = self.values(&test.field, row);
-        let any = |op| {
-            values
-                .iter()
-                .any(|v| ops::satisfies(op, &test.operand, v, self.now))
-        };
-        match test.op.negation_of() {
-            Some(positive) => !any(positive),
-            None => any(test.op),
-        }
+        decide(test, &self.values(&test.field, row), self.now)
     }
 
     fn custom_texts(&self, user_key: &str, field_key: &str) -> &[Option<&'d str>] {

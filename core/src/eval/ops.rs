@@ -19,6 +19,7 @@ pub(super) fn satisfies(op: Op, operand: &Operand, v: &Val, now: DateTime<Utc>) 
     match v {
         Val::Text(s) => text(op, operand, s),
         Val::Number(n) => number(op, operand, n),
+        Val::Float(f) => float(op, operand, *f),
         Val::Bool(b) => matches!((op, operand), (Op::Eq, Operand::Bool(x)) if x == b),
         Val::List(items) => list(op, operand, items),
         Val::Date(d) => time::date(op, operand, *d, now),
@@ -59,6 +60,35 @@ fn number(op: Op, operand: &Operand, v: &str) -> bool {
         "NaN" | "Infinity" => Some(Ordering::Greater),
         "-Infinity" => Some(Ordering::Less),
         _ => compare_numbers(v, x.as_str()),
+    };
+    let is = |x: &Number, wanted: &[Ordering]| cmp(x).is_some_and(|o| wanted.contains(&o));
+    use Ordering::{Equal, Greater, Less};
+    match (op, operand) {
+        (Op::Eq, Operand::Number(x)) => is(x, &[Equal]),
+        (Op::Lt, Operand::Number(x)) => is(x, &[Less]),
+        (Op::Lte, Operand::Number(x)) => is(x, &[Less, Equal]),
+        (Op::Gt, Operand::Number(x)) => is(x, &[Greater]),
+        (Op::Gte, Operand::Number(x)) => is(x, &[Greater, Equal]),
+        (Op::Between, Operand::NumberRange(low, high)) => {
+            is(low, &[Greater, Equal]) && is(high, &[Less, Equal])
+        }
+        (Op::In, Operand::NumberList(xs)) => xs.iter().any(|x| is(x, &[Equal])),
+        _ => false,
+    }
+}
+
+/// Postgres compares a float column with a rule's number in float8: the number rounded to
+/// the nearest double (Rust's parse rounds correctly, as `float8in` does); NaN equals
+/// itself and sorts above every other value.
+fn float(op: Op, operand: &Operand, v: f64) -> bool {
+    let cmp = |x: &Number| {
+        let x: f64 = x.as_str().parse().ok()?;
+        match (v.is_nan(), x.is_nan()) {
+            (true, true) => Some(Ordering::Equal),
+            (true, false) => Some(Ordering::Greater),
+            (false, true) => Some(Ordering::Less),
+            (false, false) => v.partial_cmp(&x),
+        }
     };
     let is = |x: &Number, wanted: &[Ordering]| cmp(x).is_some_and(|o| wanted.contains(&o));
     use Ordering::{Equal, Greater, Less};

@@ -25,6 +25,8 @@ pub(super) enum Val<'d> {
     Text(&'d str),
     /// Decimal text in `values::read_number`'s normal form.
     Number(String),
+    /// A float column's value (`Datum::Float`).
+    Float(f64),
     Date(NaiveDate),
     Time(DateTime<Utc>),
     Bool(bool),
@@ -63,7 +65,7 @@ impl<'d> Evaluator<'d> {
 
 /// A column's stored value in the column's rule type. A datum of another kind than the type
 /// (a dataset mistake) counts as NULL rather than being guessed at.
-fn column_value(ty: FieldType, datum: &Datum) -> Option<Val<'_>> {
+pub(super) fn column_value(ty: FieldType, datum: &Datum) -> Option<Val<'_>> {
     match (ty, datum) {
         (FieldType::Text | FieldType::Enum, Datum::Text(s)) => Some(Val::Text(s)),
         // NaN and ±Infinity are values of numeric and float columns (only NULL is empty);
@@ -72,6 +74,7 @@ fn column_value(ty: FieldType, datum: &Datum) -> Option<Val<'_>> {
             Some(Val::Number(n.clone()))
         }
         (FieldType::Number, Datum::Number(n)) => read_number(n).map(Val::Number),
+        (FieldType::Number, Datum::Float(f)) => Some(Val::Float(*f)),
         (FieldType::Date, Datum::Date(d)) => Some(Val::Date(*d)),
         (FieldType::Timestamp, Datum::Timestamp(t)) => Some(Val::Time(*t)),
         (FieldType::Boolean, Datum::Bool(b)) => Some(Val::Bool(*b)),

@@ -90,13 +90,24 @@ pub fn run(
     log_steps: bool,
 ) -> Result<(usize, usize), Failure> {
     let mut tx = client.transaction()?;
-    // Half the batches maintain every users UPDATE set-based, as statements of more than
-    // `smart_groups.small_statement_rows` rows are: both paths must agree with the evaluator.
-    if cx.rng.chance(50) {
-        tx.batch_execute("SET LOCAL smart_groups.small_statement_rows = 0")?;
-        if log_steps {
-            println!("STEP [batch {b}] set-based maintenance of users UPDATEs");
+    // A third of the batches maintain every users UPDATE set-based, as statements of more
+    // than `smart_groups.small_statement_rows` rows are; a third decide the rules on the
+    // users' own rows with a query (`smart_groups.decide_in_rust` off); the rest in Rust,
+    // from the changed rows. All three paths must agree with the evaluator.
+    match cx.rng.below(3) {
+        0 => {
+            tx.batch_execute("SET LOCAL smart_groups.small_statement_rows = 0")?;
+            if log_steps {
+                println!("STEP [batch {b}] set-based maintenance of users UPDATEs");
+            }
         }
+        1 => {
+            tx.batch_execute("SET LOCAL smart_groups.decide_in_rust = off")?;
+            if log_steps {
+                println!("STEP [batch {b}] own-row rules of users UPDATEs decided in SQL");
+            }
+        }
+        _ => {}
     }
     let mut refused = 0;
     let mut steps = 0;

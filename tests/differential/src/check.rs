@@ -172,6 +172,7 @@ fn datum(d: &Datum) -> String {
         Datum::Null => "NULL".into(),
         Datum::Text(s) => format!("{s:?}"),
         Datum::Number(n) => n.clone(),
+        Datum::Float(f) => f.to_string(),
         Datum::Date(d) => d.to_string(),
         Datum::Timestamp(t) => t.format("%Y-%m-%dT%H:%M:%S%.fZ").to_string(),
         Datum::Bool(b) => b.to_string(),

@@ -1,0 +1,262 @@
+//! The rows of a few-row UPDATE of the users table, read straight from the statement's
+//! transition tables into the evaluator's form (`eval::UserRow`): rules on the users' own
+//! rows are then decided in Rust (`users_update::decide_in_rust`) instead of by a query over
+//! the transition tables.
+//!
+//! A column is read *exactly* when Rust compares its values as Postgres compares them in the
+//! compiled rules (docs/design/lock-protocol.md, "Deciding own-row rules in Rust"): text,
+//! varchar, citext and enum labels under a deterministic collation, integers and numeric
+//! (decimal text), float4 and float8 (binary floats), booleans, dates, timestamps and text
+//! arrays. Every other column a rule reads is kept as its output text, which is enough to
+//! tell whether it changed; a rule on it is decided in SQL (`Rows::exact`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::CStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use pgrx::pg_sys;
+use pgrx::FromDatum;
+use smart_groups_core::catalog::{Catalog, ColumnKind};
+use smart_groups_core::eval::{Datum, UserRow};
+
+/// How one column's datum becomes a `Datum`.
+#[derive(Clone, Copy)]
+enum Conv {
+    /// The type's output text, as text (`exact`: compared as the rules compare text).
+    Text {
+        out: pg_sys::Oid,
+        exact: bool,
+    },
+    /// The type's output text, as a decimal number (integers and numeric).
+    Number {
+        out: pg_sys::Oid,
+    },
+    Float4,
+    Float8,
+    Bool,
+    Date,
+    Timestamp,
+    TextArray {
+        exact: bool,
+    },
+}
+
+struct ColumnRead {
+    name: String,
+    attnum: usize,
+    conv: Conv,
+}
+
+/// The old and new row of every user a statement updated, paired (same key).
+pub struct Rows {
+    pub pairs: Vec<(UserRow, UserRow)>,
+    /// The columns read exactly: a rule on any other is not decided in Rust.
+    pub exact: BTreeSet<String>,
+}
+
+/// Reads `columns` (and the key) of the updated rows. None when the rows cannot be paired by
+/// position with equal keys (a key changed), or a value is not valid text.
+///
+/// # Safety
+/// `data` is the TriggerData of an AFTER ... FOR EACH STATEMENT trigger in progress, with
+/// both transition tables.
+pub unsafe fn read(
+    data: &pg_sys::TriggerData,
+    catalog: &Catalog,
+    key_column: &str,
+    columns: &[String],
+) -> Option<Rows> {
+    // Text of any other encoding may not be valid UTF-8 (SQL_ASCII), and Rust compares
+    // UTF-8.
+    if pg_sys::GetDatabaseEncoding() != pg_sys::pg_enc::PG_UTF8 as i32 {
+        return None;
+    }
+    let (old_store, new_store) = (data.tg_oldtable, data.tg_newtable);
+    if old_store.is_null() || new_store.is_null() || data.tg_relation.is_null() {
+        return None;
+    }
+    let tupdesc = (*data.tg_relation).rd_att;
+    let wanted: BTreeSet<&str> = columns
+        .iter()
+        .map(String::as_str)
+        .chain([key_column])
+        .collect();
+    let natts = usize::try_from((*tupdesc).natts).ok()?;
+    let mut reads = Vec::new();
+    let mut key = None;
+    for (i, attr) in (*tupdesc).attrs.as_slice(natts).iter().enumerate() {
+        if attr.attisdropped {
+            continue;
+        }
+        let name = pgrx::name_data_to_str(&attr.attname).to_string();
+        if !wanted.contains(name.as_str()) {
+            continue;
+        }
+        let kind = catalog
+            .columns
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| &c.kind);
+        let conv = conv_for(attr.atttypid, attr.attcollation, kind);
+        if name == key_column {
+            key = Some(reads.len());
+        }
+        reads.push(ColumnRead {
+            name,
+            attnum: i + 1,
+            conv,
+        });
+    }
+    let key = key?;
+    let exact = reads
+        .iter()
+        .filter(|r| match r.conv {
+            Conv::Text { exact, .. } | Conv::TextArray { exact } => exact,
+            _ => true,
+        })
+        .map(|r| r.name.clone())
+        .collect();
+    let last = reads.iter().map(|r| r.attnum).max()?;
+    let old = rows_of(old_store, tupdesc, &reads, key, last)?;
+    let new = rows_of(new_store, tupdesc, &reads, key, last)?;
+    if old.len() != new.len() || old.iter().zip(&new).any(|(o, n)| o.key != n.key) {
+        return None;
+    }
+    Some(Rows {
+        pairs: old.into_iter().zip(new).collect(),
+        exact,
+    })
+}
+
+/// Whether Rust compares text of this collation byte for byte, as `=` does under it.
+unsafe fn deterministic(collation: pg_sys::Oid) -> bool {
+    collation == pg_sys::InvalidOid || pg_sys::get_collation_isdeterministic(collation)
+}
+
+unsafe fn conv_for(typid: pg_sys::Oid, collation: pg_sys::Oid, kind: Option<&ColumnKind>) -> Conv {
+    let output = || {
+        let mut out = pg_sys::InvalidOid;
+        let mut varlena = false;
+        pg_sys::getTypeOutputInfo(typid, &mut out, &mut varlena);
+        out
+    };
+    match typid {
+        pg_sys::BOOLOID => Conv::Bool,
+        pg_sys::DATEOID => Conv::Date,
+        pg_sys::TIMESTAMPOID | pg_sys::TIMESTAMPTZOID => Conv::Timestamp,
+        pg_sys::FLOAT4OID => Conv::Float4,
+        pg_sys::FLOAT8OID => Conv::Float8,
+        pg_sys::INT2OID | pg_sys::INT4OID | pg_sys::INT8OID | pg_sys::NUMERICOID => {
+            Conv::Number { out: output() }
+        }
+        pg_sys::TEXTOID | pg_sys::VARCHAROID => Conv::Text {
+            out: output(),
+            exact: deterministic(collation),
+        },
+        pg_sys::TEXTARRAYOID => Conv::TextArray {
+            exact: deterministic(collation),
+        },
+        // citext is compared as text (`::text`), an enum by its label.
+        _ => Conv::Text {
+            out: output(),
+            exact: matches!(kind, Some(ColumnKind::Citext) | Some(ColumnKind::Enum(_)))
+                && deterministic(collation),
+        },
+    }
+}
+
+/// Every row of a transition table, through a read pointer of our own (the statement's other
+/// readers keep theirs).
+unsafe fn rows_of(
+    store: *mut pg_sys::Tuplestorestate,
+    tupdesc: pg_sys::TupleDesc,
+    reads: &[ColumnRead],
+    key: usize,
+    last: usize,
+) -> Option<Vec<UserRow>> {
+    let pointer = pg_sys::tuplestore_alloc_read_pointer(store, pg_sys::EXEC_FLAG_REWIND as i32);
+    pg_sys::tuplestore_select_read_pointer(store, pointer);
+    pg_sys::tuplestore_rescan(store);
+    let slot = pg_sys::MakeSingleTupleTableSlot(tupdesc, &pg_sys::TTSOpsMinimalTuple);
+    let mut out = Vec::new();
+    let mut ok = true;
+    while pg_sys::tuplestore_gettupleslot(store, true, false, slot) {
+        pg_sys::check_for_interrupts!();
+        pg_sys::slot_getsomeattrs_int(slot, i32::try_from(last).unwrap_or(i32::MAX));
+        let mut values = BTreeMap::new();
+        let mut user_key = None;
+        for (i, r) in reads.iter().enumerate() {
+            let at = r.attnum - 1;
+            let datum = if *(*slot).tts_isnull.add(at) {
+                Some(Datum::Null)
+            } else {
+                convert(r.conv, *(*slot).tts_values.add(at))
+            };
+            let Some(datum) = datum else {
+                ok = false;
+                break;
+            };
+            if i == key {
+                user_key = match &datum {
+                    Datum::Text(s) | Datum::Number(s) => Some(s.clone()),
+                    _ => None,
+                };
+            }
+            values.insert(r.name.clone(), datum);
+        }
+        let Some(user_key) = user_key.filter(|_| ok) else {
+            ok = false;
+            break;
+        };
+        out.push(UserRow {
+            key: user_key,
+            values,
+        });
+    }
+    pg_sys::ExecDropSingleTupleTableSlot(slot);
+    pg_sys::tuplestore_select_read_pointer(store, 0);
+    ok.then_some(out)
+}
+
+/// Days and microseconds count from 2000-01-01 (Postgres' epoch); the largest and smallest
+/// values are infinity and -infinity.
+const PG_EPOCH_UNIX_MICROS: i64 = 946_684_800_000_000;
+
+unsafe fn convert(conv: Conv, d: pg_sys::Datum) -> Option<Datum> {
+    Some(match conv {
+        Conv::Bool => Datum::Bool(d.value() != 0),
+        Conv::Float8 => Datum::Float(f64::from_datum(d, false)?),
+        Conv::Float4 => Datum::Float(f64::from(f32::from_datum(d, false)?)),
+        Conv::Date => {
+            let days = d.value() as i32;
+            Datum::Date(match days {
+                i32::MAX => NaiveDate::MAX,
+                i32::MIN => NaiveDate::MIN,
+                _ => NaiveDate::from_ymd_opt(2000, 1, 1)?
+                    .checked_add_signed(chrono::TimeDelta::try_days(i64::from(days))?)?,
+            })
+        }
+        Conv::Timestamp => {
+            let micros = d.value() as i64;
+            Datum::Timestamp(match micros {
+                i64::MAX => DateTime::<Utc>::MAX_UTC,
+                i64::MIN => DateTime::<Utc>::MIN_UTC,
+                _ => DateTime::from_timestamp_micros(micros.checked_add(PG_EPOCH_UNIX_MICROS)?)?,
+            })
+        }
+        Conv::TextArray { .. } => Datum::List(Vec::<Option<String>>::from_datum(d, false)?),
+        Conv::Text { out, .. } => Datum::Text(output(out, d)?),
+        Conv::Number { out } => Datum::Number(output(out, d)?),
+    })
+}
+
+/// The type's output text; None when it is not valid UTF-8 (a SQL_ASCII database).
+unsafe fn output(function: pg_sys::Oid, d: pg_sys::Datum) -> Option<String> {
+    let text = pg_sys::OidOutputFunctionCall(function, d);
+    if text.is_null() {
+        return None;
+    }
+    let s = CStr::from_ptr(text).to_str().ok().map(str::to_string);
+    pg_sys::pfree(text.cast());
+    s
+}
