@@ -260,3 +260,44 @@ unsafe fn output(function: pg_sys::Oid, d: pg_sys::Datum) -> Option<String> {
     pg_sys::pfree(text.cast());
     s
 }
+
+thread_local! {
+    /// The ICU root collation's oid (`und-x-icu`), looked up once per backend.
+    static ICU: std::cell::Cell<Option<Option<pg_sys::Oid>>> = const { std::cell::Cell::new(None) };
+}
+
+/// The collation the compiled rules fold case with (`und-x-icu`), if this server has it.
+pub fn icu_collation(
+    client: &mut pgrx::spi::SpiClient<'_>,
+) -> Result<Option<pg_sys::Oid>, crate::errors::DbError> {
+    if let Some(known) = ICU.get() {
+        return Ok(known);
+    }
+    let oid = super::statements::query_one::<pg_sys::Oid>(
+        client,
+        "SELECT oid FROM pg_catalog.pg_collation WHERE collname = 'und-x-icu' \
+           AND collnamespace = 'pg_catalog'::regnamespace",
+        &[],
+        &[],
+    )?;
+    ICU.set(Some(oid));
+    Ok(oid)
+}
+
+/// Postgres' `lower` under `collation`: exactly what the compiled rules compute.
+pub fn lower_in(collation: pg_sys::Oid) -> impl Fn(&str) -> String {
+    move |s: &str| {
+        let len = i32::try_from(s.len()).unwrap_or(i32::MAX);
+        // SAFETY: `s` is valid UTF-8 of `len` bytes (text holds no NUL); `lower` takes one
+        // text argument and returns text, both palloc'd in the current memory context.
+        unsafe {
+            let text = pg_sys::cstring_to_text_with_len(s.as_ptr().cast(), len);
+            let folded = pg_sys::OidFunctionCall1Coll(
+                pg_sys::Oid::from(pg_sys::F_LOWER_TEXT),
+                collation,
+                pg_sys::Datum::from(text),
+            );
+            String::from_datum(folded, false).unwrap_or_default()
+        }
+    }
+}

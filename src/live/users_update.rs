@@ -19,7 +19,7 @@ use pgrx::spi::SpiClient;
 use smart_groups_core::ast::Op;
 use smart_groups_core::checked::{FieldPath, Operand};
 use smart_groups_core::compile::{quote_ident, Flip};
-use smart_groups_core::eval::{row_test, Datum as EvalDatum, UserRow};
+use smart_groups_core::eval::{crossed_since, row_test, Datum as EvalDatum, UserRow};
 
 use super::row_read;
 use super::set_codes;
@@ -147,7 +147,12 @@ fn flipped(
         None
     };
     if let Some(rows) = at_hand {
-        if let Some(pairs) = decide_in_rust(&plan, rows, changed, since.is_some()) {
+        let collation = row_read::icu_collation(client)?;
+        let since = match since {
+            Some(t) => Some(from_pg_micros(pg_sys::TimestampTz::from(t))),
+            None => None,
+        };
+        if let Some(pairs) = decide_in_rust(&plan, rows, changed, since, collation) {
             return Ok(pairs);
         }
     }
@@ -217,18 +222,22 @@ fn candidates(
 
 /// `flipped`, decided in Rust from the rows at hand (`row_read`) rather than by the plan's
 /// query. None when a rule of the plan cannot be decided there: on a column not read
-/// exactly, case-insensitive with text beyond ASCII (Postgres folds case with ICU; the two
-/// agree on ASCII only), or a relative-time rule whose old value's crossing must be asked
-/// (`since`: time groups are active).
+/// exactly. `since`: when time groups are active, no later than their last time refresh
+/// (`State::time_since`; None when it could not be read, which also makes this None), for
+/// the old values of relative-time rules that may have crossed a boundary since. Case is
+/// folded by Postgres with the rules' ICU collation (`collation`); without one, by Rust,
+/// for ASCII text only, where the two agree.
 fn decide_in_rust(
     plan: &FlipPlan,
     rows: &row_read::Rows,
     changed: &BTreeSet<String>,
-    since: bool,
+    since: Option<Option<chrono::DateTime<chrono::Utc>>>,
+    collation: Option<pg_sys::Oid>,
 ) -> Option<Vec<Pair>> {
-    if since && plan.crossed.iter().any(Option::is_some) {
-        return None;
-    }
+    let since = match since {
+        Some(known) => Some(known?),
+        None => None,
+    };
     let mut case_folded = Vec::new();
     for test in &plan.tests {
         let FieldPath::Column(c) = &test.field else {
@@ -237,10 +246,12 @@ fn decide_in_rust(
         if !rows.exact.contains(&c.name) {
             return None;
         }
-        if matches!(
-            test.op,
-            Op::EqCi | Op::ContainsCi | Op::StartsWithCi | Op::EndsWithCi
-        ) {
+        if collation.is_none()
+            && matches!(
+                test.op,
+                Op::EqCi | Op::ContainsCi | Op::StartsWithCi | Op::EndsWithCi
+            )
+        {
             if !matches!(&test.operand, Operand::Text(x) if x.is_ascii()) {
                 return None;
             }
@@ -256,16 +267,32 @@ fn decide_in_rust(
     if !rows.pairs.iter().all(|(o, n)| ascii(o) && ascii(n)) {
         return None;
     }
-    let now = transaction_start()?;
+    let in_postgres = collation.map(row_read::lower_in);
+    let in_rust = |t: &str| t.to_lowercase();
+    let lower: &dyn Fn(&str) -> String = match &in_postgres {
+        Some(f) => f,
+        None => &in_rust,
+    };
+    // SAFETY: both read the clock of this backend.
+    let (now, clock) = unsafe {
+        (
+            from_pg_micros(pg_sys::GetCurrentTransactionStartTimestamp())?,
+            from_pg_micros(pg_sys::GetCurrentTimestamp())?,
+        )
+    };
     let columns: Vec<&String> = changed.iter().collect();
     let mut out = Vec::new();
     for (old, new) in &rows.pairs {
-        let new_values: Vec<bool> = plan.tests.iter().map(|t| row_test(t, new, now)).collect();
+        let new_values: Vec<bool> = plan
+            .tests
+            .iter()
+            .map(|t| row_test(t, new, now, lower))
+            .collect();
         let old_values: Vec<Option<bool>> = plan
             .olds
             .iter()
             .zip(&plan.tests)
-            .map(|(at, t)| at.map(|_| row_test(t, old, now)))
+            .map(|(at, t)| at.map(|_| row_test(t, old, now, lower)))
             .collect();
         let n = |i: usize| new_values.get(i).copied().unwrap_or(false);
         let o = |i: usize| match old_values.get(i).copied().flatten() {
@@ -277,15 +304,20 @@ fn decide_in_rust(
                 .get(c)
                 .is_some_and(|c| old.values.get(*c) != new.values.get(*c))
         };
-        candidates(plan, &new.key, &n, &o, &moved, &|_| false, &mut out);
+        let crossed = |i: usize| match (since, plan.crossed.get(i)) {
+            (Some(from), Some(Some(_))) => plan
+                .tests
+                .get(i)
+                .is_some_and(|t| crossed_since(t, old, from, clock)),
+            _ => false,
+        };
+        candidates(plan, &new.key, &n, &o, &moved, &crossed, &mut out);
     }
     Some(out)
 }
 
-/// The transaction's start, the `now()` the compiled rules read.
-fn transaction_start() -> Option<chrono::DateTime<chrono::Utc>> {
-    // SAFETY: reads the start time of the transaction in progress.
-    let t = unsafe { pg_sys::GetCurrentTransactionStartTimestamp() };
+/// An instant as Postgres keeps it (microseconds since 2000-01-01 UTC).
+fn from_pg_micros(t: pg_sys::TimestampTz) -> Option<chrono::DateTime<chrono::Utc>> {
     chrono::DateTime::from_timestamp_micros(t.checked_add(946_684_800_000_000)?)
 }
 

@@ -17,12 +17,14 @@ mod read;
 mod time;
 
 pub use data::{CustomRow, Dataset, Datum, RelRow, UserRow};
+pub use ops::Lower;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::checked::{FieldPath, Pred, Test};
+use crate::ast::Op;
+use crate::checked::{FieldPath, Operand, Pred, Test};
 use read::{Row, Val};
 
 /// Whether `user` matches `pred` in `data` at time `now`. Indexes `data` on every call; use
@@ -39,7 +41,9 @@ pub fn matching(pred: &Pred, data: &Dataset, now: DateTime<Utc>) -> BTreeSet<Str
 /// Whether `user`'s own row satisfies `test`, a rule on one of its columns, at time `now`:
 /// what live maintenance decides from a changed row without asking Postgres. A rule on
 /// anything else (a custom field, a reference) is not decided here and reads as false.
-pub fn row_test(test: &Test, user: &UserRow, now: DateTime<Utc>) -> bool {
+/// `lower` folds case for the case-insensitive operators (`Evaluator` uses Rust's
+/// `to_lowercase`; live maintenance asks Postgres, whose ICU may know other characters).
+pub fn row_test(test: &Test, user: &UserRow, now: DateTime<Utc>, lower: Lower<'_>) -> bool {
     let values: Vec<Val<'_>> = match &test.field {
         FieldPath::Column(column) => user
             .values
@@ -49,15 +53,33 @@ pub fn row_test(test: &Test, user: &UserRow, now: DateTime<Utc>) -> bool {
             .collect(),
         _ => return false,
     };
-    decide(test, &values, now)
+    decide(test, &values, now, lower)
+}
+
+/// Whether the old row `user`'s value of `test`, a relative-time rule on one of its
+/// columns, may have crossed one of the rule's boundaries between `from` (no later than the
+/// groups' last time refresh) and `to` (now, by the clock): the stored membership may then
+/// be on either side (`compile::RowAtom::crossed`). False for other rules and NULL values.
+pub fn crossed_since(test: &Test, user: &UserRow, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
+    let (FieldPath::Column(column), Operand::Interval { n, unit }) = (&test.field, &test.operand)
+    else {
+        return false;
+    };
+    if !matches!(test.op, Op::WithinLast | Op::NotWithinLast) {
+        return false;
+    }
+    user.values
+        .get(&column.name)
+        .and_then(|datum| read::column_value(column.ty, datum))
+        .is_some_and(|v| time::crossed(&v, *n, *unit, from, to))
 }
 
 /// A rule's value given every value v has (none: NULL). Negated operators are `!positive`.
-fn decide(test: &Test, values: &[Val<'_>], now: DateTime<Utc>) -> bool {
+fn decide(test: &Test, values: &[Val<'_>], now: DateTime<Utc>, lower: Lower<'_>) -> bool {
     let any = |op| {
         values
             .iter()
-            .any(|v| ops::satisfies(op, &test.operand, v, now))
+            .any(|v| ops::satisfies(op, &test.operand, v, now, lower))
     };
     match test.op.negation_of() {
         Some(positive) => !any(positive),
@@ -160,7 +182,12 @@ impl<'d> Evaluator<'d> {
     }
 
     fn test(&self, test: &Test, row: Row<'d>) -> bool {
-        decide(test, &self.values(&test.field, row), self.now)
+        decide(
+            test,
+            &self.values(&test.field, row),
+            self.now,
+            &|t: &str| t.to_lowercase(),
+        )
     }
 
     fn custom_texts(&self, user_key: &str, field_key: &str) -> &[Option<&'d str>] {

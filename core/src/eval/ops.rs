@@ -12,12 +12,19 @@ use crate::ast::{Number, Op};
 use crate::checked::Operand;
 use crate::values::compare_numbers;
 
-pub(super) fn satisfies(op: Op, operand: &Operand, v: &Val, now: DateTime<Utc>) -> bool {
+/// `lower`: how text is folded for the case-insensitive operators.
+pub(super) fn satisfies(
+    op: Op,
+    operand: &Operand,
+    v: &Val,
+    now: DateTime<Utc>,
+    lower: Lower<'_>,
+) -> bool {
     if op == Op::IsNotEmpty {
         return !is_empty(v);
     }
     match v {
-        Val::Text(s) => text(op, operand, s),
+        Val::Text(s) => text(op, operand, s, lower),
         Val::Number(n) => number(op, operand, n),
         Val::Float(f) => float(op, operand, *f),
         Val::Bool(b) => matches!((op, operand), (Op::Eq, Operand::Bool(x)) if x == b),
@@ -37,8 +44,10 @@ fn is_empty(v: &Val) -> bool {
     }
 }
 
-fn text(op: Op, operand: &Operand, s: &str) -> bool {
-    let lower = |t: &str| t.to_lowercase();
+/// Folds text to lower case (Unicode's full mapping, as ICU's root locale does).
+pub type Lower<'a> = &'a dyn Fn(&str) -> String;
+
+fn text(op: Op, operand: &Operand, s: &str, lower: Lower<'_>) -> bool {
     match (op, operand) {
         (Op::Eq, Operand::Text(x)) => s == x,
         (Op::Contains, Operand::Text(x)) => s.contains(x.as_str()),

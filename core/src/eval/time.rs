@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Months, NaiveDate, NaiveTime, TimeDelta, Utc};
 
+use super::read::Val;
 use crate::ast::Op;
 use crate::checked::{Moment, Operand, TimeUnit};
 
@@ -64,6 +65,54 @@ pub(super) fn timestamp(op: Op, operand: &Operand, v: DateTime<Utc>, now: DateTi
                 None => duration(*n, *unit).and_then(|d| now.checked_sub_signed(d)),
             };
             from.is_none_or(|from| from <= v) && v <= now
+        }
+        _ => false,
+    }
+}
+
+/// Whether the value `v` of a relative-time rule counting back `n` `unit`s may have crossed
+/// one of its boundaries (entering the window at the present end, leaving it at the past
+/// end) between `from` and `to`: `compile::time_keys::crossed_since`, decided in Rust. A
+/// boundary that cannot be computed (out of the calendar's range) counts as crossed.
+pub(super) fn crossed(
+    v: &Val<'_>,
+    n: u32,
+    unit: TimeUnit,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> bool {
+    let back = |t: DateTime<Utc>| match calendar_months(n, unit) {
+        Some(months) => months.and_then(|m| t.checked_sub_months(m)),
+        None => duration(n, unit).and_then(|d| t.checked_sub_signed(d)),
+    };
+    match *v {
+        Val::Time(v) => {
+            let entered = v > from && v <= to;
+            let left = match (back(from), back(to)) {
+                (Some(a), Some(b)) => v >= a && v < b,
+                _ => true,
+            };
+            entered || left
+        }
+        // Days, with a day of slack on each side (as the SQL form has).
+        Val::Date(v) => {
+            let day = TimeDelta::days(1);
+            let (a, b) = (from.date_naive(), to.date_naive());
+            let entered = match b.checked_add_signed(day) {
+                Some(b1) => v >= a && v <= b1,
+                None => true,
+            };
+            let back_day = |d: NaiveDate| back(midnight(d)).map(|t| t.date_naive());
+            let left = match (back_day(a), back_day(b)) {
+                (Some(a), Some(b)) => {
+                    match (a.checked_sub_signed(day), b.checked_add_signed(day)) {
+                        (Some(a0), Some(b1)) => v >= a0 && v <= b1,
+                        _ => true,
+                    }
+                }
+                _ => true,
+            };
+            entered || left
         }
         _ => false,
     }
