@@ -148,10 +148,7 @@ fn flipped(
     };
     if let Some(rows) = at_hand {
         let collation = row_read::icu_collation(client)?;
-        let since = match since {
-            Some(t) => Some(from_pg_micros(pg_sys::TimestampTz::from(t))),
-            None => None,
-        };
+        let since = since.map(|t| from_pg_micros(pg_sys::TimestampTz::from(t)));
         if let Some(pairs) = decide_in_rust(&plan, rows, changed, since, collation) {
             return Ok(pairs);
         }
