@@ -4,6 +4,7 @@
 
 mod commit;
 mod maintain;
+mod neighbourhood;
 pub(crate) mod pending;
 mod row_read;
 mod set_codes;

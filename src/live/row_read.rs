@@ -301,3 +301,68 @@ pub fn lower_in(collation: pg_sys::Oid) -> impl Fn(&str) -> String {
         }
     }
 }
+
+/// The rows of the SPI result at hand (`SPI_tuptable`): column 1 is a users key as text,
+/// the others values of the columns they are named after, converted as `read` converts a
+/// changed row's. `kind`: a column's kind in the catalog (citext and enum columns are read
+/// exactly only when it says so).
+pub struct ResultRows {
+    pub rows: Vec<(String, BTreeMap<String, Datum>)>,
+    /// Columns not read exactly: a rule on them is decided in SQL.
+    pub inexact: BTreeSet<String>,
+}
+
+/// See `ResultRows`. None when a value is not valid UTF-8 or a key is NULL.
+///
+/// # Safety
+/// Called while the SPI result of the statement just run is current.
+pub unsafe fn spi_result(kind: &dyn Fn(&str) -> Option<ColumnKind>) -> Option<ResultRows> {
+    if pg_sys::GetDatabaseEncoding() != pg_sys::pg_enc::PG_UTF8 as i32 {
+        return None;
+    }
+    let mut out = ResultRows {
+        rows: Vec::new(),
+        inexact: BTreeSet::new(),
+    };
+    let table = pg_sys::SPI_tuptable;
+    if table.is_null() || (*table).tupdesc.is_null() {
+        return Some(out);
+    }
+    let tupdesc = (*table).tupdesc;
+    let natts = usize::try_from((*tupdesc).natts).ok()?;
+    let mut columns = Vec::new();
+    for attr in (*tupdesc).attrs.as_slice(natts) {
+        let name = pgrx::name_data_to_str(&attr.attname).to_string();
+        let conv = conv_for(attr.atttypid, attr.attcollation, kind(&name).as_ref());
+        if let Conv::Text { exact: false, .. } | Conv::TextArray { exact: false } = conv {
+            out.inexact.insert(name.clone());
+        }
+        columns.push((name, conv));
+    }
+    let processed = usize::try_from(pg_sys::SPI_processed).ok()?;
+    for i in 0..processed {
+        pg_sys::check_for_interrupts!();
+        let tuple = *(*table).vals.add(i);
+        let mut key = None;
+        let mut values = BTreeMap::new();
+        for (at, (name, conv)) in columns.iter().enumerate() {
+            let mut isnull = false;
+            let d = pg_sys::SPI_getbinval(tuple, tupdesc, i32::try_from(at + 1).ok()?, &mut isnull);
+            let datum = if isnull {
+                Datum::Null
+            } else {
+                convert(*conv, d)?
+            };
+            if at == 0 {
+                key = match datum {
+                    Datum::Text(s) | Datum::Number(s) => Some(s),
+                    _ => None,
+                };
+            } else {
+                values.insert(name.clone(), datum);
+            }
+        }
+        out.rows.push((key?, values));
+    }
+    Some(out)
+}

@@ -178,7 +178,8 @@ pub fn lock_groups(client: &mut SpiClient<'_>, ids: &[i64]) -> Result<(), DbErro
     )
 }
 
-/// Every group of `ids` decided for `keys`, one query per row plan covering them
+/// Every group of `ids` decided for `keys`: in Rust from the users' neighbourhood
+/// (`neighbourhood`), and those it leaves with one query per row plan covering them
 /// (`State::row_plans`). A key that is no user (deleted in this transaction) is in no group.
 fn decide_rows(
     client: &mut SpiClient<'_>,
@@ -187,8 +188,11 @@ fn decide_rows(
     keys: &[String],
     cause: &'static str,
 ) -> Result<Vec<Pair>, DbError> {
-    let mut out = Vec::new();
-    for (plan, positions) in st.row_plans(ids)? {
+    let (mut out, ids) = super::neighbourhood::decide(client, st, ids, keys, cause)?;
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    for (plan, positions) in st.row_plans(&ids)? {
         let (atom_mask, other_mask) = plan.masks(&positions);
         statements::run(
             client,

@@ -88,6 +88,8 @@ fn unknown_reference_depth() -> i32 {
 pub const MAX_REFERENCE_DEPTH: i32 = 32;
 
 pub struct State {
+    /// The neighbourhood queries (`neighbourhood::Sources`), built on first use.
+    sources: Option<Rc<super::neighbourhood::Sources>>,
     pub epoch: i64,
     pub key_column: String,
     pub key_type: String,
@@ -250,6 +252,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             row_sets_asked: FxMap::default(),
             set_codes: FxMap::default(),
             since: None,
+            sources: None,
         });
     }
     st.ok_or(DbError::NotAttached)
@@ -314,6 +317,17 @@ impl State {
         Ok(since)
     }
 
+    /// The queries that load users' neighbourhoods (`neighbourhood`).
+    pub fn sources(&mut self) -> Result<Rc<super::neighbourhood::Sources>, DbError> {
+        if let Some(s) = &self.sources {
+            return Ok(s.clone());
+        }
+        let catalog = self.catalog()?.clone();
+        let sources = Rc::new(super::neighbourhood::Sources::new(self, &catalog));
+        self.sources = Some(sources.clone());
+        Ok(sources)
+    }
+
     /// Whether the group is maintained at commit (`commit.rs`).
     pub fn is_at_commit(&self, id: i64) -> bool {
         self.at_commit_pos.contains_key(&id)
@@ -342,7 +356,7 @@ impl State {
         self.catalog.as_ref().ok_or(DbError::NotAttached)
     }
 
-    fn pred(&mut self, id: i64) -> Result<Pred, DbError> {
+    pub(super) fn pred(&mut self, id: i64) -> Result<Pred, DbError> {
         if let Some(p) = self.preds.get(&id) {
             return Ok(p.clone());
         }

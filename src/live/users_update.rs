@@ -314,7 +314,7 @@ fn decide_in_rust(
 }
 
 /// An instant as Postgres keeps it (microseconds since 2000-01-01 UTC).
-fn from_pg_micros(t: pg_sys::TimestampTz) -> Option<chrono::DateTime<chrono::Utc>> {
+pub(super) fn from_pg_micros(t: pg_sys::TimestampTz) -> Option<chrono::DateTime<chrono::Utc>> {
     chrono::DateTime::from_timestamp_micros(t.checked_add(946_684_800_000_000)?)
 }
 

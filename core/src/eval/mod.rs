@@ -90,7 +90,6 @@ fn decide(test: &Test, values: &[Val<'_>], now: DateTime<Utc>, lower: Lower<'_>)
 type Nested<'d, T> = BTreeMap<&'d str, BTreeMap<&'d str, Vec<T>>>;
 
 /// A dataset indexed for evaluation at one instant.
-#[derive(Debug)]
 pub struct Evaluator<'d> {
     data: &'d Dataset,
     now: DateTime<Utc>,
@@ -99,6 +98,17 @@ pub struct Evaluator<'d> {
     custom: Nested<'d, Option<&'d str>>,
     /// Relation name → user key → rows.
     rows: Nested<'d, &'d RelRow>,
+    /// Case folding for the case-insensitive operators; None: Rust's `to_lowercase`.
+    lower: Option<Lower<'d>>,
+}
+
+impl std::fmt::Debug for Evaluator<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Evaluator")
+            .field("now", &self.now)
+            .field("users", &self.users.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'d> Evaluator<'d> {
@@ -129,7 +139,14 @@ impl<'d> Evaluator<'d> {
             users,
             custom,
             rows,
+            lower: None,
         }
+    }
+
+    /// Folds case with `lower` (as `row_test` takes it) instead of Rust's `to_lowercase`.
+    pub fn with_lower(mut self, lower: Lower<'d>) -> Self {
+        self.lower = Some(lower);
+        self
     }
 
     pub fn eval(&self, pred: &Pred, user: &'d UserRow) -> bool {
@@ -182,12 +199,11 @@ impl<'d> Evaluator<'d> {
     }
 
     fn test(&self, test: &Test, row: Row<'d>) -> bool {
-        decide(
-            test,
-            &self.values(&test.field, row),
-            self.now,
-            &|t: &str| t.to_lowercase(),
-        )
+        let values = self.values(&test.field, row);
+        match self.lower {
+            Some(lower) => decide(test, &values, self.now, lower),
+            None => decide(test, &values, self.now, &|t: &str| t.to_lowercase()),
+        }
     }
 
     fn custom_texts(&self, user_key: &str, field_key: &str) -> &[Option<&'d str>] {

@@ -1,0 +1,326 @@
+//! Deciding groups for a few users in Rust: what the groups read of each user's
+//! neighbourhood (the user's row, the rows their references lead to, their custom fields,
+//! their relation rows, their memberships of the groups named by `member of`) is loaded with
+//! one small query per source, whatever the number of groups, and every group is decided by
+//! the evaluator (`eval::Evaluator`), the same code the differential test holds the compiled
+//! SQL to. The commit-time step and the users INSERT path (`small::decide_rows`) come here
+//! first; the groups left undecided take the compiled row plans:
+//!
+//! - a group reading a column whose values Rust does not compare exactly as Postgres does
+//!   (`row_read`), or a custom field when the custom-field table's key column is not plain
+//!   text;
+//! - a group reading a relation of which more than `RELATION_ROWS` rows were found for these
+//!   users (counting them in SQL is cheaper than loading them);
+//! - every group, when a key belongs to several users rows, or the database's text is not
+//!   UTF-8.
+//!
+//! Each query reads with the snapshot the row plans would have used, at the point they would
+//! have run, so both decide from the same data.
+
+use std::collections::{BTreeSet, HashMap};
+
+use pgrx::pg_sys;
+use pgrx::spi::SpiClient;
+use smart_groups_core::catalog::{Catalog, ColumnKind};
+use smart_groups_core::compile::{qualified, quote_ident};
+use smart_groups_core::eval::{CustomRow, Dataset, Datum, Evaluator, RelRow, UserRow};
+
+use super::row_read::{self, ResultRows};
+use super::small::Pair;
+use super::state::State;
+use super::statements::{self, int8_array, text_array};
+use crate::errors::DbError;
+
+/// Rows of one relation loaded at most per call; beyond, its groups are decided in SQL.
+const RELATION_ROWS: usize = 1000;
+
+/// The queries of a state's catalog, built once per state (`State::sources`).
+pub struct Sources {
+    /// `$1` keys → key, every column a group reads on a users row, every reference column.
+    users: String,
+    user_kinds: HashMap<String, ColumnKind>,
+    /// `$1` keys → user key, field key (as stored), value as text.
+    custom: Option<String>,
+    /// Relation name → its query (`$1` keys → user key, every column) and column kinds.
+    relations: HashMap<String, (String, HashMap<String, ColumnKind>)>,
+    /// `$1` keys, `$2` group ids → group id, user key.
+    members: String,
+    /// Every reference column some group follows.
+    references: Vec<String>,
+}
+
+impl Sources {
+    pub fn new(st: &State, catalog: &Catalog) -> Sources {
+        let key = quote_ident(&st.key_column);
+        let kt = &st.key_type;
+        let mut columns: BTreeSet<String> = st.read_columns.iter().cloned().collect();
+        let references: BTreeSet<String> = st
+            .groups
+            .iter()
+            .flat_map(|g| g.reference_columns.iter().cloned())
+            .collect();
+        columns.extend(references.iter().cloned());
+        let existing: BTreeSet<&str> = catalog.columns.iter().map(|c| c.name.as_str()).collect();
+        let list: Vec<String> = columns
+            .iter()
+            .filter(|c| existing.contains(c.as_str()))
+            .map(|c| format!(", n.{}", quote_ident(c)))
+            .collect();
+        let users = format!(
+            "SELECT n.{key}::text{} FROM {} n WHERE n.{key} = ANY ($1::{kt}[])",
+            list.concat(),
+            st.users_table
+        );
+        let custom = catalog.custom_table.as_ref().map(|t| {
+            format!(
+                "SELECT f.{}::text, f.{} AS field_key, f.{}::text AS value FROM {} f \
+                  WHERE f.{} = ANY ($1::{kt}[])",
+                quote_ident(&t.user_column),
+                quote_ident(&t.key_column),
+                quote_ident(&t.value_column),
+                qualified(&t.table),
+                quote_ident(&t.user_column),
+            )
+        });
+        let relations = catalog
+            .relations
+            .iter()
+            .map(|r| {
+                let cols: Vec<String> = r
+                    .columns
+                    .iter()
+                    .map(|c| format!(", r.{}", quote_ident(&c.name)))
+                    .collect();
+                let sql = format!(
+                    "SELECT r.{uc}::text{} FROM {} r WHERE r.{uc} = ANY ($1::{kt}[]) LIMIT {}",
+                    cols.concat(),
+                    qualified(&r.table),
+                    RELATION_ROWS + 1,
+                    uc = quote_ident(&r.user_column),
+                );
+                let kinds = r
+                    .columns
+                    .iter()
+                    .map(|c| (c.name.clone(), c.kind.clone()))
+                    .collect();
+                (r.name.clone(), (sql, kinds))
+            })
+            .collect();
+        Sources {
+            users,
+            user_kinds: catalog
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), c.kind.clone()))
+                .collect(),
+            custom,
+            relations,
+            members: format!(
+                "SELECT m.group_id, m.user_key::text FROM smart_groups.members m \
+                  WHERE m.user_key = ANY ($1::{kt}[]) AND m.group_id = ANY ($2)"
+            ),
+            references: references.into_iter().collect(),
+        }
+    }
+}
+
+/// Runs a kept query of keys (and `extra` arguments) and reads its rows (`row_read`).
+fn load(
+    client: &mut SpiClient<'_>,
+    sql: &str,
+    keys: &[String],
+    ids: Option<&[i64]>,
+    kind: &dyn Fn(&str) -> Option<ColumnKind>,
+) -> Result<Option<ResultRows>, DbError> {
+    let (types, args) = match ids {
+        Some(ids) => (
+            vec![text_array(), int8_array()],
+            vec![keys.to_vec().into(), ids.to_vec().into()],
+        ),
+        None => (vec![text_array()], vec![keys.to_vec().into()]),
+    };
+    statements::run(client, sql, &types, &args, |_| {
+        // SAFETY: the statement's result is the current SPI result inside this callback.
+        Ok(unsafe { row_read::spi_result(kind) })
+    })
+}
+
+/// Decides groups `ids` (all of one member_of depth) for `keys`. Returns the pairs decided,
+/// each with its membership, and the groups left to SQL.
+pub fn decide(
+    client: &mut SpiClient<'_>,
+    st: &mut State,
+    ids: &[i64],
+    keys: &[String],
+    cause: &'static str,
+) -> Result<(Vec<Pair>, Vec<i64>), DbError> {
+    let all_undecided = Ok((Vec::new(), ids.to_vec()));
+    if !super::DECIDE_IN_RUST.get() || ids.is_empty() || keys.is_empty() {
+        return all_undecided;
+    }
+    let sources = st.sources()?;
+    let Some(groups) = ids
+        .iter()
+        .map(|id| st.group(*id).cloned())
+        .collect::<Option<Vec<_>>>()
+    else {
+        return all_undecided;
+    };
+    let user_kind = |c: &str| sources.user_kinds.get(c).cloned();
+    let no_kind = |_: &str| None;
+
+    // The users, and the users their references lead to, as deep as the rules follow them.
+    let Some(first) = load(client, &sources.users, keys, None, &user_kind)? else {
+        return all_undecided;
+    };
+    let inexact_columns = first.inexact.clone();
+    let mut users: Vec<UserRow> = Vec::new();
+    let mut loaded: BTreeSet<String> = BTreeSet::new();
+    let mut level = first.rows;
+    let depth = groups.iter().map(|g| g.reference_depth).max().unwrap_or(0);
+    for step in 0..=depth {
+        let mut next: BTreeSet<String> = BTreeSet::new();
+        for (key, values) in level {
+            if step < depth {
+                for c in &sources.references {
+                    if let Some(Datum::Text(k) | Datum::Number(k)) = values.get(c) {
+                        next.insert(k.clone());
+                    }
+                }
+            }
+            loaded.insert(key.clone());
+            users.push(UserRow { key, values });
+        }
+        next.retain(|k| !loaded.contains(k));
+        if next.is_empty() {
+            break;
+        }
+        let next: Vec<String> = next.into_iter().collect();
+        let Some(rows) = load(client, &sources.users, &next, None, &user_kind)? else {
+            return all_undecided;
+        };
+        level = rows.rows;
+    }
+    // A key with several users rows: the rules hold when any row satisfies them, which the
+    // evaluator and SQL agree on only row by row; SQL decides.
+    let mut rows_per_key: HashMap<&str, usize> = HashMap::new();
+    for u in &users {
+        *rows_per_key.entry(u.key.as_str()).or_default() += 1;
+    }
+    if rows_per_key.values().any(|&n| n > 1) {
+        return all_undecided;
+    }
+
+    let mut data = Dataset::default();
+    let mut undecidable_relations: BTreeSet<String> = BTreeSet::new();
+    let mut custom_exact = true;
+    if groups.iter().any(|g| !g.custom.is_empty()) {
+        match &sources.custom {
+            Some(sql) => {
+                let all: Vec<String> = loaded.iter().cloned().collect();
+                match load(client, sql, &all, None, &no_kind)? {
+                    Some(found) => {
+                        custom_exact = found.inexact.is_empty();
+                        for (user_key, values) in found.rows {
+                            let text = |name: &str| match values.get(name) {
+                                Some(Datum::Text(s)) => Some(s.clone()),
+                                _ => None,
+                            };
+                            let Some(field_key) = text("field_key") else {
+                                continue;
+                            };
+                            data.custom.push(CustomRow {
+                                user_key,
+                                field_key,
+                                value: text("value"),
+                            });
+                        }
+                    }
+                    None => custom_exact = false,
+                }
+            }
+            None => custom_exact = false,
+        }
+    }
+    let relations: BTreeSet<&String> = groups.iter().flat_map(|g| g.relations.iter()).collect();
+    for name in relations {
+        let Some((sql, kinds)) = sources.relations.get(name) else {
+            undecidable_relations.insert(name.clone());
+            continue;
+        };
+        let kind = |c: &str| kinds.get(c).cloned();
+        match load(client, sql, keys, None, &kind)? {
+            Some(found) if found.rows.len() <= RELATION_ROWS && found.inexact.is_empty() => {
+                data.relations.insert(
+                    name.clone(),
+                    found
+                        .rows
+                        .into_iter()
+                        .map(|(user_key, values)| RelRow { user_key, values })
+                        .collect(),
+                );
+            }
+            _ => {
+                undecidable_relations.insert(name.clone());
+            }
+        }
+    }
+    let named: Vec<i64> = groups
+        .iter()
+        .flat_map(|g| st.names(g.id).collect::<Vec<_>>())
+        .collect::<BTreeSet<i64>>()
+        .into_iter()
+        .collect();
+    if !named.is_empty() {
+        let Some(found) = load(client, &sources.members, keys, Some(&named), &no_kind)? else {
+            return all_undecided;
+        };
+        for (group, values) in found.rows {
+            let (Ok(group), Some(Datum::Text(user))) =
+                (group.parse::<i64>(), values.get("user_key"))
+            else {
+                continue;
+            };
+            data.members.entry(group).or_default().insert(user.clone());
+        }
+    }
+    data.users = users;
+
+    let collation = row_read::icu_collation(client)?;
+    // SAFETY: reads the start of the transaction in progress.
+    let started = unsafe { pg_sys::GetCurrentTransactionStartTimestamp() };
+    let Some(now) = super::users_update::from_pg_micros(started) else {
+        return all_undecided;
+    };
+    let mut decidable = Vec::new();
+    let mut undecided = Vec::new();
+    for g in &groups {
+        let ok = g.columns.is_disjoint(&inexact_columns)
+            && (g.custom.is_empty() || custom_exact)
+            && g.relations.is_disjoint(&undecidable_relations);
+        if ok {
+            decidable.push((g.id, st.pred(g.id)?));
+        } else {
+            undecided.push(g.id);
+        }
+    }
+    let in_postgres = collation.map(row_read::lower_in);
+    let in_rust = |t: &str| t.to_lowercase();
+    let lower: &dyn Fn(&str) -> String = match &in_postgres {
+        Some(f) => f,
+        None => &in_rust,
+    };
+    let evaluator = Evaluator::new(&data, now).with_lower(lower);
+    let by_key: HashMap<&str, &UserRow> = data.users.iter().map(|u| (u.key.as_str(), u)).collect();
+    let mut out = Vec::with_capacity(decidable.len() * keys.len());
+    for k in keys {
+        pgrx::check_for_interrupts!();
+        // The key as the key type prints it (as the row plans return it).
+        let user = by_key.get(k.as_str());
+        for (id, pred) in &decidable {
+            let want = user.is_some_and(|u| evaluator.eval(pred, u));
+            out.push((*id, k.clone(), cause, Some(want)));
+        }
+    }
+    Ok((out, undecided))
+}
