@@ -140,3 +140,12 @@ SELECT members('Bs');
 UPDATE kt.users SET name = 'z' WHERE name = 'b';
 SELECT members('Bs');
 SELECT count(*) AS problems FROM smart_groups.verify();
+-- Lifting an exclusion written in another form than the key type prints re-evaluates that
+-- user by the rules (decided in Rust from the user's neighbourhood, found by either form).
+
+UPDATE kt.users SET name = 'b' WHERE name = 'z';
+SELECT members('Bs');
+SELECT smart_groups.unexclude('Bs', '00000000-0000-0000-0000-00000000000B'::text);
+SELECT smart_groups.uninclude('Bs', '00000000-0000-0000-0000-00000000000A'::text);
+SELECT members('Bs');
+SELECT count(*) AS problems FROM smart_groups.verify();

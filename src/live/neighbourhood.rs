@@ -53,6 +53,8 @@ impl Sources {
     pub fn new(st: &State, catalog: &Catalog) -> Sources {
         let key = quote_ident(&st.key_column);
         let kt = &st.key_type;
+        // The columns that exist (`read_columns`) and the reference columns (whatever their
+        // type, which need not be a field's).
         let mut columns: BTreeSet<String> = st.read_columns.iter().cloned().collect();
         let references: BTreeSet<String> = st
             .groups
@@ -60,10 +62,8 @@ impl Sources {
             .flat_map(|g| g.reference_columns.iter().cloned())
             .collect();
         columns.extend(references.iter().cloned());
-        let existing: BTreeSet<&str> = catalog.columns.iter().map(|c| c.name.as_str()).collect();
         let list: Vec<String> = columns
             .iter()
-            .filter(|c| existing.contains(c.as_str()))
             .map(|c| format!(", n.{}", quote_ident(c)))
             .collect();
         let users = format!(
@@ -158,6 +158,7 @@ pub fn decide(
     if !super::DECIDE_IN_RUST.get() || ids.is_empty() || keys.is_empty() {
         return all_undecided;
     }
+    let keys = &st.printed_keys(client, keys)?;
     let sources = st.sources()?;
     let Some(groups) = ids
         .iter()
@@ -174,6 +175,7 @@ pub fn decide(
         return all_undecided;
     };
     let inexact_columns = first.inexact.clone();
+    let loaded_columns = first.columns.clone();
     let mut users: Vec<UserRow> = Vec::new();
     let mut loaded: BTreeSet<String> = BTreeSet::new();
     let mut level = first.rows;
@@ -295,7 +297,10 @@ pub fn decide(
     let mut decidable = Vec::new();
     let mut undecided = Vec::new();
     for g in &groups {
+        // A column not loaded would read as NULL: such a group is decided in SQL.
         let ok = g.columns.is_disjoint(&inexact_columns)
+            && g.columns.is_subset(&loaded_columns)
+            && g.reference_columns.is_subset(&loaded_columns)
             && (g.custom.is_empty() || custom_exact)
             && g.relations.is_disjoint(&undecidable_relations);
         if ok {
@@ -315,7 +320,6 @@ pub fn decide(
     let mut out = Vec::with_capacity(decidable.len() * keys.len());
     for k in keys {
         pgrx::check_for_interrupts!();
-        // The key as the key type prints it (as the row plans return it).
         let user = by_key.get(k.as_str());
         for (id, pred) in &decidable {
             let want = user.is_some_and(|u| evaluator.eval(pred, u));

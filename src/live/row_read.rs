@@ -310,6 +310,8 @@ pub struct ResultRows {
     pub rows: Vec<(String, BTreeMap<String, Datum>)>,
     /// Columns not read exactly: a rule on them is decided in SQL.
     pub inexact: BTreeSet<String>,
+    /// Every column of the result but the key.
+    pub columns: BTreeSet<String>,
 }
 
 /// See `ResultRows`. None when a value is not valid UTF-8 or a key is NULL.
@@ -323,6 +325,7 @@ pub unsafe fn spi_result(kind: &dyn Fn(&str) -> Option<ColumnKind>) -> Option<Re
     let mut out = ResultRows {
         rows: Vec::new(),
         inexact: BTreeSet::new(),
+        columns: BTreeSet::new(),
     };
     let table = pg_sys::SPI_tuptable;
     if table.is_null() || (*table).tupdesc.is_null() {
@@ -331,8 +334,11 @@ pub unsafe fn spi_result(kind: &dyn Fn(&str) -> Option<ColumnKind>) -> Option<Re
     let tupdesc = (*table).tupdesc;
     let natts = usize::try_from((*tupdesc).natts).ok()?;
     let mut columns = Vec::new();
-    for attr in (*tupdesc).attrs.as_slice(natts) {
+    for (at, attr) in (*tupdesc).attrs.as_slice(natts).iter().enumerate() {
         let name = pgrx::name_data_to_str(&attr.attname).to_string();
+        if at > 0 {
+            out.columns.insert(name.clone());
+        }
         let conv = conv_for(attr.atttypid, attr.attcollation, kind(&name).as_ref());
         if let Conv::Text { exact: false, .. } | Conv::TextArray { exact: false } = conv {
             out.inexact.insert(name.clone());

@@ -263,7 +263,11 @@ pub fn apply(
         ks.push(k.clone());
         ws.push(known.unwrap_or_else(|| matched.contains(&(*g, k.clone()))));
     }
-    let wants = with_overrides(client, st, gs, ks, ws)?;
+    let wants = if crate::guc_scope::snapshot_isolation() {
+        with_overrides(client, st, gs, ks, ws)?
+    } else {
+        changes_only(client, st, gs, ks, ws)?
+    };
     // 3. writes, log and counts
     let mut writes = Writes::default();
     for (g, k, want) in wants {
@@ -314,6 +318,87 @@ fn matching(
         st.users_table, st.key_type
     );
     statements::run(client, &sql, &[text_array()], &[keys.into()], first_column)
+}
+
+/// `with_overrides`, keeping only the pairs whose stored membership differs from the one
+/// wanted: most changes of a user's data move none of their memberships, and a write
+/// statement that finds nothing to write still costs more than a read of what is stored.
+///
+/// At READ COMMITTED only: what the read finds stored is then what the write would have
+/// found, since every other writer of these pairs waits for the locks this transaction
+/// holds (docs/design/lock-protocol.md). Under snapshot isolation the snapshot may be older
+/// than the stored membership, and the write statement finds out.
+fn changes_only(
+    client: &mut SpiClient<'_>,
+    st: &State,
+    gs: Vec<i64>,
+    ks: Vec<String>,
+    ws: Vec<bool>,
+) -> Result<Vec<(i64, String, bool)>, DbError> {
+    let kt = &st.key_type;
+    let key = quote_ident(&st.key_column);
+    let users = &st.users_table;
+    // 0: a membership, 1: an inclusion, 2: an exclusion, 3: an existing user.
+    let sql = format!(
+        "SELECT 0, m.group_id, m.user_key::text FROM smart_groups.member_rows m \
+          WHERE m.group_id = ANY ($1) AND m.user_key = ANY ($2::{kt}[]) \
+         UNION ALL SELECT 1, i.group_id, i.user_key::text FROM smart_groups.inclusions i \
+          WHERE i.group_id = ANY ($1) AND i.user_key = ANY ($2::{kt}[]) \
+         UNION ALL SELECT 2, e.group_id, e.user_key::text FROM smart_groups.exclusions e \
+          WHERE e.group_id = ANY ($1) AND e.user_key = ANY ($2::{kt}[]) \
+         UNION ALL SELECT 3, NULL, u.{key}::text FROM {users} u WHERE u.{key} = ANY ($2::{kt}[])"
+    );
+    // Compared as the key type prints them; written as given (the write reads them as keys).
+    let printed = st.printed_keys(client, &ks)?;
+    let groups: Vec<i64> = gs
+        .iter()
+        .copied()
+        .collect::<BTreeSet<i64>>()
+        .into_iter()
+        .collect();
+    let keys: Vec<String> = printed
+        .iter()
+        .cloned()
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect();
+    let mut stored: [BTreeSet<(i64, String)>; 3] = Default::default();
+    let mut existing: BTreeSet<String> = BTreeSet::new();
+    statements::run(
+        client,
+        &sql,
+        &[int8_array(), text_array()],
+        &[groups.into(), keys.into()],
+        |rows| {
+            for row in rows {
+                let what = row.get::<i32>(1)?.unwrap_or(-1);
+                let g = row.get::<i64>(2)?.unwrap_or_default();
+                let Some(k) = row.get::<String>(3)? else {
+                    continue;
+                };
+                match usize::try_from(what).ok().and_then(|w| stored.get_mut(w)) {
+                    Some(set) => {
+                        set.insert((g, k));
+                    }
+                    None => {
+                        existing.insert(k);
+                    }
+                }
+            }
+            Ok(())
+        },
+    )?;
+    let [members, included, excluded] = stored;
+    let mut out = Vec::new();
+    for (((g, k), p), w) in gs.into_iter().zip(ks).zip(printed).zip(ws) {
+        let pair = (g, p);
+        let want = (w || (included.contains(&pair) && existing.contains(&pair.1)))
+            && !excluded.contains(&pair);
+        if want != members.contains(&pair) {
+            out.push((g, k, want));
+        }
+    }
+    Ok(out)
 }
 
 /// Membership wanted for each pair: the rules' answer `w`, or an inclusion of an existing

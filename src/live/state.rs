@@ -328,6 +328,52 @@ impl State {
         Ok(sources)
     }
 
+    /// `keys` as the key type prints them (`00A` → `00a` for a uuid, `+5` → `5`): keys from
+    /// the API arrive as written, and stored keys compare as printed. A query only when a
+    /// key is not printed form already.
+    pub fn printed_keys(
+        &self,
+        client: &mut SpiClient<'_>,
+        keys: &[String],
+    ) -> Result<Vec<String>, DbError> {
+        let printed = |k: &str| match self.key_type.as_str() {
+            "text" | "character varying" => true,
+            "integer" | "bigint" | "smallint" => {
+                let digits = k.strip_prefix('-').unwrap_or(k);
+                k == "0"
+                    || (digits.bytes().all(|b| b.is_ascii_digit())
+                        && digits.bytes().next().is_some_and(|b| b != b'0'))
+            }
+            "uuid" => {
+                k.len() == 36
+                    && k.bytes().enumerate().all(|(i, b)| match i {
+                        8 | 13 | 18 | 23 => b == b'-',
+                        _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+                    })
+            }
+            _ => false,
+        };
+        if keys.iter().all(|k| printed(k)) {
+            return Ok(keys.to_vec());
+        }
+        let sql = format!(
+            "SELECT array_agg(x.k::{}::text ORDER BY x.n) FROM unnest($1::text[]) WITH ORDINALITY x(k, n)",
+            self.key_type
+        );
+        let out = statements::query_one::<Vec<String>>(
+            client,
+            &sql,
+            &[statements::text_array()],
+            &[keys.to_vec().into()],
+        )?
+        .unwrap_or_default();
+        if out.len() == keys.len() {
+            Ok(out)
+        } else {
+            Err(DbError::Spi("users keys could not be read".into()))
+        }
+    }
+
     /// Whether the group is maintained at commit (`commit.rs`).
     pub fn is_at_commit(&self, id: i64) -> bool {
         self.at_commit_pos.contains_key(&id)
