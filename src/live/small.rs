@@ -338,14 +338,15 @@ fn changes_only(
     let kt = &st.key_type;
     let key = quote_ident(&st.key_column);
     let users = &st.users_table;
-    // 0: a membership, 1: an inclusion, 2: an exclusion, 3: an existing user.
+    // 0: a membership, 1: an inclusion, 2: an exclusion, 3: an existing user. By user
+    // (a few) rather than by group (up to every group): one probe of each user index.
     let sql = format!(
         "SELECT 0, m.group_id, m.user_key::text FROM smart_groups.member_rows m \
-          WHERE m.group_id = ANY ($1) AND m.user_key = ANY ($2::{kt}[]) \
+          WHERE m.user_key = ANY ($2::{kt}[]) AND m.group_id = ANY ($1) \
          UNION ALL SELECT 1, i.group_id, i.user_key::text FROM smart_groups.inclusions i \
-          WHERE i.group_id = ANY ($1) AND i.user_key = ANY ($2::{kt}[]) \
+          WHERE i.user_key = ANY ($2::{kt}[]) \
          UNION ALL SELECT 2, e.group_id, e.user_key::text FROM smart_groups.exclusions e \
-          WHERE e.group_id = ANY ($1) AND e.user_key = ANY ($2::{kt}[]) \
+          WHERE e.user_key = ANY ($2::{kt}[]) \
          UNION ALL SELECT 3, NULL, u.{key}::text FROM {users} u WHERE u.{key} = ANY ($2::{kt}[])"
     );
     // Compared as the key type prints them; written as given (the write reads them as keys).
