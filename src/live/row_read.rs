@@ -4,7 +4,7 @@
 //! the transition tables.
 //!
 //! A column is read *exactly* when Rust compares its values as Postgres compares them in the
-//! compiled rules (docs/design/lock-protocol.md, "Deciding own-row rules in Rust"): text,
+//! compiled rules (docs/design/deciding-in-rust.md, "Exactness"): text,
 //! varchar, citext and enum labels under a deterministic collation, integers and numeric
 //! (decimal text), float4 and float8 (binary floats), booleans, dates, timestamps and text
 //! arrays. Every other column a rule reads is kept as its output text, which is enough to

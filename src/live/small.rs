@@ -251,9 +251,40 @@ pub fn apply(
         }
     }
     let mut matched: BTreeSet<(i64, String)> = BTreeSet::new();
-    for (g, keys) in unknown {
-        for k in matching(client, st, g, keys)? {
-            matched.insert((g, k));
+    if !unknown.is_empty() {
+        // In Rust from the users' neighbourhood first; per group in SQL what it leaves.
+        let ids: Vec<i64> = unknown.keys().copied().collect();
+        let keys: Vec<String> = unknown
+            .values()
+            .flatten()
+            .cloned()
+            .collect::<BTreeSet<String>>()
+            .into_iter()
+            .collect();
+        let printed: BTreeMap<String, String> = keys
+            .iter()
+            .cloned()
+            .zip(st.printed_keys(client, &keys)?)
+            .collect();
+        let (decided, left) = super::neighbourhood::decide(client, st, &ids, &keys, "")?;
+        let yes: BTreeSet<(i64, String)> = decided
+            .into_iter()
+            .filter(|p| p.3 == Some(true))
+            .map(|p| (p.0, p.1))
+            .collect();
+        for (g, keys) in unknown {
+            if left.contains(&g) {
+                for k in matching(client, st, g, keys)? {
+                    matched.insert((g, k));
+                }
+                continue;
+            }
+            for k in keys {
+                let p = printed.get(&k).cloned().unwrap_or_else(|| k.clone());
+                if yes.contains(&(g, p)) {
+                    matched.insert((g, k));
+                }
+            }
         }
     }
     // 2. overrides
