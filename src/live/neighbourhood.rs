@@ -160,13 +160,13 @@ pub fn decide(
     }
     let keys = &st.printed_keys(client, keys)?;
     let sources = st.sources()?;
-    let Some(groups) = ids
+    // Groups the state does not hold (static groups have no rules) are left to SQL.
+    let groups: Vec<_> = ids.iter().filter_map(|id| st.group(*id).cloned()).collect();
+    let unknown: Vec<i64> = ids
         .iter()
-        .map(|id| st.group(*id).cloned())
-        .collect::<Option<Vec<_>>>()
-    else {
-        return all_undecided;
-    };
+        .copied()
+        .filter(|id| st.group(*id).is_none())
+        .collect();
     let user_kind = |c: &str| sources.user_kinds.get(c).cloned();
     let no_kind = |_: &str| None;
 
@@ -295,7 +295,7 @@ pub fn decide(
         return all_undecided;
     };
     let mut decidable = Vec::new();
-    let mut undecided = Vec::new();
+    let mut undecided = unknown;
     for g in &groups {
         // A column not loaded would read as NULL: such a group is decided in SQL.
         let ok = g.columns.is_disjoint(&inexact_columns)
