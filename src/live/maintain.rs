@@ -48,27 +48,20 @@ pub fn users(
         return Ok((0, 0));
     }
     statements::execute(client, WRITER_LOCK)?;
-    // (id, depth) of the active groups concerned, by depth; NULL: all of them.
-    let ids: Option<Vec<i64>> = match &concerns {
+    // (id, depth) of the active groups concerned (static ones included), by depth: the
+    // state holds them as of this statement (any change of a group moves the epoch).
+    let wanted: Option<BTreeSet<i64>> = match &concerns {
         Concerns::Every => None,
-        Concerns::Groups(ids) => Some(ids.clone()),
+        Concerns::Groups(ids) => Some(ids.iter().copied().collect()),
     };
-    let mut groups: Vec<(i64, i32)> = statements::run(
-        client,
-        "SELECT id, depth FROM smart_groups.groups \
-          WHERE status = 'active' AND ($1::bigint[] IS NULL OR id = ANY ($1)) ORDER BY depth, id",
-        &[int8_array()],
-        &[ids.into()],
-        |rows| {
-            let mut out = Vec::new();
-            for row in rows {
-                if let (Some(id), Some(depth)) = (row.get::<i64>(1)?, row.get::<i32>(2)?) {
-                    out.push((id, depth));
-                }
-            }
-            Ok(out)
-        },
-    )?;
+    let mut groups: Vec<(i64, i32)> = st
+        .groups
+        .iter()
+        .map(|g| (g.id, g.depth))
+        .chain(st.static_groups.iter().copied())
+        .filter(|(id, _)| wanted.as_ref().is_none_or(|w| w.contains(id)))
+        .collect();
+    groups.sort_by_key(|&(id, depth)| (depth, id));
     if groups.is_empty() {
         return Ok((0, 0));
     }

@@ -369,25 +369,20 @@ fn changes_only(
     let kt = &st.key_type;
     let key = quote_ident(&st.key_column);
     let users = &st.users_table;
-    // 0: a membership, 1: an inclusion, 2: an exclusion, 3: an existing user. By user
-    // (a few) rather than by group (up to every group): one probe of each user index.
+    // 0: a membership, 1: an inclusion, 2: an exclusion, 3: an existing user. By user (a
+    // few) rather than by group (up to every group): one probe of each user index, and the
+    // user's other groups left out here rather than by a filter over every group asked.
     let sql = format!(
         "SELECT 0, m.group_id, m.user_key::text FROM smart_groups.member_rows m \
-          WHERE m.user_key = ANY ($2::{kt}[]) AND m.group_id = ANY ($1) \
+          WHERE m.user_key = ANY ($1::{kt}[]) \
          UNION ALL SELECT 1, i.group_id, i.user_key::text FROM smart_groups.inclusions i \
-          WHERE i.user_key = ANY ($2::{kt}[]) \
+          WHERE i.user_key = ANY ($1::{kt}[]) \
          UNION ALL SELECT 2, e.group_id, e.user_key::text FROM smart_groups.exclusions e \
-          WHERE e.user_key = ANY ($2::{kt}[]) \
-         UNION ALL SELECT 3, NULL, u.{key}::text FROM {users} u WHERE u.{key} = ANY ($2::{kt}[])"
+          WHERE e.user_key = ANY ($1::{kt}[]) \
+         UNION ALL SELECT 3, NULL, u.{key}::text FROM {users} u WHERE u.{key} = ANY ($1::{kt}[])"
     );
     // Compared as the key type prints them; written as given (the write reads them as keys).
     let printed = st.printed_keys(client, &ks)?;
-    let groups: Vec<i64> = gs
-        .iter()
-        .copied()
-        .collect::<BTreeSet<i64>>()
-        .into_iter()
-        .collect();
     let keys: Vec<String> = printed
         .iter()
         .cloned()
@@ -396,30 +391,24 @@ fn changes_only(
         .collect();
     let mut stored: [BTreeSet<(i64, String)>; 3] = Default::default();
     let mut existing: BTreeSet<String> = BTreeSet::new();
-    statements::run(
-        client,
-        &sql,
-        &[int8_array(), text_array()],
-        &[groups.into(), keys.into()],
-        |rows| {
-            for row in rows {
-                let what = row.get::<i32>(1)?.unwrap_or(-1);
-                let g = row.get::<i64>(2)?.unwrap_or_default();
-                let Some(k) = row.get::<String>(3)? else {
-                    continue;
-                };
-                match usize::try_from(what).ok().and_then(|w| stored.get_mut(w)) {
-                    Some(set) => {
-                        set.insert((g, k));
-                    }
-                    None => {
-                        existing.insert(k);
-                    }
+    statements::run(client, &sql, &[text_array()], &[keys.into()], |rows| {
+        for row in rows {
+            let what = row.get::<i32>(1)?.unwrap_or(-1);
+            let g = row.get::<i64>(2)?.unwrap_or_default();
+            let Some(k) = row.get::<String>(3)? else {
+                continue;
+            };
+            match usize::try_from(what).ok().and_then(|w| stored.get_mut(w)) {
+                Some(set) => {
+                    set.insert((g, k));
+                }
+                None => {
+                    existing.insert(k);
                 }
             }
-            Ok(())
-        },
-    )?;
+        }
+        Ok(())
+    })?;
     let [members, included, excluded] = stored;
     let mut out = Vec::new();
     for (((g, k), p), w) in gs.into_iter().zip(ks).zip(printed).zip(ws) {

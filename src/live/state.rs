@@ -88,6 +88,8 @@ fn unknown_reference_depth() -> i32 {
 pub const MAX_REFERENCE_DEPTH: i32 = 32;
 
 pub struct State {
+    /// The active static groups (id, depth), by depth.
+    pub static_groups: Vec<(i64, i32)>,
     /// The neighbourhood queries (`neighbourhood::Sources`), built on first use.
     sources: Option<Rc<super::neighbourhood::Sources>>,
     pub epoch: i64,
@@ -140,7 +142,9 @@ SELECT c.catalog_epoch, c.key_column::text, c.key_type, smart_groups._qname(c.us
                                                      'rules', g.rules, 'deps', g.deps) ORDER BY g.depth, g.id), '[]') \
           FROM smart_groups.groups g WHERE g.status = 'active' AND g.kind = 'smart'), \
        (SELECT coalesce(jsonb_object_agg(a.attname, a.attnum), '{}') FROM pg_attribute a \
-         WHERE a.attrelid = c.users_table AND a.attnum > 0 AND NOT a.attisdropped) \
+         WHERE a.attrelid = c.users_table AND a.attnum > 0 AND NOT a.attisdropped), \
+       (SELECT coalesce(jsonb_agg(jsonb_build_array(g.id, g.depth) ORDER BY g.depth, g.id), '[]') \
+          FROM smart_groups.groups g WHERE g.status = 'active' AND g.kind = 'static') \
   FROM smart_groups.config c";
 
 /// Forgets the bound `State::time_since` read: the transaction that read it may have moved it
@@ -202,6 +206,10 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             None => HashMap::new(),
         };
         let existing: BTreeSet<String> = attnums.into_keys().collect();
+        let static_groups: Vec<(i64, i32)> = match row.get::<JsonB>(7)? {
+            Some(j) => serde_json::from_value(j.0).map_err(|e| DbError::Spi(e.to_string()))?,
+            None => Vec::new(),
+        };
         let groups: Vec<Group> = docs
             .into_iter()
             .map(|d| Group {
@@ -253,6 +261,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             set_codes: FxMap::default(),
             since: None,
             sources: None,
+            static_groups,
         });
     }
     st.ok_or(DbError::NotAttached)
