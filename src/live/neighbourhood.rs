@@ -28,7 +28,7 @@ use smart_groups_core::eval::{CustomRow, Dataset, Datum, Evaluator, RelRow, User
 use super::row_read::{self, ResultRows};
 use super::small::Pair;
 use super::state::State;
-use super::statements::{self, int8_array, text_array};
+use super::statements::{self, text_array};
 use crate::errors::DbError;
 
 /// Rows of one relation loaded at most per call; beyond, its groups are decided in SQL.
@@ -43,7 +43,7 @@ pub struct Sources {
     custom: Option<String>,
     /// Relation name → its query (`$1` keys → user key, every column) and column kinds.
     relations: HashMap<String, (String, HashMap<String, ColumnKind>)>,
-    /// `$1` keys, `$2` group ids → group id, user key.
+    /// `$1` keys → group id, user key.
     members: String,
     /// Every reference column some group follows.
     references: Vec<String>,
@@ -115,34 +115,35 @@ impl Sources {
                 .collect(),
             custom,
             relations,
+            // Every stored membership of the users (one probe of the user index; the groups
+            // named are picked in Rust): the named groups are active, so their rows are
+            // exactly what `smart_groups.members`, which the compiled rules read, shows.
             members: format!(
-                "SELECT m.group_id, m.user_key::text FROM smart_groups.members m \
-                  WHERE m.user_key = ANY ($1::{kt}[]) AND m.group_id = ANY ($2)"
+                "SELECT m.group_id, m.user_key::text FROM smart_groups.member_rows m \
+                  WHERE m.user_key = ANY ($1::{kt}[])"
             ),
             references: references.into_iter().collect(),
         }
     }
 }
 
-/// Runs a kept query of keys (and `extra` arguments) and reads its rows (`row_read`).
+/// Runs a kept query of keys and reads its rows (`row_read`).
 fn load(
     client: &mut SpiClient<'_>,
     sql: &str,
     keys: &[String],
-    ids: Option<&[i64]>,
     kind: &dyn Fn(&str) -> Option<ColumnKind>,
 ) -> Result<Option<ResultRows>, DbError> {
-    let (types, args) = match ids {
-        Some(ids) => (
-            vec![text_array(), int8_array()],
-            vec![keys.to_vec().into(), ids.to_vec().into()],
-        ),
-        None => (vec![text_array()], vec![keys.to_vec().into()]),
-    };
-    statements::run(client, sql, &types, &args, |_| {
-        // SAFETY: the statement's result is the current SPI result inside this callback.
-        Ok(unsafe { row_read::spi_result(kind) })
-    })
+    statements::run(
+        client,
+        sql,
+        &[text_array()],
+        &[keys.to_vec().into()],
+        |_| {
+            // SAFETY: the statement's result is the current SPI result inside this callback.
+            Ok(unsafe { row_read::spi_result(kind) })
+        },
+    )
 }
 
 /// Decides groups `ids` (all of one member_of depth) for `keys`. Returns the pairs decided,
@@ -171,7 +172,7 @@ pub fn decide(
     let no_kind = |_: &str| None;
 
     // The users, and the users their references lead to, as deep as the rules follow them.
-    let Some(first) = load(client, &sources.users, keys, None, &user_kind)? else {
+    let Some(first) = load(client, &sources.users, keys, &user_kind)? else {
         return all_undecided;
     };
     let inexact_columns = first.inexact.clone();
@@ -198,7 +199,7 @@ pub fn decide(
             break;
         }
         let next: Vec<String> = next.into_iter().collect();
-        let Some(rows) = load(client, &sources.users, &next, None, &user_kind)? else {
+        let Some(rows) = load(client, &sources.users, &next, &user_kind)? else {
             return all_undecided;
         };
         level = rows.rows;
@@ -220,7 +221,7 @@ pub fn decide(
         match &sources.custom {
             Some(sql) => {
                 let all: Vec<String> = loaded.iter().cloned().collect();
-                match load(client, sql, &all, None, &no_kind)? {
+                match load(client, sql, &all, &no_kind)? {
                     Some(found) => {
                         custom_exact = found.inexact.is_empty();
                         for (user_key, values) in found.rows {
@@ -251,7 +252,7 @@ pub fn decide(
             continue;
         };
         let kind = |c: &str| kinds.get(c).cloned();
-        match load(client, sql, keys, None, &kind)? {
+        match load(client, sql, keys, &kind)? {
             Some(found) if found.rows.len() <= RELATION_ROWS && found.inexact.is_empty() => {
                 data.relations.insert(
                     name.clone(),
@@ -274,16 +275,19 @@ pub fn decide(
         .into_iter()
         .collect();
     if !named.is_empty() {
-        let Some(found) = load(client, &sources.members, keys, Some(&named), &no_kind)? else {
+        let Some(found) = load(client, &sources.members, keys, &no_kind)? else {
             return all_undecided;
         };
+        let named: BTreeSet<i64> = named.into_iter().collect();
         for (group, values) in found.rows {
             let (Ok(group), Some(Datum::Text(user))) =
                 (group.parse::<i64>(), values.get("user_key"))
             else {
                 continue;
             };
-            data.members.entry(group).or_default().insert(user.clone());
+            if named.contains(&group) {
+                data.members.entry(group).or_default().insert(user.clone());
+            }
         }
     }
     data.users = users;
@@ -304,7 +308,7 @@ pub fn decide(
             && (g.custom.is_empty() || custom_exact)
             && g.relations.is_disjoint(&undecidable_relations);
         if ok {
-            decidable.push((g.id, st.pred(g.id)?));
+            decidable.push((g.id, st.shared_pred(g.id)?));
         } else {
             undecided.push(g.id);
         }

@@ -112,7 +112,7 @@ pub struct State {
     /// Per commit-time group: its place in `at_commit` and where its depth's run starts there.
     at_commit_pos: FxMap<i64, (usize, usize)>,
     catalog: Option<Catalog>,
-    preds: HashMap<i64, Pred>,
+    preds: HashMap<i64, Rc<Pred>>,
     sql: HashMap<i64, String>,
     flips: FxMap<(i64, Vec<String>), (Flip, bool)>,
     plans: FxMap<(Vec<String>, Vec<i64>), Rc<FlipPlan>>,
@@ -412,6 +412,11 @@ impl State {
     }
 
     pub(super) fn pred(&mut self, id: i64) -> Result<Pred, DbError> {
+        Ok((*self.shared_pred(id)?).clone())
+    }
+
+    /// The group's checked rules, shared (`neighbourhood` decides a thousand groups per user).
+    pub(super) fn shared_pred(&mut self, id: i64) -> Result<Rc<Pred>, DbError> {
         if let Some(p) = self.preds.get(&id) {
             return Ok(p.clone());
         }
@@ -432,6 +437,7 @@ impl State {
                     g.name
                 ))
             })?;
+        let pred = Rc::new(pred);
         self.preds.insert(id, pred.clone());
         Ok(pred)
     }
