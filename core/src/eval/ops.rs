@@ -65,32 +65,18 @@ fn text(op: Op, operand: &Operand, s: &str, lower: Lower<'_>) -> bool {
 fn number(op: Op, operand: &Operand, v: &str) -> bool {
     // Exact decimal order; `None` (not a number) satisfies nothing.
     // Rule values are always finite; NaN and Infinity sort above them, -Infinity below.
-    let cmp = |x: &Number| match v {
+    ordered(op, operand, &|x: &Number| match v {
         "NaN" | "Infinity" => Some(Ordering::Greater),
         "-Infinity" => Some(Ordering::Less),
         _ => compare_numbers(v, x.as_str()),
-    };
-    let is = |x: &Number, wanted: &[Ordering]| cmp(x).is_some_and(|o| wanted.contains(&o));
-    use Ordering::{Equal, Greater, Less};
-    match (op, operand) {
-        (Op::Eq, Operand::Number(x)) => is(x, &[Equal]),
-        (Op::Lt, Operand::Number(x)) => is(x, &[Less]),
-        (Op::Lte, Operand::Number(x)) => is(x, &[Less, Equal]),
-        (Op::Gt, Operand::Number(x)) => is(x, &[Greater]),
-        (Op::Gte, Operand::Number(x)) => is(x, &[Greater, Equal]),
-        (Op::Between, Operand::NumberRange(low, high)) => {
-            is(low, &[Greater, Equal]) && is(high, &[Less, Equal])
-        }
-        (Op::In, Operand::NumberList(xs)) => xs.iter().any(|x| is(x, &[Equal])),
-        _ => false,
-    }
+    })
 }
 
 /// Postgres compares a float column with a rule's number in float8: the number rounded to
 /// the nearest double (Rust's parse rounds correctly, as `float8in` does); NaN equals
 /// itself and sorts above every other value.
 fn float(op: Op, operand: &Operand, v: f64) -> bool {
-    let cmp = |x: &Number| {
+    ordered(op, operand, &|x: &Number| {
         let x: f64 = x.as_str().parse().ok()?;
         match (v.is_nan(), x.is_nan()) {
             (true, true) => Some(Ordering::Equal),
@@ -98,7 +84,11 @@ fn float(op: Op, operand: &Operand, v: f64) -> bool {
             (false, true) => Some(Ordering::Less),
             (false, false) => v.partial_cmp(&x),
         }
-    };
+    })
+}
+
+/// The order operators on a value whose order against each of the rule's numbers is `cmp`.
+fn ordered(op: Op, operand: &Operand, cmp: &dyn Fn(&Number) -> Option<Ordering>) -> bool {
     let is = |x: &Number, wanted: &[Ordering]| cmp(x).is_some_and(|o| wanted.contains(&o));
     use Ordering::{Equal, Greater, Less};
     match (op, operand) {
