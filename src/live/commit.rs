@@ -312,7 +312,7 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<i64, D
             .collect();
         return recompute(client, &ids);
     }
-    let reads = References::of(st, &groups);
+    let reads = References::of(st, &concerned(st, &groups, &work));
     let users: BTreeSet<String> = work.items.values().flatten().cloned().collect();
     let mut found = search(client, st, &users, &work.referents, &reads)?;
     let whole = found.len() > LOCK_LIMIT;
@@ -359,6 +359,40 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<i64, D
             .extend(referrers);
     }
     evaluate(client, st, &groups, items)
+}
+
+/// The commit-time groups the step may evaluate: those its items name (every one, for an
+/// item naming none), the readers of references when referents changed, and, transitively,
+/// the groups naming any of those (they follow a changed membership). Only their references
+/// are searched and locked: a click concerns the groups reading clicks, and when none of
+/// them reads `manager.x` there is no manager to lock and no chain to search.
+fn concerned(st: &State, groups: &[i64], work: &Work) -> Vec<i64> {
+    let everything = work.items.keys().any(|(_, g)| g.is_none())
+        || (!work.referents.is_empty() && work.all_readers);
+    if everything {
+        return groups.to_vec();
+    }
+    let mut chosen: BTreeSet<i64> = work
+        .items
+        .keys()
+        .filter_map(|(_, g)| g.as_ref())
+        .flatten()
+        .copied()
+        .collect();
+    if !work.referents.is_empty() {
+        chosen.extend(work.readers.iter().copied());
+    }
+    // `groups` is in depth order: a group comes after every group it names.
+    for &id in groups {
+        if st.names(id).any(|n| chosen.contains(&n)) {
+            chosen.insert(id);
+        }
+    }
+    groups
+        .iter()
+        .copied()
+        .filter(|id| chosen.contains(id))
+        .collect()
 }
 
 /// What the commit-time groups read through references.
