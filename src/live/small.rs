@@ -513,6 +513,21 @@ fn write(
         text_array(),
     ];
     let Writes { join, leave } = w;
+    if crate::guc_scope::snapshot_isolation() {
+        use pgrx::IntoDatum;
+        return statements::run_crosschecked(
+            &sql,
+            &types,
+            vec![
+                join.0.into_datum(),
+                join.1.into_datum(),
+                join.2.into_datum(),
+                leave.0.into_datum(),
+                leave.1.into_datum(),
+                leave.2.into_datum(),
+            ],
+        );
+    }
     statements::run(
         client,
         &sql,

@@ -52,6 +52,109 @@ thread_local! {
 /// Forgets every kept statement (the groups they name may be gone).
 pub fn clear() {
     KEPT.with(|k| k.borrow_mut().clear());
+    CROSSCHECKED.with(|k| {
+        for (_, plan) in k.borrow_mut().drain() {
+            // SAFETY: a plan of ours, kept by SPI_keepplan and used by no one else.
+            unsafe { pg_sys::SPI_freeplan(plan as pg_sys::SPIPlanPtr) };
+        }
+    });
+}
+
+thread_local! {
+    /// Plans of `run_crosschecked`, by text (kept with SPI_keepplan).
+    static CROSSCHECKED: RefCell<HashMap<String, usize>> = RefCell::new(HashMap::new());
+}
+
+/// Runs a writing statement under REPEATABLE READ or SERIALIZABLE as the foreign-key checks
+/// do: it reads and writes what is committed now (the latest snapshot), and a row it would
+/// change that the transaction's own snapshot cannot see is a serialization failure
+/// (40001). A statement run with the transaction's snapshot would not see a membership that
+/// a transaction committed after that snapshot (the time refresh, at READ COMMITTED,
+/// writing a `member of` follower while this one waited for the user's row), and would
+/// leave it in place. Returns the rows as (group, key, flag).
+pub fn run_crosschecked(
+    sql: &str,
+    types: &[PgOid],
+    args: Vec<Option<pg_sys::Datum>>,
+) -> Result<Vec<(i64, String, bool)>, DbError> {
+    let plan = match CROSSCHECKED.with(|k| k.borrow().get(sql).copied()) {
+        Some(p) => p as pg_sys::SPIPlanPtr,
+        None => {
+            let text = std::ffi::CString::new(sql)
+                .map_err(|_| DbError::Spi("statement text holds a NUL".into()))?;
+            let mut oids: Vec<pg_sys::Oid> = types.iter().map(|t| t.value()).collect();
+            // SAFETY: `text` and `oids` outlive the call; the plan is kept past this SPI
+            // connection by SPI_keepplan and freed by `clear`.
+            let plan = unsafe {
+                let plan = pg_sys::SPI_prepare(
+                    text.as_ptr(),
+                    i32::try_from(oids.len()).unwrap_or(i32::MAX),
+                    oids.as_mut_ptr(),
+                );
+                if plan.is_null() || pg_sys::SPI_keepplan(plan) != 0 {
+                    return Err(DbError::Spi(
+                        "could not prepare a crosschecked write".into(),
+                    ));
+                }
+                plan
+            };
+            CROSSCHECKED.with(|k| k.borrow_mut().insert(sql.to_string(), plan as usize));
+            plan
+        }
+    };
+    let mut values: Vec<pg_sys::Datum> = args
+        .iter()
+        .map(|a| a.unwrap_or(pg_sys::Datum::from(0usize)))
+        .collect();
+    let nulls: Vec<std::ffi::c_char> = args
+        .iter()
+        .map(|a| if a.is_some() { b' ' as _ } else { b'n' as _ })
+        .collect();
+    // SAFETY: the arguments match the plan's types; the snapshots are the backend's own,
+    // taken after the counter made this transaction's earlier writes visible.
+    let rc = unsafe {
+        pg_sys::CommandCounterIncrement();
+        pg_sys::SPI_execute_snapshot(
+            plan,
+            values.as_mut_ptr(),
+            nulls.as_ptr(),
+            pg_sys::GetLatestSnapshot(),
+            pg_sys::GetTransactionSnapshot(),
+            false,
+            false,
+            0,
+        )
+    };
+    if rc < 0 {
+        return Err(DbError::Spi(format!("crosschecked write failed ({rc})")));
+    }
+    let mut out = Vec::new();
+    // SAFETY: the result of the statement just run is the current SPI result.
+    unsafe {
+        let table = pg_sys::SPI_tuptable;
+        if table.is_null() {
+            return Ok(out);
+        }
+        let tupdesc = (*table).tupdesc;
+        for i in 0..usize::try_from(pg_sys::SPI_processed).unwrap_or(0) {
+            let tuple = *(*table).vals.add(i);
+            let mut null = [false; 3];
+            let g = pg_sys::SPI_getbinval(tuple, tupdesc, 1, &mut null[0]);
+            let k = pg_sys::SPI_getbinval(tuple, tupdesc, 2, &mut null[1]);
+            let f = pg_sys::SPI_getbinval(tuple, tupdesc, 3, &mut null[2]);
+            if null.iter().any(|n| *n) {
+                continue;
+            }
+            if let (Some(g), Some(k), Some(f)) = (
+                i64::from_datum(g, false),
+                String::from_datum(k, false),
+                bool::from_datum(f, false),
+            ) {
+                out.push((g, k, f));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Runs `sql` with `args` (of types `types`) through a kept plan and hands the rows to `f`.
