@@ -295,7 +295,7 @@ pub fn decide(
     let collation = row_read::icu_collation(client)?;
     // SAFETY: reads the start of the transaction in progress.
     let started = unsafe { pg_sys::GetCurrentTransactionStartTimestamp() };
-    let Some(now) = super::users_update::from_pg_micros(started) else {
+    let Some(now) = row_read::from_pg_micros(started) else {
         return all_undecided;
     };
     let mut decidable = Vec::new();
@@ -313,12 +313,8 @@ pub fn decide(
             undecided.push(g.id);
         }
     }
-    let in_postgres = collation.map(row_read::lower_in);
-    let in_rust = |t: &str| t.to_lowercase();
-    let lower: &dyn Fn(&str) -> String = match &in_postgres {
-        Some(f) => f,
-        None => &in_rust,
-    };
+    let folding = row_read::folding(collation);
+    let lower: &dyn Fn(&str) -> String = &*folding;
     let evaluator = Evaluator::new(&data, now).with_lower(lower);
     let by_key: HashMap<&str, &UserRow> = data.users.iter().map(|u| (u.key.as_str(), u)).collect();
     let mut out = Vec::with_capacity(decidable.len() * keys.len());

@@ -222,6 +222,20 @@ unsafe fn rows_of(
 /// values are infinity and -infinity.
 const PG_EPOCH_UNIX_MICROS: i64 = 946_684_800_000_000;
 
+/// An instant as Postgres keeps it (microseconds since 2000-01-01 UTC); None out of range.
+pub fn from_pg_micros(t: pg_sys::TimestampTz) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(t.checked_add(PG_EPOCH_UNIX_MICROS)?)
+}
+
+/// The case folding of the case-insensitive operators: Postgres' own under `collation`
+/// (`lower_in`), or Rust's where the server has no ICU collation.
+pub fn folding(collation: Option<pg_sys::Oid>) -> Box<dyn Fn(&str) -> String> {
+    match collation {
+        Some(c) => Box::new(lower_in(c)),
+        None => Box::new(|t: &str| t.to_lowercase()),
+    }
+}
+
 unsafe fn convert(conv: Conv, d: pg_sys::Datum) -> Option<Datum> {
     Some(match conv {
         Conv::Bool => Datum::Bool(d.value() != 0),
@@ -241,7 +255,7 @@ unsafe fn convert(conv: Conv, d: pg_sys::Datum) -> Option<Datum> {
             Datum::Timestamp(match micros {
                 i64::MAX => DateTime::<Utc>::MAX_UTC,
                 i64::MIN => DateTime::<Utc>::MIN_UTC,
-                _ => DateTime::from_timestamp_micros(micros.checked_add(PG_EPOCH_UNIX_MICROS)?)?,
+                _ => from_pg_micros(micros)?,
             })
         }
         Conv::TextArray { .. } => Datum::List(Vec::<Option<String>>::from_datum(d, false)?),

@@ -294,11 +294,7 @@ pub fn apply(
         ks.push(k.clone());
         ws.push(known.unwrap_or_else(|| matched.contains(&(*g, k.clone()))));
     }
-    let wants = if crate::guc_scope::snapshot_isolation() {
-        with_overrides(client, st, gs, ks, ws)?
-    } else {
-        changes_only(client, st, gs, ks, ws)?
-    };
+    let wants = wanted(client, st, gs, ks, ws)?;
     // 3. writes, log and counts
     let mut writes = Writes::default();
     for (g, k, want) in wants {
@@ -351,30 +347,32 @@ fn matching(
     statements::run(client, &sql, &[text_array()], &[keys.into()], first_column)
 }
 
-/// `with_overrides`, keeping only the pairs whose stored membership differs from the one
-/// wanted: most changes of a user's data move none of their memberships, and a write
+/// Membership wanted for each pair: the rules' answer `w`, or an inclusion of an existing
+/// user, unless excluded. At READ COMMITTED only the pairs whose stored membership differs
+/// are kept: most changes of a user's data move none of their memberships, and a write
 /// statement that finds nothing to write still costs more than a read of what is stored.
-///
-/// At READ COMMITTED only: what the read finds stored is then what the write would have
-/// found, since every other writer of these pairs waits for the locks this transaction
-/// holds (docs/design/lock-protocol.md). Under snapshot isolation the snapshot may be older
-/// than the stored membership, and the write statement finds out.
-fn changes_only(
+/// What the read finds stored is then what the write would have found, since every other
+/// writer of these pairs waits for the locks this transaction holds
+/// (docs/design/lock-protocol.md). Under snapshot isolation every pair is kept and stored
+/// memberships are not read (their rows would be more for SSI to track): the snapshot may be
+/// older than what is stored, and the crosschecked write finds out.
+fn wanted(
     client: &mut SpiClient<'_>,
     st: &State,
     gs: Vec<i64>,
     ks: Vec<String>,
     ws: Vec<bool>,
 ) -> Result<Vec<(i64, String, bool)>, DbError> {
+    let only_changes = !crate::guc_scope::snapshot_isolation();
     let kt = &st.key_type;
     let key = quote_ident(&st.key_column);
     let users = &st.users_table;
-    // 0: a membership, 1: an inclusion, 2: an exclusion, 3: an existing user. By user (a
-    // few) rather than by group (up to every group): one probe of each user index, and the
-    // user's other groups left out here rather than by a filter over every group asked.
+    // 0: a membership (when $2), 1: an inclusion, 2: an exclusion, 3: an existing user. By
+    // user (a few) rather than by group (up to every group): one probe of each user index,
+    // and the user's other groups left out here rather than by a filter over every group.
     let sql = format!(
         "SELECT 0, m.group_id, m.user_key::text FROM smart_groups.member_rows m \
-          WHERE m.user_key = ANY ($1::{kt}[]) \
+          WHERE $2 AND m.user_key = ANY ($1::{kt}[]) \
          UNION ALL SELECT 1, i.group_id, i.user_key::text FROM smart_groups.inclusions i \
           WHERE i.user_key = ANY ($1::{kt}[]) \
          UNION ALL SELECT 2, e.group_id, e.user_key::text FROM smart_groups.exclusions e \
@@ -391,65 +389,41 @@ fn changes_only(
         .collect();
     let mut stored: [BTreeSet<(i64, String)>; 3] = Default::default();
     let mut existing: BTreeSet<String> = BTreeSet::new();
-    statements::run(client, &sql, &[text_array()], &[keys.into()], |rows| {
-        for row in rows {
-            let what = row.get::<i32>(1)?.unwrap_or(-1);
-            let g = row.get::<i64>(2)?.unwrap_or_default();
-            let Some(k) = row.get::<String>(3)? else {
-                continue;
-            };
-            match usize::try_from(what).ok().and_then(|w| stored.get_mut(w)) {
-                Some(set) => {
-                    set.insert((g, k));
-                }
-                None => {
-                    existing.insert(k);
+    statements::run(
+        client,
+        &sql,
+        &[text_array(), pgrx::pg_sys::PgBuiltInOids::BOOLOID.oid()],
+        &[keys.into(), only_changes.into()],
+        |rows| {
+            for row in rows {
+                let what = row.get::<i32>(1)?.unwrap_or(-1);
+                let g = row.get::<i64>(2)?.unwrap_or_default();
+                let Some(k) = row.get::<String>(3)? else {
+                    continue;
+                };
+                match usize::try_from(what).ok().and_then(|w| stored.get_mut(w)) {
+                    Some(set) => {
+                        set.insert((g, k));
+                    }
+                    None => {
+                        existing.insert(k);
+                    }
                 }
             }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     let [members, included, excluded] = stored;
     let mut out = Vec::new();
     for (((g, k), p), w) in gs.into_iter().zip(ks).zip(printed).zip(ws) {
         let pair = (g, p);
         let want = (w || (included.contains(&pair) && existing.contains(&pair.1)))
             && !excluded.contains(&pair);
-        if want != members.contains(&pair) {
+        if !only_changes || want != members.contains(&pair) {
             out.push((g, k, want));
         }
     }
     Ok(out)
-}
-
-/// Membership wanted for each pair: the rules' answer `w`, or an inclusion of an existing
-/// user, unless excluded.
-fn with_overrides(
-    client: &mut SpiClient<'_>,
-    st: &State,
-    gs: Vec<i64>,
-    ks: Vec<String>,
-    ws: Vec<bool>,
-) -> Result<Vec<(i64, String, bool)>, DbError> {
-    let kt = &st.key_type;
-    let key = quote_ident(&st.key_column);
-    let users = &st.users_table;
-    let sql = format!(
-        "SELECT f.g, f.k, (f.w OR EXISTS (SELECT 1 FROM smart_groups.inclusions i \
-                  WHERE i.group_id = f.g AND i.user_key = f.k::{kt} \
-                    AND EXISTS (SELECT 1 FROM {users} u WHERE u.{key} = i.user_key))) \
-                AND NOT EXISTS (SELECT 1 FROM smart_groups.exclusions e \
-                  WHERE e.group_id = f.g AND e.user_key = f.k::{kt}) \
-           FROM unnest($1::bigint[], $2::text[], $3::boolean[]) f(g, k, w)"
-    );
-    let types = [int8_array(), text_array(), bool_array()];
-    statements::run(
-        client,
-        &sql,
-        &types,
-        &[gs.into(), ks.into(), ws.into()],
-        group_key_flag,
-    )
 }
 
 /// The (group, key, cause) pairs to join and to leave.

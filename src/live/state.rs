@@ -411,6 +411,14 @@ impl State {
         self.catalog.as_ref().ok_or(DbError::NotAttached)
     }
 
+    /// The catalog with the key column and read columns beside it, borrowed together (the
+    /// UPDATE trigger reads its rows with all three on every statement).
+    pub(super) fn columns_and_catalog(&mut self) -> Result<(&str, &[String], &Catalog), DbError> {
+        self.catalog()?;
+        let catalog = self.catalog.as_ref().ok_or(DbError::NotAttached)?;
+        Ok((&self.key_column, &self.read_columns, catalog))
+    }
+
     pub(super) fn pred(&mut self, id: i64) -> Result<Pred, DbError> {
         Ok((*self.shared_pred(id)?).clone())
     }

@@ -49,11 +49,10 @@ pub fn run(
         && super::DECIDE_IN_RUST.get()
         && !st.read_columns.is_empty()
     {
-        let (key_column, columns) = (st.key_column.clone(), st.read_columns.clone());
-        let catalog = st.catalog()?;
+        let (key_column, columns, catalog) = st.columns_and_catalog()?;
         // SAFETY: `source` is the TriggerData of this AFTER UPDATE FOR EACH STATEMENT call,
         // which has both transition tables.
-        unsafe { row_read::read(source, catalog, &key_column, &columns) }
+        unsafe { row_read::read(source, catalog, key_column, columns) }
     } else {
         None
     };
@@ -148,7 +147,7 @@ fn flipped(
     };
     if let Some(rows) = at_hand {
         let collation = row_read::icu_collation(client)?;
-        let since = since.map(|t| from_pg_micros(pg_sys::TimestampTz::from(t)));
+        let since = since.map(|t| row_read::from_pg_micros(pg_sys::TimestampTz::from(t)));
         if let Some(pairs) = decide_in_rust(&plan, rows, changed, since, collation) {
             return Ok(pairs);
         }
@@ -264,17 +263,13 @@ fn decide_in_rust(
     if !rows.pairs.iter().all(|(o, n)| ascii(o) && ascii(n)) {
         return None;
     }
-    let in_postgres = collation.map(row_read::lower_in);
-    let in_rust = |t: &str| t.to_lowercase();
-    let lower: &dyn Fn(&str) -> String = match &in_postgres {
-        Some(f) => f,
-        None => &in_rust,
-    };
+    let folding = row_read::folding(collation);
+    let lower: &dyn Fn(&str) -> String = &*folding;
     // SAFETY: both read the clock of this backend.
     let (now, clock) = unsafe {
         (
-            from_pg_micros(pg_sys::GetCurrentTransactionStartTimestamp())?,
-            from_pg_micros(pg_sys::GetCurrentTimestamp())?,
+            row_read::from_pg_micros(pg_sys::GetCurrentTransactionStartTimestamp())?,
+            row_read::from_pg_micros(pg_sys::GetCurrentTimestamp())?,
         )
     };
     let columns: Vec<&String> = changed.iter().collect();
@@ -311,11 +306,6 @@ fn decide_in_rust(
         candidates(plan, &new.key, &n, &o, &moved, &crossed, &mut out);
     }
     Some(out)
-}
-
-/// An instant as Postgres keeps it (microseconds since 2000-01-01 UTC).
-pub(super) fn from_pg_micros(t: pg_sys::TimestampTz) -> Option<chrono::DateTime<chrono::Utc>> {
-    chrono::DateTime::from_timestamp_micros(t.checked_add(946_684_800_000_000)?)
 }
 
 /// The read columns that changed in the rows at hand (as `detect` finds them in SQL). Only
