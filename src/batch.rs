@@ -1,29 +1,23 @@
-//! The set-based writers. `refresh`: one statement brings the membership of many
-//! groups up to date for the users a statement changed, instead of one statement per group:
-//! each user row is read once and every group's predicate is evaluated against it. Statements
-//! are prepared once per backend and kept, since a busy table fires the same shape again and
-//! again. `refresh_full`: one group for every user (create, activate, set_rules, recalculate).
-
-use std::cell::RefCell;
-use std::collections::HashMap;
+//! Set-based decisions, written by the one writer (`live::writer`). `refresh`: one statement
+//! brings the membership of many groups up to date for the users a statement changed,
+//! instead of one statement per group: each user row is read once and every group's
+//! predicate is evaluated against it. Its plans are kept per backend (`statements`), since a
+//! busy table fires the same shape again and again. `refresh_full`: one group for every user
+//! (create, activate, set_rules, recalculate).
 
 use pgrx::prelude::*;
-use pgrx::spi::{OwnedPreparedStatement, SpiClient};
+use pgrx::spi::SpiClient;
 use pgrx::JsonB;
 
 use crate::errors::{raise, DbError};
 use crate::groups_api::predicate;
-use crate::guc_scope::{with_settings, NO_JIT};
+use crate::guc_scope::NO_JIT;
+use crate::live::writer::{self, Change, Run, Write};
 use crate::live::{statements, State};
 
 /// Key sets larger than this are planned for their size each time rather than with a kept
 /// plan (a plan good for one user is a poor one for a million).
 const KEEP_PLAN_MAX_KEYS: usize = 10_000;
-const STATEMENT_CACHE_LIMIT: usize = 256;
-
-thread_local! {
-    static STATEMENTS: RefCell<HashMap<String, OwnedPreparedStatement>> = RefCell::new(HashMap::new());
-}
 
 struct Users {
     key_column: String,
@@ -50,6 +44,19 @@ fn users(client: &mut SpiClient<'_>) -> Result<Users, pgrx::spi::Error> {
     Ok(u)
 }
 
+impl Users {
+    fn of(st: &State) -> Users {
+        Users {
+            key_column: st.key_column.clone(),
+            key_type: st.key_type.clone(),
+            table: st.users_table.clone(),
+        }
+    }
+}
+
+/// (group, joined, left) per group.
+pub type Counts = Vec<(i64, i64, i64)>;
+
 fn quote_ident(s: &str) -> String {
     smart_groups_core::compile::quote_ident(s)
 }
@@ -73,94 +80,38 @@ fn statement(u: &Users, groups: &[(i64, String)], fresh: bool) -> String {
             v = values.join(", ")
         )
     };
-    // New users are in no group yet: nothing to delete (and no partition to probe for them),
-    // and nothing to conflict with (`t` is distinct), so the insert skips ON CONFLICT's probe
-    // of the key before each row, half its cost. A member row left for a key that was no user
-    // can only come from writing smart_groups.members by hand; it fails the insert
-    // (unique violation) until recalculate() removes it, as verify() reports.
-    let on_conflict = if fresh { "" } else { "ON CONFLICT DO NOTHING " };
-    let gone = if fresh {
-        format!("SELECT NULL::bigint AS group_id, NULL::{kt} AS user_key WHERE false")
-    } else {
-        "DELETE FROM smart_groups.member_rows m USING k WHERE m.user_key = k.k AND m.group_id = ANY ($2) \
-         AND NOT EXISTS (SELECT 1 FROM f WHERE f.gid = m.group_id AND f.k = m.user_key) \
-         RETURNING m.group_id, m.user_key"
-            .to_string()
-    };
-    // Rows go in by group and key: each partition's index is then walked in order.
-    format!(
-        "WITH k AS MATERIALIZED (SELECT DISTINCT x::{kt} AS k FROM unnest($1::text[]) x), \
-         t AS ({matching}SELECT i.group_id AS gid, i.user_key AS k FROM smart_groups.inclusions i JOIN k ON i.user_key = k.k \
-               WHERE i.group_id = ANY ($2) AND EXISTS (SELECT 1 FROM {users} u WHERE u.{key} = i.user_key)), \
-         f AS (SELECT t.gid, t.k FROM t WHERE NOT EXISTS \
-               (SELECT 1 FROM smart_groups.exclusions e WHERE e.group_id = t.gid AND e.user_key = t.k)), \
-         gone AS ({gone}), \
-         added AS (INSERT INTO smart_groups.member_rows (group_id, user_key) SELECT gid, k FROM f ORDER BY gid, k \
-                   {on_conflict}RETURNING group_id, user_key), \
-         logged AS (INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause) \
-                    SELECT group_id, array_agg(user_key), 'leave', $3 FROM gone GROUP BY group_id \
-                    UNION ALL SELECT group_id, array_agg(user_key), 'join', $3 FROM added GROUP BY group_id ORDER BY 1, 3 \
-                    RETURNING group_id, change, cardinality(user_keys) AS n) \
-         SELECT group_id, coalesce(sum(n) FILTER (WHERE change = 'join'), 0)::bigint, \
-                coalesce(sum(n) FILTER (WHERE change = 'leave'), 0)::bigint \
-         FROM logged GROUP BY group_id",
-        users = u.table,
-    )
-}
-
-pub type Counts = Vec<(i64, i64, i64)>;
-
-fn run(
-    client: &mut SpiClient<'_>,
-    sql: &str,
-    keep: bool,
-    args: [pgrx::datum::DatumWithOid<'_>; 3],
-) -> Result<Counts, pgrx::spi::Error> {
-    let collect = |table: pgrx::spi::SpiTupleTable<'_>| -> Result<Counts, pgrx::spi::Error> {
-        let mut out = Vec::new();
-        for row in table {
-            out.push((
-                row.get::<i64>(1)?.unwrap_or_default(),
-                row.get::<i64>(2)?.unwrap_or_default(),
-                row.get::<i64>(3)?.unwrap_or_default(),
-            ));
-        }
-        Ok(out)
-    };
-    if !keep {
-        return collect(with_settings(&[NO_JIT], || {
-            client.update(sql, None, &args)
-        })?);
+    Write {
+        with: vec![
+            format!("k AS MATERIALIZED (SELECT DISTINCT x::{kt} AS k FROM unnest($1::text[]) x)"),
+            format!(
+                "t AS ({matching}SELECT i.group_id AS gid, i.user_key AS k FROM smart_groups.inclusions i JOIN k ON i.user_key = k.k \
+                 WHERE i.group_id = ANY ($2) AND EXISTS (SELECT 1 FROM {users} u WHERE u.{key} = i.user_key))",
+                users = u.table
+            ),
+            "f AS (SELECT t.gid, t.k FROM t WHERE NOT EXISTS \
+             (SELECT 1 FROM smart_groups.exclusions e WHERE e.group_id = t.gid AND e.user_key = t.k))"
+                .to_string(),
+        ],
+        // New users are in no group yet: nothing to delete, and nothing to conflict with
+        // (`t` is distinct), so the insert skips ON CONFLICT's probe of the key before each
+        // row, half its cost. A member row left for a key that was no user can only come
+        // from writing smart_groups.members by hand; it fails the insert (unique violation)
+        // until recalculate() removes it, as verify() reports.
+        leave: (!fresh).then(|| {
+            "USING k WHERE m.user_key = k.k AND m.group_id = ANY ($2) \
+             AND NOT EXISTS (SELECT 1 FROM f WHERE f.gid = m.group_id AND f.k = m.user_key)"
+                .to_string()
+        }),
+        leave_cause: "$3".into(),
+        leave_counts: None,
+        join: Some("SELECT f.gid, f.k FROM f".into()),
+        join_cause: Some("$3".into()),
+        stored: !fresh,
+        // Rows go in by group and key: each index is then walked in order.
+        ordered: true,
+        keys_of: "false".into(),
     }
-    let cached = STATEMENTS.with(|c| c.borrow().contains_key(sql));
-    if !cached {
-        let stmt = client
-            .prepare_mut(
-                sql,
-                &[
-                    PgBuiltInOids::TEXTARRAYOID.oid(),
-                    PgBuiltInOids::INT8ARRAYOID.oid(),
-                    PgBuiltInOids::TEXTOID.oid(),
-                ],
-            )?
-            .keep();
-        STATEMENTS.with(|c| {
-            let mut c = c.borrow_mut();
-            if c.len() >= STATEMENT_CACHE_LIMIT {
-                c.clear();
-            }
-            c.insert(sql.to_string(), stmt);
-        });
-    }
-    STATEMENTS.with(|c| {
-        let c = c.borrow();
-        match c.get(sql) {
-            Some(stmt) => collect(with_settings(&[NO_JIT], || {
-                client.update(stmt, None, &args)
-            })?),
-            None => Ok(Vec::new()),
-        }
-    })
+    .sql()
 }
 
 /// Refreshes groups `gids` (all at the same member_of depth) for the users `keys`, logging
@@ -223,27 +174,27 @@ pub fn refresh(
         };
         predicates.push((id, pred));
     }
-    let u = Users {
-        key_column: st.key_column.clone(),
-        key_type: st.key_type.clone(),
-        table: st.users_table.clone(),
-    };
+    let u = Users::of(st);
     let sql = statement(&u, &predicates, fresh);
-    let keep = keys.len() <= KEEP_PLAN_MAX_KEYS;
-    Ok(run(
+    let how = if keys.len() <= KEEP_PLAN_MAX_KEYS {
+        Run::Kept { generic: false }
+    } else {
+        Run::Once(&[NO_JIT])
+    };
+    let types = [
+        PgBuiltInOids::TEXTARRAYOID.oid(),
+        PgBuiltInOids::INT8ARRAYOID.oid(),
+        PgBuiltInOids::TEXTOID.oid(),
+    ];
+    let changes = writer::run(
         client,
+        st,
         &sql,
-        keep,
-        [keys.into(), active.into(), cause.into()],
-    )?)
-}
-
-/// What a group's full refresh changed: how many joined and left, and (for groups that others
-/// name in member_of) the keys that did.
-pub struct Full {
-    pub joined: i64,
-    pub left: i64,
-    pub keys: Vec<String>,
+        &types,
+        &[keys.into(), active.into(), cause.into()],
+        how,
+    )?;
+    Ok(writer::counts(&changes))
 }
 
 /// Brings the stored membership of active group `gid` to its target for every user, set-based
@@ -251,28 +202,34 @@ pub struct Full {
 /// with no rows (created, activated) only gains members: nothing to delete or conflict with,
 /// and the rows go in key order, so both indexes are walked in order. `with_keys`: the caller
 /// follows the change into the groups naming this one, which need the keys that changed.
+/// None when the group is not active.
 pub fn refresh_full(
     client: &mut SpiClient<'_>,
+    st: &State,
     gid: i64,
     cause: &str,
     with_keys: bool,
-) -> Result<Option<Full>, pgrx::spi::Error> {
-    let u = users(client)?;
-    let rows = client.select(
+) -> Result<Option<Change>, DbError> {
+    let u = Users::of(st);
+    let found = statements::run(
+        client,
         "SELECT name, kind, rules, EXISTS (SELECT 1 FROM smart_groups.member_rows WHERE group_id = g.id) \
            FROM smart_groups.groups g WHERE id = $1 AND status = 'active'",
-        Some(1),
+        &[PgBuiltInOids::INT8OID.oid()],
         &[gid.into()],
+        |rows| {
+            let mut found = None;
+            for r in rows {
+                found = Some((
+                    r.get::<String>(1)?.unwrap_or_default(),
+                    r.get::<String>(2)?.unwrap_or_default(),
+                    r.get::<JsonB>(3)?,
+                    r.get::<bool>(4)?.unwrap_or(false),
+                ));
+            }
+            Ok(found)
+        },
     )?;
-    let mut found = None;
-    for r in rows {
-        found = Some((
-            r.get::<String>(1)?.unwrap_or_default(),
-            r.get::<String>(2)?.unwrap_or_default(),
-            r.get::<JsonB>(3)?,
-            r.get::<bool>(4)?.unwrap_or(false),
-        ));
-    }
     let Some((name, kind, rules, has_members)) = found else {
         return Ok(None);
     };
@@ -280,48 +237,35 @@ pub fn refresh_full(
         ("smart", Some(r)) => predicate(r, Some(&name)),
         _ => "false".to_string(),
     };
-    let target = target_sql(&u, &pred, "$1");
-    let keys = if with_keys {
-        "(SELECT array_agg(c.user_key::text) FROM (SELECT user_key FROM added UNION ALL SELECT user_key FROM gone) c)"
-    } else {
-        "NULL::text[]"
-    };
-    let gone = if has_members {
-        "DELETE FROM smart_groups.member_rows m WHERE m.group_id = $1 \
-           AND NOT EXISTS (SELECT 1 FROM target t WHERE t.k = m.user_key) RETURNING m.user_key"
-            .to_string()
-    } else {
-        format!("SELECT NULL::{} AS user_key WHERE false", u.key_type)
-    };
-    let (order, on_conflict) = if has_members {
-        ("", " ON CONFLICT DO NOTHING")
-    } else {
-        (" ORDER BY t.k", "")
-    };
-    let sql = format!(
-        "WITH target AS ({target}), gone AS ({gone}), \
-         added AS (INSERT INTO smart_groups.member_rows (group_id, user_key) \
-                   SELECT $1, t.k FROM target t{order}{on_conflict} RETURNING user_key), \
-         logged AS (INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause) \
-                    SELECT $1, array_agg(user_key), 'leave', $2 FROM gone HAVING count(*) > 0 \
-                    UNION ALL \
-                    SELECT $1, array_agg(user_key), 'join', $2 FROM added HAVING count(*) > 0) \
-         SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM gone), {keys}"
-    );
-    let out = with_settings(&[NO_JIT], || {
-        client.update(&sql, None, &[gid.into(), cause.into()])
-    })?;
-    let mut full = Full {
+    let sql = Write {
+        with: vec![format!("target AS ({})", target_sql(&u, &pred, "$1"))],
+        leave: has_members.then(|| {
+            "WHERE m.group_id = $1 AND NOT EXISTS (SELECT 1 FROM target t WHERE t.k = m.user_key)"
+                .to_string()
+        }),
+        leave_cause: "$2".into(),
+        leave_counts: None,
+        join: Some("SELECT $1::bigint, t.k FROM target t".into()),
+        join_cause: Some("$2".into()),
+        stored: has_members,
+        ordered: !has_members,
+        keys_of: if with_keys { "true" } else { "false" }.into(),
+    }
+    .sql();
+    let changes = writer::run(
+        client,
+        st,
+        &sql,
+        &[],
+        &[gid.into(), cause.into()],
+        Run::Once(&[NO_JIT]),
+    )?;
+    Ok(Some(changes.into_iter().next().unwrap_or(Change {
+        group: gid,
         joined: 0,
         left: 0,
         keys: Vec::new(),
-    };
-    for r in out {
-        full.joined = r.get::<i64>(1)?.unwrap_or(0);
-        full.left = r.get::<i64>(2)?.unwrap_or(0);
-        full.keys = r.get::<Vec<String>>(3)?.unwrap_or_default();
-    }
-    Ok(Some(full))
+    })))
 }
 
 /// SELECT of the users (column `k`) a group should contain: (matching `pred` ∪ included) −

@@ -698,8 +698,6 @@ fn evaluate(
                 cause: static_cause(&cause),
             };
             let changes = super::small::apply_by_depth(client, st, Vec::new(), &own, &keys, phase)?;
-            // Those writes counted themselves: only the notification is left.
-            super::pending::remember(&super::small::noted(st, &changes));
             counts.extend(changes.iter().map(|c| (c.group, c.joined, c.left)));
             continue;
         }
@@ -737,7 +735,6 @@ fn evaluate(
                 }
             }
         }
-        super::pending::note(client, &written)?;
         counts.extend(written);
     }
     Ok(counts.iter().map(|(_, j, l)| j + l).sum())

@@ -19,6 +19,7 @@ use super::commit::{self, Referents};
 use super::state::{self, State};
 use super::statements::{self, int8_array, text_array};
 use super::users_update::{GROUP, USER};
+use super::writer::{self, Run, Write};
 use crate::errors::{raise, DbError};
 
 /// The shared maintenance lock (sql/maintain.sql), before any row of ours is written.
@@ -156,14 +157,11 @@ fn refresh(
                 .filter(|id| !st.dependants(*id).is_empty())
                 .collect();
             let changes = super::small::apply(client, st, &pairs, &with_dependants)?;
-            // The writes counted themselves: only the notification is left.
-            super::pending::remember(&super::small::noted(st, &changes));
             out.extend(changes.iter().map(|c| (c.group, c.joined, c.left)));
         }
     }
     if !left.is_empty() {
         let changes = crate::batch::refresh(client, st, &left, keys.to_vec(), cause, fresh)?;
-        super::pending::note(client, &changes)?;
         out.extend(changes);
     }
     Ok(out)
@@ -255,38 +253,37 @@ pub fn deleted(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError
         commit::defer(&keys, USER, None, Referents::No);
     }
     let kt = &st.key_type;
-    let counts = statements::run(
-        client,
-        &format!(
-            "WITH gone AS ( \
-               DELETE FROM smart_groups.member_rows m WHERE m.user_key IN (SELECT unnest($1::{kt}[])) \
-                  AND m.group_id <> ALL ($2) \
-               RETURNING m.group_id, m.user_key), \
-             members AS ( \
-               SELECT gone.group_id, gone.user_key FROM gone \
-                WHERE EXISTS (SELECT 1 FROM smart_groups.groups g WHERE g.id = gone.group_id AND g.status = 'active')), \
-             logged AS ( \
-               INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause) \
-               SELECT group_id, array_agg(user_key), 'leave', 'user_change' FROM members GROUP BY group_id ORDER BY 1), \
-             overrides AS ( \
-               DELETE FROM smart_groups.inclusions WHERE user_key IN (SELECT unnest($1::{kt}[])) RETURNING 1), \
-             exclusions AS ( \
-               DELETE FROM smart_groups.exclusions WHERE user_key IN (SELECT unnest($1::{kt}[])) RETURNING 1) \
-             SELECT group_id, count(*) FROM members GROUP BY group_id ORDER BY group_id"
+    // Rows of groups that are not active are garbage (`_collect_garbage`): deleted with the
+    // user, neither logged nor counted.
+    let sql = Write {
+        with: vec![
+            format!("overrides AS (DELETE FROM smart_groups.inclusions WHERE user_key IN (SELECT unnest($1::{kt}[])) RETURNING 1)"),
+            format!("exclusions AS (DELETE FROM smart_groups.exclusions WHERE user_key IN (SELECT unnest($1::{kt}[])) RETURNING 1)"),
+        ],
+        leave: Some(format!(
+            "WHERE m.user_key IN (SELECT unnest($1::{kt}[])) AND m.group_id <> ALL ($2)"
+        )),
+        leave_cause: format!("'{USER}'"),
+        leave_counts: Some(
+            "EXISTS (SELECT 1 FROM smart_groups.groups g WHERE g.id = group_id AND g.status = 'active')"
+                .into(),
         ),
+        join: None,
+        join_cause: None,
+        stored: true,
+        ordered: false,
+        keys_of: "false".into(),
+    }
+    .sql();
+    writer::run(
+        client,
+        st,
+        &sql,
         &[text_array(), int8_array()],
         &[keys.into(), st.at_commit.clone().into()],
-        |rows| {
-            let mut out = Vec::new();
-            for row in rows {
-                if let (Some(g), Some(n)) = (row.get::<i64>(1)?, row.get::<i64>(2)?) {
-                    out.push((g, 0, n));
-                }
-            }
-            Ok(out)
-        },
+        Run::Kept { generic: true },
     )?;
-    super::pending::note(client, &counts)
+    Ok(())
 }
 
 /// The users whose key a users UPDATE changed: the old keys leave every group, the new ones
@@ -326,11 +323,10 @@ fn _refresh_group(
             None => {
                 let dependants = st.dependants(gid).to_vec();
                 let Some(full) =
-                    crate::batch::refresh_full(client, gid, cause, !dependants.is_empty())?
+                    crate::batch::refresh_full(client, st, gid, cause, !dependants.is_empty())?
                 else {
                     return Ok((0, 0));
                 };
-                super::pending::note(client, &[(gid, full.joined, full.left)])?;
                 if !full.keys.is_empty() {
                     users(
                         client,

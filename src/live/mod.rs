@@ -16,6 +16,7 @@ pub(crate) use state::State;
 mod table_change;
 mod time_refresh;
 mod users_update;
+pub(crate) mod writer;
 
 use std::collections::BTreeSet;
 

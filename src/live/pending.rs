@@ -1,8 +1,8 @@
 //! Per-transaction membership counts and the NOTIFY sent at commit.
 //!
-//! Every maintaining statement adds its (group, joined, left) counts to `member_counts` at
-//! once, in one kept statement, so the kept counts are exact inside the transaction too and
-//! roll back with a failed subtransaction like the changes they count. The same counts are
+//! Every writing statement (`writer.rs`) adds its (group, joined, left) counts to
+//! `member_counts` itself, so the kept counts are exact inside the transaction too and roll
+//! back with a failed subtransaction like the changes they count. The same counts are
 //! remembered in this backend's memory, tagged with the subtransaction that made them; a
 //! subtransaction abort forgets its own and its children's (their ids are larger), and the
 //! transaction callback sends one `NOTIFY smart_groups` per 7,900 bytes just before commit.
@@ -149,8 +149,27 @@ pub(crate) fn item(group: i64, name: &str, joined: i64, left: i64) -> String {
     )
 }
 
+/// The statement that adds to the kept counts, from `src`'s (group_id, delta) rows: the one
+/// writer of `member_counts` besides its compaction.
+fn add_counts(src: &str) -> String {
+    format!(
+        "INSERT INTO smart_groups.member_counts (group_id, delta) \
+         SELECT s.group_id, s.delta FROM ({src}) s WHERE s.delta <> 0"
+    )
+}
+
+/// The writer's (`writer.rs`) share of the counts: from the rows of `changed`
+/// (group_id, joined).
+pub fn count_changes(changed: &str) -> String {
+    add_counts(&format!(
+        "SELECT group_id, sum(CASE WHEN joined THEN 1 ELSE -1 END)::bigint AS delta \
+           FROM {changed} GROUP BY group_id"
+    ))
+}
+
 /// Adds (group, joined, left) counts to `member_counts` and to the transaction's
-/// notification.
+/// notification: for changes of a whole group's membership (`_clear`), which no pair write
+/// counted.
 pub fn note(client: &mut SpiClient<'_>, changes: &[(i64, i64, i64)]) -> Result<(), DbError> {
     let changes: Vec<&(i64, i64, i64)> = changes
         .iter()
@@ -163,10 +182,12 @@ pub fn note(client: &mut SpiClient<'_>, changes: &[(i64, i64, i64)]) -> Result<(
     let ds: Vec<i64> = changes.iter().map(|c| c.1 - c.2).collect();
     let names = statements::run(
         client,
-        "WITH f AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) f(g, d)), \
-              ins AS (INSERT INTO smart_groups.member_counts (group_id, delta) \
-                      SELECT f.g, f.d FROM f WHERE f.d <> 0) \
-         SELECT f.g, g.name FROM f JOIN smart_groups.groups g ON g.id = f.g",
+        &format!(
+            "WITH f AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) f(g, d)), \
+                  ins AS ({}) \
+             SELECT f.g, g.name FROM f JOIN smart_groups.groups g ON g.id = f.g",
+            add_counts("SELECT f.g AS group_id, f.d AS delta FROM f")
+        ),
         &[int8_array(), int8_array()],
         &[gs.into(), ds.into()],
         |rows| {

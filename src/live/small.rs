@@ -7,9 +7,10 @@
 //! 1. a pair whose row part (`compile::row_part`) is known on the new row needs no
 //!    evaluation; the others run their group's predicate, one statement per group;
 //! 2. one statement applies inclusions and exclusions to all pairs;
-//! 3. one statement writes every join and leave of the depth, logs them and adds their counts
-//!    (what it returns is what changed: a pair already as wanted writes nothing). With every
-//!    group's membership in one table this is one plan whichever groups a statement touches.
+//! 3. one statement (`writer.rs`) writes every join and leave of the depth, logs them and
+//!    adds their counts (what it returns is what changed: a pair already as wanted writes
+//!    nothing). With every group's membership in one table this is one plan whichever groups
+//!    a statement touches.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,20 +19,13 @@ use smart_groups_core::compile::quote_ident;
 
 use super::state::State;
 use super::statements::{self, bool_array, int8_array, text_array};
+pub use super::writer::Change;
+use super::writer::{self, Run, Write};
 use crate::errors::DbError;
 
 /// A (group, user key, cause) to re-evaluate, with the predicate's value when the user's row
 /// alone decides it.
 pub type Pair = (i64, String, &'static str, Option<bool>);
-
-/// What one group's writes changed.
-pub struct Change {
-    pub group: i64,
-    pub joined: i64,
-    pub left: i64,
-    /// The keys that joined or left, for groups that others name (member_of).
-    pub keys: Vec<String>,
-}
 
 /// Brings the groups of `seeds` up to date, and the groups naming those whose membership
 /// changed, depth by depth: a group after every group it names, so that its `member of`
@@ -150,20 +144,6 @@ pub fn follow(st: &State, changes: &[Change], seeds: &mut Vec<Pair>, phase: Phas
             );
         }
     }
-}
-
-/// (group, joined, left, name) of each change, for the commit notification.
-pub fn noted(st: &State, changes: &[Change]) -> Vec<(i64, i64, i64, String)> {
-    changes
-        .iter()
-        .map(|c| {
-            let name = st
-                .group(c.group)
-                .map(|g| g.name.clone())
-                .unwrap_or_default();
-            (c.group, c.joined, c.left, name)
-        })
-        .collect()
 }
 
 /// Under REPEATABLE READ and SERIALIZABLE: a group deactivated or dropped after our snapshot
@@ -304,25 +284,7 @@ pub fn apply(
             .unwrap_or(super::users_update::USER);
         writes.push(g, k, want, cause);
     }
-    let written = write(client, st, writes)?;
-    let mut by_group: BTreeMap<i64, Change> = BTreeMap::new();
-    for (g, k, join) in written {
-        let change = by_group.entry(g).or_insert_with(|| Change {
-            group: g,
-            joined: 0,
-            left: 0,
-            keys: Vec::new(),
-        });
-        if join {
-            change.joined += 1;
-        } else {
-            change.left += 1;
-        }
-        if with_dependants.contains(&g) {
-            change.keys.push(k);
-        }
-    }
-    Ok(by_group.into_values().collect())
+    write(client, st, writes, with_dependants)
 }
 
 /// Of `keys`, those that satisfy group `g`'s predicate now.
@@ -446,38 +408,33 @@ impl Writes {
     }
 }
 
-/// Writes every join and leave in one statement, which also logs them (a row per group,
-/// direction and cause, in that order) and appends their counts to member_counts. Returns
-/// what changed: (group, key, joined?); a pair already as wanted writes nothing.
+/// Writes every join and leave in one statement (`writer.rs`); a pair already as wanted
+/// writes nothing. The keys that changed are returned for `with_dependants`.
 fn write(
     client: &mut SpiClient<'_>,
     st: &State,
     w: Writes,
-) -> Result<Vec<(i64, String, bool)>, DbError> {
+    with_dependants: &BTreeSet<i64>,
+) -> Result<Vec<Change>, DbError> {
     if w.join.0.is_empty() && w.leave.0.is_empty() {
         return Ok(Vec::new());
     }
     let kt = &st.key_type;
-    let sql = format!(
-        "WITH j AS (SELECT f.g, f.k::{kt} AS k, f.c FROM unnest($1::bigint[], $2::text[], $3::text[]) f(g, k, c)), \
-              l AS (SELECT f.g, f.k::{kt} AS k, f.c FROM unnest($4::bigint[], $5::text[], $6::text[]) f(g, k, c)), \
-              ins AS (INSERT INTO smart_groups.member_rows (group_id, user_key) \
-                      SELECT j.g, j.k FROM j ORDER BY j.g, j.k ON CONFLICT DO NOTHING \
-                      RETURNING group_id, user_key), \
-              del AS (DELETE FROM smart_groups.member_rows m USING l \
-                      WHERE m.group_id = l.g AND m.user_key = l.k RETURNING m.group_id, m.user_key, l.c), \
-              ch AS (SELECT ins.group_id, ins.user_key, true AS joined, j.c FROM ins \
-                       JOIN j ON j.g = ins.group_id AND j.k = ins.user_key \
-                     UNION ALL SELECT del.group_id, del.user_key, false, del.c FROM del), \
-              logged AS (INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause) \
-                         SELECT ch.group_id, array_agg(ch.user_key), CASE WHEN ch.joined THEN 'join' ELSE 'leave' END, ch.c \
-                           FROM ch GROUP BY ch.group_id, ch.joined, ch.c \
-                          ORDER BY 1, 3, 4), \
-              counted AS (INSERT INTO smart_groups.member_counts (group_id, delta) \
-                          SELECT ch.group_id, sum(CASE WHEN ch.joined THEN 1 ELSE -1 END) FROM ch \
-                           GROUP BY ch.group_id HAVING sum(CASE WHEN ch.joined THEN 1 ELSE -1 END) <> 0) \
-         SELECT ch.group_id, ch.user_key::text, ch.joined FROM ch"
-    );
+    let sql = Write {
+        with: vec![
+            format!("j AS (SELECT f.g, f.k::{kt} AS k, f.c FROM unnest($1::bigint[], $2::text[], $3::text[]) f(g, k, c))"),
+            format!("l AS (SELECT f.g, f.k::{kt} AS k, f.c FROM unnest($4::bigint[], $5::text[], $6::text[]) f(g, k, c))"),
+        ],
+        leave: Some("USING l WHERE m.group_id = l.g AND m.user_key = l.k".into()),
+        leave_cause: "l.c".into(),
+        leave_counts: None,
+        join: Some("SELECT j.g, j.k, j.c FROM j".into()),
+        join_cause: None,
+        stored: true,
+        ordered: true,
+        keys_of: "group_id = ANY ($7)".into(),
+    }
+    .sql();
     let types = [
         int8_array(),
         text_array(),
@@ -485,52 +442,25 @@ fn write(
         int8_array(),
         text_array(),
         text_array(),
+        int8_array(),
     ];
     let Writes { join, leave } = w;
-    if crate::guc_scope::snapshot_isolation() {
-        use pgrx::IntoDatum;
-        return statements::run_crosschecked(
-            &sql,
-            &types,
-            vec![
-                join.0.into_datum(),
-                join.1.into_datum(),
-                join.2.into_datum(),
-                leave.0.into_datum(),
-                leave.1.into_datum(),
-                leave.2.into_datum(),
-            ],
-        );
-    }
-    statements::run(
-        client,
-        &sql,
-        &types,
-        &[
-            join.0.into(),
-            join.1.into(),
-            join.2.into(),
-            leave.0.into(),
-            leave.1.into(),
-            leave.2.into(),
-        ],
-        group_key_flag,
-    )
-}
-
-/// Rows of (group id, key as text, a flag), the non-NULL ones.
-fn group_key_flag(rows: SpiTupleTable<'_>) -> Result<Vec<(i64, String, bool)>, DbError> {
-    let mut out = Vec::new();
-    for row in rows {
-        if let (Some(g), Some(k), Some(f)) = (
-            row.get::<i64>(1)?,
-            row.get::<String>(2)?,
-            row.get::<bool>(3)?,
-        ) {
-            out.push((g, k, f));
-        }
-    }
-    Ok(out)
+    let dependants: Vec<i64> = with_dependants.iter().copied().collect();
+    let args = [
+        join.0.into(),
+        join.1.into(),
+        join.2.into(),
+        leave.0.into(),
+        leave.1.into(),
+        leave.2.into(),
+        dependants.into(),
+    ];
+    let how = if crate::guc_scope::snapshot_isolation() {
+        Run::Crosschecked
+    } else {
+        Run::Kept { generic: true }
+    };
+    writer::run(client, st, &sql, &types, &args, how)
 }
 
 /// The non-NULL texts of the first column.

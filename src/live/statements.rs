@@ -71,12 +71,13 @@ thread_local! {
 /// (40001). A statement run with the transaction's snapshot would not see a membership that
 /// a transaction committed after that snapshot (the time refresh, at READ COMMITTED,
 /// writing a `member of` follower while this one waited for the user's row), and would
-/// leave it in place. Returns the rows as (group, key, flag).
+/// leave it in place. `row` gets each row's columns by number (1-based), NULL as None.
 pub fn run_crosschecked(
     sql: &str,
     types: &[PgOid],
-    args: Vec<Option<pg_sys::Datum>>,
-) -> Result<Vec<(i64, String, bool)>, DbError> {
+    args: &[DatumWithOid<'_>],
+    mut row: impl FnMut(&dyn Fn(usize) -> Option<pg_sys::Datum>),
+) -> Result<(), DbError> {
     let plan = match CROSSCHECKED.with(|k| k.borrow().get(sql).copied()) {
         Some(p) => p as pg_sys::SPIPlanPtr,
         None => {
@@ -104,11 +105,21 @@ pub fn run_crosschecked(
     };
     let mut values: Vec<pg_sys::Datum> = args
         .iter()
-        .map(|a| a.unwrap_or(pg_sys::Datum::from(0usize)))
+        .map(|a| {
+            a.datum()
+                .map(|d| d.sans_lifetime())
+                .unwrap_or(pg_sys::Datum::from(0usize))
+        })
         .collect();
     let nulls: Vec<std::ffi::c_char> = args
         .iter()
-        .map(|a| if a.is_some() { b' ' as _ } else { b'n' as _ })
+        .map(|a| {
+            if a.datum().is_some() {
+                b' ' as _
+            } else {
+                b'n' as _
+            }
+        })
         .collect();
     // SAFETY: the arguments match the plan's types; the snapshots are the backend's own,
     // taken after the counter made this transaction's earlier writes visible.
@@ -128,41 +139,51 @@ pub fn run_crosschecked(
     if rc < 0 {
         return Err(DbError::Spi(format!("crosschecked write failed ({rc})")));
     }
-    let mut out = Vec::new();
     // SAFETY: the result of the statement just run is the current SPI result.
     unsafe {
         let table = pg_sys::SPI_tuptable;
         if table.is_null() {
-            return Ok(out);
+            return Ok(());
         }
         let tupdesc = (*table).tupdesc;
+        let natts = usize::try_from((*tupdesc).natts).unwrap_or(0);
         for i in 0..usize::try_from(pg_sys::SPI_processed).unwrap_or(0) {
             let tuple = *(*table).vals.add(i);
-            let mut null = [false; 3];
-            let g = pg_sys::SPI_getbinval(tuple, tupdesc, 1, &mut null[0]);
-            let k = pg_sys::SPI_getbinval(tuple, tupdesc, 2, &mut null[1]);
-            let f = pg_sys::SPI_getbinval(tuple, tupdesc, 3, &mut null[2]);
-            if null.iter().any(|n| *n) {
-                continue;
-            }
-            if let (Some(g), Some(k), Some(f)) = (
-                i64::from_datum(g, false),
-                String::from_datum(k, false),
-                bool::from_datum(f, false),
-            ) {
-                out.push((g, k, f));
-            }
+            let col = |n: usize| {
+                if n == 0 || n > natts {
+                    return None;
+                }
+                let mut null = false;
+                let d =
+                    pg_sys::SPI_getbinval(tuple, tupdesc, i32::try_from(n).unwrap_or(0), &mut null);
+                (!null).then_some(d)
+            };
+            row(&col);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
-/// Runs `sql` with `args` (of types `types`) through a kept plan and hands the rows to `f`.
+/// Runs `sql` with `args` (of types `types`) through a kept plan, generic, and hands the rows
+/// to `f`.
 pub fn run<R>(
     client: &mut SpiClient<'_>,
     sql: &str,
     types: &[PgOid],
     args: &[DatumWithOid<'_>],
+    f: impl FnOnce(SpiTupleTable<'_>) -> Result<R, DbError>,
+) -> Result<R, DbError> {
+    run_kept(client, sql, types, args, true, f)
+}
+
+/// `run`, with a generic plan or not: a statement over many keys is better planned for them
+/// each time (the plan cache chooses), though its plan is kept.
+pub fn run_kept<R>(
+    client: &mut SpiClient<'_>,
+    sql: &str,
+    types: &[PgOid],
+    args: &[DatumWithOid<'_>],
+    generic: bool,
     f: impl FnOnce(SpiTupleTable<'_>) -> Result<R, DbError>,
 ) -> Result<R, DbError> {
     // Taken out of the cache while it runs: the statement may fire triggers that use it too.
@@ -172,13 +193,15 @@ pub fn run<R>(
     };
     // Generic plans: these statements are shaped for a handful of rows and planning them is
     // most of their cost; left to itself, the plan cache re-plans an execution whenever a
-    // custom plan looks cheaper, which for a statement writing into partitions costs more
-    // than running it.
-    let result = with_settings(&[GENERIC_PLANS, NO_JIT], || {
-        client.update(&stmt, None, args)
-    })
-    .map_err(DbError::from)
-    .and_then(f);
+    // custom plan looks cheaper, which for these statements costs more than running them.
+    let settings: &[_] = if generic {
+        &[GENERIC_PLANS, NO_JIT]
+    } else {
+        &[NO_JIT]
+    };
+    let result = with_settings(settings, || client.update(&stmt, None, args))
+        .map_err(DbError::from)
+        .and_then(f);
     KEPT.with(|k| {
         let mut k = k.borrow_mut();
         if !k.contains_key(sql) {
@@ -212,7 +235,18 @@ pub fn run_once_with<R>(
 ) -> Result<R, DbError> {
     let mut settings = vec![NO_JIT, NO_MERGE_JOIN];
     settings.extend_from_slice(extra);
-    with_settings(&settings, || client.update(sql, None, args))
+    run_once_exactly(client, sql, args, &settings, f)
+}
+
+/// `run_once` with exactly these settings.
+pub fn run_once_exactly<R>(
+    client: &mut SpiClient<'_>,
+    sql: &str,
+    args: &[DatumWithOid<'_>],
+    settings: &[(&CStr, &CStr)],
+    f: impl FnOnce(SpiTupleTable<'_>) -> Result<R, DbError>,
+) -> Result<R, DbError> {
+    with_settings(settings, || client.update(sql, None, args))
         .map_err(DbError::from)
         .and_then(f)
 }

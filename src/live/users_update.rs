@@ -27,8 +27,9 @@ use super::small::{self, Change, Pair};
 use super::state::FlipPlan;
 use super::state::State;
 use super::statements;
+use super::writer::{self, Run, Write};
 use crate::errors::DbError;
-use crate::guc_scope::NO_NESTED_LOOP;
+use crate::guc_scope::{NO_JIT, NO_MERGE_JOIN, NO_NESTED_LOOP};
 
 pub(super) const USER: &str = "user_change";
 pub(super) const GROUP: &str = "group_change";
@@ -101,7 +102,7 @@ pub fn run(
     }
 
     if small {
-        let all_changes = small::apply_by_depth(
+        small::apply_by_depth(
             client,
             st,
             seeds,
@@ -109,12 +110,9 @@ pub fn run(
             &[],
             small::Phase::Statement,
         )?;
-        // The writes counted themselves (small::apply): only the notification is left.
-        super::pending::remember(&small::noted(st, &all_changes));
         return Ok(());
     }
     let bulk = is_bulk(client, st, rows)?;
-    let mut all_changes: Vec<Change> = Vec::new();
     let depths: BTreeSet<i32> = st.groups.iter().map(|g| g.depth).collect();
     for depth in depths {
         let Some(step) = small::Step::at(client, st, depth, &seeds, &own)? else {
@@ -122,11 +120,10 @@ pub fn run(
         };
         let with_dependants: Vec<i64> = step.with_dependants.iter().copied().collect();
         let sql = statement(st, &key, &step.ids, &step.own, &always, &changed)?;
-        let changes = apply(client, &sql, &step.pairs, &with_dependants, bulk)?;
+        let changes = apply(client, st, &sql, &step.pairs, &with_dependants, bulk)?;
         small::follow(st, &changes, &mut seeds, small::Phase::Statement);
-        all_changes.extend(changes);
     }
-    note_changes(client, &all_changes)
+    Ok(())
 }
 
 /// The (group, user) pairs whose own-row rules flipped, for a statement of a few rows, with
@@ -485,10 +482,7 @@ fn defer_at_commit(
 /// pairs to re-evaluate besides the changed users'; `$4`: the groups whose changed keys are
 /// wanted (others name them). The changed users' pairs are found in the transition tables by
 /// the statement itself, with the predicate's value on the new row, which the writes use.
-///
-/// The writes go through the partitioned parent, one DELETE and one INSERT for all groups:
-/// a DELETE per partition would each scan every pair, and each hash its share of them, with
-/// all those hash tables alive until the end of the statement (gigabytes at a million users).
+/// The writes (`writer.rs`) are one DELETE and one INSERT for all groups of the depth.
 fn statement(
     st: &mut State,
     key: &str,
@@ -521,8 +515,8 @@ fn statement(
     // user_change sorts after group_change: a pair with both is logged as the user's change;
     // and a known value wins over an unknown one.
     // Sorted by group and user even where no pair can come twice (only the changed users'
-    // codes, no other pairs): the DELETE and INSERT then walk each partition's index in
-    // order rather than user by user across the partitions. Left unsorted, S2 at 1M users
+    // codes, no other pairs): the DELETE and INSERT then walk the (group, user) index in
+    // order rather than user by user across the groups. Left unsorted, S2 at 1M users
     // saved the sort (about 4 s) but measured no faster.
     ctes.push(format!(
         "p AS MATERIALIZED (SELECT DISTINCT ON (gid, k) gid, k, cause, known \
@@ -545,35 +539,25 @@ fn statement(
     ));
     let list: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
     let list = list.join(", ");
-    ctes.push(format!(
-        "d AS (DELETE FROM smart_groups.member_rows m USING w \
-                WHERE m.group_id IN ({list}) AND m.group_id = w.gid AND m.user_key = w.k AND NOT w.want \
-                RETURNING m.group_id, m.user_key, w.cause)"
-    ));
-    ctes.push(
-        "a AS (INSERT INTO smart_groups.member_rows (group_id, user_key) SELECT w.gid, w.k FROM w WHERE w.want \
-                ON CONFLICT DO NOTHING RETURNING group_id, user_key)"
-            .to_string(),
-    );
-    ctes.push(
-        "c AS (SELECT group_id, user_key, 'leave' AS change, cause FROM d \
-               UNION ALL SELECT a.group_id, a.user_key, 'join', w.cause FROM a JOIN w ON w.gid = a.group_id AND w.k = a.user_key)"
-            .to_string(),
-    );
-    ctes.push(
-        "logged AS (INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause) \
-                    SELECT group_id, array_agg(user_key), change, cause FROM c GROUP BY group_id, change, cause ORDER BY 1, 3, 4)"
-            .to_string(),
-    );
-    Ok(format!(
-        "WITH {} SELECT group_id, count(*) FILTER (WHERE change = 'join'), count(*) FILTER (WHERE change = 'leave'), \
-                array_agg(user_key::text) FILTER (WHERE group_id = ANY ($4)) FROM c GROUP BY group_id",
-        ctes.join(", ")
-    ))
+    Ok(Write {
+        with: ctes,
+        leave: Some(format!(
+            "USING w WHERE m.group_id IN ({list}) AND m.group_id = w.gid AND m.user_key = w.k AND NOT w.want"
+        )),
+        leave_cause: "w.cause".into(),
+        leave_counts: None,
+        join: Some("SELECT w.gid, w.k, w.cause FROM w WHERE w.want".into()),
+        join_cause: None,
+        stored: true,
+        ordered: false,
+        keys_of: "group_id = ANY ($4)".into(),
+    }
+    .sql())
 }
 
 fn apply(
     client: &mut SpiClient<'_>,
+    st: &State,
     sql: &str,
     pairs: &[Pair],
     with_dependants: &[i64],
@@ -588,20 +572,11 @@ fn apply(
         c.into(),
         with_dependants.to_vec().into(),
     ];
-    let collect = |rows: pgrx::spi::SpiTupleTable<'_>| {
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(Change {
-                group: row.get::<i64>(1)?.unwrap_or_default(),
-                joined: row.get::<i64>(2)?.unwrap_or_default(),
-                left: row.get::<i64>(3)?.unwrap_or_default(),
-                keys: row.get::<Vec<String>>(4)?.unwrap_or_default(),
-            });
-        }
-        Ok(out)
-    };
-    let extra: &[_] = if bulk { &[NO_NESTED_LOOP] } else { &[] };
-    statements::run_once_with(client, sql, &args, extra, collect)
+    let mut settings = vec![NO_JIT, NO_MERGE_JOIN];
+    if bulk {
+        settings.push(NO_NESTED_LOOP);
+    }
+    writer::run(client, st, sql, &[], &args, Run::Once(&settings))
 }
 
 /// An UPDATE of at least this fraction of the users table is maintained without nested loops
@@ -619,12 +594,4 @@ fn is_bulk(client: &mut SpiClient<'_>, st: &State, rows: i64) -> Result<bool, Db
         &[st.users_table.clone().into()],
     )?;
     Ok(total.is_some_and(|t| t > 0.0 && rows as f64 >= t * BULK_FRACTION))
-}
-
-fn note_changes(client: &mut SpiClient<'_>, changes: &[Change]) -> Result<(), DbError> {
-    let counts: Vec<(i64, i64, i64)> = changes
-        .iter()
-        .map(|c| (c.group, c.joined, c.left))
-        .collect();
-    super::pending::note(client, &counts)
 }
