@@ -5,6 +5,8 @@
 //! busy table fires the same shape again and again. `refresh_full`: one group for every user
 //! (create, activate, set_rules, recalculate).
 
+use std::collections::BTreeSet;
+
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use pgrx::JsonB;
@@ -54,15 +56,12 @@ impl Users {
     }
 }
 
-/// (group, joined, left) per group.
-pub type Counts = Vec<(i64, i64, i64)>;
-
 fn quote_ident(s: &str) -> String {
     smart_groups_core::compile::quote_ident(s)
 }
 
 /// The statement for these groups (id, predicate), over `$1` keys (text[]), `$2` group ids
-/// and `$3` the cause.
+/// and `$3` the cause; the keys that changed are returned for the groups `$4`.
 fn statement(u: &Users, groups: &[(i64, String)], fresh: bool) -> String {
     let key = quote_ident(&u.key_column);
     let kt = &u.key_type;
@@ -109,24 +108,25 @@ fn statement(u: &Users, groups: &[(i64, String)], fresh: bool) -> String {
         stored: !fresh,
         // Rows go in by group and key: each index is then walked in order.
         ordered: true,
-        keys_of: "false".into(),
+        keys_of: "group_id = ANY ($4)".into(),
     }
     .sql()
 }
 
 /// Refreshes groups `gids` (all at the same member_of depth) for the users `keys`, logging
 /// each join and leave with `cause`. `fresh`: the keys are users just inserted, in no group
-/// yet. Returns the groups whose membership changed, with how many joined and left. The
+/// yet. Returns what changed, with the keys for `with_dependants`. The
 /// groups' predicates come compiled from the backend's state (`State::predicate`): compiling
 /// forty rulesets on every INSERT of a user was most of its cost.
 pub fn refresh(
     client: &mut SpiClient<'_>,
     st: &mut State,
     gids: &[i64],
-    keys: Vec<String>,
+    keys: &[String],
     cause: &str,
     fresh: bool,
-) -> Result<Counts, DbError> {
+    with_dependants: &BTreeSet<i64>,
+) -> Result<Vec<Change>, DbError> {
     // Active groups only; a static group has no predicate, only inclusions.
     // Under REPEATABLE READ and SERIALIZABLE the snapshot predates whatever lifecycle change
     // the maintenance lock made us wait for: FOR SHARE turns a group deactivated or dropped
@@ -185,16 +185,22 @@ pub fn refresh(
         PgBuiltInOids::TEXTARRAYOID.oid(),
         PgBuiltInOids::INT8ARRAYOID.oid(),
         PgBuiltInOids::TEXTOID.oid(),
+        PgBuiltInOids::INT8ARRAYOID.oid(),
     ];
-    let changes = writer::run(
+    let dependants: Vec<i64> = with_dependants.iter().copied().collect();
+    writer::run(
         client,
         st,
         &sql,
         &types,
-        &[keys.into(), active.into(), cause.into()],
+        &[
+            keys.to_vec().into(),
+            active.into(),
+            cause.into(),
+            dependants.into(),
+        ],
         how,
-    )?;
-    Ok(writer::counts(&changes))
+    )
 }
 
 /// Brings the stored membership of active group `gid` to its target for every user, set-based

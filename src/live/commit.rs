@@ -49,7 +49,7 @@ use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use smart_groups_core::compile::quote_ident;
 
-use super::small::Phase;
+use super::depths::{self, Own, Phase};
 use super::state::{self, State};
 use super::statements::{self, text_array};
 use crate::errors::{raise, DbError};
@@ -62,10 +62,6 @@ const RECORD_LIMIT: usize = 100_000;
 /// Users locked one by one at most; a step needing more takes the commit lock exclusively.
 /// Each lock is an entry of the shared lock table (max_locks_per_transaction × connections).
 const LOCK_LIMIT: usize = 128;
-
-/// (group, user) pairs at most that the step decides through the kept-plan path; more go
-/// through one set-based statement per depth.
-const SMALL_PAIRS: usize = 10_000;
 
 /// Advisory lock namespaces: (NAMESPACE, COMMIT_LOCK) is the commit lock, (USER_SPACE, hash)
 /// a user's. The maintenance lock is (NAMESPACE, 0) (sql/maintain.sql).
@@ -660,12 +656,9 @@ fn recompute(client: &mut SpiClient<'_>, groups: &[i64]) -> Result<i64, DbError>
     Ok(n)
 }
 
-/// Evaluates each item's groups, and the groups naming them, for its users, member_of depth
-/// by depth, so that a group reads the final membership of the groups it names. The item's
-/// own groups (with none named, all of them: users deleted) log its cause, the groups
-/// following them group_change. A few users take the kept-plan path of statements
-/// (`small.rs`: one query decides all the groups, only the groups whose membership changed
-/// are followed); more, one set-based statement per depth (`batch::refresh`).
+/// Evaluates each item's groups, and the groups naming them, for its users, in one pass
+/// over member_of depths (`depths.rs`). The item's own groups (with none named, all of them:
+/// users deleted) log its cause, the groups following them group_change.
 fn evaluate(
     client: &mut SpiClient<'_>,
     st: &mut State,
@@ -673,7 +666,7 @@ fn evaluate(
     items: BTreeMap<Item, BTreeSet<String>>,
 ) -> Result<i64, DbError> {
     let group_change = super::users_update::GROUP;
-    let mut counts = Vec::new();
+    let mut n = 0;
     // group_change last: a user recorded both for a group's own data and as following
     // another group is logged with the first cause, as statements log it.
     let mut items: Vec<(Item, BTreeSet<String>)> = items.into_iter().collect();
@@ -688,67 +681,14 @@ fn evaluate(
         if own.is_empty() {
             continue;
         }
-        // The kept-plan path decides and writes every (group, user) pair, which pays for a few
-        // users; a COPY of a thousand new users in sixty groups is sixty thousand pairs, where
-        // the set-based statement only writes those who join (S5: 1.2 s instead of 0.27 s).
-        let small = keys.len() <= super::SMALL_STATEMENT_ROWS.get().max(0) as usize
-            && keys.len().saturating_mul(own.len()) <= SMALL_PAIRS;
-        if small {
-            let phase = Phase::Commit {
-                cause: static_cause(&cause),
-            };
-            let changes = super::small::apply_by_depth(client, st, Vec::new(), &own, &keys, phase)?;
-            counts.extend(changes.iter().map(|c| (c.group, c.joined, c.left)));
-            continue;
-        }
-        // `groups` is in depth order: a group comes after every group it names.
-        let mut reached: BTreeSet<i64> = BTreeSet::new();
-        let mut depths: BTreeMap<i32, (Vec<i64>, Vec<i64>)> = BTreeMap::new();
-        for &id in groups {
-            let Some(g) = st.group(id) else {
-                continue;
-            };
-            let mine = own.contains(&id);
-            if !mine && !st.names(id).any(|n| reached.contains(&n)) {
-                continue;
-            }
-            reached.insert(id);
-            let entry = depths.entry(g.depth).or_default();
-            if mine {
-                entry.0.push(id);
-            } else {
-                entry.1.push(id);
-            }
-        }
-        let mut written = Vec::new();
-        for (mine, follow) in depths.into_values() {
-            for (ids, cause) in [(mine, cause.as_str()), (follow, group_change)] {
-                if !ids.is_empty() {
-                    written.extend(crate::batch::refresh(
-                        client,
-                        st,
-                        &ids,
-                        keys.clone(),
-                        cause,
-                        false,
-                    )?);
-                }
-            }
-        }
-        counts.extend(written);
+        let keyed = Own::Keys {
+            groups: own,
+            keys: &keys,
+            cause: depths::cause(&cause),
+            fresh: false,
+        };
+        let changes = depths::run(client, st, keyed, Vec::new(), Phase::Commit)?;
+        n += changes.iter().map(|c| c.joined + c.left).sum::<i64>();
     }
-    Ok(counts.iter().map(|(_, j, l)| j + l).sum())
-}
-
-/// The causes the log accepts, as the kept-plan path carries them.
-fn static_cause(cause: &str) -> &'static str {
-    match cause {
-        "rules_change" => "rules_change",
-        "time" => "time",
-        "exclusion" => "exclusion",
-        "inclusion" => "inclusion",
-        "group_change" => "group_change",
-        "recalculate" => "recalculate",
-        _ => super::users_update::USER,
-    }
+    Ok(n)
 }

@@ -2,9 +2,8 @@
 //! (INSERT and COPY), users gone (DELETE), keys that changed, and the API's refreshes of one
 //! group for some users (inclusions, exclusions, time boundaries).
 //!
-//! The groups are refreshed for the users depth by depth (`member of`: a group after every
-//! group it names), one set-based statement per depth and cause (`batch::refresh`); a group
-//! whose membership changed brings the groups naming it into the later depths. Groups
+//! The groups are refreshed for the users in the one pass over `member of` depths
+//! (`depths.rs`), which also brings the groups naming a changed group up to date. Groups
 //! maintained at commit (`commit.rs`) get the users recorded for then instead. Locks are
 //! those of the protocol in docs/design/lock-protocol.md: the maintenance lock shared, and
 //! the caller holds the users' rows (the trigger's own statement, or `lock_users`).
@@ -16,6 +15,7 @@ use pgrx::spi::SpiClient;
 use smart_groups_core::compile::quote_ident;
 
 use super::commit::{self, Referents};
+use super::depths::{self, Own, Phase};
 use super::state::{self, State};
 use super::statements::{self, int8_array, text_array};
 use super::users_update::{GROUP, USER};
@@ -83,103 +83,19 @@ pub fn users(
         groups.retain(|g| !st.is_at_commit(g.0));
     }
     let own: BTreeSet<i64> = groups.iter().map(|g| g.0).collect();
-    let mut depths: BTreeSet<i32> = groups.iter().map(|g| g.1).collect();
-    depths.extend(st.groups.iter().map(|g| g.depth));
-    let first = groups.first().map_or(0, |g| g.1);
-    let mut followers: BTreeSet<i64> = BTreeSet::new();
+    let keyed = Own::Keys {
+        groups: own.clone(),
+        keys,
+        cause: depths::cause(cause),
+        fresh,
+    };
+    let changes = depths::run(client, st, keyed, Vec::new(), Phase::Statement)?;
     let mut totals = (0, 0);
-    for depth in depths.into_iter().filter(|d| *d >= first) {
-        pgrx::check_for_interrupts!();
-        let mine: Vec<i64> = groups
-            .iter()
-            .filter(|g| g.1 == depth)
-            .map(|g| g.0)
-            .collect();
-        let follow: Vec<i64> = followers
-            .iter()
-            .copied()
-            .filter(|id| !own.contains(id) && st.group(*id).is_some_and(|g| g.depth == depth))
-            .collect();
-        for (ids, level_cause) in [(mine, cause), (follow, GROUP)] {
-            if ids.is_empty() {
-                continue;
-            }
-            let changes = refresh(client, st, &ids, keys, level_cause, fresh)?;
-            for &(g, joined, left) in &changes {
-                if own.contains(&g) {
-                    totals.0 += joined;
-                    totals.1 += left;
-                }
-                if joined == 0 && left == 0 {
-                    continue;
-                }
-                let (later, now): (Vec<i64>, Vec<i64>) =
-                    st.dependants(g).iter().partition(|d| st.is_at_commit(**d));
-                if !later.is_empty() {
-                    commit::defer(keys, GROUP, Some(&later), Referents::No);
-                }
-                followers.extend(now);
-            }
-        }
+    for c in changes.iter().filter(|c| own.contains(&c.group)) {
+        totals.0 += c.joined;
+        totals.1 += c.left;
     }
     Ok(totals)
-}
-
-/// Users at most whose groups are decided in Rust (`neighbourhood`) and written through the
-/// kept-plan path; more are refreshed set-based (`batch::refresh`).
-const FEW_USERS: usize = 100;
-
-/// `ids` (one depth) refreshed for `keys`: for a few users at READ COMMITTED, each group
-/// decided in Rust from their neighbourhood and only real changes written (`small::apply`);
-/// the groups it leaves, many users, and snapshot isolation, set-based. Returns (group, joined, left), noted for the commit.
-fn refresh(
-    client: &mut SpiClient<'_>,
-    st: &mut State,
-    ids: &[i64],
-    keys: &[String],
-    cause: &str,
-    fresh: bool,
-) -> Result<Vec<(i64, i64, i64)>, DbError> {
-    let mut out = Vec::new();
-    let mut left = ids.to_vec();
-    // At READ COMMITTED only, where the kept-plan path writes only what moves: under
-    // snapshot isolation it writes every pair, and a new user's hundreds of "not a member"
-    // pairs (which the set-based refresh of a new user never writes) made SERIALIZABLE
-    // writers conflict ten times as often in the load test.
-    let few = keys.len() <= FEW_USERS && !crate::guc_scope::snapshot_isolation();
-    if let (true, Some(cause)) = (few, static_cause(cause)) {
-        let (pairs, rest) = super::neighbourhood::decide(client, st, ids, keys, cause)?;
-        left = rest;
-        if !pairs.is_empty() {
-            let with_dependants: BTreeSet<i64> = ids
-                .iter()
-                .copied()
-                .filter(|id| !st.dependants(*id).is_empty())
-                .collect();
-            let changes = super::small::apply(client, st, &pairs, &with_dependants)?;
-            out.extend(changes.iter().map(|c| (c.group, c.joined, c.left)));
-        }
-    }
-    if !left.is_empty() {
-        let changes = crate::batch::refresh(client, st, &left, keys.to_vec(), cause, fresh)?;
-        out.extend(changes);
-    }
-    Ok(out)
-}
-
-/// The log's cause for a keyed refresh, as the kept-plan path records it.
-fn static_cause(cause: &str) -> Option<&'static str> {
-    [
-        USER,
-        GROUP,
-        "time",
-        "exclusion",
-        "inclusion",
-        "rules_change",
-        "recalculate",
-    ]
-    .into_iter()
-    .find(|c| *c == cause)
 }
 
 /// Row locks on the users, in key order, so that two writers about one user run one after

@@ -3,6 +3,7 @@
 //! installation, TRUNCATE, the time refresh's loop) and documents the lock protocol.
 
 mod commit;
+mod depths;
 mod maintain;
 mod neighbourhood;
 pub(crate) mod pending;

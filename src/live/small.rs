@@ -27,125 +27,6 @@ use crate::errors::DbError;
 /// alone decides it.
 pub type Pair = (i64, String, &'static str, Option<bool>);
 
-/// Brings the groups of `seeds` up to date, and the groups naming those whose membership
-/// changed, depth by depth: a group after every group it names, so that its `member of`
-/// rules read their final membership. `own`: groups to decide for `keys` at their depth, from
-/// one query over all their rules (`decide_rows`). Returns what changed.
-pub fn apply_by_depth(
-    client: &mut SpiClient<'_>,
-    st: &mut State,
-    mut seeds: Vec<Pair>,
-    own: &BTreeSet<i64>,
-    keys: &[String],
-    phase: Phase,
-) -> Result<Vec<Change>, DbError> {
-    let depths: BTreeSet<i32> = st.groups.iter().map(|g| g.depth).collect();
-    let mut all = Vec::new();
-    for depth in depths {
-        let Some(mut step) = Step::at(client, st, depth, &seeds, own)? else {
-            continue;
-        };
-        if !step.own.is_empty() && !keys.is_empty() {
-            step.pairs
-                .extend(decide_rows(client, st, &step.own, keys, phase.cause())?);
-        }
-        let changes = apply(client, st, &step.pairs, &step.with_dependants)?;
-        follow(st, &changes, &mut seeds, phase);
-        all.extend(changes);
-    }
-    Ok(all)
-}
-
-/// Who runs the writes: a statement, which leaves the commit-time groups (`commit.rs`) to
-/// the commit; or the commit-time step, which writes those, its own groups logged with
-/// `cause`.
-#[derive(Clone, Copy)]
-pub enum Phase {
-    Statement,
-    Commit { cause: &'static str },
-}
-
-impl Phase {
-    fn cause(self) -> &'static str {
-        match self {
-            Phase::Statement => super::users_update::USER,
-            Phase::Commit { cause } => cause,
-        }
-    }
-}
-
-/// One member_of depth's share of a statement's work.
-pub struct Step {
-    /// The seed pairs of groups at this depth.
-    pub pairs: Vec<Pair>,
-    /// The `own` groups at this depth.
-    pub own: Vec<i64>,
-    /// Every group of the step.
-    pub ids: Vec<i64>,
-    /// Those that other groups name in member_of.
-    pub with_dependants: BTreeSet<i64>,
-}
-
-impl Step {
-    /// The step at `depth`, its groups locked FOR SHARE under snapshot isolation; None when
-    /// it has nothing to do.
-    pub fn at(
-        client: &mut SpiClient<'_>,
-        st: &State,
-        depth: i32,
-        seeds: &[Pair],
-        own: &BTreeSet<i64>,
-    ) -> Result<Option<Step>, DbError> {
-        let at = |id: &i64| st.group(*id).is_some_and(|g| g.depth == depth);
-        let own: Vec<i64> = own.iter().copied().filter(|id| at(id)).collect();
-        let pairs: Vec<Pair> = seeds.iter().filter(|p| at(&p.0)).cloned().collect();
-        if pairs.is_empty() && own.is_empty() {
-            return Ok(None);
-        }
-        let mut ids: BTreeSet<i64> = own.iter().copied().collect();
-        ids.extend(pairs.iter().map(|p| p.0));
-        let ids: Vec<i64> = ids.into_iter().collect();
-        if crate::guc_scope::snapshot_isolation() {
-            lock_groups(client, &ids)?;
-        }
-        let with_dependants = ids
-            .iter()
-            .copied()
-            .filter(|id| !st.dependants(*id).is_empty())
-            .collect();
-        Ok(Some(Step {
-            pairs,
-            own,
-            ids,
-            with_dependants,
-        }))
-    }
-}
-
-/// The groups naming a changed group re-evaluate the users whose membership changed there,
-/// at their own depth. In a statement, groups maintained at commit get the users recorded for
-/// then (`commit.rs`).
-pub fn follow(st: &State, changes: &[Change], seeds: &mut Vec<Pair>, phase: Phase) {
-    for c in changes {
-        for &g in st.dependants(c.group) {
-            if matches!(phase, Phase::Statement) && st.is_at_commit(g) {
-                super::commit::defer(
-                    &c.keys,
-                    super::users_update::GROUP,
-                    Some(&[g]),
-                    super::commit::Referents::No,
-                );
-                continue;
-            }
-            seeds.extend(
-                c.keys
-                    .iter()
-                    .map(|k| (g, k.clone(), super::users_update::GROUP, None)),
-            );
-        }
-    }
-}
-
 /// Under REPEATABLE READ and SERIALIZABLE: a group deactivated or dropped after our snapshot
 /// becomes a serialization failure instead of members written into a group without them.
 pub fn lock_groups(client: &mut SpiClient<'_>, ids: &[i64]) -> Result<(), DbError> {
@@ -161,7 +42,8 @@ pub fn lock_groups(client: &mut SpiClient<'_>, ids: &[i64]) -> Result<(), DbErro
 /// Every group of `ids` decided for `keys`: in Rust from the users' neighbourhood
 /// (`neighbourhood`), and those it leaves with one query per row plan covering them
 /// (`State::row_plans`). A key that is no user (deleted in this transaction) is in no group.
-fn decide_rows(
+/// A static group has no rules: its pairs are left to its inclusions (`wanted`).
+pub fn decide_rows(
     client: &mut SpiClient<'_>,
     st: &mut State,
     ids: &[i64],
@@ -169,6 +51,11 @@ fn decide_rows(
     cause: &'static str,
 ) -> Result<Vec<Pair>, DbError> {
     let (mut out, ids) = super::neighbourhood::decide(client, st, ids, keys, cause)?;
+    let (ids, fixed): (Vec<i64>, Vec<i64>) =
+        ids.into_iter().partition(|id| st.group(*id).is_some());
+    for g in fixed {
+        out.extend(keys.iter().map(|k| (g, k.clone(), cause, Some(false))));
+    }
     if ids.is_empty() {
         return Ok(out);
     }

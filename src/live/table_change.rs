@@ -4,8 +4,7 @@
 //! The groups reading what a statement changed (the custom fields it wrote, or the relation)
 //! are maintained at commit (`commit.rs`): two transactions recording events of the same
 //! users must not wait for each other's row locks, so a statement only records its users,
-//! for those groups. The commit-time step decides them, a few users at a time in one query
-//! over the groups' distinct rules (`small::apply_by_depth`).
+//! for those groups. The commit-time step decides them (`depths.rs`).
 
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;

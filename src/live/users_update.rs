@@ -21,12 +21,14 @@ use smart_groups_core::checked::{FieldPath, Operand};
 use smart_groups_core::compile::{quote_ident, Flip};
 use smart_groups_core::eval::{crossed_since, row_test, Datum as EvalDatum, UserRow};
 
+use super::depths::{self, Own, Phase};
 use super::row_read;
 use super::set_codes;
-use super::small::{self, Change, Pair};
+use super::small::Pair;
 use super::state::FlipPlan;
 use super::state::State;
 use super::statements;
+use super::writer::Change;
 use super::writer::{self, Run, Write};
 use crate::errors::DbError;
 use crate::guc_scope::{NO_JIT, NO_MERGE_JOIN, NO_NESTED_LOOP};
@@ -92,38 +94,53 @@ pub fn run(
         }
         own.insert(id);
     }
-    let mut seeds: Vec<Pair> = Vec::new();
-    // Statements of a few rows take the kept-plan path (`small.rs`); larger ones keep the
-    // pairs in SQL, one statement per depth, planned for their size.
-    let small = rows <= i64::from(super::SMALL_STATEMENT_ROWS.get());
-    if small && !own.is_empty() {
-        let own: Vec<(i64, bool)> = own.iter().map(|id| (*id, always.contains(id))).collect();
-        seeds.extend(flipped(client, st, &changed, &own, at_hand)?);
-    }
-
-    if small {
-        small::apply_by_depth(
-            client,
-            st,
-            seeds,
-            &BTreeSet::new(),
-            &[],
-            small::Phase::Statement,
-        )?;
+    // Statements of a few rows take the kept-plan path (`small.rs`), their own-row rules
+    // decided first; larger ones keep the pairs in SQL, one statement per depth, planned
+    // for their size.
+    if rows <= i64::from(super::SMALL_STATEMENT_ROWS.get()) {
+        let mut seeds: Vec<Pair> = Vec::new();
+        if !own.is_empty() {
+            let own: Vec<(i64, bool)> = own.iter().map(|id| (*id, always.contains(id))).collect();
+            seeds.extend(flipped(client, st, &changed, &own, at_hand)?);
+        }
+        depths::run(client, st, Own::Nothing, seeds, Phase::Statement)?;
         return Ok(());
     }
-    let bulk = is_bulk(client, st, rows)?;
-    let depths: BTreeSet<i32> = st.groups.iter().map(|g| g.depth).collect();
-    for depth in depths {
-        let Some(step) = small::Step::at(client, st, depth, &seeds, &own)? else {
-            continue;
-        };
-        let with_dependants: Vec<i64> = step.with_dependants.iter().copied().collect();
-        let sql = statement(st, &key, &step.ids, &step.own, &always, &changed)?;
-        let changes = apply(client, st, &sql, &step.pairs, &with_dependants, bulk)?;
-        small::follow(st, &changes, &mut seeds, small::Phase::Statement);
-    }
+    let large = Large {
+        own,
+        always,
+        changed,
+        key,
+        bulk: is_bulk(client, st, rows)?,
+    };
+    depths::run(client, st, Own::Update(large), Vec::new(), Phase::Statement)?;
     Ok(())
+}
+
+/// A large UPDATE's share of the pass (`depths.rs`): its groups (`own`) re-evaluate the
+/// changed users whose own-row rules flipped, `always` every changed user they read.
+pub struct Large {
+    pub own: BTreeSet<i64>,
+    always: BTreeSet<i64>,
+    changed: BTreeSet<String>,
+    key: String,
+    bulk: bool,
+}
+
+/// Decides and writes one depth of a large UPDATE: `own` (its groups at this depth) over the
+/// transition tables, and `pairs` handed on by earlier depths, in one statement.
+pub fn write_large(
+    client: &mut SpiClient<'_>,
+    st: &mut State,
+    large: &Large,
+    ids: &[i64],
+    own: &[i64],
+    pairs: &[Pair],
+    with_dependants: &BTreeSet<i64>,
+) -> Result<Vec<Change>, DbError> {
+    let with_dependants: Vec<i64> = with_dependants.iter().copied().collect();
+    let sql = statement(st, &large.key, ids, own, &large.always, &large.changed)?;
+    apply(client, st, &sql, pairs, &with_dependants, large.bulk)
 }
 
 /// The (group, user) pairs whose own-row rules flipped, for a statement of a few rows, with

@@ -11,7 +11,7 @@
 //! Writing, logging and counting in the statement that decides keeps the log and the counts
 //! exact inside the transaction, rolled back with a failed subtransaction like the rows.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::ffi::CStr;
 
 use pgrx::datum::DatumWithOid;
@@ -265,15 +265,4 @@ fn notify(client: &mut SpiClient<'_>, st: &State, changes: &[Change]) -> Result<
         .collect();
     super::pending::remember(&noted);
     Ok(())
-}
-
-/// (group, joined, left) of each change, summed by group.
-pub fn counts(changes: &[Change]) -> Vec<(i64, i64, i64)> {
-    let mut by: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
-    for c in changes {
-        let e = by.entry(c.group).or_default();
-        e.0 += c.joined;
-        e.1 += c.left;
-    }
-    by.into_iter().map(|(g, (j, l))| (g, j, l)).collect()
 }
