@@ -28,7 +28,7 @@ use smart_groups_core::eval::{CustomRow, Dataset, Datum, Evaluator, RelRow, User
 use super::row_read::{self, ResultRows};
 use super::small::Pair;
 use super::state::State;
-use super::statements::{self, text_array};
+use super::statements::{self, int8_array, text_array};
 use crate::errors::DbError;
 
 /// Rows of one relation loaded at most per call; beyond, its groups are decided in SQL.
@@ -115,12 +115,14 @@ impl Sources {
                 .collect(),
             custom,
             relations,
-            // Every stored membership of the users (one probe of the user index; the groups
-            // named are picked in Rust): the named groups are active, so their rows are
-            // exactly what `smart_groups.members`, which the compiled rules read, shows.
+            // The users' stored memberships of the groups named (`$2`; one probe of the
+            // (user, group) index each): the named groups are active, so their rows are
+            // exactly what `smart_groups.members`, which the compiled rules read, shows. A
+            // user is in some two hundred groups at a thousand: reading them all to keep a
+            // few cost more than deciding the groups.
             members: format!(
                 "SELECT m.group_id, m.user_key::text FROM smart_groups.member_rows m \
-                  WHERE m.user_key = ANY ($1::{kt}[])"
+                  WHERE m.user_key = ANY ($1::{kt}[]) AND m.group_id = ANY ($2::bigint[])"
             ),
             references: references.into_iter().collect(),
         }
@@ -142,6 +144,25 @@ fn load(
         |_| {
             // SAFETY: the statement's result is the current SPI result inside this callback.
             Ok(unsafe { row_read::spi_result(kind) })
+        },
+    )
+}
+
+/// `load` of stored memberships, of `keys` in `groups`.
+fn load_members(
+    client: &mut SpiClient<'_>,
+    sql: &str,
+    keys: &[String],
+    groups: Vec<i64>,
+) -> Result<Option<ResultRows>, DbError> {
+    statements::run(
+        client,
+        sql,
+        &[text_array(), int8_array()],
+        &[keys.to_vec().into(), groups.into()],
+        |_| {
+            // SAFETY: the statement's result is the current SPI result inside this callback.
+            Ok(unsafe { row_read::spi_result(&|_| None) })
         },
     )
 }
@@ -275,19 +296,16 @@ pub fn decide(
         .into_iter()
         .collect();
     if !named.is_empty() {
-        let Some(found) = load(client, &sources.members, keys, &no_kind)? else {
+        let Some(found) = load_members(client, &sources.members, keys, named)? else {
             return all_undecided;
         };
-        let named: BTreeSet<i64> = named.into_iter().collect();
         for (group, values) in found.rows {
             let (Ok(group), Some(Datum::Text(user))) =
                 (group.parse::<i64>(), values.get("user_key"))
             else {
                 continue;
             };
-            if named.contains(&group) {
-                data.members.entry(group).or_default().insert(user.clone());
-            }
+            data.members.entry(group).or_default().insert(user.clone());
         }
     }
     data.users = users;
