@@ -43,8 +43,10 @@ pub struct Sources {
     custom: Option<String>,
     /// Relation name → its query (`$1` keys → user key, every column) and column kinds.
     relations: HashMap<String, (String, HashMap<String, ColumnKind>)>,
-    /// `$1` keys → group id, user key.
+    /// `$1` keys → group id, user key: every stored membership of the users.
     members: String,
+    /// The same of the groups `$2` only.
+    members_probed: String,
     /// Every reference column some group follows.
     references: Vec<String>,
 }
@@ -115,12 +117,16 @@ impl Sources {
                 .collect(),
             custom,
             relations,
-            // The users' stored memberships of the groups named (`$2`; one probe of the
-            // (user, group) index each): the named groups are active, so their rows are
-            // exactly what `smart_groups.members`, which the compiled rules read, shows. A
-            // user is in some two hundred groups at a thousand: reading them all to keep a
-            // few cost more than deciding the groups.
+            // The users' stored memberships (one probe of the user index): the named groups
+            // are active, so their rows are exactly what `smart_groups.members`, which the
+            // compiled rules read, shows. A user is in some two hundred groups at a
+            // thousand: when the groups named (`$2`) are few, they are probed by (user,
+            // group) instead of reading all to keep a few (`small::probe_groups`).
             members: format!(
+                "SELECT m.group_id, m.user_key::text FROM smart_groups.member_rows m \
+                  WHERE m.user_key = ANY ($1::{kt}[])"
+            ),
+            members_probed: format!(
                 "SELECT m.group_id, m.user_key::text FROM smart_groups.member_rows m \
                   WHERE m.user_key = ANY ($1::{kt}[]) AND m.group_id = ANY ($2::bigint[])"
             ),
@@ -296,7 +302,13 @@ pub fn decide(
         .into_iter()
         .collect();
     if !named.is_empty() {
-        let Some(found) = load_members(client, &sources.members, keys, named)? else {
+        let sql = if super::small::probe_groups(named.len(), keys.len()) {
+            &sources.members_probed
+        } else {
+            &sources.members
+        };
+        let named_set: BTreeSet<i64> = named.iter().copied().collect();
+        let Some(found) = load_members(client, sql, keys, named)? else {
             return all_undecided;
         };
         for (group, values) in found.rows {
@@ -305,7 +317,9 @@ pub fn decide(
             else {
                 continue;
             };
-            data.members.entry(group).or_default().insert(user.clone());
+            if named_set.contains(&group) {
+                data.members.entry(group).or_default().insert(user.clone());
+            }
         }
     }
     data.users = users;

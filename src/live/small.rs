@@ -217,16 +217,21 @@ fn wanted(
     let key = quote_ident(&st.key_column);
     let users = &st.users_table;
     // 0: a membership (when $2), 1: an inclusion, 2: an exclusion, 3: an existing user. By
-    // user and group (`$3`, the pairs' groups): one probe of each (user, group) index per
-    // user, and none of the user's other groups read. A user is in some two hundred groups at
-    // a thousand; reading them all to keep a few was half of a one-user UPDATE's cost.
+    // user: one probe of each user index. A user is in some two hundred groups at a
+    // thousand, and reading them all to keep a few was half of a one-user UPDATE's cost:
+    // when the pairs' groups (`$3`) are few, memberships are probed by (user, group) instead.
+    let members = if probe_groups(gs.len(), ks.len()) {
+        " AND m.group_id = ANY ($3)"
+    } else {
+        ""
+    };
     let sql = format!(
         "SELECT 0, m.group_id, m.user_key::text FROM smart_groups.member_rows m \
-          WHERE $2 AND m.user_key = ANY ($1::{kt}[]) AND m.group_id = ANY ($3) \
+          WHERE $2 AND m.user_key = ANY ($1::{kt}[]){members} \
          UNION ALL SELECT 1, i.group_id, i.user_key::text FROM smart_groups.inclusions i \
-          WHERE i.user_key = ANY ($1::{kt}[]) AND i.group_id = ANY ($3) \
+          WHERE i.user_key = ANY ($1::{kt}[]) \
          UNION ALL SELECT 2, e.group_id, e.user_key::text FROM smart_groups.exclusions e \
-          WHERE e.user_key = ANY ($1::{kt}[]) AND e.group_id = ANY ($3) \
+          WHERE e.user_key = ANY ($1::{kt}[]) \
          UNION ALL SELECT 3, NULL, u.{key}::text FROM {users} u WHERE u.{key} = ANY ($1::{kt}[])"
     );
     // Compared as the key type prints them; written as given (the write reads them as keys).
@@ -284,6 +289,16 @@ fn wanted(
         }
     }
     Ok(out)
+}
+
+/// (user, group) probes at most that a read of stored memberships makes rather than read
+/// every membership of its users: Postgres 15 probes an index once per combination of two
+/// `= ANY` arrays.
+const PROBES: usize = 128;
+
+/// Whether stored memberships of `keys` users in `groups` groups are read by (user, group).
+pub fn probe_groups(groups: usize, keys: usize) -> bool {
+    groups.saturating_mul(keys) <= PROBES
 }
 
 /// The (group, key, cause) pairs to join and to leave.
