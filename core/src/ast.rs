@@ -232,6 +232,14 @@ impl Op {
         Op::ALL.iter().copied().find(|op| op.name() == name)
     }
 
+    /// The operators comparing text ignoring case: their answer depends on the case folding.
+    pub fn folds_case(self) -> bool {
+        matches!(
+            self,
+            Op::EqCi | Op::ContainsCi | Op::StartsWithCi | Op::EndsWithCi
+        )
+    }
+
     /// `is_empty` and `is_not_empty` take no value; every other operator requires one.
     pub fn takes_value(self) -> bool {
         !matches!(self, Op::IsEmpty | Op::IsNotEmpty)

@@ -25,6 +25,20 @@ pub enum Pred {
     },
 }
 
+impl Pred {
+    /// Whether some test compares text ignoring case (`Op::folds_case`), in a `has` filter
+    /// too.
+    pub fn folds_case(&self) -> bool {
+        match self {
+            Pred::All(ps) | Pred::Any(ps) => ps.iter().any(Pred::folds_case),
+            Pred::Not(p) => p.folds_case(),
+            Pred::Test(t) => t.op.folds_case(),
+            Pred::MemberOf { .. } => false,
+            Pred::Has { filter, .. } => filter.as_ref().is_some_and(|f| f.folds_case()),
+        }
+    }
+}
+
 /// One `{"field", "op", "value"}` rule, resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Test {

@@ -162,3 +162,13 @@ fn crossings_of_dates_and_calendar_units() {
         to
     ));
 }
+
+#[test]
+fn case_folding_rules_are_found_anywhere_in_a_ruleset() {
+    // Live maintenance leaves these to SQL on a server without the ICU collation.
+    assert!(pred(r#"name equals ignoring case "ann""#).folds_case());
+    assert!(pred(r#"age > 3 and not (name starts with ignoring case "a")"#).folds_case());
+    assert!(pred(r#"has enrollments where course contains ignoring case "safety""#).folds_case());
+    assert!(!pred(r#"name = "Ann" or name contains "nn""#).folds_case());
+    assert!(!pred(r#"has enrollments where course = "Driver Safety""#).folds_case());
+}

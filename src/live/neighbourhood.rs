@@ -339,10 +339,17 @@ pub fn decide(
             && g.reference_columns.is_subset(&loaded_columns)
             && (g.custom.is_empty() || custom_exact)
             && g.relations.is_disjoint(&undecidable_relations);
-        if ok {
-            decidable.push((g.id, st.shared_pred(g.id)?));
+        let pred = if ok {
+            Some(st.shared_pred(g.id)?)
         } else {
-            undecided.push(g.id);
+            None
+        };
+        // Without the ICU collation the compiled rules cannot fold case either; Rust's
+        // folding would only be a guess at Postgres', so such rules are left to SQL, as the
+        // UPDATE path leaves them (beyond ASCII).
+        match pred {
+            Some(p) if collation.is_some() || !p.folds_case() => decidable.push((g.id, p)),
+            _ => undecided.push(g.id),
         }
     }
     let folding = row_read::folding(collation);

@@ -16,7 +16,6 @@ use std::collections::BTreeSet;
 
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
-use smart_groups_core::ast::Op;
 use smart_groups_core::checked::{FieldPath, Operand};
 use smart_groups_core::compile::{quote_ident, Flip};
 use smart_groups_core::eval::{crossed_since, row_test, Datum as EvalDatum, UserRow};
@@ -72,9 +71,9 @@ pub fn run(
     }
     defer_at_commit(client, st, &key, &changed, rows, at_hand)?;
     let affected: Vec<i64> = st
-        .groups
-        .iter()
-        .filter(|g| !g.columns.is_disjoint(&changed) && !st.is_at_commit(g.id))
+        .reading(&changed)
+        .into_iter()
+        .filter(|g| !st.is_at_commit(g.id))
         .map(|g| g.id)
         .collect();
     if affected.is_empty() {
@@ -256,12 +255,7 @@ fn decide_in_rust(
         if !rows.exact.contains(&c.name) {
             return None;
         }
-        if collation.is_none()
-            && matches!(
-                test.op,
-                Op::EqCi | Op::ContainsCi | Op::StartsWithCi | Op::EndsWithCi
-            )
-        {
+        if collation.is_none() && test.op.folds_case() {
             if !matches!(&test.operand, Operand::Text(x) if x.is_ascii()) {
                 return None;
             }
@@ -418,14 +412,13 @@ fn defer_at_commit(
     let mut own = Vec::new();
     let mut always = BTreeSet::new();
     let mut readers = Vec::new();
-    for id in st.at_commit.clone() {
-        let Some(g) = st.group(id) else {
-            continue;
-        };
-        if g.columns.is_disjoint(changed) {
-            continue;
-        }
-        let cols: Vec<String> = g.columns.intersection(changed).cloned().collect();
+    let concerned: Vec<(i64, Vec<String>)> = st
+        .reading(changed)
+        .into_iter()
+        .filter(|g| st.is_at_commit(g.id))
+        .map(|g| (g.id, g.columns.intersection(changed).cloned().collect()))
+        .collect();
+    for (id, cols) in concerned {
         let (flip, via_reference) = st.flip(id, changed)?;
         // A group whose rules on the user's own row read none of the changed columns cannot
         // change for these users, only for their referrers.
