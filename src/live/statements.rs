@@ -52,7 +52,7 @@ thread_local! {
 /// Forgets every kept statement (the groups they name may be gone).
 pub fn clear() {
     KEPT.with(|k| k.borrow_mut().clear());
-    CROSSCHECKED.with(|k| {
+    LATEST.with(|k| {
         for (_, plan) in k.borrow_mut().drain() {
             // SAFETY: a plan of ours, kept by SPI_keepplan and used by no one else.
             unsafe { pg_sys::SPI_freeplan(plan as pg_sys::SPIPlanPtr) };
@@ -61,8 +61,8 @@ pub fn clear() {
 }
 
 thread_local! {
-    /// Plans of `run_crosschecked`, by text (kept with SPI_keepplan).
-    static CROSSCHECKED: RefCell<HashMap<String, usize>> = RefCell::new(HashMap::new());
+    /// Plans of `run_latest`, by text (kept with SPI_keepplan).
+    static LATEST: RefCell<HashMap<String, usize>> = RefCell::new(HashMap::new());
 }
 
 /// Runs a writing statement under REPEATABLE READ or SERIALIZABLE as the foreign-key checks
@@ -76,9 +76,23 @@ pub fn run_crosschecked(
     sql: &str,
     types: &[PgOid],
     args: &[DatumWithOid<'_>],
+    row: impl FnMut(&dyn Fn(usize) -> Option<pg_sys::Datum>),
+) -> Result<(), DbError> {
+    run_latest(sql, types, args, true, row)
+}
+
+/// Runs a statement with the latest snapshot, under REPEATABLE READ or SERIALIZABLE: what it
+/// reads is what is committed now, as the foreign-key checks read referenced rows; with
+/// `crosscheck`, a row it changes that the transaction's snapshot cannot see is a
+/// serialization failure. `row` as in `run_crosschecked`.
+pub fn run_latest(
+    sql: &str,
+    types: &[PgOid],
+    args: &[DatumWithOid<'_>],
+    crosscheck: bool,
     mut row: impl FnMut(&dyn Fn(usize) -> Option<pg_sys::Datum>),
 ) -> Result<(), DbError> {
-    let plan = match CROSSCHECKED.with(|k| k.borrow().get(sql).copied()) {
+    let plan = match LATEST.with(|k| k.borrow().get(sql).copied()) {
         Some(p) => p as pg_sys::SPIPlanPtr,
         None => {
             let text = std::ffi::CString::new(sql)
@@ -99,7 +113,7 @@ pub fn run_crosschecked(
                 }
                 plan
             };
-            CROSSCHECKED.with(|k| k.borrow_mut().insert(sql.to_string(), plan as usize));
+            LATEST.with(|k| k.borrow_mut().insert(sql.to_string(), plan as usize));
             plan
         }
     };
@@ -125,19 +139,26 @@ pub fn run_crosschecked(
     // taken after the counter made this transaction's earlier writes visible.
     let rc = unsafe {
         pg_sys::CommandCounterIncrement();
+        let check = if crosscheck {
+            pg_sys::GetTransactionSnapshot()
+        } else {
+            std::ptr::null_mut()
+        };
         pg_sys::SPI_execute_snapshot(
             plan,
             values.as_mut_ptr(),
             nulls.as_ptr(),
             pg_sys::GetLatestSnapshot(),
-            pg_sys::GetTransactionSnapshot(),
+            check,
             false,
             false,
             0,
         )
     };
     if rc < 0 {
-        return Err(DbError::Spi(format!("crosschecked write failed ({rc})")));
+        return Err(DbError::Spi(format!(
+            "statement with the latest snapshot failed ({rc})"
+        )));
     }
     // SAFETY: the result of the statement just run is the current SPI result.
     unsafe {
