@@ -290,7 +290,7 @@ fn wanted(
         // Under snapshot isolation the overrides and users are read as committed now, as the
         // foreign-key checks read referenced rows: an exclusion or inclusion committed after
         // the snapshot holds (isolation spec override_snapshot).
-        statements::run_latest(&sql, &types, &args, false, |col| {
+        statements::run_latest(&sql, &args, false, true, |col| {
             // SAFETY: the columns are the statement's own, of these types.
             unsafe {
                 take(
@@ -395,12 +395,7 @@ fn write(
         leave.2.into(),
         dependants.into(),
     ];
-    let how = if crate::guc_scope::snapshot_isolation() {
-        Run::Crosschecked
-    } else {
-        Run::Kept { generic: true }
-    };
-    writer::run(client, st, &sql, &types, &args, how)
+    writer::run(client, st, &sql, &types, &args, Run::Kept { generic: true })
 }
 
 /// The non-NULL texts of the first column.
