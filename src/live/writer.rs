@@ -17,7 +17,7 @@ use std::ffi::CStr;
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::PgOid;
 use pgrx::prelude::*;
-use pgrx::spi::SpiClient;
+use pgrx::spi::{SpiClient, SpiTupleTable};
 
 use super::state::State;
 use super::statements;
@@ -100,8 +100,10 @@ impl Write {
                     ));
                 }
                 None => {
-                    // Each join's cause is found again by its pair.
-                    ctes.push(format!("sg_join AS ({join})"));
+                    // Each join's cause is found again by its pair. Not materialized: the
+                    // callers' joins are a filter over a CTE of their own, and a copy of a
+                    // large UPDATE's wanted pairs cost a tuplestore as large.
+                    ctes.push(format!("sg_join AS NOT MATERIALIZED ({join})"));
                     ctes.push(format!(
                         "sg_added AS (INSERT INTO smart_groups.member_rows (group_id, user_key) \
                          SELECT j.gid, j.k FROM sg_join j(gid, k, cause){order}{conflict} \
@@ -190,38 +192,30 @@ pub fn run(
     } else {
         match how {
             Run::Kept { generic } => {
-                statements::run_kept(client, sql, types, args, generic, |rows| {
-                    let mut out = Vec::new();
-                    for row in rows {
-                        out.push(change(
-                            row.get::<i64>(1)?,
-                            row.get::<i64>(2)?,
-                            row.get::<i64>(3)?,
-                            row.get::<Vec<String>>(4)?,
-                        ));
-                    }
-                    Ok(out)
-                })?
+                statements::run_kept(client, sql, types, args, generic, decode)?
             }
             Run::Once(settings) => {
-                statements::run_once_exactly(client, sql, args, settings, |rows| {
-                    let mut out = Vec::new();
-                    for row in rows {
-                        out.push(change(
-                            row.get::<i64>(1)?,
-                            row.get::<i64>(2)?,
-                            row.get::<i64>(3)?,
-                            row.get::<Vec<String>>(4)?,
-                        ));
-                    }
-                    Ok(out)
-                })?
+                statements::run_once_exactly(client, sql, args, settings, decode)?
             }
         }
     };
     let changes: Vec<Change> = changes.into_iter().flatten().collect();
     notify(client, st, &changes)?;
     Ok(changes)
+}
+
+/// The statement's rows, one per group (`Write::sql`).
+fn decode(rows: SpiTupleTable<'_>) -> Result<Vec<Option<Change>>, DbError> {
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(change(
+            row.get::<i64>(1)?,
+            row.get::<i64>(2)?,
+            row.get::<i64>(3)?,
+            row.get::<Vec<String>>(4)?,
+        ));
+    }
+    Ok(out)
 }
 
 fn change(
