@@ -161,7 +161,7 @@ const FEW_USERS: usize = 100;
 /// isolation not new users'. There the kept-plan path writes every pair (`small::wanted`),
 /// and a new user's hundreds of "not a member" pairs, which the set-based refresh of a new
 /// user never writes, made SERIALIZABLE writers conflict ten times as often in the load test.
-fn few(keys: usize, groups: usize, fresh: bool) -> bool {
+pub fn few(keys: usize, groups: usize, fresh: bool) -> bool {
     keys <= FEW_USERS.min(super::SMALL_STATEMENT_ROWS.get().max(0) as usize)
         && keys.saturating_mul(groups) <= SMALL_PAIRS
         && !(fresh && crate::guc_scope::snapshot_isolation())
