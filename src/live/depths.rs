@@ -70,6 +70,9 @@ pub fn run(
     mut seeds: Vec<Pair>,
     phase: Phase,
 ) -> Result<Vec<Change>, DbError> {
+    // The users' rows do not change while the pass writes memberships: each depth reuses
+    // what an earlier one loaded of them.
+    let _pass = super::neighbourhood::pass();
     let empty = BTreeSet::new();
     let mine = own.groups().unwrap_or(&empty).clone();
     let depth_of = |st: &State, id: i64| {

@@ -17,7 +17,9 @@
 //! Each query reads with the snapshot the row plans would have used, at the point they would
 //! have run, so both decide from the same data.
 
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
 
 use pgrx::pg_sys;
 use pgrx::spi::SpiClient;
@@ -173,6 +175,191 @@ fn load_members(
     )
 }
 
+/// What a decision needs loaded: references followed this deep, custom fields, relations.
+struct Need {
+    depth: i32,
+    custom: bool,
+    relations: BTreeSet<String>,
+}
+
+/// What the loads found for some users: their rows and those their references lead to,
+/// their custom fields and relation rows (stored memberships are not kept: a pass writes
+/// them). One pass (`depths.rs`) decides depth after depth for the same users, and nothing
+/// it writes changes these rows: the later depths reuse them (`pass`).
+struct Loaded {
+    keys: BTreeSet<String>,
+    depth: i32,
+    custom: bool,
+    relations: BTreeSet<String>,
+    /// A key with several users rows: the rules hold when any row satisfies them, which the
+    /// evaluator and SQL agree on only row by row; SQL decides.
+    several_rows: bool,
+    inexact_columns: BTreeSet<String>,
+    loaded_columns: BTreeSet<String>,
+    custom_exact: bool,
+    undecidable_relations: BTreeSet<String>,
+    data: Dataset,
+}
+
+impl Loaded {
+    fn covers(&self, keys: &[String], need: &Need) -> bool {
+        self.depth >= need.depth
+            && (self.custom || !need.custom)
+            && need.relations.is_subset(&self.relations)
+            && keys.iter().all(|k| self.keys.contains(k))
+    }
+}
+
+/// Passes open, the current pass's number, and the last loads with the pass that made them.
+/// Every pass start and end moves the number, so loads never outlive their pass, even one
+/// left open by an error.
+#[derive(Default)]
+struct Passes {
+    open: u32,
+    current: u64,
+    loads: Option<(u64, Rc<Loaded>)>,
+}
+
+thread_local! {
+    static PASS: RefCell<Passes> = RefCell::new(Passes::default());
+}
+
+/// While the value lives, decisions reuse what earlier ones of the pass loaded (`Loaded`).
+pub struct Pass;
+
+pub fn pass() -> Pass {
+    PASS.with(|p| {
+        let mut p = p.borrow_mut();
+        p.open += 1;
+        p.current += 1;
+        p.loads = None;
+    });
+    Pass
+}
+
+impl Drop for Pass {
+    fn drop(&mut self) {
+        PASS.with(|p| {
+            let mut p = p.borrow_mut();
+            p.open = p.open.saturating_sub(1);
+            p.current += 1;
+            p.loads = None;
+        });
+    }
+}
+
+/// Loads what `need` asks of the users `keys` (printed keys). None when a load could not be
+/// read exactly (`row_read`).
+fn load_all(
+    client: &mut SpiClient<'_>,
+    sources: &Sources,
+    keys: &[String],
+    need: &Need,
+) -> Result<Option<Loaded>, DbError> {
+    let user_kind = |c: &str| sources.user_kinds.get(c).cloned();
+    let no_kind = |_: &str| None;
+    // The users, and the users their references lead to, as deep as the rules follow them.
+    let Some(first) = load(client, &sources.users, keys, &user_kind)? else {
+        return Ok(None);
+    };
+    let mut out = Loaded {
+        keys: keys.iter().cloned().collect(),
+        depth: need.depth,
+        custom: need.custom,
+        relations: need.relations.clone(),
+        several_rows: false,
+        inexact_columns: first.inexact.clone(),
+        loaded_columns: first.columns.clone(),
+        custom_exact: true,
+        undecidable_relations: BTreeSet::new(),
+        data: Dataset::default(),
+    };
+    let mut users: Vec<UserRow> = Vec::new();
+    let mut loaded: BTreeSet<String> = BTreeSet::new();
+    let mut level = first.rows;
+    let depth = need.depth;
+    for step in 0..=depth {
+        let mut next: BTreeSet<String> = BTreeSet::new();
+        for (key, values) in level {
+            if step < depth {
+                for c in &sources.references {
+                    if let Some(Datum::Text(k) | Datum::Number(k)) = values.get(c) {
+                        next.insert(k.clone());
+                    }
+                }
+            }
+            loaded.insert(key.clone());
+            users.push(UserRow { key, values });
+        }
+        next.retain(|k| !loaded.contains(k));
+        if next.is_empty() {
+            break;
+        }
+        let next: Vec<String> = next.into_iter().collect();
+        let Some(rows) = load(client, &sources.users, &next, &user_kind)? else {
+            return Ok(None);
+        };
+        level = rows.rows;
+    }
+    let mut rows_per_key: HashMap<&str, usize> = HashMap::new();
+    for u in &users {
+        *rows_per_key.entry(u.key.as_str()).or_default() += 1;
+    }
+    out.several_rows = rows_per_key.values().any(|&n| n > 1);
+    if need.custom {
+        match &sources.custom {
+            Some(sql) => {
+                let all: Vec<String> = loaded.iter().cloned().collect();
+                match load(client, sql, &all, &no_kind)? {
+                    Some(found) => {
+                        out.custom_exact = found.inexact.is_empty();
+                        for (user_key, values) in found.rows {
+                            let text = |name: &str| match values.get(name) {
+                                Some(Datum::Text(s)) => Some(s.clone()),
+                                _ => None,
+                            };
+                            let Some(field_key) = text("field_key") else {
+                                continue;
+                            };
+                            out.data.custom.push(CustomRow {
+                                user_key,
+                                field_key,
+                                value: text("value"),
+                            });
+                        }
+                    }
+                    None => out.custom_exact = false,
+                }
+            }
+            None => out.custom_exact = false,
+        }
+    }
+    for name in &need.relations {
+        let Some((sql, kinds)) = sources.relations.get(name) else {
+            out.undecidable_relations.insert(name.clone());
+            continue;
+        };
+        let kind = |c: &str| kinds.get(c).cloned();
+        match load(client, sql, keys, &kind)? {
+            Some(found) if found.rows.len() <= RELATION_ROWS && found.inexact.is_empty() => {
+                out.data.relations.insert(
+                    name.clone(),
+                    found
+                        .rows
+                        .into_iter()
+                        .map(|(user_key, values)| RelRow { user_key, values })
+                        .collect(),
+                );
+            }
+            _ => {
+                out.undecidable_relations.insert(name.clone());
+            }
+        }
+    }
+    out.data.users = users;
+    Ok(Some(out))
+}
+
 /// Decides groups `ids` (all of one member_of depth) for `keys`. Returns the pairs decided,
 /// each with its membership, and the groups left to SQL.
 pub fn decide(
@@ -195,106 +382,45 @@ pub fn decide(
         .copied()
         .filter(|id| st.group(*id).is_none())
         .collect();
-    let user_kind = |c: &str| sources.user_kinds.get(c).cloned();
-    let no_kind = |_: &str| None;
-
-    // The users, and the users their references lead to, as deep as the rules follow them.
-    let Some(first) = load(client, &sources.users, keys, &user_kind)? else {
-        return all_undecided;
+    let need = Need {
+        depth: groups.iter().map(|g| g.reference_depth).max().unwrap_or(0),
+        custom: groups.iter().any(|g| !g.custom.is_empty()),
+        relations: groups
+            .iter()
+            .flat_map(|g| g.relations.iter().cloned())
+            .collect(),
     };
-    let inexact_columns = first.inexact.clone();
-    let loaded_columns = first.columns.clone();
-    let mut users: Vec<UserRow> = Vec::new();
-    let mut loaded: BTreeSet<String> = BTreeSet::new();
-    let mut level = first.rows;
-    let depth = groups.iter().map(|g| g.reference_depth).max().unwrap_or(0);
-    for step in 0..=depth {
-        let mut next: BTreeSet<String> = BTreeSet::new();
-        for (key, values) in level {
-            if step < depth {
-                for c in &sources.references {
-                    if let Some(Datum::Text(k) | Datum::Number(k)) = values.get(c) {
-                        next.insert(k.clone());
-                    }
+    let cached = PASS.with(|p| {
+        let p = p.borrow();
+        p.loads
+            .as_ref()
+            .filter(|(at, l)| p.open > 0 && *at == p.current && l.covers(keys, &need))
+            .map(|(_, l)| l.clone())
+    });
+    let found = match cached {
+        Some(l) => l,
+        None => {
+            let Some(l) = load_all(client, &sources, keys, &need)? else {
+                return all_undecided;
+            };
+            let l = Rc::new(l);
+            PASS.with(|p| {
+                let mut p = p.borrow_mut();
+                if p.open > 0 {
+                    p.loads = Some((p.current, l.clone()));
                 }
-            }
-            loaded.insert(key.clone());
-            users.push(UserRow { key, values });
+            });
+            l
         }
-        next.retain(|k| !loaded.contains(k));
-        if next.is_empty() {
-            break;
-        }
-        let next: Vec<String> = next.into_iter().collect();
-        let Some(rows) = load(client, &sources.users, &next, &user_kind)? else {
-            return all_undecided;
-        };
-        level = rows.rows;
-    }
-    // A key with several users rows: the rules hold when any row satisfies them, which the
-    // evaluator and SQL agree on only row by row; SQL decides.
-    let mut rows_per_key: HashMap<&str, usize> = HashMap::new();
-    for u in &users {
-        *rows_per_key.entry(u.key.as_str()).or_default() += 1;
-    }
-    if rows_per_key.values().any(|&n| n > 1) {
+    };
+    if found.several_rows {
         return all_undecided;
     }
-
-    let mut data = Dataset::default();
-    let mut undecidable_relations: BTreeSet<String> = BTreeSet::new();
-    let mut custom_exact = true;
-    if groups.iter().any(|g| !g.custom.is_empty()) {
-        match &sources.custom {
-            Some(sql) => {
-                let all: Vec<String> = loaded.iter().cloned().collect();
-                match load(client, sql, &all, &no_kind)? {
-                    Some(found) => {
-                        custom_exact = found.inexact.is_empty();
-                        for (user_key, values) in found.rows {
-                            let text = |name: &str| match values.get(name) {
-                                Some(Datum::Text(s)) => Some(s.clone()),
-                                _ => None,
-                            };
-                            let Some(field_key) = text("field_key") else {
-                                continue;
-                            };
-                            data.custom.push(CustomRow {
-                                user_key,
-                                field_key,
-                                value: text("value"),
-                            });
-                        }
-                    }
-                    None => custom_exact = false,
-                }
-            }
-            None => custom_exact = false,
-        }
-    }
-    let relations: BTreeSet<&String> = groups.iter().flat_map(|g| g.relations.iter()).collect();
-    for name in relations {
-        let Some((sql, kinds)) = sources.relations.get(name) else {
-            undecidable_relations.insert(name.clone());
-            continue;
-        };
-        let kind = |c: &str| kinds.get(c).cloned();
-        match load(client, sql, keys, &kind)? {
-            Some(found) if found.rows.len() <= RELATION_ROWS && found.inexact.is_empty() => {
-                data.relations.insert(
-                    name.clone(),
-                    found
-                        .rows
-                        .into_iter()
-                        .map(|(user_key, values)| RelRow { user_key, values })
-                        .collect(),
-                );
-            }
-            _ => {
-                undecidable_relations.insert(name.clone());
-            }
-        }
-    }
+    let inexact_columns = &found.inexact_columns;
+    let loaded_columns = &found.loaded_columns;
+    let custom_exact = found.custom_exact;
+    let undecidable_relations = &found.undecidable_relations;
+    let mut data = found.data.clone();
     let named: Vec<i64> = groups
         .iter()
         .flat_map(|g| st.names(g.id).collect::<Vec<_>>())
@@ -322,7 +448,6 @@ pub fn decide(
             }
         }
     }
-    data.users = users;
 
     let collation = row_read::icu_collation(client)?;
     // SAFETY: reads the start of the transaction in progress.
@@ -334,11 +459,11 @@ pub fn decide(
     let mut undecided = unknown;
     for g in &groups {
         // A column not loaded would read as NULL: such a group is decided in SQL.
-        let ok = g.columns.is_disjoint(&inexact_columns)
-            && g.columns.is_subset(&loaded_columns)
-            && g.reference_columns.is_subset(&loaded_columns)
+        let ok = g.columns.is_disjoint(inexact_columns)
+            && g.columns.is_subset(loaded_columns)
+            && g.reference_columns.is_subset(loaded_columns)
             && (g.custom.is_empty() || custom_exact)
-            && g.relations.is_disjoint(&undecidable_relations);
+            && g.relations.is_disjoint(undecidable_relations);
         let pred = if ok {
             Some(st.shared_pred(g.id)?)
         } else {
