@@ -105,7 +105,6 @@ fn statement(u: &Users, groups: &[(i64, String)], fresh: bool) -> String {
         leave_counts: None,
         join: Some("SELECT f.gid, f.k FROM f".into()),
         join_cause: Some("$3".into()),
-        stored: !fresh,
         // Rows go in by group and key: each index is then walked in order.
         ordered: true,
         keys_of: "group_id = ANY ($4)".into(),
@@ -177,7 +176,7 @@ pub fn refresh(
     let u = Users::of(st);
     let sql = statement(&u, &predicates, fresh);
     let how = if keys.len() <= KEEP_PLAN_MAX_KEYS {
-        Run::Kept { generic: false }
+        Run::Kept
     } else {
         Run::Once(&[NO_JIT])
     };
@@ -253,7 +252,6 @@ pub fn refresh_full(
         leave_counts: None,
         join: Some("SELECT $1::bigint, t.k FROM target t".into()),
         join_cause: Some("$2".into()),
-        stored: has_members,
         ordered: !has_members,
         keys_of: if with_keys { "true" } else { "false" }.into(),
     }

@@ -155,9 +155,10 @@ pub fn run(
 }
 
 /// Users at most whose pairs a depth decides in Rust (`smart_groups.small_statement_rows`
-/// lowers it). Each user's neighbourhood is loaded and decided on its own; for more, one
-/// set-based statement per depth is cheaper (S5, a COPY of 1,000 new users: 506 ms with
-/// this at 1,000, 334 ms set-based).
+/// lowers it): the bound the INSERT path had before the one pass, which first took
+/// `small_statement_rows` (1,000) and so sent a COPY of 1,000 new users' `member of` depths
+/// through the kept-plan path. Beyond it one set-based statement per depth writes only who
+/// joins.
 const FEW_USERS: usize = 100;
 
 /// Whether a depth's own groups are decided in Rust: a few users' pairs, and under snapshot

@@ -49,28 +49,19 @@ pub fn users(
         return Ok((0, 0));
     }
     statements::execute(client, WRITER_LOCK)?;
-    // (id, depth) of the active groups concerned (static ones included), by depth: the
-    // state holds them as of this statement (any change of a group moves the epoch).
+    // The active groups concerned (static ones included): the state holds them as of this
+    // statement (any change of a group moves the epoch).
     let wanted: Option<BTreeSet<i64>> = match &concerns {
         Concerns::Every => None,
         Concerns::Groups(ids) => Some(ids.iter().copied().collect()),
     };
-    let mut groups: Vec<(i64, i32)> = st
+    let (deferred, own): (Vec<i64>, Vec<i64>) = st
         .groups
         .iter()
-        .map(|g| (g.id, g.depth))
-        .chain(st.static_groups.iter().copied())
-        .filter(|(id, _)| wanted.as_ref().is_none_or(|w| w.contains(id)))
-        .collect();
-    groups.sort_by_key(|&(id, depth)| (depth, id));
-    if groups.is_empty() {
-        return Ok((0, 0));
-    }
-    let deferred: Vec<i64> = groups
-        .iter()
-        .map(|g| g.0)
-        .filter(|id| st.is_at_commit(*id))
-        .collect();
+        .map(|g| g.id)
+        .chain(st.static_groups.iter().map(|(id, _)| *id))
+        .filter(|id| wanted.as_ref().is_none_or(|w| w.contains(id)))
+        .partition(|id| st.is_at_commit(*id));
     if !deferred.is_empty() {
         // Users with a new key: whoever refers to them reads what changed. New users have no
         // referrers yet, and a keyed refresh changes no user's data.
@@ -80,9 +71,11 @@ pub fn users(
             Referents::No
         };
         commit::defer(keys, cause, Some(&deferred), referents);
-        groups.retain(|g| !st.is_at_commit(g.0));
     }
-    let own: BTreeSet<i64> = groups.iter().map(|g| g.0).collect();
+    if own.is_empty() {
+        return Ok((0, 0));
+    }
+    let own: BTreeSet<i64> = own.into_iter().collect();
     let keyed = Own::Keys {
         groups: own.clone(),
         keys,
@@ -186,18 +179,19 @@ pub fn deleted(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError
         ),
         join: None,
         join_cause: None,
-        stored: true,
         ordered: false,
         keys_of: "false".into(),
     }
     .sql();
+    // A few users' rows, as the kept-plan path writes them: under snapshot isolation a
+    // membership committed after the snapshot is deleted too.
     writer::run(
         client,
         st,
         &sql,
         &[text_array(), int8_array()],
         &[keys.into(), st.at_commit.clone().into()],
-        Run::Kept { generic: true },
+        Run::Latest,
     )?;
     Ok(())
 }

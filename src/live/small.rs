@@ -290,7 +290,7 @@ fn wanted(
         // Under snapshot isolation the overrides and users are read as committed now, as the
         // foreign-key checks read referenced rows: an exclusion or inclusion committed after
         // the snapshot holds (isolation spec override_snapshot).
-        statements::run_latest(&sql, &args, false, true, |col| {
+        statements::run_latest(&sql, &args, false, |col| {
             // SAFETY: the columns are the statement's own, of these types.
             unsafe {
                 take(
@@ -370,7 +370,6 @@ fn write(
         leave_counts: None,
         join: Some("SELECT j.g, j.k, j.c FROM j".into()),
         join_cause: None,
-        stored: true,
         ordered: true,
         keys_of: "group_id = ANY ($7)".into(),
     }
@@ -395,7 +394,7 @@ fn write(
         leave.2.into(),
         dependants.into(),
     ];
-    writer::run(client, st, &sql, &types, &args, Run::Kept { generic: true })
+    writer::run(client, st, &sql, &types, &args, Run::Latest)
 }
 
 /// The non-NULL texts of the first column.

@@ -71,61 +71,39 @@ thread_local! {
 /// (40001). A statement run with the transaction's snapshot would not see a membership or
 /// an override that a transaction committed after that snapshot (the time refresh or an
 /// exclusion, at READ COMMITTED, while this one waited for the user's row), and would
-/// decide and write from stale rows. `keep`: the plan is kept per backend (else planned for
-/// these parameters, once). `row` gets each row's columns by number (1-based), NULL as None.
+/// decide and write from stale rows. The plan is kept per backend. `row` gets each row's
+/// columns by number (1-based), NULL as None.
 pub fn run_latest(
     sql: &str,
     args: &[DatumWithOid<'_>],
     crosscheck: bool,
-    keep: bool,
     mut row: impl FnMut(&dyn Fn(usize) -> Option<pg_sys::Datum>),
 ) -> Result<(), DbError> {
-    let kept = if keep {
-        LATEST.with(|k| k.borrow().get(sql).copied())
-    } else {
-        None
-    };
-    let plan = match kept {
+    let plan = match LATEST.with(|k| k.borrow().get(sql).copied()) {
         Some(p) => p as pg_sys::SPIPlanPtr,
         None => {
             let text = std::ffi::CString::new(sql)
                 .map_err(|_| DbError::Spi("statement text holds a NUL".into()))?;
             let mut oids: Vec<pg_sys::Oid> = args.iter().map(|a| a.oid()).collect();
-            // SAFETY: `text` and `oids` outlive the call; a kept plan lives past this SPI
-            // connection (SPI_keepplan) until `clear`, another is freed below.
+            // SAFETY: `text` and `oids` outlive the call; the plan is kept past this SPI
+            // connection by SPI_keepplan and freed by `clear`.
             let plan = unsafe {
                 let plan = pg_sys::SPI_prepare(
                     text.as_ptr(),
                     i32::try_from(oids.len()).unwrap_or(i32::MAX),
                     oids.as_mut_ptr(),
                 );
-                if plan.is_null() || (keep && pg_sys::SPI_keepplan(plan) != 0) {
+                if plan.is_null() || pg_sys::SPI_keepplan(plan) != 0 {
                     return Err(DbError::Spi(
                         "could not prepare a statement with the latest snapshot".into(),
                     ));
                 }
                 plan
             };
-            if keep {
-                LATEST.with(|k| k.borrow_mut().insert(sql.to_string(), plan as usize));
-            }
+            LATEST.with(|k| k.borrow_mut().insert(sql.to_string(), plan as usize));
             plan
         }
     };
-    let result = execute_latest(plan, args, crosscheck, &mut row);
-    if !keep {
-        // SAFETY: a plan of ours, used by no one else and not kept.
-        unsafe { pg_sys::SPI_freeplan(plan) };
-    }
-    result
-}
-
-fn execute_latest(
-    plan: pg_sys::SPIPlanPtr,
-    args: &[DatumWithOid<'_>],
-    crosscheck: bool,
-    row: &mut impl FnMut(&dyn Fn(usize) -> Option<pg_sys::Datum>),
-) -> Result<(), DbError> {
     let mut values: Vec<pg_sys::Datum> = args
         .iter()
         .map(|a| {

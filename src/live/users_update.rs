@@ -558,7 +558,6 @@ fn statement(
         leave_counts: None,
         join: Some("SELECT w.gid, w.k, w.cause FROM w WHERE w.want".into()),
         join_cause: None,
-        stored: true,
         ordered: false,
         keys_of: "group_id = ANY ($4)".into(),
     }

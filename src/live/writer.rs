@@ -39,7 +39,9 @@ pub struct Write {
     /// CTEs (`name AS (…)`) the other parts read; data-modifying ones run too.
     pub with: Vec<String>,
     /// What follows `DELETE FROM smart_groups.member_rows m` (`USING …`, `WHERE …`): the rows
-    /// that leave. None when nothing is stored for the pairs (new users, an empty group).
+    /// that leave. None when nothing is stored for the pairs (new users, an empty group):
+    /// then no joining pair can be stored either, and the insert skips `ON CONFLICT`'s probe
+    /// of the key before each row.
     pub leave: Option<String>,
     /// The cause of a leave, an expression over `m` and the DELETE's other relations.
     pub leave_cause: String,
@@ -51,9 +53,6 @@ pub struct Write {
     pub join: Option<String>,
     /// The cause of every join, when all have the same.
     pub join_cause: Option<String>,
-    /// Whether a joining pair may already be stored (then `ON CONFLICT DO NOTHING` finds it
-    /// and it is no change); without, the insert skips the probe of the key before each row.
-    pub stored: bool,
     /// Whether rows go in by group and key: each index is then walked in order, which pays
     /// for many rows.
     pub ordered: bool,
@@ -83,7 +82,7 @@ impl Write {
         }
         if let Some(join) = &self.join {
             let order = if self.ordered { " ORDER BY 1, 2" } else { "" };
-            let conflict = if self.stored {
+            let conflict = if self.leave.is_some() {
                 " ON CONFLICT DO NOTHING"
             } else {
                 ""
@@ -148,14 +147,18 @@ impl Write {
 
 /// How a writing statement runs.
 pub enum Run<'a> {
-    /// A plan kept per backend; generic (`statements::run`) or planned for its parameters.
-    /// A generic one is the kept-plan path's write (`small.rs`): under REPEATABLE READ and
-    /// SERIALIZABLE it runs as the foreign-key checks do (`statements::run_latest`), so a
-    /// `member of` follower a READ COMMITTED transaction committed after the snapshot is
-    /// found, and changing it is a serialization failure (isolation spec follower_snapshot).
-    Kept { generic: bool },
+    /// A plan kept per backend, planned for its parameters (the plan cache chooses).
+    Kept,
     /// Planned for this run only, with these settings.
     Once(&'a [(&'a CStr, &'a CStr)]),
+    /// A generic plan kept per backend, for writes of a few users' pairs. Under REPEATABLE
+    /// READ and SERIALIZABLE it runs as the foreign-key checks do (`statements::run_latest`),
+    /// so a `member of` follower a READ COMMITTED transaction committed after the snapshot
+    /// is found, and changing it is a serialization failure (isolation spec
+    /// follower_snapshot). The set-based statements do not: run so, their reads of every
+    /// user filled the predicate lock table of SERIALIZABLE transactions in the load test
+    /// ("out of shared memory").
+    Latest,
 }
 
 /// Runs the writing statement `sql` (from `Write::sql`) and adds what changed to the
@@ -168,36 +171,27 @@ pub fn run(
     args: &[DatumWithOid<'_>],
     how: Run<'_>,
 ) -> Result<Vec<Change>, DbError> {
-    // The set-based statements keep the transaction's snapshot: run with the latest one,
-    // their reads of every user filled the predicate lock table of SERIALIZABLE
-    // transactions in the load test ("out of shared memory").
-    let latest =
-        crate::guc_scope::snapshot_isolation() && matches!(how, Run::Kept { generic: true });
-    let changes = if latest {
-        let mut out = Vec::new();
-        with_settings(&[GENERIC_PLANS, NO_JIT], || {
-            statements::run_latest(sql, args, true, true, |col| {
-                // SAFETY: the columns are the statement's own, of these types.
-                unsafe {
-                    out.push(change(
-                        col(1).and_then(|d| i64::from_datum(d, false)),
-                        col(2).and_then(|d| i64::from_datum(d, false)),
-                        col(3).and_then(|d| i64::from_datum(d, false)),
-                        col(4).and_then(|d| Vec::<String>::from_datum(d, false)),
-                    ));
-                }
-            })
-        })?;
-        out
-    } else {
-        match how {
-            Run::Kept { generic } => {
-                statements::run_kept(client, sql, types, args, generic, decode)?
-            }
-            Run::Once(settings) => {
-                statements::run_once_exactly(client, sql, args, settings, decode)?
-            }
+    let changes = match how {
+        Run::Latest if crate::guc_scope::snapshot_isolation() => {
+            let mut out = Vec::new();
+            with_settings(&[GENERIC_PLANS, NO_JIT], || {
+                statements::run_latest(sql, args, true, |col| {
+                    // SAFETY: the columns are the statement's own, of these types.
+                    unsafe {
+                        out.push(change(
+                            col(1).and_then(|d| i64::from_datum(d, false)),
+                            col(2).and_then(|d| i64::from_datum(d, false)),
+                            col(3).and_then(|d| i64::from_datum(d, false)),
+                            col(4).and_then(|d| Vec::<String>::from_datum(d, false)),
+                        ));
+                    }
+                })
+            })?;
+            out
         }
+        Run::Latest => statements::run_kept(client, sql, types, args, true, decode)?,
+        Run::Kept => statements::run_kept(client, sql, types, args, false, decode)?,
+        Run::Once(settings) => statements::run_once_exactly(client, sql, args, settings, decode)?,
     };
     let changes: Vec<Change> = changes.into_iter().flatten().collect();
     notify(client, st, &changes)?;
