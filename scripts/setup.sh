@@ -26,6 +26,10 @@ if command -v pg_ctlcluster >/dev/null 2>&1; then
 fi
 
 export PATH="$HOME/.cargo/bin:$PATH"
+# The test command checks formatting and lints.
+if ! cargo clippy --version >/dev/null 2>&1 || ! cargo fmt --version >/dev/null 2>&1; then
+  rustup component add clippy rustfmt
+fi
 if ! cargo pgrx --version 2>/dev/null | grep -q "${PGRX_VERSION}"; then
   cargo install cargo-pgrx --version "${PGRX_VERSION}" --locked
 fi

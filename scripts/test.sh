@@ -8,6 +8,10 @@ source scripts/lib.sh
 LOG=$(mktemp)
 trap 'rm -f "$LOG"' EXIT
 
+echo "== tier 0: formatting and lints (cargo fmt --check, cargo clippy -D warnings)"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings 2>&1 | tail -3
+
 echo "== tier 1: core unit and property tests (no server)"
 cargo test -p smart_groups_core 2>&1 | tee -a "$LOG"
 
@@ -31,6 +35,9 @@ bash scripts/regress.sh "$REG_DIR" 54329 2>&1 | tee -a "$LOG"
 echo "== tier 3b: the background worker (library preloaded)"
 SG_PRELOAD=smart_groups SG_EXTRA_CONF="smart_groups.time_refresh_interval = '1s'" start_cluster "$WRK_DIR" 54331
 bash scripts/regress.sh "$WRK_DIR" 54331 95_worker 2>&1 | tee -a "$LOG"
+
+echo "== tier 3c: fuzz at the SQL surface (every public function, UTF8 and SQL_ASCII databases)"
+bash scripts/fuzz.sh "$REG_DIR" 54329 60000 2>&1 | grep -v ' LOG: ' | tee -a "$LOG"
 
 if [ -x scripts/isolation.sh ]; then
   echo "== tier 4: isolation specs (concurrency)"

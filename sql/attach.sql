@@ -359,6 +359,8 @@ BEGIN
         RAISE EXCEPTION 'invalid custom field key "%"', key USING ERRCODE = '42602',
             HINT = 'a key is non-empty and has no leading or trailing spaces';
     END IF;
+    PERFORM smart_groups._require_utf8('the custom field key', key);
+    PERFORM smart_groups._require_utf8('an allowed value', a) FROM unnest(allowed) a;
     IF type IS NULL OR type NOT IN ('text', 'number', 'date', 'timestamp', 'boolean', 'enum') THEN
         RAISE EXCEPTION 'unknown custom field type "%"', type USING ERRCODE = '22023',
             HINT = 'custom field types: text, number, date, timestamp, boolean, enum';
@@ -406,6 +408,7 @@ BEGIN
     IF name IS NULL OR btrim(name) = '' OR name <> btrim(name) THEN
         RAISE EXCEPTION 'invalid relation name "%"', name USING ERRCODE = '42602';
     END IF;
+    PERFORM smart_groups._require_utf8('the relation name', name);
     PERFORM smart_groups._check_table(relation_table);
     PERFORM smart_groups._column_type(relation_table, user_column);
     IF EXISTS (SELECT 1 FROM smart_groups.relations r WHERE r.name = attach_relation.name) THEN

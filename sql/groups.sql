@@ -50,6 +50,7 @@ BEGIN
         RAISE EXCEPTION 'invalid group name "%"', name
             USING ERRCODE = '42602', HINT = 'a group name is non-empty and has no leading or trailing spaces';
     END IF;
+    PERFORM smart_groups._require_utf8('the group name', name);
     -- Notifications carry the name, and a NOTIFY payload is limited (src/live/pending.rs).
     IF length(name) > 200 THEN
         RAISE EXCEPTION 'group name is too long (% characters)', length(name)
@@ -457,6 +458,14 @@ CREATE FUNCTION smart_groups.include(name text, key anyelement) RETURNS void
 LANGUAGE sql AS $$ SELECT smart_groups._include(name, 'smart', ARRAY[key::text]) $$;
 CREATE FUNCTION smart_groups.uninclude(name text, key anyelement) RETURNS void
 LANGUAGE sql AS $$ SELECT smart_groups._uninclude(name, 'smart', ARRAY[key::text]) $$;
+-- A key as text: an untyped literal ('42', as drivers send parameters) resolves to these
+-- rather than failing to determine the polymorphic type; the key is cast to the users key type
+-- where it is used, as the typed versions' keys are. (An untyped array literal for
+-- add_members would be ambiguous between anyarray and text[]: arrays take a typed literal.)
+CREATE FUNCTION smart_groups.include(name text, key text) RETURNS void
+LANGUAGE sql AS $$ SELECT smart_groups._include(name, 'smart', ARRAY[key]) $$;
+CREATE FUNCTION smart_groups.uninclude(name text, key text) RETURNS void
+LANGUAGE sql AS $$ SELECT smart_groups._uninclude(name, 'smart', ARRAY[key]) $$;
 
 CREATE FUNCTION smart_groups._exclude(name text, key text, reason text, note text) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -486,6 +495,8 @@ END $$;
 
 CREATE FUNCTION smart_groups.exclude(name text, key anyelement, reason text, note text DEFAULT NULL) RETURNS void
 LANGUAGE sql AS $$ SELECT smart_groups._exclude(name, key::text, reason, note) $$;
+CREATE FUNCTION smart_groups.exclude(name text, key text, reason text, note text DEFAULT NULL) RETURNS void
+LANGUAGE sql AS $$ SELECT smart_groups._exclude(name, key, reason, note) $$;
 
 CREATE FUNCTION smart_groups._unexclude(name text, key text) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -507,6 +518,8 @@ END $$;
 
 CREATE FUNCTION smart_groups.unexclude(name text, key anyelement) RETURNS void
 LANGUAGE sql AS $$ SELECT smart_groups._unexclude(name, key::text) $$;
+CREATE FUNCTION smart_groups.unexclude(name text, key text) RETURNS void
+LANGUAGE sql AS $$ SELECT smart_groups._unexclude(name, key) $$;
 
 CREATE FUNCTION smart_groups.recalculate(name text) RETURNS TABLE (joined bigint, "left" bigint)
 LANGUAGE plpgsql AS $$
@@ -777,6 +790,9 @@ CREATE EVENT TRIGGER smart_groups_sql_drop ON sql_drop EXECUTE FUNCTION smart_gr
 CREATE FUNCTION smart_groups.explain(name text, key anyelement)
 RETURNS TABLE (path text, rule text, actual text, result boolean)
 LANGUAGE sql AS $$ SELECT * FROM smart_groups._explain(name, key::text) $$;
+CREATE FUNCTION smart_groups.explain(name text, key text)
+RETURNS TABLE (path text, rule text, actual text, result boolean)
+LANGUAGE sql AS $$ SELECT * FROM smart_groups._explain(name, key) $$;
 
 -- Revokes PUBLIC's EXECUTE on every function of the schema, makes the trigger functions and
 -- the functions granted to the roles run as the extension owner with a fixed search_path, and

@@ -105,6 +105,7 @@ DECLARE
     p    text := smart_groups._trigger_prefix(kind, relation);
     fn   text := CASE kind WHEN 'custom' THEN 'smart_groups._on_table_change_rs(''custom'')'
                            ELSE format('smart_groups._on_table_change_rs(''relation'', %L)', relation) END;
+    t    record;
 BEGIN
     PERFORM smart_groups._drop_triggers(rel, kind, relation);
     IF kind IN ('users', 'custom') THEN
@@ -128,6 +129,12 @@ BEGIN
                        ' EXECUTE FUNCTION smart_groups._on_table_truncate(%L, %L)',
                        p || '_truncate', rel, kind, coalesce(relation, ''));
     END IF;
+    -- DROP EXTENSION (without CASCADE) then drops them too: triggers cannot be members of an
+    -- extension, but they can depend on one.
+    FOR t IN SELECT tgname FROM pg_trigger
+              WHERE tgrelid = rel AND NOT tgisinternal AND tgname LIKE p || '\_%' LOOP
+        EXECUTE format('ALTER TRIGGER %I ON %s DEPENDS ON EXTENSION smart_groups', t.tgname, rel);
+    END LOOP;
 END $$;
 
 -- Relative-time rules: for each active group with within_last / not_within_last, refreshes the

@@ -2,6 +2,11 @@
 -- Keys of users are stored in the users key's own type: attach_users() retypes the
 -- user_key columns below (they start as text because the key type is not known yet).
 
+-- The schema is the extension's own (created here, not named in the control file), so that
+-- DROP EXTENSION removes it; everything after this is created in it.
+CREATE SCHEMA smart_groups;
+SET LOCAL search_path = smart_groups, pg_catalog;
+
 -- The attached users table (one row at most) and, optionally, its custom-field (EAV) table.
 CREATE TABLE smart_groups.config (
     singleton           boolean PRIMARY KEY DEFAULT true CHECK (singleton),

@@ -169,7 +169,7 @@ pub fn refresh(
         // from its row.
         let pred = match st.predicate(id) {
             Ok(pred) => pred,
-            Err(_) => predicate(rules, Some(&name)),
+            Err(_) => predicate(&rules.0.to_string(), Some(&name)),
         };
         predicates.push((id, pred));
     }
@@ -239,7 +239,7 @@ pub fn refresh_full(
         return Ok(None);
     };
     let pred = match (kind.as_str(), rules) {
-        ("smart", Some(r)) => predicate(r, Some(&name)),
+        ("smart", Some(r)) => predicate(&r.0.to_string(), Some(&name)),
         _ => "false".to_string(),
     };
     let sql = Write {
@@ -291,9 +291,9 @@ fn target_sql(u: &Users, pred: &str, gid: &str) -> String {
 /// `_target_sql(gid, name, rules)`: the SELECT of the users group `gid` should contain, for
 /// verify() and preview_change(); `rules` NULL: a static group (its inclusions only).
 #[pg_extern(stable)]
-fn _target_sql(gid: i64, name: &str, rules: Option<JsonB>) -> String {
+fn _target_sql(gid: i64, name: crate::args::Text, rules: Option<crate::args::RulesJson>) -> String {
     let pred = match rules {
-        Some(r) => predicate(r, Some(name)),
+        Some(r) => predicate(r.text(), Some(name.get("the group name"))),
         None => "false".to_string(),
     };
     match Spi::connect_mut(users) {

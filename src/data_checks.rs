@@ -113,7 +113,7 @@ fn sample(expr: &str, from: &str) -> Vec<String> {
         client
             .select(&sql, None, &[])
             .map(|rows| {
-                rows.filter_map(|r| r.get::<String>(1).ok().flatten())
+                rows.filter_map(|r| r.get::<crate::args::Text>(1).ok().flatten()?.into_ok())
                     .collect()
             })
             .unwrap_or_default()

@@ -74,6 +74,10 @@ pub enum DbError {
     InvalidName(String),
     #[error("could not serialize access due to concurrent membership maintenance")]
     SerializationFailure,
+    #[error("{0} must not be NULL")]
+    NullArgument(&'static str),
+    #[error("{0} is not valid UTF-8")]
+    NotUtf8(String),
     #[error("{0}")]
     Spi(String),
 }
@@ -95,6 +99,8 @@ impl Report for DbError {
             DbError::GroupsExist => "55006",
             DbError::InvalidName(_) => "42602",
             DbError::SerializationFailure => "40001",
+            DbError::NullArgument(_) => "22004",
+            DbError::NotUtf8(_) => "22021",
             DbError::Spi(_) => "XX000",
         }
     }
@@ -116,6 +122,10 @@ impl Report for DbError {
             DbError::EnumWithoutValues => Some("pass allowed => '{A,B,C}'".into()),
             DbError::GroupsExist => Some("drop the groups first".into()),
             DbError::SerializationFailure => Some("the transaction might succeed if retried".into()),
+            DbError::NotUtf8(_) => Some(
+                "rules, group names and field names are read as UTF-8; in a database of another encoding, write them in ASCII"
+                    .into(),
+            ),
             _ => None,
         }
     }

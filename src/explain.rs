@@ -73,8 +73,8 @@ type Row = (String, String, Option<String>, bool);
 #[allow(clippy::type_complexity)]
 #[pg_extern]
 fn _explain(
-    name: &str,
-    key: &str,
+    name: crate::args::Text,
+    key: crate::args::Text,
 ) -> TableIterator<
     'static,
     (
@@ -84,6 +84,7 @@ fn _explain(
         name!(result, bool),
     ),
 > {
+    let (name, key) = (name.get("the group name"), key.get("the user key"));
     let catalog = catalog_load::load_cached().or_raise();
     // Both raise their own errors: unknown group (42704), unknown user (23503).
     let (gid, kind, rules) = Spi::get_three_with_args::<i64, String, JsonB>(
@@ -129,7 +130,9 @@ fn _explain(
         let mut rows = Vec::with_capacity(items.len() + 3);
         for (i, item) in items.iter().enumerate() {
             let result = table.get::<bool>(2 * i + 1)?.unwrap_or(false);
-            let actual = table.get::<String>(2 * i + 2)?;
+            let actual = table
+                .get::<crate::args::Text>(2 * i + 2)?
+                .map(crate::args::Text::into_lossy);
             rows.push((item.path.clone(), item.rule.clone(), actual, result));
         }
         let base = 2 * items.len();

@@ -7,41 +7,45 @@ use smart_groups_core::ast::Node;
 use smart_groups_core::validate::{self, Options};
 use smart_groups_core::{compile, json, rename, report};
 
+use crate::args::{RulesJson, Text};
 use crate::catalog_load;
 use crate::errors::{raise, OrRaise};
 use crate::rules_api::{check, read_jsonb, read_text};
 
 /// Canonical JSON of a ruleset given in either form (raises on syntax errors).
 #[pg_extern(name = "_normalize", immutable, parallel_safe)]
-fn normalize_text(rules: &str) -> JsonB {
-    JsonB(json::write(&read_text(rules)))
+fn normalize_text(rules: Text) -> JsonB {
+    JsonB(json::write(&read_text(rules.get("the ruleset"))))
 }
 
 #[pg_extern(name = "_normalize", immutable, parallel_safe)]
-fn normalize_jsonb(rules: JsonB) -> JsonB {
+fn normalize_jsonb(rules: RulesJson) -> JsonB {
     JsonB(json::write(&read_jsonb(&rules)))
 }
 
 /// The validated predicate of a group's rules over users alias `u`. `group_name` is the group
 /// the rules belong to (NULL for a preview), so that `member_of` cycles are refused.
 #[pg_extern(stable, parallel_safe)]
-fn _group_predicate(rules: JsonB, group_name: Option<&str>) -> String {
-    predicate(rules, group_name)
+fn _group_predicate(rules: RulesJson, group_name: Option<Text>) -> String {
+    predicate(
+        rules.text(),
+        group_name.as_ref().map(|n| n.get("the group name")),
+    )
 }
 
 /// The compiled predicate of a group's rules, from the per-backend cache when possible.
-pub fn predicate(rules: JsonB, group_name: Option<&str>) -> String {
+pub fn predicate(rules: &str, group_name: Option<&str>) -> String {
     // Triggers ask for the same groups' predicates statement after statement: compiled rules
     // are kept per backend until what rules can name changes (the catalog epoch).
     let epoch = Spi::get_one::<i64>("SELECT catalog_epoch FROM smart_groups.config")
         .ok()
         .flatten()
         .unwrap_or(-1);
-    let key = (epoch, group_name.map(str::to_string), rules.0.to_string());
+    let key = (epoch, group_name.map(str::to_string), rules.to_string());
     if let Some(hit) = PREDICATES.with(|c| c.borrow().get(&key).cloned()) {
         return hit;
     }
-    let node = read_jsonb(&rules);
+    let node = json::read_str(rules).or_raise();
     let (pred, catalog) = check(&node, group_name);
     let sql = compile::compile(&pred, &catalog);
     PREDICATES.with(|c| {
@@ -66,8 +70,9 @@ thread_local! {
 /// Whether a stored ruleset still validates against the current catalog (after a column or
 /// custom field was dropped, groups whose rules no longer do become static).
 #[pg_extern(stable)]
-fn _rules_valid(rules: JsonB, group_name: &str) -> bool {
-    let Ok(node) = json::read_value(&rules.0) else {
+fn _rules_valid(rules: RulesJson, group_name: Text) -> bool {
+    let group_name = group_name.get("the group name");
+    let Ok(node) = json::read_str(rules.text()) else {
         return false;
     };
     let catalog = catalog_load::load_cached().or_raise();
@@ -101,7 +106,8 @@ fn rename_in(node: Node, old: &str, new: &str) -> Node {
 
 /// The rules with every `member_of old` renamed to `new` (rename_group keeps dependants valid).
 #[pg_extern(immutable, parallel_safe)]
-fn _rename_member_of(rules: JsonB, old: &str, new: &str) -> JsonB {
+fn _rename_member_of(rules: RulesJson, old: Text, new: Text) -> JsonB {
+    let (old, new) = (old.get("the group name"), new.get("the new group name"));
     JsonB(json::write(&rename_in(read_jsonb(&rules), old, new)))
 }
 
@@ -137,17 +143,17 @@ fn _rename_fields(rules: JsonB, renames: JsonB) -> JsonB {
 
 /// The closest of `candidates` to `word`, for did-you-mean hints raised from SQL.
 #[pg_extern(immutable, parallel_safe)]
-fn _did_you_mean(word: &str, candidates: Vec<String>) -> Option<String> {
-    report::did_you_mean(word, candidates.iter().map(String::as_str)).map(str::to_string)
+fn _did_you_mean(word: Text, candidates: Vec<String>) -> Option<String> {
+    report::did_you_mean(word.ok()?, candidates.iter().map(String::as_str)).map(str::to_string)
 }
 
 /// Validation problems raised from PL/pgSQL keep their SQLSTATE: this re-raises the first.
 #[pg_extern(stable)]
-fn _check_rules(rules: JsonB, group_name: Option<&str>) {
+fn _check_rules(rules: RulesJson, group_name: Option<Text>) {
     let node = read_jsonb(&rules);
     let catalog = catalog_load::load_cached().or_raise();
     let opts = Options {
-        group: group_name.map(str::to_string),
+        group: group_name.map(|n| n.get("the group name").to_string()),
     };
     if let Err(problem) = validate::validate(&node, &catalog, &opts).into_result() {
         raise(&problem);
@@ -158,9 +164,9 @@ fn _check_rules(rules: JsonB, group_name: Option<&str>) {
 /// reference), custom-field keys, relations, named groups, the columns of references (whose
 /// change moves users between referenced users), and whether time alone changes the result.
 #[pg_extern(stable)]
-fn _deps(rules: JsonB, group_name: &str) -> JsonB {
+fn _deps(rules: RulesJson, group_name: Text) -> JsonB {
     let node = read_jsonb(&rules);
-    let (pred, catalog) = check(&node, Some(group_name));
+    let (pred, catalog) = check(&node, Some(group_name.get("the group name")));
     let deps = compile::dependencies(&pred);
     let reference_columns: Vec<&str> = deps
         .references
@@ -181,8 +187,8 @@ fn _deps(rules: JsonB, group_name: &str) -> JsonB {
 /// SQL selecting the users whose relative-time rules may have flipped between `$1` (the
 /// previous time refresh) and `$2` (now); NULL when the rules have none.
 #[pg_extern(stable)]
-fn _time_keys_sql(rules: JsonB, group_name: &str) -> Option<String> {
+fn _time_keys_sql(rules: RulesJson, group_name: Text) -> Option<String> {
     let node = read_jsonb(&rules);
-    let (pred, catalog) = check(&node, Some(group_name));
+    let (pred, catalog) = check(&node, Some(group_name.get("the group name")));
     compile::time_boundary_keys(&pred, &catalog)
 }

@@ -6,6 +6,7 @@ use pgrx::prelude::*;
 
 ::pgrx::pg_module_magic!(name, version);
 
+mod args;
 mod batch;
 mod catalog_load;
 mod data_checks;

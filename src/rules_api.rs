@@ -9,6 +9,7 @@ use smart_groups_core::report::Report;
 use smart_groups_core::validate::{self, Options, Severity};
 use smart_groups_core::{compile, json, read, text};
 
+use crate::args::{RulesJson, Text};
 use crate::catalog_load;
 use crate::errors::{raise, OrRaise};
 
@@ -16,8 +17,9 @@ pub fn read_text(rules: &str) -> Node {
     read::read_rules(rules).or_raise()
 }
 
-pub fn read_jsonb(rules: &JsonB) -> Node {
-    json::read_value(&rules.0).or_raise()
+/// A ruleset given as jsonb, read from its text as the text form's JSON is.
+pub fn read_jsonb(rules: &RulesJson) -> Node {
+    json::read_str(rules.text()).or_raise()
 }
 
 /// Validates against the live catalog and raises the first error.
@@ -38,32 +40,32 @@ fn compile_node(node: &Node) -> String {
 }
 
 #[pg_extern(name = "compile", stable, parallel_safe)]
-fn compile_text(rules: &str) -> String {
-    compile_node(&read_text(rules))
+fn compile_text(rules: Text) -> String {
+    compile_node(&read_text(rules.get("the ruleset")))
 }
 
 #[pg_extern(name = "compile", stable, parallel_safe)]
-fn compile_jsonb(rules: JsonB) -> String {
+fn compile_jsonb(rules: RulesJson) -> String {
     compile_node(&read_jsonb(&rules))
 }
 
 #[pg_extern(name = "to_text", immutable, parallel_safe)]
-fn to_text_text(rules: &str) -> String {
-    text::print(&read_text(rules))
+fn to_text_text(rules: Text) -> String {
+    text::print(&read_text(rules.get("the ruleset")))
 }
 
 #[pg_extern(name = "to_text", immutable, parallel_safe)]
-fn to_text_jsonb(rules: JsonB) -> String {
+fn to_text_jsonb(rules: RulesJson) -> String {
     text::print(&read_jsonb(&rules))
 }
 
 #[pg_extern(name = "to_json", immutable, parallel_safe)]
-fn to_json_text(rules: &str) -> JsonB {
-    JsonB(json::write(&read_text(rules)))
+fn to_json_text(rules: Text) -> JsonB {
+    JsonB(json::write(&read_text(rules.get("the ruleset"))))
 }
 
 #[pg_extern(name = "to_json", immutable, parallel_safe)]
-fn to_json_jsonb(rules: JsonB) -> JsonB {
+fn to_json_jsonb(rules: RulesJson) -> JsonB {
     JsonB(json::write(&read_jsonb(&rules)))
 }
 
@@ -116,7 +118,7 @@ fn validate_rows(node: Result<Node, Box<dyn Report>>) -> TableIterator<'static, 
 
 #[pg_extern(name = "validate", stable)]
 fn validate_text(
-    rules: &str,
+    rules: Text,
 ) -> TableIterator<
     'static,
     (
@@ -127,12 +129,14 @@ fn validate_text(
         name!(hint, Option<String>),
     ),
 > {
-    validate_rows(read::read_rules(rules).map_err(|e| Box::new(e) as Box<dyn Report>))
+    validate_rows(
+        read::read_rules(rules.get("the ruleset")).map_err(|e| Box::new(e) as Box<dyn Report>),
+    )
 }
 
 #[pg_extern(name = "validate", stable)]
 fn validate_jsonb(
-    rules: JsonB,
+    rules: RulesJson,
 ) -> TableIterator<
     'static,
     (
@@ -143,5 +147,5 @@ fn validate_jsonb(
         name!(hint, Option<String>),
     ),
 > {
-    validate_rows(json::read_value(&rules.0).map_err(|e| Box::new(e) as Box<dyn Report>))
+    validate_rows(json::read_str(rules.text()).map_err(|e| Box::new(e) as Box<dyn Report>))
 }

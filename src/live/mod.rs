@@ -35,6 +35,16 @@ pub static SMALL_STATEMENT_ROWS: GucSetting<i32> = GucSetting::<i32>::new(1000);
 /// hand (`row_read`), rather than by a query over the transition tables.
 pub static DECIDE_IN_RUST: GucSetting<bool> = GucSetting::<bool>::new(true);
 
+/// Whether rules may be decided in Rust from values read into Rust: `decide_in_rust`, in a
+/// UTF8 database. Text of another encoding may not be UTF-8 (a SQL_ASCII database keeps any
+/// bytes), and a value Rust cannot read must never fail the app's write: there the compiled
+/// SQL decides, which compares bytes as the rules do.
+pub fn decide_in_rust() -> bool {
+    // SAFETY: reads the database encoding, set once at backend start.
+    DECIDE_IN_RUST.get()
+        && unsafe { pg_sys::GetDatabaseEncoding() } == pg_sys::pg_enc::PG_UTF8 as i32
+}
+
 pub fn init() {
     pending::init();
     GucRegistry::define_int_guc(

@@ -370,7 +370,7 @@ pub fn decide(
     cause: &'static str,
 ) -> Result<(Vec<Pair>, Vec<i64>), DbError> {
     let all_undecided = Ok((Vec::new(), ids.to_vec()));
-    if !super::DECIDE_IN_RUST.get() || ids.is_empty() || keys.is_empty() {
+    if !super::decide_in_rust() || ids.is_empty() || keys.is_empty() {
         return all_undecided;
     }
     let keys = &st.printed_keys(client, keys)?;

@@ -48,7 +48,7 @@ pub fn run(
 ) -> Result<(), DbError> {
     let key = quote_ident(&st.key_column);
     let at_hand = if new_rows <= i64::from(super::SMALL_STATEMENT_ROWS.get())
-        && super::DECIDE_IN_RUST.get()
+        && super::decide_in_rust()
         && !st.read_columns.is_empty()
     {
         let (key_column, columns, catalog) = st.columns_and_catalog()?;
