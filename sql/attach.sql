@@ -1,10 +1,10 @@
 -- Attaching the application's tables (SPEC section 2).
 
-CREATE VIEW smart_groups.fields AS SELECT * FROM smart_groups._field_list();
+CREATE VIEW smart_groups.fields AS SELECT * FROM smart_groups_internal._field_list();
 COMMENT ON VIEW smart_groups.fields IS 'Every field a rule may name, with its type';
 
 -- Raises 55000 unless a users table is attached; returns the config row.
-CREATE FUNCTION smart_groups._config() RETURNS smart_groups.config
+CREATE FUNCTION smart_groups_internal._config() RETURNS smart_groups.config
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     cfg smart_groups.config;
@@ -18,7 +18,7 @@ BEGIN
 END $$;
 
 -- Raises 42703 unless `col` is a column of `rel`; returns its type name (domains resolved).
-CREATE FUNCTION smart_groups._column_type(rel regclass, col name) RETURNS text
+CREATE FUNCTION smart_groups_internal._column_type(rel regclass, col name) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     ty text;
@@ -33,7 +33,7 @@ BEGIN
     RETURN ty;
 END $$;
 
-CREATE FUNCTION smart_groups._check_table(rel regclass) RETURNS void
+CREATE FUNCTION smart_groups_internal._check_table(rel regclass) RETURNS void
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = rel AND relkind IN ('r', 'p')) THEN
@@ -51,7 +51,7 @@ DECLARE
     clash    text;
     cur      smart_groups.config;
 BEGIN
-    PERFORM smart_groups._check_table(users_table);
+    PERFORM smart_groups_internal._check_table(users_table);
     SELECT array_agg(a.attname), min(format_type(a.atttypid, NULL))
       INTO pk_cols, pk_type
       FROM pg_index i
@@ -93,31 +93,31 @@ BEGIN
     ON CONFLICT (singleton) DO UPDATE
        SET users_table = excluded.users_table, key_column = excluded.key_column,
            key_type = excluded.key_type, attached_at = now();
-    PERFORM smart_groups._keys_as(new_type, cur.key_type IS DISTINCT FROM new_type);
+    PERFORM smart_groups_internal._keys_as(new_type, cur.key_type IS DISTINCT FROM new_type);
     IF FOUND AND cur.users_table <> users_table
        AND EXISTS (SELECT 1 FROM pg_class WHERE oid = cur.users_table) THEN
-        PERFORM smart_groups._drop_triggers(cur.users_table, 'users');
+        PERFORM smart_groups_internal._drop_triggers(cur.users_table, 'users');
     END IF;
-    PERFORM smart_groups._install_triggers(users_table, 'users');
-    PERFORM smart_groups._snapshot_columns();
-    PERFORM smart_groups._bump_epoch();
+    PERFORM smart_groups_internal._install_triggers(users_table, 'users');
+    PERFORM smart_groups_internal._snapshot_columns();
+    PERFORM smart_groups_internal._bump_epoch();
 END $$;
 
 -- Users keys of type `key_type` from now on: the extension's tables retyped (when `retype`)
 -- and the functions that return keys made for that type (then, or when they are missing).
-CREATE FUNCTION smart_groups._keys_as(key_type text, retype boolean) RETURNS void
+CREATE FUNCTION smart_groups_internal._keys_as(key_type text, retype boolean) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     IF retype THEN
-        PERFORM smart_groups._retype_keys(key_type);
+        PERFORM smart_groups_internal._retype_keys(key_type);
     END IF;
     IF retype OR to_regprocedure('smart_groups.verify()') IS NULL THEN
-        PERFORM smart_groups._create_key_functions(key_type);
+        PERFORM smart_groups_internal._create_key_functions(key_type);
     END IF;
 END $$;
 
 -- Stores users keys in their own type everywhere the extension keeps them.
-CREATE FUNCTION smart_groups._retype_keys(key_type text) RETURNS void
+CREATE FUNCTION smart_groups_internal._retype_keys(key_type text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     t record;
@@ -145,13 +145,13 @@ BEGIN
     EXECUTE format('ALTER TABLE smart_groups.membership_changes ALTER COLUMN user_keys TYPE %s[] '
                    'USING user_keys::text[]::%s[], ALTER COLUMN user_keys SET STORAGE EXTERNAL',
                    key_type, key_type);
-    PERFORM smart_groups._create_views(false);
+    PERFORM smart_groups_internal._create_views(false);
 END $$;
 
 -- After pg_dump / pg_restore (or psql) into a new database: CREATE EXTENSION made the tables
 -- with text keys and without the functions that return keys, then the dump's data went in.
 -- Gives the keys their type again and makes those functions, as attach_users() did.
-CREATE FUNCTION smart_groups._repair_after_restore() RETURNS void
+CREATE FUNCTION smart_groups_internal._repair_after_restore() RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     cfg    smart_groups.config;
@@ -164,17 +164,17 @@ BEGIN
     retype := EXISTS (SELECT 1 FROM pg_attribute a
                        WHERE a.attrelid = 'smart_groups.member_rows'::regclass AND a.attname = 'user_key'
                          AND format_type(a.atttypid, NULL) <> cfg.key_type);
-    PERFORM smart_groups._keys_as(cfg.key_type, retype);
+    PERFORM smart_groups_internal._keys_as(cfg.key_type, retype);
     IF retype THEN
-        PERFORM smart_groups._bump_epoch();
+        PERFORM smart_groups_internal._bump_epoch();
     END IF;
     IF NOT EXISTS (SELECT 1 FROM smart_groups.attached_columns) THEN
-        PERFORM smart_groups._snapshot_columns();
+        PERFORM smart_groups_internal._snapshot_columns();
     END IF;
 END $$;
 
 -- Remembers the columns of the attached tables (see smart_groups.attached_columns).
-CREATE FUNCTION smart_groups._snapshot_columns() RETURNS void
+CREATE FUNCTION smart_groups_internal._snapshot_columns() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM smart_groups.attached_columns;
@@ -191,22 +191,22 @@ END $$;
 -- is no longer text, or whose user column no longer compares with the users key, and a
 -- relation whose user column no longer does, are detached with a NOTICE (the groups reading
 -- them then become static groups). Their triggers stay and do nothing.
-CREATE FUNCTION smart_groups._check_attachments() RETURNS void
+CREATE FUNCTION smart_groups_internal._check_attachments() RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    cfg   smart_groups.config := smart_groups._config();
-    users text := smart_groups._qname(cfg.users_table);
+    cfg   smart_groups.config := smart_groups_internal._config();
+    users text := smart_groups_internal._qname(cfg.users_table);
     r     smart_groups.relations;
 BEGIN
     IF cfg.custom_table IS NOT NULL THEN
         BEGIN
-            IF smart_groups._column_type(cfg.custom_table, cfg.custom_value_column)
+            IF smart_groups_internal._column_type(cfg.custom_table, cfg.custom_value_column)
                NOT IN ('text', 'character varying', 'citext') THEN
                 RAISE EXCEPTION 'value column is no longer text';
             END IF;
             -- Planned, not run: fails when the columns no longer compare.
             EXECUTE format('EXPLAIN SELECT 1 FROM %s t JOIN %s u ON u.%I = t.%I WHERE t.%I = ''k''',
-                           smart_groups._qname(cfg.custom_table), users, cfg.key_column,
+                           smart_groups_internal._qname(cfg.custom_table), users, cfg.key_column,
                            cfg.custom_user_column, cfg.custom_key_column);
         EXCEPTION WHEN others THEN
             UPDATE smart_groups.config SET custom_table = NULL, custom_user_column = NULL,
@@ -217,13 +217,13 @@ BEGIN
     FOR r IN SELECT * FROM smart_groups.relations ORDER BY name LOOP
         BEGIN
             EXECUTE format('EXPLAIN SELECT 1 FROM %s t JOIN %s u ON u.%I = t.%I',
-                           smart_groups._qname(r.table_name), users, cfg.key_column, r.user_column);
+                           smart_groups_internal._qname(r.table_name), users, cfg.key_column, r.user_column);
         EXCEPTION WHEN others THEN
             DELETE FROM smart_groups.relations WHERE name = r.name;
             RAISE NOTICE 'relation "%" was detached: its user column no longer compares with the users key (%)', r.name, SQLERRM;
         END;
     END LOOP;
-    PERFORM smart_groups._bump_epoch();
+    PERFORM smart_groups_internal._bump_epoch();
 END $$;
 
 -- At the end of an ALTER TABLE on an attached table: renamed columns are followed (the
@@ -231,10 +231,10 @@ END $$;
 -- names), and groups whose rules no longer apply (a column retyped to a type their
 -- operators do not take) become static groups holding their members, with a NOTICE. The
 -- app's next statements on the table are then maintained as before.
-CREATE FUNCTION smart_groups._follow_schema_changes() RETURNS void
+CREATE FUNCTION smart_groups_internal._follow_schema_changes() RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    cfg         smart_groups.config := smart_groups._config();
+    cfg         smart_groups.config := smart_groups_internal._config();
     r           record;
     users_map   jsonb := '{}';
     rel_map     jsonb := '{}';
@@ -281,19 +281,19 @@ BEGIN
                     USING ERRCODE = '0A000', HINT = 'the users key must be integer, bigint, uuid or text';
             END IF;
             UPDATE smart_groups.config SET key_type = new_key_type;
-            PERFORM smart_groups._keys_as(new_key_type, true);
+            PERFORM smart_groups_internal._keys_as(new_key_type, true);
             RAISE NOTICE 'users keys are now stored as %', new_key_type;
         END IF;
     END IF;
-    PERFORM smart_groups._snapshot_columns();
-    PERFORM smart_groups._bump_epoch();
+    PERFORM smart_groups_internal._snapshot_columns();
+    PERFORM smart_groups_internal._bump_epoch();
     IF users_map <> '{}' OR rel_map <> '{}' THEN
         renames := jsonb_build_object('users', users_map, 'relations', rel_map);
         -- Every group's new rules in one statement, so the catalog is read once; the groups'
         -- rows are written afterwards (each write moves the catalog epoch).
         SELECT array_agg(x.id ORDER BY x.id), array_agg(x.new_rules ORDER BY x.id)
           INTO ids, renamed
-          FROM (SELECT gr.id, gr.rules, smart_groups._rename_fields(gr.rules, renames) AS new_rules
+          FROM (SELECT gr.id, gr.rules, smart_groups_internal._rename_fields(gr.rules, renames) AS new_rules
                   FROM smart_groups.groups gr WHERE gr.rules IS NOT NULL) x
          WHERE x.new_rules IS DISTINCT FROM x.rules;
         FOR i IN 1 .. coalesce(cardinality(ids), 0) LOOP
@@ -305,13 +305,13 @@ BEGIN
         END LOOP;
     END IF;
     IF retyped THEN
-        PERFORM smart_groups._check_attachments();
+        PERFORM smart_groups_internal._check_attachments();
     END IF;
     IF users_map <> '{}' OR rel_map <> '{}' OR retyped THEN
-        PERFORM smart_groups._convert_broken_groups('the columns its rules read were changed');
+        PERFORM smart_groups_internal._convert_broken_groups('the columns its rules read were changed');
         -- What the remaining smart groups read, under the new names.
-        UPDATE smart_groups.groups x SET deps = smart_groups._deps(x.rules, x.name)
-         WHERE x.kind = 'smart' AND smart_groups._rules_valid(x.rules, x.name);
+        UPDATE smart_groups.groups x SET deps = smart_groups_internal._deps(x.rules, x.name)
+         WHERE x.kind = 'smart' AND smart_groups_internal._rules_valid(x.rules, x.name);
     END IF;
 END $$;
 
@@ -320,36 +320,36 @@ CREATE FUNCTION smart_groups.attach_custom_fields(
 RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    cfg smart_groups.config := smart_groups._config();
+    cfg smart_groups.config := smart_groups_internal._config();
     vt  text;
 BEGIN
-    PERFORM smart_groups._check_table(custom_table);
-    PERFORM smart_groups._column_type(custom_table, user_column);
-    PERFORM smart_groups._column_type(custom_table, key_column);
-    vt := smart_groups._column_type(custom_table, value_column);
+    PERFORM smart_groups_internal._check_table(custom_table);
+    PERFORM smart_groups_internal._column_type(custom_table, user_column);
+    PERFORM smart_groups_internal._column_type(custom_table, key_column);
+    vt := smart_groups_internal._column_type(custom_table, value_column);
     IF vt NOT IN ('text', 'character varying', 'citext') THEN
         RAISE EXCEPTION 'value column "%" of % has type %', value_column, custom_table, vt
             USING ERRCODE = '42804', HINT = 'custom-field values must be stored as text';
     END IF;
     IF cfg.custom_table IS NOT NULL AND cfg.custom_table <> custom_table
        AND EXISTS (SELECT 1 FROM pg_class WHERE oid = cfg.custom_table) THEN
-        PERFORM smart_groups._drop_triggers(cfg.custom_table, 'custom');
+        PERFORM smart_groups_internal._drop_triggers(cfg.custom_table, 'custom');
     END IF;
-    PERFORM smart_groups._install_triggers(custom_table, 'custom');
+    PERFORM smart_groups_internal._install_triggers(custom_table, 'custom');
     UPDATE smart_groups.config
        SET custom_table = attach_custom_fields.custom_table,
            custom_user_column = attach_custom_fields.user_column,
            custom_key_column = attach_custom_fields.key_column,
            custom_value_column = attach_custom_fields.value_column;
-    PERFORM smart_groups._snapshot_columns();
-    PERFORM smart_groups._bump_epoch();
+    PERFORM smart_groups_internal._snapshot_columns();
+    PERFORM smart_groups_internal._bump_epoch();
 END $$;
 
 CREATE FUNCTION smart_groups.define_custom_field(key text, type text, allowed text[] DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    cfg smart_groups.config := smart_groups._config();
+    cfg smart_groups.config := smart_groups_internal._config();
 BEGIN
     IF cfg.custom_table IS NULL THEN
         RAISE EXCEPTION 'no custom-field table is attached' USING ERRCODE = '55000',
@@ -359,8 +359,8 @@ BEGIN
         RAISE EXCEPTION 'invalid custom field key "%"', key USING ERRCODE = '42602',
             HINT = 'a key is non-empty and has no leading or trailing spaces';
     END IF;
-    PERFORM smart_groups._require_utf8('the custom field key', key);
-    PERFORM smart_groups._require_utf8('an allowed value', a) FROM unnest(allowed) a;
+    PERFORM smart_groups_internal._require_utf8('the custom field key', key);
+    PERFORM smart_groups_internal._require_utf8('an allowed value', a) FROM unnest(allowed) a;
     IF type IS NULL OR type NOT IN ('text', 'number', 'date', 'timestamp', 'boolean', 'enum') THEN
         RAISE EXCEPTION 'unknown custom field type "%"', type USING ERRCODE = '22023',
             HINT = 'custom field types: text, number, date, timestamp, boolean, enum';
@@ -385,7 +385,7 @@ BEGIN
         RAISE EXCEPTION 'custom field "%" already exists', key USING ERRCODE = '42710';
     END IF;
     INSERT INTO smart_groups.custom_fields (key, type, allowed) VALUES (key, type, allowed);
-    PERFORM smart_groups._bump_epoch();
+    PERFORM smart_groups_internal._bump_epoch();
 END $$;
 
 CREATE FUNCTION smart_groups.drop_custom_field(key text) RETURNS void
@@ -395,28 +395,28 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown custom field "%"', key USING ERRCODE = '42704';
     END IF;
-    PERFORM smart_groups._bump_epoch();
-    PERFORM smart_groups._convert_broken_groups(format('custom field "%s" was dropped', key));
+    PERFORM smart_groups_internal._bump_epoch();
+    PERFORM smart_groups_internal._convert_broken_groups(format('custom field "%s" was dropped', key));
 END $$;
 
 CREATE FUNCTION smart_groups.attach_relation(name text, relation_table regclass, user_column name)
 RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    cfg smart_groups.config := smart_groups._config();
+    cfg smart_groups.config := smart_groups_internal._config();
 BEGIN
     IF name IS NULL OR btrim(name) = '' OR name <> btrim(name) THEN
         RAISE EXCEPTION 'invalid relation name "%"', name USING ERRCODE = '42602';
     END IF;
-    PERFORM smart_groups._require_utf8('the relation name', name);
-    PERFORM smart_groups._check_table(relation_table);
-    PERFORM smart_groups._column_type(relation_table, user_column);
+    PERFORM smart_groups_internal._require_utf8('the relation name', name);
+    PERFORM smart_groups_internal._check_table(relation_table);
+    PERFORM smart_groups_internal._column_type(relation_table, user_column);
     IF EXISTS (SELECT 1 FROM smart_groups.relations r WHERE r.name = attach_relation.name) THEN
         RAISE EXCEPTION 'relation "%" already exists', name USING ERRCODE = '42710';
     END IF;
     INSERT INTO smart_groups.relations (name, table_name, user_column)
     VALUES (name, relation_table, user_column);
-    PERFORM smart_groups._install_triggers(relation_table, 'relation', name);
-    PERFORM smart_groups._snapshot_columns();
-    PERFORM smart_groups._bump_epoch();
+    PERFORM smart_groups_internal._install_triggers(relation_table, 'relation', name);
+    PERFORM smart_groups_internal._snapshot_columns();
+    PERFORM smart_groups_internal._bump_epoch();
 END $$;

@@ -17,14 +17,14 @@ GRANT SELECT ON smart_groups.groups, smart_groups.members, smart_groups.membersh
                 smart_groups.member_counts
    TO smart_groups_reader;
 
-CREATE FUNCTION smart_groups._qname(rel regclass) RETURNS text
+CREATE FUNCTION smart_groups_internal._qname(rel regclass) RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT format('%I.%I', n.nspname, c.relname)
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel
 $$;
 
 -- The group named `name`, locked against concurrent lifecycle changes; 42704 if none.
-CREATE FUNCTION smart_groups._group(name text) RETURNS smart_groups.groups
+CREATE FUNCTION smart_groups_internal._group(name text) RETURNS smart_groups.groups
 LANGUAGE plpgsql AS $$
 DECLARE
     g smart_groups.groups;
@@ -32,7 +32,7 @@ DECLARE
 BEGIN
     SELECT * INTO g FROM smart_groups.groups WHERE groups.name = _group.name FOR UPDATE;
     IF NOT FOUND THEN
-        guess := smart_groups._did_you_mean(coalesce(name, ''),
+        guess := smart_groups_internal._did_you_mean(coalesce(name, ''),
                                             ARRAY(SELECT gg.name FROM smart_groups.groups gg));
         RAISE EXCEPTION 'unknown group "%"%', name,
               CASE WHEN guess IS NOT NULL THEN format(' (did you mean "%s"?)', guess) ELSE '' END
@@ -41,7 +41,7 @@ BEGIN
     RETURN g;
 END $$;
 
-CREATE FUNCTION smart_groups._check_new_name(name text) RETURNS void
+CREATE FUNCTION smart_groups_internal._check_new_name(name text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     other smart_groups.groups;
@@ -50,7 +50,7 @@ BEGIN
         RAISE EXCEPTION 'invalid group name "%"', name
             USING ERRCODE = '42602', HINT = 'a group name is non-empty and has no leading or trailing spaces';
     END IF;
-    PERFORM smart_groups._require_utf8('the group name', name);
+    PERFORM smart_groups_internal._require_utf8('the group name', name);
     -- Notifications carry the name, and a NOTIFY payload is limited (src/live/pending.rs).
     IF length(name) > 200 THEN
         RAISE EXCEPTION 'group name is too long (% characters)', length(name)
@@ -68,7 +68,7 @@ BEGIN
 END $$;
 
 -- Active smart groups whose rules name group `name` with member_of.
-CREATE FUNCTION smart_groups._dependants(name text, only_active boolean DEFAULT true)
+CREATE FUNCTION smart_groups_internal._dependants(name text, only_active boolean DEFAULT true)
 RETURNS SETOF smart_groups.groups
 LANGUAGE sql STABLE AS $$
     SELECT g.* FROM smart_groups.groups g, smart_groups.groups named
@@ -78,13 +78,13 @@ LANGUAGE sql STABLE AS $$
      ORDER BY g.depth, g.id
 $$;
 
-CREATE FUNCTION smart_groups._refuse_if_named(g smart_groups.groups, action text) RETURNS void
+CREATE FUNCTION smart_groups_internal._refuse_if_named(g smart_groups.groups, action text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     names text;
 BEGIN
     SELECT string_agg(format('"%s"', d.name), ', ' ORDER BY d.name) INTO names
-      FROM smart_groups._dependants(g.name, false) d;
+      FROM smart_groups_internal._dependants(g.name, false) d;
     IF names IS NOT NULL THEN
         RAISE EXCEPTION 'cannot % group "%": other groups name it in member_of: %', action, g.name, names
             USING ERRCODE = '2BP01', HINT = 'change or drop those groups first';
@@ -92,13 +92,13 @@ BEGIN
 END $$;
 
 -- Whether a group has rows in member_rows: its members if it is active.
-CREATE FUNCTION smart_groups._has_members(gid bigint) RETURNS boolean
+CREATE FUNCTION smart_groups_internal._has_members(gid bigint) RETURNS boolean
 LANGUAGE sql STABLE AS $$
     SELECT EXISTS (SELECT 1 FROM smart_groups.member_rows WHERE group_id = gid)
 $$;
 
 -- How many members a group has, counted (member_count() gives the kept number).
-CREATE FUNCTION smart_groups._counted_members(gid bigint) RETURNS bigint
+CREATE FUNCTION smart_groups_internal._counted_members(gid bigint) RETURNS bigint
 LANGUAGE sql STABLE AS $$
     SELECT count(*) FROM smart_groups.members WHERE group_id = gid
 $$;
@@ -107,18 +107,18 @@ $$;
 -- activate, set_rules, recalculate) or for `keys` only, logs each join and leave with `cause`,
 -- and follows the change into groups that name this one in member_of: the maintenance engine
 -- (src/live/maintain.rs, src/batch.rs).
-CREATE FUNCTION smart_groups._refresh(gid bigint, cause text, keys text[] DEFAULT NULL,
+CREATE FUNCTION smart_groups_internal._refresh(gid bigint, cause text, keys text[] DEFAULT NULL,
                                       OUT joined bigint, OUT "left" bigint)
-LANGUAGE sql AS $$ SELECT r.joined, r."left" FROM smart_groups._refresh_group(gid, cause, keys) r $$;
+LANGUAGE sql AS $$ SELECT r.joined, r."left" FROM smart_groups_internal._refresh_group(gid, cause, keys) r $$;
 
 -- Ends the membership of group `g` (as it was before its status changed) at once: one log row
 -- with NULL keys stands for every member, the count the notification carries is the kept one
 -- (member_counts), and the rows are left to the background cleanup (_collect_garbage).
-CREATE FUNCTION smart_groups._clear(g smart_groups.groups) RETURNS void
+CREATE FUNCTION smart_groups_internal._clear(g smart_groups.groups) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF g.status = 'active' AND smart_groups._has_members(g.id) THEN
-        PERFORM smart_groups._note_change(g.id, 0, smart_groups._member_count(g.id));
+    IF g.status = 'active' AND smart_groups_internal._has_members(g.id) THEN
+        PERFORM smart_groups_internal._note_change(g.id, 0, smart_groups_internal._member_count(g.id));
         INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause)
         VALUES (g.id, NULL, 'leave', 'group_change');
         INSERT INTO smart_groups.member_garbage (group_id) VALUES (g.id) ON CONFLICT DO NOTHING;
@@ -126,7 +126,7 @@ BEGIN
 END $$;
 
 -- Removes what an earlier life of a group left in member_rows, before it is filled again.
-CREATE FUNCTION smart_groups._discard_rows(gid bigint) RETURNS void
+CREATE FUNCTION smart_groups_internal._discard_rows(gid bigint) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM smart_groups.member_garbage WHERE group_id = gid;
@@ -138,7 +138,7 @@ END $$;
 -- Deletes up to `budget` rows of groups that are not active, a group at a time; returns how
 -- many. Run by refresh_time_rules(), so by every tick of the worker. A group being activated
 -- holds its garbage row (_discard_rows) and is skipped.
-CREATE FUNCTION smart_groups._collect_garbage(budget integer DEFAULT 10000) RETURNS bigint
+CREATE FUNCTION smart_groups_internal._collect_garbage(budget integer DEFAULT 10000) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     gid  bigint;
@@ -165,7 +165,7 @@ END $$;
 -- are checked: drop_group, archive_group and deactivate_group take the named group's row FOR
 -- UPDATE and then look for groups naming it, so either they wait for this transaction and
 -- see its rules, or this waits for them and finds the group gone.
-CREATE FUNCTION smart_groups._lock_named(rules jsonb) RETURNS void
+CREATE FUNCTION smart_groups_internal._lock_named(rules jsonb) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM 1 FROM smart_groups.groups g
@@ -173,83 +173,83 @@ BEGIN
      ORDER BY g.id FOR SHARE;
 END $$;
 
-CREATE FUNCTION smart_groups._new_group(name text, kind text, rules jsonb, active boolean) RETURNS bigint
+CREATE FUNCTION smart_groups_internal._new_group(name text, kind text, rules jsonb, active boolean) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     gid bigint;
 BEGIN
-    PERFORM smart_groups._config();
+    PERFORM smart_groups_internal._config();
     -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
-    PERFORM smart_groups._maintenance_lock();
-    PERFORM smart_groups._check_new_name(name);
+    PERFORM smart_groups_internal._maintenance_lock();
+    PERFORM smart_groups_internal._check_new_name(name);
     IF rules IS NOT NULL THEN
-        PERFORM smart_groups._lock_named(rules);
-        PERFORM smart_groups._check_rules(rules, name);
+        PERFORM smart_groups_internal._lock_named(rules);
+        PERFORM smart_groups_internal._check_rules(rules, name);
     END IF;
     INSERT INTO smart_groups.groups (name, kind, status, rules, rules_text, deps)
     VALUES (name, kind, CASE WHEN active THEN 'active' ELSE 'inactive' END, rules,
             CASE WHEN rules IS NOT NULL THEN smart_groups.to_text(rules) END,
-            CASE WHEN rules IS NOT NULL THEN smart_groups._deps(rules, name) ELSE '{}' END)
+            CASE WHEN rules IS NOT NULL THEN smart_groups_internal._deps(rules, name) ELSE '{}' END)
     RETURNING id INTO gid;
-    PERFORM smart_groups._recompute_depths();
+    PERFORM smart_groups_internal._recompute_depths();
     -- Ids do not repeat unless someone resets the sequence; then what a dropped group of the
     -- same id left behind must go first.
-    PERFORM smart_groups._discard_rows(gid);
+    PERFORM smart_groups_internal._discard_rows(gid);
     IF active THEN
-        PERFORM smart_groups._refresh(gid, 'rules_change');
+        PERFORM smart_groups_internal._refresh(gid, 'rules_change');
     END IF;
     RETURN gid;
 END $$;
 
 CREATE FUNCTION smart_groups.create_group(name text, rules text, active boolean DEFAULT true) RETURNS bigint
-LANGUAGE sql AS $$ SELECT smart_groups._new_group(name, 'smart', smart_groups._normalize(rules), active) $$;
+LANGUAGE sql AS $$ SELECT smart_groups_internal._new_group(name, 'smart', smart_groups_internal._normalize(rules), active) $$;
 CREATE FUNCTION smart_groups.create_group(name text, rules jsonb, active boolean DEFAULT true) RETURNS bigint
-LANGUAGE sql AS $$ SELECT smart_groups._new_group(name, 'smart', smart_groups._normalize(rules), active) $$;
+LANGUAGE sql AS $$ SELECT smart_groups_internal._new_group(name, 'smart', smart_groups_internal._normalize(rules), active) $$;
 CREATE FUNCTION smart_groups.create_static_group(name text) RETURNS bigint
-LANGUAGE sql AS $$ SELECT smart_groups._new_group(name, 'static', NULL, true) $$;
+LANGUAGE sql AS $$ SELECT smart_groups_internal._new_group(name, 'static', NULL, true) $$;
 
-CREATE FUNCTION smart_groups._set_rules(name text, rules jsonb) RETURNS void
+CREATE FUNCTION smart_groups_internal._set_rules(name text, rules jsonb) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     g smart_groups.groups;
 BEGIN
     -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
-    PERFORM smart_groups._maintenance_lock();
-    g := smart_groups._group(name);
+    PERFORM smart_groups_internal._maintenance_lock();
+    g := smart_groups_internal._group(name);
     IF g.kind <> 'smart' THEN
         RAISE EXCEPTION 'group "%" is a static group and has no rules', g.name
             USING ERRCODE = '42809', HINT = 'create a smart group with smart_groups.create_group()';
     END IF;
-    PERFORM smart_groups._lock_named(rules);
-    PERFORM smart_groups._check_rules(rules, g.name);
+    PERFORM smart_groups_internal._lock_named(rules);
+    PERFORM smart_groups_internal._check_rules(rules, g.name);
     UPDATE smart_groups.groups
        SET rules = _set_rules.rules, rules_text = smart_groups.to_text(_set_rules.rules),
-           deps = smart_groups._deps(_set_rules.rules, g.name), updated_at = now(), time_refreshed_at = now()
+           deps = smart_groups_internal._deps(_set_rules.rules, g.name), updated_at = now(), time_refreshed_at = now()
      WHERE id = g.id;
-    PERFORM smart_groups._recompute_depths();
-    PERFORM smart_groups._refresh(g.id, 'rules_change');
+    PERFORM smart_groups_internal._recompute_depths();
+    PERFORM smart_groups_internal._refresh(g.id, 'rules_change');
 END $$;
 
 CREATE FUNCTION smart_groups.set_rules(name text, rules text) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups._set_rules(name, smart_groups._normalize(rules)) $$;
+LANGUAGE sql AS $$ SELECT smart_groups_internal._set_rules(name, smart_groups_internal._normalize(rules)) $$;
 CREATE FUNCTION smart_groups.set_rules(name text, rules jsonb) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups._set_rules(name, smart_groups._normalize(rules)) $$;
+LANGUAGE sql AS $$ SELECT smart_groups_internal._set_rules(name, smart_groups_internal._normalize(rules)) $$;
 
 CREATE FUNCTION smart_groups.rename_group(name text, new_name text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    g smart_groups.groups := smart_groups._group(name);
+    g smart_groups.groups := smart_groups_internal._group(name);
 BEGIN
     IF new_name IS NOT DISTINCT FROM g.name THEN
         RETURN;
     END IF;
-    PERFORM smart_groups._check_new_name(new_name);
+    PERFORM smart_groups_internal._check_new_name(new_name);
     -- Rules that name this group follow the rename, so dependants keep working.
     UPDATE smart_groups.groups d
-       SET rules = smart_groups._rename_member_of(d.rules, g.name, new_name),
-           rules_text = smart_groups.to_text(smart_groups._rename_member_of(d.rules, g.name, new_name)),
+       SET rules = smart_groups_internal._rename_member_of(d.rules, g.name, new_name),
+           rules_text = smart_groups.to_text(smart_groups_internal._rename_member_of(d.rules, g.name, new_name)),
            updated_at = now()
-      FROM smart_groups._dependants(g.name, false) dep
+      FROM smart_groups_internal._dependants(g.name, false) dep
      WHERE d.id = dep.id;
     UPDATE smart_groups.groups SET name = new_name, updated_at = now() WHERE id = g.id;
 END $$;
@@ -260,8 +260,8 @@ DECLARE
     g smart_groups.groups;
 BEGIN
     -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
-    PERFORM smart_groups._maintenance_lock();
-    g := smart_groups._group(name);
+    PERFORM smart_groups_internal._maintenance_lock();
+    g := smart_groups_internal._group(name);
     IF g.status = 'archived' THEN
         RAISE EXCEPTION 'group "%" is archived', g.name
             USING ERRCODE = '55000', HINT = 'restore it first with smart_groups.restore_group()';
@@ -270,12 +270,12 @@ BEGIN
         RETURN;
     END IF;
     IF g.kind = 'smart' THEN
-        PERFORM smart_groups._lock_named(g.rules);
-        PERFORM smart_groups._check_rules(g.rules, g.name);
+        PERFORM smart_groups_internal._lock_named(g.rules);
+        PERFORM smart_groups_internal._check_rules(g.rules, g.name);
     END IF;
     UPDATE smart_groups.groups SET status = 'active', updated_at = now(), time_refreshed_at = now() WHERE id = g.id;
-    PERFORM smart_groups._discard_rows(g.id);
-    PERFORM smart_groups._refresh(g.id, 'group_change');
+    PERFORM smart_groups_internal._discard_rows(g.id);
+    PERFORM smart_groups_internal._refresh(g.id, 'group_change');
 END $$;
 
 CREATE FUNCTION smart_groups.deactivate_group(name text) RETURNS void
@@ -284,17 +284,17 @@ DECLARE
     g smart_groups.groups;
 BEGIN
     -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
-    PERFORM smart_groups._maintenance_lock();
-    g := smart_groups._group(name);
+    PERFORM smart_groups_internal._maintenance_lock();
+    g := smart_groups_internal._group(name);
     IF g.status = 'archived' THEN
         RAISE EXCEPTION 'group "%" is archived', g.name USING ERRCODE = '55000';
     END IF;
     IF g.status = 'inactive' THEN
         RETURN;
     END IF;
-    PERFORM smart_groups._refuse_if_named(g, 'deactivate');
+    PERFORM smart_groups_internal._refuse_if_named(g, 'deactivate');
     UPDATE smart_groups.groups SET status = 'inactive', updated_at = now() WHERE id = g.id;
-    PERFORM smart_groups._clear(g);
+    PERFORM smart_groups_internal._clear(g);
 END $$;
 
 -- How many members a group has, exactly and without counting them (see member_counts).
@@ -305,9 +305,9 @@ DECLARE
 BEGIN
     SELECT g.id INTO gid FROM smart_groups.groups g WHERE g.name = member_count.name;
     IF NOT FOUND THEN
-        PERFORM smart_groups._group(name);
+        PERFORM smart_groups_internal._group(name);
     END IF;
-    RETURN smart_groups._member_count(gid);
+    RETURN smart_groups_internal._member_count(gid);
 END $$;
 
 CREATE FUNCTION smart_groups.archive_group(name text) RETURNS void
@@ -316,14 +316,14 @@ DECLARE
     g smart_groups.groups;
 BEGIN
     -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
-    PERFORM smart_groups._maintenance_lock();
-    g := smart_groups._group(name);
+    PERFORM smart_groups_internal._maintenance_lock();
+    g := smart_groups_internal._group(name);
     IF g.status = 'archived' THEN
         RETURN;
     END IF;
-    PERFORM smart_groups._refuse_if_named(g, 'archive');
+    PERFORM smart_groups_internal._refuse_if_named(g, 'archive');
     UPDATE smart_groups.groups SET status = 'archived', updated_at = now() WHERE id = g.id;
-    PERFORM smart_groups._clear(g);
+    PERFORM smart_groups_internal._clear(g);
 END $$;
 
 -- A restored group comes back inactive, so that restoring is instant whatever its size;
@@ -331,7 +331,7 @@ END $$;
 CREATE FUNCTION smart_groups.restore_group(name text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    g smart_groups.groups := smart_groups._group(name);
+    g smart_groups.groups := smart_groups_internal._group(name);
 BEGIN
     IF g.status <> 'archived' THEN
         RAISE EXCEPTION 'group "%" is not archived', g.name USING ERRCODE = '55000';
@@ -345,10 +345,10 @@ DECLARE
     g smart_groups.groups;
 BEGIN
     -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
-    PERFORM smart_groups._maintenance_lock();
-    g := smart_groups._group(name);
-    PERFORM smart_groups._refuse_if_named(g, 'drop');
-    IF g.status = 'active' AND smart_groups._has_members(g.id) THEN
+    PERFORM smart_groups_internal._maintenance_lock();
+    g := smart_groups_internal._group(name);
+    PERFORM smart_groups_internal._refuse_if_named(g, 'drop');
+    IF g.status = 'active' AND smart_groups_internal._has_members(g.id) THEN
         INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause)
         VALUES (g.id, NULL, 'leave', 'group_change');
         INSERT INTO smart_groups.member_garbage (group_id) VALUES (g.id) ON CONFLICT DO NOTHING;
@@ -358,10 +358,10 @@ BEGIN
 END $$;
 
 -- Keys given by the caller, as text, after checking they are users (23503 otherwise).
-CREATE FUNCTION smart_groups._user_keys(keys text[]) RETURNS text[]
+CREATE FUNCTION smart_groups_internal._user_keys(keys text[]) RETURNS text[]
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    cfg     smart_groups.config := smart_groups._config();
+    cfg     smart_groups.config := smart_groups_internal._config();
     missing text;
 BEGIN
     IF keys IS NULL OR array_position(keys, NULL) IS NOT NULL THEN
@@ -369,7 +369,7 @@ BEGIN
     END IF;
     EXECUTE format('SELECT string_agg(k, '', '') FROM (SELECT DISTINCT k FROM unnest($1) k'
                    ' WHERE NOT EXISTS (SELECT 1 FROM %s u WHERE u.%I = k::%s) ORDER BY k LIMIT 10) s',
-                   smart_groups._qname(cfg.users_table), cfg.key_column, cfg.key_type)
+                   smart_groups_internal._qname(cfg.users_table), cfg.key_column, cfg.key_type)
        INTO missing USING keys;
     IF missing IS NOT NULL THEN
         RAISE EXCEPTION 'no such user: %', missing
@@ -380,11 +380,11 @@ END $$;
 
 -- Manual overrides follow the triggers' lock protocol (sql/maintain.sql) for the users they
 -- touch, so a concurrent change to the same user's data cannot undo them.
-CREATE FUNCTION smart_groups._lock_for(keys text[]) RETURNS void
+CREATE FUNCTION smart_groups_internal._lock_for(keys text[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM smart_groups._writer_lock();
-    PERFORM smart_groups._lock_users(keys);
+    PERFORM smart_groups_internal._writer_lock();
+    PERFORM smart_groups_internal._lock_users(keys);
 END $$;
 
 -- The group `name` for a manual override: checked first without a lock (so that a wrong
@@ -393,17 +393,17 @@ END $$;
 -- row after those, so an override and a writer never wait for each other in opposite
 -- orders. `kind`: the kind the function is for (static: add/remove_members, smart:
 -- include/exclude), or NULL for either.
-CREATE FUNCTION smart_groups._override_group(name text, kind text, locked boolean) RETURNS smart_groups.groups
+CREATE FUNCTION smart_groups_internal._override_group(name text, kind text, locked boolean) RETURNS smart_groups.groups
 LANGUAGE plpgsql AS $$
 DECLARE
     g smart_groups.groups;
 BEGIN
     IF locked THEN
-        g := smart_groups._group(name);
+        g := smart_groups_internal._group(name);
     ELSE
         SELECT * INTO g FROM smart_groups.groups WHERE groups.name = _override_group.name;
         IF NOT FOUND THEN
-            PERFORM smart_groups._group(name);
+            PERFORM smart_groups_internal._group(name);
         END IF;
     END IF;
     IF kind = 'static' AND g.kind <> 'static' THEN
@@ -417,62 +417,62 @@ BEGIN
     RETURN g;
 END $$;
 
-CREATE FUNCTION smart_groups._include(name text, kind text, keys text[]) RETURNS bigint
+CREATE FUNCTION smart_groups_internal._include(name text, kind text, keys text[]) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
-    cfg smart_groups.config := smart_groups._config();
-    g   smart_groups.groups := smart_groups._override_group(name, kind, false);
+    cfg smart_groups.config := smart_groups_internal._config();
+    g   smart_groups.groups := smart_groups_internal._override_group(name, kind, false);
     r   record;
 BEGIN
-    keys := smart_groups._user_keys(keys);
-    PERFORM smart_groups._lock_for(keys);
-    g := smart_groups._override_group(name, kind, true);
+    keys := smart_groups_internal._user_keys(keys);
+    PERFORM smart_groups_internal._lock_for(keys);
+    g := smart_groups_internal._override_group(name, kind, true);
     EXECUTE format('INSERT INTO smart_groups.inclusions (group_id, user_key)'
                    ' SELECT $1, k::%s FROM unnest($2) k ON CONFLICT DO NOTHING', cfg.key_type)
       USING g.id, keys;
-    r := smart_groups._refresh(g.id, 'inclusion', keys);
+    r := smart_groups_internal._refresh(g.id, 'inclusion', keys);
     RETURN r.joined;
 END $$;
 
-CREATE FUNCTION smart_groups._uninclude(name text, kind text, keys text[]) RETURNS bigint
+CREATE FUNCTION smart_groups_internal._uninclude(name text, kind text, keys text[]) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
-    cfg smart_groups.config := smart_groups._config();
-    g   smart_groups.groups := smart_groups._override_group(name, kind, false);
+    cfg smart_groups.config := smart_groups_internal._config();
+    g   smart_groups.groups := smart_groups_internal._override_group(name, kind, false);
     r   record;
 BEGIN
-    PERFORM smart_groups._lock_for(keys);
-    g := smart_groups._override_group(name, kind, true);
+    PERFORM smart_groups_internal._lock_for(keys);
+    g := smart_groups_internal._override_group(name, kind, true);
     EXECUTE format('DELETE FROM smart_groups.inclusions WHERE group_id = $1 AND user_key = ANY ($2::%s[])', cfg.key_type)
       USING g.id, keys;
-    r := smart_groups._refresh(g.id, 'inclusion', keys);
+    r := smart_groups_internal._refresh(g.id, 'inclusion', keys);
     RETURN r."left";
 END $$;
 
 CREATE FUNCTION smart_groups.add_members(name text, keys anyarray) RETURNS bigint
-LANGUAGE sql AS $$ SELECT smart_groups._include(name, 'static', keys::text[]) $$;
+LANGUAGE sql AS $$ SELECT smart_groups_internal._include(name, 'static', keys::text[]) $$;
 CREATE FUNCTION smart_groups.remove_members(name text, keys anyarray) RETURNS bigint
-LANGUAGE sql AS $$ SELECT smart_groups._uninclude(name, 'static', keys::text[]) $$;
+LANGUAGE sql AS $$ SELECT smart_groups_internal._uninclude(name, 'static', keys::text[]) $$;
 
 CREATE FUNCTION smart_groups.include(name text, key anyelement) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups._include(name, 'smart', ARRAY[key::text]) $$;
+LANGUAGE sql AS $$ SELECT smart_groups_internal._include(name, 'smart', ARRAY[key::text]) $$;
 CREATE FUNCTION smart_groups.uninclude(name text, key anyelement) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups._uninclude(name, 'smart', ARRAY[key::text]) $$;
+LANGUAGE sql AS $$ SELECT smart_groups_internal._uninclude(name, 'smart', ARRAY[key::text]) $$;
 -- A key as text: an untyped literal ('42', as drivers send parameters) resolves to these
 -- rather than failing to determine the polymorphic type; the key is cast to the users key type
 -- where it is used, as the typed versions' keys are. (An untyped array literal for
 -- add_members would be ambiguous between anyarray and text[]: arrays take a typed literal.)
 CREATE FUNCTION smart_groups.include(name text, key text) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups._include(name, 'smart', ARRAY[key]) $$;
+LANGUAGE sql AS $$ SELECT smart_groups_internal._include(name, 'smart', ARRAY[key]) $$;
 CREATE FUNCTION smart_groups.uninclude(name text, key text) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups._uninclude(name, 'smart', ARRAY[key]) $$;
+LANGUAGE sql AS $$ SELECT smart_groups_internal._uninclude(name, 'smart', ARRAY[key]) $$;
 
-CREATE FUNCTION smart_groups._exclude(name text, key text, reason text, note text) RETURNS void
+CREATE FUNCTION smart_groups_internal._exclude(name text, key text, reason text, note text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    g   smart_groups.groups := smart_groups._override_group(name, NULL, false);
-    cfg smart_groups.config := smart_groups._config();
-    keys text[] := smart_groups._user_keys(ARRAY[key]);
+    g   smart_groups.groups := smart_groups_internal._override_group(name, NULL, false);
+    cfg smart_groups.config := smart_groups_internal._config();
+    keys text[] := smart_groups_internal._user_keys(ARRAY[key]);
 BEGIN
     IF reason IS NULL OR reason NOT IN ('does_not_represent_criteria', 'already_addressed', 'data_quality', 'other') THEN
         RAISE EXCEPTION 'unknown exclusion reason "%"', reason
@@ -483,43 +483,43 @@ BEGIN
         RAISE EXCEPTION 'an exclusion for reason "other" needs a note' USING ERRCODE = '23502',
             HINT = 'say why in note => ''...''';
     END IF;
-    PERFORM smart_groups._lock_for(keys);
-    g := smart_groups._override_group(name, NULL, true);
+    PERFORM smart_groups_internal._lock_for(keys);
+    g := smart_groups_internal._override_group(name, NULL, true);
     EXECUTE format('INSERT INTO smart_groups.exclusions AS e (group_id, user_key, reason, note)'
                    ' VALUES ($1, $2::%s, $3, $4) ON CONFLICT (group_id, user_key)'
                    ' DO UPDATE SET reason = excluded.reason, note = excluded.note, created_at = now(),'
                    ' created_by = current_user', cfg.key_type)
       USING g.id, key, reason, note;
-    PERFORM smart_groups._refresh(g.id, 'exclusion', keys);
+    PERFORM smart_groups_internal._refresh(g.id, 'exclusion', keys);
 END $$;
 
 CREATE FUNCTION smart_groups.exclude(name text, key anyelement, reason text, note text DEFAULT NULL) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups._exclude(name, key::text, reason, note) $$;
+LANGUAGE sql AS $$ SELECT smart_groups_internal._exclude(name, key::text, reason, note) $$;
 CREATE FUNCTION smart_groups.exclude(name text, key text, reason text, note text DEFAULT NULL) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups._exclude(name, key, reason, note) $$;
+LANGUAGE sql AS $$ SELECT smart_groups_internal._exclude(name, key, reason, note) $$;
 
-CREATE FUNCTION smart_groups._unexclude(name text, key text) RETURNS void
+CREATE FUNCTION smart_groups_internal._unexclude(name text, key text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    g   smart_groups.groups := smart_groups._override_group(name, NULL, false);
-    cfg smart_groups.config := smart_groups._config();
+    g   smart_groups.groups := smart_groups_internal._override_group(name, NULL, false);
+    cfg smart_groups.config := smart_groups_internal._config();
     n   bigint;
 BEGIN
-    PERFORM smart_groups._lock_for(ARRAY[key]);
-    g := smart_groups._override_group(name, NULL, true);
+    PERFORM smart_groups_internal._lock_for(ARRAY[key]);
+    g := smart_groups_internal._override_group(name, NULL, true);
     EXECUTE format('DELETE FROM smart_groups.exclusions WHERE group_id = $1 AND user_key = $2::%s', cfg.key_type)
       USING g.id, key;
     GET DIAGNOSTICS n = ROW_COUNT;
     IF n = 0 THEN
         RAISE EXCEPTION 'user % is not excluded from group "%"', key, g.name USING ERRCODE = '42704';
     END IF;
-    PERFORM smart_groups._refresh(g.id, 'exclusion', ARRAY[key]);
+    PERFORM smart_groups_internal._refresh(g.id, 'exclusion', ARRAY[key]);
 END $$;
 
 CREATE FUNCTION smart_groups.unexclude(name text, key anyelement) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups._unexclude(name, key::text) $$;
+LANGUAGE sql AS $$ SELECT smart_groups_internal._unexclude(name, key::text) $$;
 CREATE FUNCTION smart_groups.unexclude(name text, key text) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups._unexclude(name, key) $$;
+LANGUAGE sql AS $$ SELECT smart_groups_internal._unexclude(name, key) $$;
 
 CREATE FUNCTION smart_groups.recalculate(name text) RETURNS TABLE (joined bigint, "left" bigint)
 LANGUAGE plpgsql AS $$
@@ -527,19 +527,19 @@ DECLARE
     g smart_groups.groups;
 BEGIN
     -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
-    PERFORM smart_groups._maintenance_lock();
-    g := smart_groups._group(name);
-    RETURN QUERY SELECT * FROM smart_groups._refresh(g.id, 'recalculate');
-    PERFORM smart_groups._recount(g.id);
+    PERFORM smart_groups_internal._maintenance_lock();
+    g := smart_groups_internal._group(name);
+    RETURN QUERY SELECT * FROM smart_groups_internal._refresh(g.id, 'recalculate');
+    PERFORM smart_groups_internal._recount(g.id);
 END $$;
 
 -- Recalculating repairs the kept count too, should someone have written the members table by
 -- hand. The maintenance lock held by the caller means no writer is adding count rows meanwhile.
-CREATE FUNCTION smart_groups._recount(gid bigint) RETURNS void
+CREATE FUNCTION smart_groups_internal._recount(gid bigint) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    kept bigint := smart_groups._member_count(gid);
-    real bigint := smart_groups._counted_members(gid);
+    kept bigint := smart_groups_internal._member_count(gid);
+    real bigint := smart_groups_internal._counted_members(gid);
 BEGIN
     IF real <> kept THEN
         INSERT INTO smart_groups.member_counts (group_id, delta) VALUES (gid, real - kept);
@@ -547,12 +547,12 @@ BEGIN
 END $$;
 
 -- Groups in dependency order: a group comes after every group it names in member_of.
-CREATE FUNCTION smart_groups._groups_in_order() RETURNS SETOF smart_groups.groups
+CREATE FUNCTION smart_groups_internal._groups_in_order() RETURNS SETOF smart_groups.groups
 LANGUAGE sql STABLE AS $$
     SELECT * FROM smart_groups.groups ORDER BY depth, id
 $$;
 
-CREATE FUNCTION smart_groups._recompute_depths() RETURNS void
+CREATE FUNCTION smart_groups_internal._recompute_depths() RETURNS void
 LANGUAGE sql AS $$
     WITH RECURSIVE edge AS (
         SELECT g.id, e.value::bigint AS dep
@@ -573,11 +573,11 @@ DECLARE
     g smart_groups.groups;
     r record;
 BEGIN
-    PERFORM smart_groups._maintenance_lock();
-    FOR g IN SELECT * FROM smart_groups._groups_in_order() WHERE status = 'active' LOOP
-        PERFORM smart_groups._group(g.name);
-        r := smart_groups._refresh(g.id, 'recalculate');
-        PERFORM smart_groups._recount(g.id);
+    PERFORM smart_groups_internal._maintenance_lock();
+    FOR g IN SELECT * FROM smart_groups_internal._groups_in_order() WHERE status = 'active' LOOP
+        PERFORM smart_groups_internal._group(g.name);
+        r := smart_groups_internal._refresh(g.id, 'recalculate');
+        PERFORM smart_groups_internal._recount(g.id);
         group_name := g.name;
         joined := r.joined;
         "left" := r."left";
@@ -585,25 +585,25 @@ BEGIN
     END LOOP;
 END $$;
 
-CREATE FUNCTION smart_groups._preview_count(rules jsonb) RETURNS bigint
+CREATE FUNCTION smart_groups_internal._preview_count(rules jsonb) RETURNS bigint
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    cfg smart_groups.config := smart_groups._config();
+    cfg smart_groups.config := smart_groups_internal._config();
     n   bigint;
 BEGIN
-    EXECUTE format('SELECT count(*) FROM %s u WHERE %s', smart_groups._qname(cfg.users_table),
-                   smart_groups._group_predicate(rules, NULL)) INTO n;
+    EXECUTE format('SELECT count(*) FROM %s u WHERE %s', smart_groups_internal._qname(cfg.users_table),
+                   smart_groups_internal._group_predicate(rules, NULL)) INTO n;
     RETURN n;
 END $$;
 
 CREATE FUNCTION smart_groups.preview_count(rules text) RETURNS bigint
-LANGUAGE sql STABLE AS $$ SELECT smart_groups._preview_count(smart_groups._normalize(rules)) $$;
+LANGUAGE sql STABLE AS $$ SELECT smart_groups_internal._preview_count(smart_groups_internal._normalize(rules)) $$;
 CREATE FUNCTION smart_groups.preview_count(rules jsonb) RETURNS bigint
-LANGUAGE sql STABLE AS $$ SELECT smart_groups._preview_count(smart_groups._normalize(rules)) $$;
+LANGUAGE sql STABLE AS $$ SELECT smart_groups_internal._preview_count(smart_groups_internal._normalize(rules)) $$;
 
 -- The functions that return users return them in the users key's own type, so they are
 -- (re)created by attach_users() once that type is known.
-CREATE FUNCTION smart_groups._create_key_functions(key_type text) RETURNS void
+CREATE FUNCTION smart_groups_internal._create_key_functions(key_type text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     f text;
@@ -620,24 +620,24 @@ BEGIN
         CREATE FUNCTION smart_groups.preview(rules text) RETURNS SETOF %1$s
         LANGUAGE plpgsql STABLE AS $b$
         BEGIN
-            RETURN QUERY EXECUTE smart_groups._preview_sql(smart_groups._normalize(rules));
+            RETURN QUERY EXECUTE smart_groups_internal._preview_sql(smart_groups_internal._normalize(rules));
         END $b$;
         CREATE FUNCTION smart_groups.preview(rules jsonb) RETURNS SETOF %1$s
         LANGUAGE plpgsql STABLE AS $b$
         BEGIN
-            RETURN QUERY EXECUTE smart_groups._preview_sql(smart_groups._normalize(rules));
+            RETURN QUERY EXECUTE smart_groups_internal._preview_sql(smart_groups_internal._normalize(rules));
         END $b$;
         CREATE FUNCTION smart_groups.preview_change(name text, rules text)
         RETURNS TABLE (user_key %1$s, change text)
         LANGUAGE plpgsql STABLE AS $b$
         BEGIN
-            RETURN QUERY EXECUTE smart_groups._preview_change_sql(name, smart_groups._normalize(rules));
+            RETURN QUERY EXECUTE smart_groups_internal._preview_change_sql(name, smart_groups_internal._normalize(rules));
         END $b$;
         CREATE FUNCTION smart_groups.preview_change(name text, rules jsonb)
         RETURNS TABLE (user_key %1$s, change text)
         LANGUAGE plpgsql STABLE AS $b$
         BEGIN
-            RETURN QUERY EXECUTE smart_groups._preview_change_sql(name, smart_groups._normalize(rules));
+            RETURN QUERY EXECUTE smart_groups_internal._preview_change_sql(name, smart_groups_internal._normalize(rules));
         END $b$;
         CREATE FUNCTION smart_groups.verify() RETURNS TABLE (group_name text, user_key %1$s, problem text)
         LANGUAGE plpgsql STABLE AS $b$
@@ -645,11 +645,11 @@ BEGIN
             g smart_groups.groups;
         BEGIN
             FOR g IN SELECT * FROM smart_groups.groups ORDER BY id LOOP
-                RETURN QUERY EXECUTE smart_groups._verify_sql(g);
+                RETURN QUERY EXECUTE smart_groups_internal._verify_sql(g);
                 RETURN QUERY
                     SELECT g.name, NULL::%1$s, format('member_count() says %%s, the group has %%s members', c.kept, c.real)
-                      FROM (SELECT smart_groups._member_count(g.id) AS kept,
-                                   smart_groups._counted_members(g.id) AS real) c
+                      FROM (SELECT smart_groups_internal._member_count(g.id) AS kept,
+                                   smart_groups_internal._counted_members(g.id) AS real) c
                      WHERE c.kept <> c.real;
             END LOOP;
         END $b$;
@@ -659,50 +659,51 @@ BEGIN
     LOOP
         EXECUTE format('ALTER EXTENSION smart_groups ADD FUNCTION smart_groups.%s', f);
     END LOOP;
-    PERFORM smart_groups._set_privileges();
+    PERFORM smart_groups_internal._set_privileges();
+    PERFORM smart_groups_internal._comment_api();
 END $$;
 
-CREATE FUNCTION smart_groups._preview_sql(rules jsonb) RETURNS text
+CREATE FUNCTION smart_groups_internal._preview_sql(rules jsonb) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    cfg smart_groups.config := smart_groups._config();
+    cfg smart_groups.config := smart_groups_internal._config();
 BEGIN
     RETURN format('SELECT u.%I FROM %s u WHERE %s ORDER BY 1', cfg.key_column,
-                  smart_groups._qname(cfg.users_table), smart_groups._group_predicate(rules, NULL));
+                  smart_groups_internal._qname(cfg.users_table), smart_groups_internal._group_predicate(rules, NULL));
 END $$;
 
 -- What set_rules(name, rules) would do to the group's members; for an inactive group, what
 -- activating it with those rules would do.
-CREATE FUNCTION smart_groups._preview_change_sql(name text, rules jsonb) RETURNS text
+CREATE FUNCTION smart_groups_internal._preview_change_sql(name text, rules jsonb) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     g smart_groups.groups;
 BEGIN
     SELECT * INTO g FROM smart_groups.groups WHERE groups.name = _preview_change_sql.name;
     IF NOT FOUND THEN
-        PERFORM smart_groups._group(name);
+        PERFORM smart_groups_internal._group(name);
     END IF;
     IF g.kind <> 'smart' THEN
-        PERFORM smart_groups._override_group(name, 'smart', false);
+        PERFORM smart_groups_internal._override_group(name, 'smart', false);
     END IF;
-    PERFORM smart_groups._check_rules(rules, g.name);
+    PERFORM smart_groups_internal._check_rules(rules, g.name);
     RETURN format(
         'WITH target AS (%s), cur AS (SELECT user_key FROM smart_groups.members WHERE group_id = %s)'
         ' SELECT k, ''join'' FROM target t WHERE NOT EXISTS (SELECT 1 FROM cur c WHERE c.user_key = t.k)'
         ' UNION ALL'
         ' SELECT user_key, ''leave'' FROM cur c WHERE NOT EXISTS (SELECT 1 FROM target t WHERE t.k = c.user_key)'
         ' ORDER BY 2, 1',
-        smart_groups._target_sql(g.id, g.name, rules), g.id);
+        smart_groups_internal._target_sql(g.id, g.name, rules), g.id);
 END $$;
 
 -- Differences between a group's stored members and a fresh evaluation.
-CREATE FUNCTION smart_groups._verify_sql(g smart_groups.groups) RETURNS text
+CREATE FUNCTION smart_groups_internal._verify_sql(g smart_groups.groups) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     target text;
 BEGIN
-    IF g.status = 'active' AND (g.kind = 'static' OR smart_groups._rules_valid(g.rules, g.name)) THEN
-        target := smart_groups._target_sql(g.id, g.name, CASE WHEN g.kind = 'smart' THEN g.rules END);
+    IF g.status = 'active' AND (g.kind = 'static' OR smart_groups_internal._rules_valid(g.rules, g.name)) THEN
+        target := smart_groups_internal._target_sql(g.id, g.name, CASE WHEN g.kind = 'smart' THEN g.rules END);
     ELSE
         target := format('SELECT user_key AS k FROM smart_groups.members WHERE false');
     END IF;
@@ -718,7 +719,7 @@ END $$;
 -- After a column, custom field, table or foreign key was dropped, or a column retyped: groups
 -- whose rules no longer validate become static groups holding their current members, and say
 -- so.
-CREATE FUNCTION smart_groups._convert_broken_groups(cause text) RETURNS void
+CREATE FUNCTION smart_groups_internal._convert_broken_groups(cause text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     g smart_groups.groups;
@@ -727,7 +728,7 @@ BEGIN
         RETURN;
     END IF;
     FOR g IN SELECT * FROM smart_groups.groups WHERE kind = 'smart' ORDER BY id LOOP
-        IF NOT smart_groups._rules_valid(g.rules, g.name) THEN
+        IF NOT smart_groups_internal._rules_valid(g.rules, g.name) THEN
             INSERT INTO smart_groups.inclusions (group_id, user_key)
             SELECT group_id, user_key FROM smart_groups.members WHERE group_id = g.id
             ON CONFLICT DO NOTHING;
@@ -739,28 +740,28 @@ BEGIN
                 USING HINT = 'its former rules are kept in smart_groups.groups.rules';
         END IF;
     END LOOP;
-    PERFORM smart_groups._recompute_depths();
+    PERFORM smart_groups_internal._recompute_depths();
 END $$;
 
-CREATE FUNCTION smart_groups._on_sql_drop() RETURNS event_trigger
+CREATE FUNCTION smart_groups_internal._on_sql_drop() RETURNS event_trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     o record;
 BEGIN
     IF EXISTS (SELECT 1 FROM smart_groups.config) THEN
-        PERFORM smart_groups._bump_epoch();
+        PERFORM smart_groups_internal._bump_epoch();
     END IF;
     -- A dropped relation or custom-field table is detached; rules that used it no longer validate.
     FOR o IN SELECT * FROM pg_event_trigger_dropped_objects() WHERE object_type = 'table' LOOP
         DELETE FROM smart_groups.relations WHERE table_name = o.objid;
         IF FOUND THEN
-            PERFORM smart_groups._convert_broken_groups(format('table %s was dropped', o.object_identity));
+            PERFORM smart_groups_internal._convert_broken_groups(format('table %s was dropped', o.object_identity));
         END IF;
         UPDATE smart_groups.config
            SET custom_table = NULL, custom_user_column = NULL, custom_key_column = NULL, custom_value_column = NULL
          WHERE custom_table = o.objid;
         IF FOUND THEN
-            PERFORM smart_groups._convert_broken_groups(format('table %s was dropped', o.object_identity));
+            PERFORM smart_groups_internal._convert_broken_groups(format('table %s was dropped', o.object_identity));
         END IF;
     END LOOP;
     FOR o IN SELECT * FROM pg_event_trigger_dropped_objects() WHERE object_type = 'table column' LOOP
@@ -770,35 +771,190 @@ BEGIN
          WHERE custom_table = o.objid
            AND o.address_names[3] IN (custom_user_column, custom_key_column, custom_value_column);
         IF FOUND THEN
-            PERFORM smart_groups._convert_broken_groups(format('column %s was dropped', o.object_identity));
+            PERFORM smart_groups_internal._convert_broken_groups(format('column %s was dropped', o.object_identity));
         END IF;
         -- A relation whose user column goes is detached.
         DELETE FROM smart_groups.relations r WHERE r.table_name = o.objid AND r.user_column = o.address_names[3];
         IF EXISTS (SELECT 1 FROM smart_groups.config c WHERE c.users_table = o.objid)
            OR EXISTS (SELECT 1 FROM smart_groups.relations r WHERE r.table_name = o.objid) THEN
-            PERFORM smart_groups._convert_broken_groups(format('column %s was dropped', o.object_identity));
+            PERFORM smart_groups_internal._convert_broken_groups(format('column %s was dropped', o.object_identity));
         END IF;
     END LOOP;
     -- A dropped foreign key may have been a reference (manager.x).
     IF EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() WHERE object_type = 'table constraint') THEN
-        PERFORM smart_groups._convert_broken_groups('a foreign key was dropped');
+        PERFORM smart_groups_internal._convert_broken_groups('a foreign key was dropped');
     END IF;
 END $$;
 
-CREATE EVENT TRIGGER smart_groups_sql_drop ON sql_drop EXECUTE FUNCTION smart_groups._on_sql_drop();
+CREATE EVENT TRIGGER smart_groups_sql_drop ON sql_drop EXECUTE FUNCTION smart_groups_internal._on_sql_drop();
 
 CREATE FUNCTION smart_groups.explain(name text, key anyelement)
 RETURNS TABLE (path text, rule text, actual text, result boolean)
-LANGUAGE sql AS $$ SELECT * FROM smart_groups._explain(name, key::text) $$;
+LANGUAGE sql AS $$ SELECT * FROM smart_groups_internal._explain(name, key::text) $$;
 CREATE FUNCTION smart_groups.explain(name text, key text)
 RETURNS TABLE (path text, rule text, actual text, result boolean)
-LANGUAGE sql AS $$ SELECT * FROM smart_groups._explain(name, key) $$;
+LANGUAGE sql AS $$ SELECT * FROM smart_groups_internal._explain(name, key) $$;
+
+-- COMMENT ON every function, table, view and column of the API schema (\df+ and \d+ show
+-- them). Run at the end of the extension script and again wherever the functions and views
+-- that carry the users key's type are made anew (attach_users).
+CREATE FUNCTION smart_groups_internal._comment_api() RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    c record;
+    f regprocedure;
+BEGIN
+    FOR c IN SELECT * FROM (VALUES
+        ('attach_users', 'Attaches the app''s users table (its single-column primary key is the users key). README: Attaching the app''s tables'),
+        ('attach_custom_fields', 'Attaches the app''s custom-field table (user, key and value columns; values as text)'),
+        ('define_custom_field', 'Declares a custom field: text, number, date, timestamp, boolean, or enum with allowed values'),
+        ('drop_custom_field', 'Forgets a custom field; groups reading it become static groups holding their members'),
+        ('attach_relation', 'Attaches a related table (enrollments, clicks, ...) that rules reach with "has"'),
+        ('compile', 'The SQL predicate of a ruleset (text form or JSON) over the users table aliased u'),
+        ('to_text', 'A ruleset in the text form'),
+        ('to_json', 'A ruleset as canonical JSON'),
+        ('validate', 'Every error and warning of a ruleset, with its JSON path, SQLSTATE and hint'),
+        ('read_number', 'How custom-field text is read as a number; NULL when unreadable'),
+        ('read_date', 'How custom-field text is read as a date; NULL when unreadable'),
+        ('read_timestamp', 'How custom-field text is read as a timestamp; NULL when unreadable'),
+        ('read_boolean', 'How custom-field text is read as a boolean; NULL when unreadable'),
+        ('create_group', 'Creates a smart group from a ruleset; its membership is computed at once and kept exact'),
+        ('create_static_group', 'Creates a static group, whose members are added by hand'),
+        ('add_members', 'Adds users to a static group; returns how many joined'),
+        ('remove_members', 'Removes users from a static group; returns how many left'),
+        ('set_rules', 'Replaces a smart group''s ruleset; membership follows in the same transaction'),
+        ('rename_group', 'Renames a group; rules naming it in "member of" follow'),
+        ('activate_group', 'Activates a group: its membership is computed'),
+        ('deactivate_group', 'Deactivates a group: it keeps its rules and has no members'),
+        ('archive_group', 'Archives a group: inactive and hidden, instant whatever its size'),
+        ('restore_group', 'Restores an archived group; it comes back inactive'),
+        ('drop_group', 'Drops a group, its membership and overrides'),
+        ('exclude', 'Excludes a user from a smart group whatever its rules say (reason: does_not_represent_criteria, already_addressed, data_quality, other with a note)'),
+        ('unexclude', 'Removes a manual exclusion'),
+        ('include', 'Includes a user in a smart group whatever its rules say'),
+        ('uninclude', 'Removes a manual inclusion'),
+        ('recalculate', 'Re-evaluates a group in full; returns how many joined and left'),
+        ('recalculate_all', 'Re-evaluates every active group in full'),
+        ('refresh_time_rules', 'Applies relative-time boundaries crossed since the last refresh (the background worker calls it); returns the memberships changed'),
+        ('preview', 'The users a ruleset matches, without saving anything'),
+        ('preview_count', 'How many users a ruleset matches, without saving anything'),
+        ('preview_change', 'The joins and leaves that set_rules (or activating) with a ruleset would cause'),
+        ('explain', 'Why a user is or is not in a group: every rule with the user''s actual value, the overrides and the result'),
+        ('member_count', 'A group''s number of members, exact, without counting them'),
+        ('verify', 'Differences between stored membership and a fresh evaluation; empty when consistent')
+    ) AS t(name, comment) LOOP
+        FOR f IN SELECT p.oid FROM pg_proc p
+                  WHERE p.pronamespace = 'smart_groups'::regnamespace AND p.proname = c.name LOOP
+            EXECUTE format('COMMENT ON FUNCTION %s IS %L', f, c.comment);
+        END LOOP;
+    END LOOP;
+
+    FOR c IN SELECT * FROM (VALUES
+        ('config', NULL, 'The attached users table and custom-field table (one row at most)'),
+        ('config', 'singleton', 'Always true: there is one row at most'),
+        ('config', 'users_table', 'The attached users table'),
+        ('config', 'key_column', 'Its primary-key column: the users key'),
+        ('config', 'key_type', 'The users key''s type: integer, bigint, uuid or text'),
+        ('config', 'custom_table', 'The attached custom-field table, if any'),
+        ('config', 'custom_user_column', 'Its column holding the users key'),
+        ('config', 'custom_key_column', 'Its column holding the field''s key'),
+        ('config', 'custom_value_column', 'Its column holding the value, as text'),
+        ('config', 'catalog_epoch', 'Moves whenever what rules can name changes, so that backends do not reuse compiled rules'),
+        ('config', 'attached_at', 'When the users table was attached'),
+        ('custom_fields', NULL, 'The custom fields rules may name'),
+        ('custom_fields', 'key', 'The field''s key in the custom-field table, and its name in rules'),
+        ('custom_fields', 'type', 'text, number, date, timestamp, boolean or enum'),
+        ('custom_fields', 'allowed', 'The allowed values of an enum field'),
+        ('custom_fields', 'created_at', 'When the field was defined'),
+        ('relations', NULL, 'The related tables rules reach with "has"'),
+        ('relations', 'name', 'The relation''s name in rules'),
+        ('relations', 'table_name', 'The attached table'),
+        ('relations', 'user_column', 'Its column holding the users key'),
+        ('relations', 'created_at', 'When the relation was attached'),
+        ('groups', NULL, 'Every group, archived ones included (names stay taken)'),
+        ('groups', 'id', 'The group''s id, as in members, memberships and the log'),
+        ('groups', 'name', 'The group''s name, unique'),
+        ('groups', 'kind', 'smart (membership from rules) or static (members added by hand)'),
+        ('groups', 'status', 'active (membership kept), inactive (rules kept, no members) or archived'),
+        ('groups', 'rules', 'The ruleset as canonical JSON (a static group keeps the rules it had)'),
+        ('groups', 'rules_text', 'The ruleset in the text form'),
+        ('groups', 'deps', 'What the rules read: columns, custom fields, relations, groups (maintenance uses it)'),
+        ('groups', 'depth', 'How deep the group is in "member of" chains (maintenance order)'),
+        ('groups', 'time_refreshed_at', 'Relative-time boundaries up to this time are applied'),
+        ('groups', 'created_at', 'When the group was created'),
+        ('groups', 'updated_at', 'When the group last changed'),
+        ('attached_columns', NULL, 'The attached tables'' columns as rules last saw them (to follow renames and type changes); internal'),
+        ('attached_columns', 'rel', 'The attached table'),
+        ('attached_columns', 'attnum', 'The column''s number'),
+        ('attached_columns', 'name', 'The column''s name when last seen'),
+        ('attached_columns', 'type_id', 'The column''s type when last seen'),
+        ('member_rows', NULL, 'Stored membership of every group, including rows of inactive groups awaiting cleanup: read members or memberships instead'),
+        ('member_rows', 'group_id', 'The group'),
+        ('member_rows', 'user_key', 'The member'),
+        ('member_rows', 'since', 'When the user joined'),
+        ('member_garbage', NULL, 'Groups whose rows in member_rows await the background cleanup; internal'),
+        ('member_garbage', 'group_id', 'The group'),
+        ('member_counts', NULL, 'What member_count() sums: a row per group per statement that changed it, folded by refresh_time_rules()'),
+        ('member_counts', 'group_id', 'The group'),
+        ('member_counts', 'delta', 'Members joined minus members left'),
+        ('inclusions', NULL, 'Users included by hand: a static group''s members, and manual inclusions into smart groups'),
+        ('inclusions', 'group_id', 'The group'),
+        ('inclusions', 'user_key', 'The user'),
+        ('inclusions', 'created_at', 'When the user was included'),
+        ('exclusions', NULL, 'Users excluded by hand from smart groups (exclusion wins over rules and inclusion)'),
+        ('exclusions', 'group_id', 'The group'),
+        ('exclusions', 'user_key', 'The user'),
+        ('exclusions', 'reason', 'does_not_represent_criteria, already_addressed, data_quality or other'),
+        ('exclusions', 'note', 'Why (required for other)'),
+        ('exclusions', 'created_at', 'When the user was excluded'),
+        ('exclusions', 'created_by', 'Who excluded the user'),
+        ('membership_changes', NULL, 'The membership log as stored: a row per group, direction and cause of each statement, its users as an array (read membership_log)'),
+        ('membership_changes', 'id', 'The change'),
+        ('membership_changes', 'group_id', 'The group'),
+        ('membership_changes', 'user_keys', 'The users who joined or left; NULL: every member left at once (deactivate, archive, drop, TRUNCATE)'),
+        ('membership_changes', 'change', 'join or leave'),
+        ('membership_changes', 'cause', 'user_change, rules_change, time, exclusion, inclusion, group_change or recalculate'),
+        ('membership_changes', 'at', 'When (the transaction''s time)'),
+        ('members', NULL, 'The members of every active group'),
+        ('members', 'group_id', 'The group'),
+        ('members', 'user_key', 'The member, in the users key''s type'),
+        ('members', 'since', 'When the user joined'),
+        ('memberships', NULL, 'The members of every active group, with the group''s name'),
+        ('memberships', 'group_id', 'The group'),
+        ('memberships', 'group_name', 'The group''s name'),
+        ('memberships', 'user_key', 'The member, in the users key''s type'),
+        ('memberships', 'since', 'When the user joined'),
+        ('membership_log', NULL, 'Every join and leave, a row per user (a NULL user_key: every member left at once)'),
+        ('membership_log', 'id', 'The change (shared by the users of one statement''s change to one group)'),
+        ('membership_log', 'group_id', 'The group'),
+        ('membership_log', 'user_key', 'The user'),
+        ('membership_log', 'change', 'join or leave'),
+        ('membership_log', 'cause', 'user_change, rules_change, time, exclusion, inclusion, group_change or recalculate'),
+        ('membership_log', 'at', 'When'),
+        ('fields', NULL, 'Every field a rule may name, with its type'),
+        ('fields', 'name', 'The name rules use'),
+        ('fields', 'type', 'The field''s type in rules'),
+        ('fields', 'source', 'Where it comes from: column, custom field, reference or relation'),
+        ('fields', 'relation', 'For a relation''s column, the relation'),
+        ('fields', 'column_name', 'The column it reads'),
+        ('fields', 'allowed', 'The allowed values of an enum')
+    ) AS t(rel, col, comment) LOOP
+        CONTINUE WHEN to_regclass('smart_groups.' || quote_ident(c.rel)) IS NULL;
+        IF c.col IS NULL THEN
+            EXECUTE format('COMMENT ON %s smart_groups.%I IS %L',
+                           CASE (SELECT relkind FROM pg_class WHERE oid = to_regclass('smart_groups.' || quote_ident(c.rel)))
+                                WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END, c.rel, c.comment);
+        ELSE
+            EXECUTE format('COMMENT ON COLUMN smart_groups.%I.%I IS %L', c.rel, c.col, c.comment);
+        END IF;
+    END LOOP;
+END $$;
 
 -- Revokes PUBLIC's EXECUTE on every function of the schema, makes the trigger functions and
 -- the functions granted to the roles run as the extension owner with a fixed search_path, and
 -- grants them. Run by the extension script and again when attach_users() (re)creates the
 -- functions that return keys.
-CREATE FUNCTION smart_groups._set_privileges() RETURNS void
+CREATE FUNCTION smart_groups_internal._set_privileges() RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     f record;
@@ -817,7 +973,8 @@ DECLARE
                            'member_count', 'validate', 'compile', 'to_text', 'to_json', '_field_list'];
 BEGIN
     FOR f IN SELECT p.oid::regprocedure AS sig, p.proname::text AS name, p.prokind
-               FROM pg_proc p WHERE p.pronamespace = 'smart_groups'::regnamespace LOOP
+               FROM pg_proc p
+              WHERE p.pronamespace IN ('smart_groups'::regnamespace, 'smart_groups_internal'::regnamespace) LOOP
         EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f.sig);
         IF f.name = ANY (definer) THEN
             EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = pg_catalog, pg_temp', f.sig);
@@ -842,4 +999,16 @@ BEGIN
 END $$;
 GRANT smart_groups_reader TO smart_groups_admin;
 GRANT USAGE ON SCHEMA smart_groups TO smart_groups_admin;
-SELECT smart_groups._set_privileges();
+-- The trigger functions written in Rust are created where pgrx creates them (the API
+-- schema); they belong with the internals.
+DO $$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid FROM pg_proc p
+              WHERE p.pronamespace = 'smart_groups'::regnamespace AND p.proname LIKE '\_%' LOOP
+        EXECUTE format('ALTER FUNCTION %s SET SCHEMA smart_groups_internal', f);
+    END LOOP;
+END $$;
+SELECT smart_groups_internal._set_privileges();
+SELECT smart_groups_internal._comment_api();

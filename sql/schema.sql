@@ -2,9 +2,14 @@
 -- Keys of users are stored in the users key's own type: attach_users() retypes the
 -- user_key columns below (they start as text because the key type is not known yet).
 
--- The schema is the extension's own (created here, not named in the control file), so that
--- DROP EXTENSION removes it; everything after this is created in it.
+-- The schemas are the extension's own (created here, not named in the control file), so that
+-- DROP EXTENSION removes them. smart_groups holds the API and the tables and views users read;
+-- smart_groups_internal the functions behind them (triggers, maintenance, helpers), which no
+-- role but the extension's owner calls.
 CREATE SCHEMA smart_groups;
+COMMENT ON SCHEMA smart_groups IS 'smart_groups: rule-defined user groups kept exact in the same transaction (README.md)';
+CREATE SCHEMA smart_groups_internal;
+COMMENT ON SCHEMA smart_groups_internal IS 'smart_groups internals: triggers and maintenance; not an interface';
 SET LOCAL search_path = smart_groups, pg_catalog;
 
 -- The attached users table (one row at most) and, optionally, its custom-field (EAV) table.
@@ -45,7 +50,7 @@ CREATE TABLE smart_groups.groups (
     status     text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'inactive', 'archived')),
     rules      jsonb,
     rules_text text,
-    -- What the rules read (see smart_groups._deps), so triggers refresh only affected groups.
+    -- What the rules read (see smart_groups_internal._deps), so triggers refresh only affected groups.
     deps       jsonb NOT NULL DEFAULT '{}',
     -- 0 for a group naming no other group, else 1 + the depth of the groups it names:
     -- refreshing in depth order lets each group see the final membership of those it names.
@@ -146,7 +151,7 @@ CREATE INDEX membership_changes_group_at_idx ON smart_groups.membership_changes 
 
 -- The views depend on the type of user_key, which attach_users() changes: they are dropped and
 -- made again around that change, so their definitions live in one function.
-CREATE FUNCTION smart_groups._create_views(in_extension_script boolean) RETURNS void
+CREATE FUNCTION smart_groups_internal._create_views(in_extension_script boolean) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     CREATE VIEW smart_groups.members AS
@@ -168,9 +173,10 @@ BEGIN
         ALTER EXTENSION smart_groups ADD VIEW smart_groups.membership_log;
         GRANT SELECT ON smart_groups.members, smart_groups.memberships, smart_groups.membership_log
            TO smart_groups_reader;
+        PERFORM smart_groups_internal._comment_api();
     END IF;
 END $$;
-SELECT smart_groups._create_views(true);
+SELECT smart_groups_internal._create_views(true);
 
 -- pg_dump keeps what the app configured, the groups it defined, their membership (rows of
 -- active groups only: the rest is garbage) and history, and the identity sequences, so that
@@ -191,7 +197,7 @@ SELECT pg_catalog.pg_extension_config_dump('smart_groups.membership_changes_id_s
 -- Catalog of the attached tables as one document, read by the extension to build the field
 -- catalog. Types are resolved through domains to their base type; the mapping of Postgres
 -- types to field types is done in Rust (smart_groups.fields).
-CREATE FUNCTION smart_groups._columns(rel regclass) RETURNS jsonb
+CREATE FUNCTION smart_groups_internal._columns(rel regclass) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT coalesce(jsonb_agg(jsonb_build_object(
                'name', a.attname,
@@ -210,14 +216,14 @@ LANGUAGE sql STABLE AS $$
      WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
 $$;
 
-CREATE FUNCTION smart_groups._catalog() RETURNS jsonb
+CREATE FUNCTION smart_groups_internal._catalog() RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object(
         'users', (
             SELECT jsonb_build_object(
                 'schema', n.nspname, 'table', c.relname,
                 'key_column', cfg.key_column, 'key_type', cfg.key_type,
-                'columns', smart_groups._columns(cfg.users_table),
+                'columns', smart_groups_internal._columns(cfg.users_table),
                 -- single-column foreign keys of the users table onto itself
                 'references', (
                     SELECT coalesce(jsonb_agg(a.attname ORDER BY a.attnum), '[]'::jsonb)
@@ -243,7 +249,7 @@ LANGUAGE sql STABLE AS $$
             SELECT coalesce(jsonb_agg(jsonb_build_object(
                        'name', r.name, 'schema', n.nspname, 'table', c.relname,
                        'user_column', r.user_column,
-                       'columns', smart_groups._columns(r.table_name)) ORDER BY r.name), '[]'::jsonb)
+                       'columns', smart_groups_internal._columns(r.table_name)) ORDER BY r.name), '[]'::jsonb)
               FROM smart_groups.relations r
               JOIN pg_class c ON c.oid = r.table_name
               JOIN pg_namespace n ON n.oid = c.relnamespace),

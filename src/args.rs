@@ -140,7 +140,7 @@ arg_abi!(Text, "text", "the argument");
 /// Names the extension stores and reads back into Rust (group names, custom-field keys and
 /// allowed values, relation names) must be UTF-8: refused here, with 22021, when they are
 /// defined, rather than failing every later maintenance.
-#[pg_extern(immutable, parallel_safe)]
+#[pg_extern(immutable, parallel_safe, schema = "smart_groups_internal")]
 fn _require_utf8(what: &str, value: Option<Text>) {
     if value.is_some_and(|v| v.ok().is_none()) {
         raise(&DbError::NotUtf8(what.to_string()));

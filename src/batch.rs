@@ -29,7 +29,7 @@ struct Users {
 
 fn users(client: &mut SpiClient<'_>) -> Result<Users, pgrx::spi::Error> {
     let rows = client.select(
-        "SELECT key_column::text, key_type, smart_groups._qname(users_table) FROM smart_groups.config",
+        "SELECT key_column::text, key_type, smart_groups_internal._qname(users_table) FROM smart_groups.config",
         Some(1),
         &[],
     )?;
@@ -290,7 +290,7 @@ fn target_sql(u: &Users, pred: &str, gid: &str) -> String {
 
 /// `_target_sql(gid, name, rules)`: the SELECT of the users group `gid` should contain, for
 /// verify() and preview_change(); `rules` NULL: a static group (its inclusions only).
-#[pg_extern(stable)]
+#[pg_extern(stable, schema = "smart_groups_internal")]
 fn _target_sql(gid: i64, name: crate::args::Text, rules: Option<crate::args::RulesJson>) -> String {
     let pred = match rules {
         Some(r) => predicate(r.text(), Some(name.get("the group name"))),

@@ -1,4 +1,4 @@
-//! Builds the core `Catalog` from the database: one call of `smart_groups._catalog()`, then
+//! Builds the core `Catalog` from the database: one call of `smart_groups_internal._catalog()`, then
 //! the mapping of Postgres column types to field types (SPEC section 2).
 
 use pgrx::prelude::*;
@@ -123,8 +123,8 @@ fn key_type(name: &str) -> Option<KeyType> {
 
 /// Loads the catalog. `Err(NotAttached)` when no users table is attached yet.
 pub fn load() -> Result<Catalog, DbError> {
-    let doc = Spi::get_one::<JsonB>("SELECT smart_groups._catalog()")?
-        .ok_or_else(|| DbError::Spi("smart_groups._catalog() returned NULL".into()))?;
+    let doc = Spi::get_one::<JsonB>("SELECT smart_groups_internal._catalog()")?
+        .ok_or_else(|| DbError::Spi("smart_groups_internal._catalog() returned NULL".into()))?;
     let doc: Doc = serde_json::from_value(doc.0)
         .map_err(|e| DbError::Spi(format!("catalog document: {e}")))?;
     let users = doc.users.ok_or(DbError::NotAttached)?;

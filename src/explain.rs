@@ -71,7 +71,7 @@ fn walk(node: &Node, pred: &Pred, path: String, catalog: &Catalog, out: &mut Vec
 type Row = (String, String, Option<String>, bool);
 
 #[allow(clippy::type_complexity)]
-#[pg_extern]
+#[pg_extern(schema = "smart_groups_internal")]
 fn _explain(
     name: crate::args::Text,
     key: crate::args::Text,
@@ -88,13 +88,16 @@ fn _explain(
     let catalog = catalog_load::load_cached().or_raise();
     // Both raise their own errors: unknown group (42704), unknown user (23503).
     let (gid, kind, rules) = Spi::get_three_with_args::<i64, String, JsonB>(
-        "SELECT (g).id, (g).kind, (g).rules FROM (SELECT smart_groups._group($1) AS g) s",
+        "SELECT (g).id, (g).kind, (g).rules FROM (SELECT smart_groups_internal._group($1) AS g) s",
         &[name.into()],
     )
     .unwrap_or_else(|e| crate::errors::raise(&crate::errors::DbError::from(e)));
     let gid = gid.unwrap_or_default();
-    Spi::run_with_args("SELECT smart_groups._user_keys(ARRAY[$1])", &[key.into()])
-        .unwrap_or_else(|e| crate::errors::raise(&crate::errors::DbError::from(e)));
+    Spi::run_with_args(
+        "SELECT smart_groups_internal._user_keys(ARRAY[$1])",
+        &[key.into()],
+    )
+    .unwrap_or_else(|e| crate::errors::raise(&crate::errors::DbError::from(e)));
 
     let mut items = Vec::new();
     if let (Some("smart"), Some(rules)) = (kind.as_deref(), rules) {

@@ -67,7 +67,7 @@ fn rows(catalog: &Catalog) -> Vec<FieldRow> {
 // The column names pgrx gives the SQL function come from `name!` in this signature: a type
 // alias would lose them.
 #[allow(clippy::type_complexity)]
-#[pg_extern(stable)]
+#[pg_extern(stable, schema = "smart_groups_internal")]
 pub fn _field_list() -> TableIterator<
     'static,
     (

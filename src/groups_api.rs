@@ -13,19 +13,29 @@ use crate::errors::{raise, OrRaise};
 use crate::rules_api::{check, read_jsonb, read_text};
 
 /// Canonical JSON of a ruleset given in either form (raises on syntax errors).
-#[pg_extern(name = "_normalize", immutable, parallel_safe)]
+#[pg_extern(
+    name = "_normalize",
+    immutable,
+    parallel_safe,
+    schema = "smart_groups_internal"
+)]
 fn normalize_text(rules: Text) -> JsonB {
     JsonB(json::write(&read_text(rules.get("the ruleset"))))
 }
 
-#[pg_extern(name = "_normalize", immutable, parallel_safe)]
+#[pg_extern(
+    name = "_normalize",
+    immutable,
+    parallel_safe,
+    schema = "smart_groups_internal"
+)]
 fn normalize_jsonb(rules: RulesJson) -> JsonB {
     JsonB(json::write(&read_jsonb(&rules)))
 }
 
 /// The validated predicate of a group's rules over users alias `u`. `group_name` is the group
 /// the rules belong to (NULL for a preview), so that `member_of` cycles are refused.
-#[pg_extern(stable, parallel_safe)]
+#[pg_extern(stable, parallel_safe, schema = "smart_groups_internal")]
 fn _group_predicate(rules: RulesJson, group_name: Option<Text>) -> String {
     predicate(
         rules.text(),
@@ -69,7 +79,7 @@ thread_local! {
 
 /// Whether a stored ruleset still validates against the current catalog (after a column or
 /// custom field was dropped, groups whose rules no longer do become static).
-#[pg_extern(stable)]
+#[pg_extern(stable, schema = "smart_groups_internal")]
 fn _rules_valid(rules: RulesJson, group_name: Text) -> bool {
     let group_name = group_name.get("the group name");
     let Ok(node) = json::read_str(rules.text()) else {
@@ -105,7 +115,7 @@ fn rename_in(node: Node, old: &str, new: &str) -> Node {
 }
 
 /// The rules with every `member_of old` renamed to `new` (rename_group keeps dependants valid).
-#[pg_extern(immutable, parallel_safe)]
+#[pg_extern(immutable, parallel_safe, schema = "smart_groups_internal")]
 fn _rename_member_of(rules: RulesJson, old: Text, new: Text) -> JsonB {
     let (old, new) = (old.get("the group name"), new.get("the new group name"));
     JsonB(json::write(&rename_in(read_jsonb(&rules), old, new)))
@@ -114,7 +124,7 @@ fn _rename_member_of(rules: RulesJson, old: Text, new: Text) -> JsonB {
 /// `rules` with every field that named a renamed column naming it anew. `renames`:
 /// `{"users": {"old": "new", ...}, "relations": {"relation": {"old": "new"}, ...}}`, against
 /// the attached tables as they are now (after the renames).
-#[pg_extern(stable)]
+#[pg_extern(stable, schema = "smart_groups_internal")]
 fn _rename_fields(rules: JsonB, renames: JsonB) -> JsonB {
     #[derive(serde::Deserialize, Default)]
     struct Doc {
@@ -142,13 +152,13 @@ fn _rename_fields(rules: JsonB, renames: JsonB) -> JsonB {
 }
 
 /// The closest of `candidates` to `word`, for did-you-mean hints raised from SQL.
-#[pg_extern(immutable, parallel_safe)]
+#[pg_extern(immutable, parallel_safe, schema = "smart_groups_internal")]
 fn _did_you_mean(word: Text, candidates: Vec<String>) -> Option<String> {
     report::did_you_mean(word.ok()?, candidates.iter().map(String::as_str)).map(str::to_string)
 }
 
 /// Validation problems raised from PL/pgSQL keep their SQLSTATE: this re-raises the first.
-#[pg_extern(stable)]
+#[pg_extern(stable, schema = "smart_groups_internal")]
 fn _check_rules(rules: RulesJson, group_name: Option<Text>) {
     let node = read_jsonb(&rules);
     let catalog = catalog_load::load_cached().or_raise();
@@ -163,7 +173,7 @@ fn _check_rules(rules: RulesJson, group_name: Option<Text>) {
 /// What a group's rules read, for the triggers: users columns (also those read through a
 /// reference), custom-field keys, relations, named groups, the columns of references (whose
 /// change moves users between referenced users), and whether time alone changes the result.
-#[pg_extern(stable)]
+#[pg_extern(stable, schema = "smart_groups_internal")]
 fn _deps(rules: RulesJson, group_name: Text) -> JsonB {
     let node = read_jsonb(&rules);
     let (pred, catalog) = check(&node, Some(group_name.get("the group name")));
@@ -186,7 +196,7 @@ fn _deps(rules: RulesJson, group_name: Text) -> JsonB {
 
 /// SQL selecting the users whose relative-time rules may have flipped between `$1` (the
 /// previous time refresh) and `$2` (now); NULL when the rules have none.
-#[pg_extern(stable)]
+#[pg_extern(stable, schema = "smart_groups_internal")]
 fn _time_keys_sql(rules: RulesJson, group_name: Text) -> Option<String> {
     let node = read_jsonb(&rules);
     let (pred, catalog) = check(&node, Some(group_name.get("the group name")));

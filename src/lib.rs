@@ -26,6 +26,11 @@ pub extern "C-unwind" fn _PG_init() {
     live::init();
 }
 
+/// The internals' schema (created by `sql/schema.sql`), declared so that functions may name
+/// it: `#[pg_extern(schema = "smart_groups_internal")]`.
+#[pg_schema]
+mod smart_groups_internal {}
+
 extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);
 extension_sql_file!(
     "../sql/attach.sql",

@@ -87,7 +87,7 @@ CREATE OR REPLACE FUNCTION public.bench_due_after(span_s float8) RETURNS bigint 
 DECLARE q text; parts text[] := '{{}}'; g record; n bigint;
 BEGIN
   FOR g IN SELECT rules, name FROM smart_groups.groups WHERE {rel} LOOP
-    q := smart_groups._time_keys_sql(g.rules, g.name);
+    q := smart_groups_internal._time_keys_sql(g.rules, g.name);
     IF q IS NOT NULL THEN parts := parts || q; END IF;
   END LOOP;
   IF cardinality(parts) = 0 THEN RETURN 0; END IF;

@@ -148,7 +148,7 @@ CREATE TABLE a.members (
     since    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (user_key, group_id)
 ) PARTITION BY LIST (group_id);
--- As smart_groups._create_partition does it: CREATE TABLE AS, primary key and a bound CHECK
+-- As smart_groups_internal._create_partition does it: CREATE TABLE AS, primary key and a bound CHECK
 -- on the filled table, ATTACH (which the CHECK lets skip its scan), drop the CHECK.
 CREATE PROCEDURE a.add_partition(gid bigint, src text) LANGUAGE plpgsql AS $$
 BEGIN

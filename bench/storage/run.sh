@@ -2,7 +2,7 @@
 # Storage layouts for group membership, measured side by side on the same data:
 #
 #   A  a.members PARTITION BY LIST (group_id), one partition per group, PK (user_key, group_id)
-#      (the current design, built the way smart_groups._create_partition builds a group)
+#      (the current design, built the way smart_groups_internal._create_partition builds a group)
 #   B  one table b.members, PK (group_id, user_key) + index (user_key, group_id), b.groups with
 #      a status; readers go through b.active_members (JOIN groups ON status = 'active')
 #   C  one row per user, c.user_groups(user_key, group_ids bigint[], since timestamptz[]),

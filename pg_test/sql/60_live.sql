@@ -294,7 +294,7 @@ SELECT count(*) AS verify_problems FROM smart_groups.verify();
 -- reference away for manager.x, two for manager.manager.x (the search used to follow the
 -- chain 32 deep whatever the rules read).
 UPDATE live.users SET manager_id = 1051 WHERE id = 1000;
-SELECT (SELECT count(*) FROM smart_groups._commit_keys('{}', ARRAY['1051'], 1) WHERE referrer) AS one_reference_away,
-       (SELECT count(*) FROM smart_groups._commit_keys('{}', ARRAY['1051'], 2) WHERE referrer) AS two_references_away;
+SELECT (SELECT count(*) FROM smart_groups_internal._commit_keys('{}', ARRAY['1051'], 1) WHERE referrer) AS one_reference_away,
+       (SELECT count(*) FROM smart_groups_internal._commit_keys('{}', ARRAY['1051'], 2) WHERE referrer) AS two_references_away;
 SELECT (SELECT deps -> 'reference_depth' FROM smart_groups.groups WHERE name = 'Reports of Ann') AS depth_read;
 SELECT count(*) AS verify_problems FROM smart_groups.verify();

@@ -193,7 +193,7 @@ pub fn forget() {
 }
 
 /// `_defer(keys, cause, groups, referents)`: `defer` for plpgsql callers (groups NULL: all).
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, schema = "smart_groups_internal")]
 fn _defer(
     keys: Option<Vec<Option<String>>>,
     cause: &str,
@@ -211,7 +211,7 @@ fn _defer(
 }
 
 /// `_commit_time_groups()`: the active groups maintained at commit.
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, schema = "smart_groups_internal")]
 fn _commit_time_groups() -> Vec<i64> {
     match Spi::connect_mut(|client| state::with_state(client, |_, st| Ok(st.at_commit.clone()))) {
         Ok(ids) => ids.unwrap_or_default(),
@@ -458,7 +458,7 @@ fn search(
 
 /// `_commit_keys(users, referents, depth)`: what the commit-time step would lock for these
 /// users, with the reference columns the commit-time groups read, `depth` references deep.
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, schema = "smart_groups_internal")]
 fn _commit_keys(
     users: Vec<Option<String>>,
     referents: Vec<Option<String>>,
@@ -647,7 +647,7 @@ fn recompute(client: &mut SpiClient<'_>, groups: &[i64]) -> Result<i64, DbError>
     for &g in groups {
         n += statements::query_one::<i64>(
             client,
-            "SELECT r.joined + r.\"left\" FROM smart_groups._refresh($1, 'user_change') r",
+            "SELECT r.joined + r.\"left\" FROM smart_groups_internal._refresh($1, 'user_change') r",
             &[PgBuiltInOids::INT8OID.oid()],
             &[g.into()],
         )?

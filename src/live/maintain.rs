@@ -111,7 +111,7 @@ pub fn lock_users(client: &mut SpiClient<'_>, st: &State, keys: &[String]) -> Re
 }
 
 /// `_lock_users(keys)`: `lock_users` for the API's manual overrides.
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, schema = "smart_groups_internal")]
 fn _lock_users(keys: Vec<Option<String>>) {
     let keys: Vec<String> = keys.into_iter().flatten().collect();
     let result = Spi::connect_mut(|client| {
@@ -218,7 +218,7 @@ pub fn moved(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> 
 /// naming it (as group_change), for every user (`batch::refresh_full`: create, activate,
 /// set_rules, recalculate) or for `keys` (an inclusion, an exclusion, a time boundary; the
 /// caller holds the users' rows, and a group maintained at commit gets them recorded for then).
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, schema = "smart_groups_internal")]
 fn _refresh_group(
     gid: i64,
     cause: &str,

@@ -228,7 +228,7 @@ pub fn remember(changes: &[(i64, i64, i64, String)]) {
 }
 
 /// `_note_changes(group ids, joined, left)`: the same for plpgsql callers.
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, schema = "smart_groups_internal")]
 fn _note_changes(gids: Vec<Option<i64>>, joined: Vec<Option<i64>>, left: Vec<Option<i64>>) {
     let changes: Vec<(i64, i64, i64)> = gids
         .iter()

@@ -141,7 +141,7 @@ thread_local! {
 const EPOCH_SQL: &str = "SELECT catalog_epoch FROM smart_groups.config";
 
 const LOAD_SQL: &str = "\
-SELECT c.catalog_epoch, c.key_column::text, c.key_type, smart_groups._qname(c.users_table), \
+SELECT c.catalog_epoch, c.key_column::text, c.key_type, smart_groups_internal._qname(c.users_table), \
        (SELECT coalesce(jsonb_agg(jsonb_build_object('id', g.id, 'name', g.name, 'depth', g.depth, \
                                                      'rules', g.rules, 'deps', g.deps) ORDER BY g.depth, g.id), '[]') \
           FROM smart_groups.groups g WHERE g.status = 'active' AND g.kind = 'smart'), \

@@ -100,8 +100,14 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<i64, DbError> {
             |_| Ok(()),
         )?;
     }
-    statements::execute(client, "SELECT smart_groups._compact_member_counts()")?;
-    statements::execute(client, "SELECT smart_groups._collect_garbage(50000)")?;
+    statements::execute(
+        client,
+        "SELECT smart_groups_internal._compact_member_counts()",
+    )?;
+    statements::execute(
+        client,
+        "SELECT smart_groups_internal._collect_garbage(50000)",
+    )?;
     Ok(changed)
 }
 
@@ -155,7 +161,7 @@ fn previous_runs(
 }
 
 /// `_refresh_time_rules()`: `refresh_time_rules()`'s body.
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, schema = "smart_groups_internal")]
 fn _refresh_time_rules() -> i64 {
     let result = Spi::connect_mut(|client| state::with_state(client, run));
     match result {
