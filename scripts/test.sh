@@ -55,6 +55,10 @@ if [ -x scripts/differential.sh ]; then
   bash scripts/differential.sh "$REG_DIR" 54329 2>&1 | tee -a "$LOG"
 fi
 
+echo "== tier 6: the Debian package (built, installed with apt-get without the build tree, regress, removed)"
+stop_cluster "$REG_DIR"; stop_cluster "$WRK_DIR"
+bash scripts/package_test.sh 2>&1 | grep -v 'Compiling\|Finished\|Discovered\|Writing\|Using' | tee -a "$LOG"
+
 # One closing line for every tier together (each tier above already stopped the run on failure).
 passed=$(( $( { grep -oE '^test result: ok\. [0-9]+ passed' "$LOG" || true; } | awk '{s+=$4} END {print s+0}') \
          + $(grep -cE '^test [A-Za-z0-9_-]+ +\.\.\. ok +[0-9]+ ms$' "$LOG" || true) \

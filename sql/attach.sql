@@ -1,4 +1,4 @@
--- Attaching the application's tables (SPEC section 2).
+-- Attaching the application's tables (docs/reference/rules.md, "Fields").
 
 CREATE VIEW smart_groups.fields AS SELECT * FROM smart_groups_internal._field_list();
 COMMENT ON VIEW smart_groups.fields IS 'Every field a rule may name, with its type';

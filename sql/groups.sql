@@ -1,4 +1,4 @@
--- Groups (SPEC sections 5 and 6): lifecycle, manual overrides, and set-based membership.
+-- Groups (README.md, "Groups" and "Live membership"): lifecycle, manual overrides, and set-based membership.
 -- Rules are parsed, validated and compiled in Rust (_normalize, _group_predicate); this file
 -- moves rows.
 

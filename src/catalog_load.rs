@@ -1,5 +1,5 @@
 //! Builds the core `Catalog` from the database: one call of `smart_groups_internal._catalog()`, then
-//! the mapping of Postgres column types to field types (SPEC section 2).
+//! the mapping of Postgres column types to field types (docs/reference/rules.md, "Fields").
 
 use pgrx::prelude::*;
 use pgrx::JsonB;

@@ -1,4 +1,4 @@
-//! Typed reads of custom-field text (SPEC section 2): a value that cannot be read as the
+//! Typed reads of custom-field text (docs/reference/rules.md, "Fields"): a value that cannot be read as the
 //! field's type is NULL, never an error, so the app's own writes can never fail because of
 //! what a user typed into a custom field. The parsing rules live in the core (`values`).
 

@@ -199,7 +199,7 @@ def main():
 def finish(ctx, args, meta):
     if args.verify == "yes" or (args.verify == "auto" and args.scale <= 100000):
         # Relative-time boundaries crossed while the suite ran are applied first (no
-        # background worker here), as the SPEC has it.
+        # background worker here), as README.md, "Live membership", has it.
         ctx.log("refresh_time_rules() and verify()")
         t0 = time.monotonic()
         # One transaction, so that the refresh and verify() evaluate relative time at the same

@@ -1,4 +1,4 @@
-//! The ruleset AST (SPEC section 3). Both the JSON reader and the text parser produce it, and
+//! The ruleset AST (docs/reference/rules.md). Both the JSON reader and the text parser produce it, and
 //! both printers consume it; it knows nothing about any catalog. Values keep the shape the
 //! user wrote (a date is still a string here): typing happens in `validate`.
 
@@ -182,7 +182,7 @@ impl CmpOp {
 
 macro_rules! ops {
     ($($variant:ident => $name:literal),* $(,)?) => {
-        /// Rule operators (SPEC section 3, "Operators by field type").
+        /// Rule operators (docs/reference/rules.md, "Operators").
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Op { $($variant),* }
 

@@ -29,7 +29,7 @@ impl KeyType {
     }
 }
 
-/// Rule-level field types (SPEC section 2).
+/// Rule-level field types (docs/reference/rules.md, "Fields").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FieldType {
     Text,
@@ -99,7 +99,7 @@ pub struct Column {
     pub allowed: Option<Vec<String>>,
 }
 
-/// A custom field (SPEC section 2): a key in the EAV table, read as `ty`.
+/// A custom field (docs/reference/rules.md, "Fields"): a key in the EAV table, read as `ty`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomField {
     pub key: String,

@@ -1,4 +1,4 @@
-//! Limits on ruleset size and shape (SPEC section 3). Readers enforce them while reading, so
+//! Limits on ruleset size and shape (docs/reference/rules.md). Readers enforce them while reading, so
 //! that hostile input cannot exhaust the stack or memory before validation sees it.
 
 /// Rulesets larger than this many bytes (JSON or text) are refused.

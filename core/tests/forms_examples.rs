@@ -1,4 +1,4 @@
-//! SPEC section 4 says the two forms map one-to-one. Here on the SPEC's own examples: every
+//! docs/reference/rules.md, "The text form", says the two forms map one-to-one. Here on its own examples: every
 //! text example of section 4 gives exactly the JSON written below by hand, every JSON example
 //! of section 3 prints to the text written below and parses back to the same ruleset, and
 //! both forms of each example validate and compile to the same SQL.
@@ -16,7 +16,7 @@ use smart_groups_core::validate::{validate, Options};
 use smart_groups_core::{json, text};
 use validate_support::catalog;
 
-/// The text examples of SPEC section 4, copied exactly, with their JSON written by hand.
+/// The text examples of docs/reference/rules.md, "The text form", copied exactly, with their JSON written by hand.
 fn section_4() -> Vec<(&'static str, Json)> {
     vec![
         (
@@ -82,7 +82,7 @@ fn section_4() -> Vec<(&'static str, Json)> {
     ]
 }
 
-/// The JSON examples of SPEC section 3, with the canonical text each one prints as.
+/// The JSON examples of docs/reference/rules.md, with the canonical text each one prints as.
 fn section_3() -> Vec<(Json, &'static str)> {
     vec![
         (

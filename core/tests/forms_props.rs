@@ -1,4 +1,4 @@
-//! The two forms map one-to-one (SPEC section 4) on random rulesets from `common::gen`:
+//! The two forms map one-to-one (docs/reference/rules.md, "The text form") on random rulesets from `common::gen`:
 //! text → AST → JSON → AST → text, JSON → AST → text → AST → JSON, and `read_rules` reading
 //! either form of a ruleset gives the same AST.
 //!

@@ -1,4 +1,4 @@
-//! Large rulesets in both forms: there is no limit on the number of rules (SPEC section 3), so
+//! Large rulesets in both forms: there is no limit on the number of rules (docs/reference/rules.md), so
 //! 1,000 rules read, validate and compile from text and from JSON alike; the only limit is the
 //! size, 64 KiB, which holds to the byte in both forms (54000 beyond it).
 

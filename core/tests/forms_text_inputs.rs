@@ -1,4 +1,4 @@
-//! "Every text form has a JSON ruleset" (SPEC section 4) for text a DBA could type, not only
+//! "Every text form has a JSON ruleset" (docs/reference/rules.md, "The text form") for text a DBA could type, not only
 //! for text the printer makes: whatever the parser accepts, random or mutated, writes to
 //! JSON that the JSON reader accepts and that means the same ruleset.
 

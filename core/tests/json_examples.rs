@@ -1,4 +1,4 @@
-//! Every JSON example of SPEC section 3 reads to the AST written out by hand, and writes back
+//! Every JSON example of docs/reference/rules.md reads to the AST written out by hand, and writes back
 //! to the same JSON.
 
 use serde_json::json;

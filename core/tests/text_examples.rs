@@ -1,4 +1,4 @@
-//! Every example of SPEC section 4, and the other spellings of the text form, parse to the
+//! Every example of docs/reference/rules.md, "The text form", and the other spellings of the text form, parse to the
 //! exact AST.
 
 mod common;

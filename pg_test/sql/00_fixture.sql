@@ -1,5 +1,5 @@
 -- Shared fixture for the rule-semantics tests: one users table with a column of every field
--- type, a custom-field table, two relations, and values chosen at the edges SPEC section 3
+-- type, a custom-field table, two relations, and values chosen at the edges docs/reference/rules.md
 -- talks about (NULL, '', spaces, case, %, _, \, quotes, non-ASCII, UTC day boundaries,
 -- unreadable custom-field text, users without custom-field rows).
 SET client_min_messages = warning;

@@ -1,5 +1,5 @@
 -- Every operator on every field kind against the edge-case fixture: each rule matches exactly
--- the users the SPEC says, its `not` matches exactly the others, and nothing is NULL.
+-- the users docs/reference/rules.md says, its `not` matches exactly the others, and nothing is NULL.
 SET search_path = app, public;
 SELECT rule, check_rule(rule, expected::int[]) AS result FROM (VALUES
  -- text: exact, case-sensitive, whitespace significant

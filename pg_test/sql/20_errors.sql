@@ -1,5 +1,5 @@
 -- Every class of user mistake gets its own SQLSTATE, a message that names the thing, and a
--- hint where one helps (SPEC section 7). No input yields XX000.
+-- hint where one helps (docs/reference/errors.md). No input yields XX000.
 SET search_path = app, public;
 \pset format unaligned
 \pset tuples_only on

@@ -19,7 +19,7 @@ pub(super) fn pred(cx: &mut Ctx<'_>, p: &Pred, scope: &Scope) -> String {
 }
 
 /// An empty list is the identity of its connective (`true` for all, `false` for any), which
-/// is also what SPEC 3 asks for.
+/// is also what docs/reference/rules.md, "Semantics", asks for.
 ///
 /// Postgres evaluates AND and OR left to right and stops at the first deciding operand, but
 /// does not reorder them inside an expression: rules that read only the user's row go first,

@@ -66,7 +66,7 @@ fn column_slot(owner: &str, c: &Column) -> Slot {
     let (kind, value) = match &c.kind {
         ColumnKind::Text => (Kind::Text, col.clone()),
         // citext compares case-insensitively, enums in label order: as text, `eq` is exact
-        // and LIKE is case-sensitive, as SPEC 3 requires.
+        // and LIKE is case-sensitive, as docs/reference/rules.md, "Semantics", requires.
         ColumnKind::Citext | ColumnKind::Enum(_) => (Kind::Text, format!("{col}::text")),
         ColumnKind::Number => (Kind::Number, col.clone()),
         ColumnKind::Date => (Kind::Date, col.clone()),
@@ -101,7 +101,7 @@ fn custom_rows(cx: &mut Ctx<'_>, f: &CustomField, user: &str) -> Option<(String,
 }
 
 /// The typed read of a custom value. The `smart_groups.read_*` functions return NULL for text
-/// they cannot read, which SPEC 2 says counts as empty. Text is cast to `text` in case the
+/// they cannot read, which counts as empty (docs/reference/rules.md, "Reading custom-field values"). Text is cast to `text` in case the
 /// app's value column is citext, whose comparisons would not be exact.
 fn custom_slot(value: &str, field: &CustomField) -> Option<Slot> {
     let (kind, read) = match field.ty {

@@ -1,5 +1,5 @@
 //! Date and timestamp operators. A date compared with a timestamp means the whole UTC day
-//! (SPEC 3): `[D 00:00, D+1 00:00)`. Literals are typed like the column, and the column is
+//! (docs/reference/rules.md, "Semantics"): `[D 00:00, D+1 00:00)`. Literals are typed like the column, and the column is
 //! never wrapped in a function, so range conditions stay index scans.
 
 use chrono::NaiveDate;

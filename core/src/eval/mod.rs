@@ -1,4 +1,4 @@
-//! An in-memory evaluator of checked rulesets, written from the SPEC (section 3) alone and
+//! An in-memory evaluator of checked rulesets, written from docs/reference/rules.md alone and
 //! independent of the SQL compiler, so that the two can be tested against each other: for any
 //! dataset, `matching` must equal what the compiled predicate selects in Postgres.
 //!

@@ -34,7 +34,7 @@ pub(super) fn satisfies(
     }
 }
 
-/// SPEC: "v is NULL, or the empty string (text), or a list with no elements"; NULL never
+/// docs/reference/rules.md, "Semantics": "v is NULL, or the empty string (text), or a list with no elements"; NULL never
 /// reaches here. Whitespace is not empty.
 fn is_empty(v: &Val) -> bool {
     match v {

@@ -84,7 +84,7 @@ pub(super) fn column_value(ty: FieldType, datum: &Datum) -> Option<Val<'_>> {
 }
 
 /// A custom field's stored text read as the field's type; `None` when it cannot be read
-/// (SPEC section 2: it then counts as empty for that user).
+/// (docs/reference/rules.md, "Reading custom-field values": it then counts as empty for that user).
 fn custom_value<'d>(field: &CustomField, text: &'d str) -> Option<Val<'d>> {
     match field.ty {
         FieldType::Text => Some(Val::Text(text)),
@@ -98,7 +98,7 @@ fn custom_value<'d>(field: &CustomField, text: &'d str) -> Option<Val<'d>> {
         FieldType::Date => read_date(text).map(Val::Date),
         FieldType::Timestamp => read_timestamp(text).map(Val::Time),
         FieldType::Boolean => read_boolean(text).map(Val::Bool),
-        // Custom fields cannot be lists (SPEC section 2).
+        // Custom fields cannot be lists (docs/reference/rules.md, "Fields").
         FieldType::List => None,
     }
 }

@@ -1,4 +1,4 @@
-//! JSON form of a ruleset (SPEC section 3), the stored and canonical one. The reader is strict
+//! JSON form of a ruleset (docs/reference/rules.md), the stored and canonical one. The reader is strict
 //! (unknown and missing keys, wrong types and mixed shapes are errors naming their JSON path)
 //! and enforces the size and depth limits before anything can grow unboundedly.
 

@@ -1,4 +1,4 @@
-//! Text form of a ruleset (SPEC section 4): what a DBA types, e.g.
+//! Text form of a ruleset (docs/reference/rules.md, "The text form"): what a DBA types, e.g.
 //! `location in ("Netherlands", "Belgium") and role = "manager"`.
 //!
 //! The grammar is a nom parser with one `parse_*` function per grammar rule, spread over

@@ -1,4 +1,4 @@
-//! Which operators apply to which field type (SPEC section 3, "Operators by field type").
+//! Which operators apply to which field type (docs/reference/rules.md, "Operators").
 
 use crate::ast::Op::{self, *};
 use crate::catalog::FieldType;

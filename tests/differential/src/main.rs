@@ -1,6 +1,6 @@
 //! Differential test of smart_groups: random rulesets over every operator and field kind, on
 //! users with adversarial values, then random batches of changes; after every batch each
-//! group's `smart_groups.members` must equal what the core evaluator (written from the SPEC,
+//! group's `smart_groups.members` must equal what the core evaluator (written from docs/reference/rules.md,
 //! independently of the SQL compiler) computes from the same data.
 //!
 //! Output: one line per batch, a block per mismatch, and finally exactly one line
