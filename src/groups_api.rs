@@ -4,23 +4,30 @@
 use pgrx::prelude::*;
 use pgrx::JsonB;
 use smart_groups_core::ast::Node;
-use smart_groups_core::validate::{self, Options};
+use smart_groups_core::validate::{self, Form, Options};
 use smart_groups_core::{compile, json, rename, report};
 
 use crate::args::{RulesJson, Text};
 use crate::catalog_load;
 use crate::errors::{raise, OrRaise};
-use crate::rules_api::{check, read_jsonb, read_text};
+use crate::rules_api::{check, check_in, form_of, read_jsonb, read_text};
 
-/// Canonical JSON of a ruleset given in either form (raises on syntax errors).
+/// Canonical JSON of a ruleset given as text, in either form. A ruleset in the text form is
+/// also validated here, so that its errors speak the text form (`>`, "write a number"): the
+/// later checks see only JSON. What needs the group (a `member of` cycle) is left to them.
 #[pg_extern(
     name = "_normalize",
-    immutable,
+    stable,
     parallel_safe,
     schema = "smart_groups_internal"
 )]
 fn normalize_text(rules: Text) -> JsonB {
-    JsonB(json::write(&read_text(rules.get("the ruleset"))))
+    let rules = rules.get("the ruleset");
+    let node = read_text(rules);
+    if form_of(rules) == Form::Text {
+        check_in(&node, None, Form::Text);
+    }
+    JsonB(json::write(&node))
 }
 
 #[pg_extern(

@@ -6,12 +6,21 @@ use pgrx::JsonB;
 use smart_groups_core::ast::Node;
 use smart_groups_core::checked::Pred;
 use smart_groups_core::report::Report;
-use smart_groups_core::validate::{self, Options, Severity};
+use smart_groups_core::validate::{self, Form, InForm, Options, Severity};
 use smart_groups_core::{compile, json, read, text};
 
 use crate::args::{RulesJson, Text};
 use crate::catalog_load;
 use crate::errors::{raise, OrRaise};
+
+/// The form a ruleset given as text is in: JSON when it starts with `{` (`read::read_rules`).
+pub fn form_of(rules: &str) -> Form {
+    if rules.trim_start().starts_with('{') {
+        Form::Json
+    } else {
+        Form::Text
+    }
+}
 
 pub fn read_text(rules: &str) -> Node {
     read::read_rules(rules).or_raise()
@@ -22,31 +31,41 @@ pub fn read_jsonb(rules: &RulesJson) -> Node {
     json::read_str(rules.text()).or_raise()
 }
 
-/// Validates against the live catalog and raises the first error.
+/// Validates against the live catalog and raises the first error, in the words of JSON.
 pub fn check(node: &Node, group: Option<&str>) -> (Pred, smart_groups_core::catalog::Catalog) {
+    check_in(node, group, Form::Json)
+}
+
+/// Validates against the live catalog and raises the first error in `form`'s words.
+pub fn check_in(
+    node: &Node,
+    group: Option<&str>,
+    form: Form,
+) -> (Pred, smart_groups_core::catalog::Catalog) {
     let catalog = catalog_load::load_cached().or_raise();
     let opts = Options {
         group: group.map(str::to_string),
     };
     match validate::validate(node, &catalog, &opts).into_result() {
         Ok(pred) => (pred, catalog),
-        Err(problem) => raise(&problem),
+        Err(problem) => raise(&InForm(&problem, form)),
     }
 }
 
-fn compile_node(node: &Node) -> String {
-    let (pred, catalog) = check(node, None);
+fn compile_node(node: &Node, form: Form) -> String {
+    let (pred, catalog) = check_in(node, None, form);
     compile::compile(&pred, &catalog)
 }
 
 #[pg_extern(name = "compile", stable, parallel_safe)]
 fn compile_text(rules: Text) -> String {
-    compile_node(&read_text(rules.get("the ruleset")))
+    let rules = rules.get("the ruleset");
+    compile_node(&read_text(rules), form_of(rules))
 }
 
 #[pg_extern(name = "compile", stable, parallel_safe)]
 fn compile_jsonb(rules: RulesJson) -> String {
-    compile_node(&read_jsonb(&rules))
+    compile_node(&read_jsonb(&rules), Form::Json)
 }
 
 #[pg_extern(name = "to_text", immutable, parallel_safe)]
@@ -77,7 +96,10 @@ type ValidateRow = (
     name!(hint, Option<String>),
 );
 
-fn validate_rows(node: Result<Node, Box<dyn Report>>) -> TableIterator<'static, ValidateRow> {
+fn validate_rows(
+    node: Result<Node, Box<dyn Report>>,
+    form: Form,
+) -> TableIterator<'static, ValidateRow> {
     let rows: Vec<ValidateRow> = match node {
         Err(e) => vec![(
             "error".into(),
@@ -105,9 +127,9 @@ fn validate_rows(node: Result<Node, Box<dyn Report>>) -> TableIterator<'static, 
                     (
                         severity.into(),
                         p.path,
-                        p.error.to_string(),
+                        p.error.message_in(form),
                         p.error.sqlstate().into(),
-                        p.error.hint(),
+                        p.error.hint_in(form),
                     )
                 })
                 .collect()
@@ -129,8 +151,10 @@ fn validate_text(
         name!(hint, Option<String>),
     ),
 > {
+    let rules = rules.get("the ruleset");
     validate_rows(
-        read::read_rules(rules.get("the ruleset")).map_err(|e| Box::new(e) as Box<dyn Report>),
+        read::read_rules(rules).map_err(|e| Box::new(e) as Box<dyn Report>),
+        form_of(rules),
     )
 }
 
@@ -147,5 +171,8 @@ fn validate_jsonb(
         name!(hint, Option<String>),
     ),
 > {
-    validate_rows(json::read_str(rules.text()).map_err(|e| Box::new(e) as Box<dyn Report>))
+    validate_rows(
+        json::read_str(rules.text()).map_err(|e| Box::new(e) as Box<dyn Report>),
+        Form::Json,
+    )
 }

@@ -69,3 +69,18 @@ SELECT * FROM smart_groups.validate('name = "Anna" and role in ("manager", "admi
 SELECT * FROM smart_groups.validate('email = "ann@x.co" or nick = "Anie"');
 SELECT * FROM smart_groups.validate('points > 3 and vip = true and shirt = "M"');
 SELECT * FROM smart_groups.validate('has enrollments where course = "Driver Safty"');
+
+-- Errors speak the form the ruleset was written in: operators and values in text-form words
+-- for the text form, JSON words for JSON; through compile, validate and the group functions.
+\pset format unaligned
+\pset tuples_only on
+SELECT try($$SELECT smart_groups.compile('hired > 2024-01-01')$$);
+SELECT try($$SELECT smart_groups.compile('{"field": "hired", "op": "gt", "value": "2024-01-01"}')$$);
+SELECT try($$SELECT smart_groups.create_group('Scores', 'points > "50"')$$);
+SELECT try($$SELECT smart_groups.create_group('Scores', '{"field": "points", "op": "gt", "value": "50"}'::jsonb)$$);
+SELECT try($$SELECT smart_groups.preview_count('tags includes ("a", "b")')$$);
+SELECT try($$SELECT smart_groups.compile('name is empty "x"')$$);
+-- A where clause runs to the end of its parentheses: a users field inside it gets a hint.
+SELECT try($$SELECT smart_groups.compile('has clicks where clicked_at within last 3 days or role = "admin"')$$);
+SELECT try($$SELECT smart_groups.compile('{"has": "clicks", "where": {"field": "role", "op": "eq", "value": "admin"}}')$$);
+SELECT message, hint FROM smart_groups.validate('hired > 2024-01-01');

@@ -49,7 +49,7 @@ mod snippet;
 mod value;
 
 pub use error::ParseError;
-pub use print::print;
+pub use print::{op_text, print};
 
 use crate::ast::{self, Node};
 use crate::limits::{MAX_DEPTH, MAX_RULESET_BYTES};

@@ -171,6 +171,12 @@ fn between_bounds(value: &Option<Value>) -> Option<(&Value, &Value)> {
     }
 }
 
+/// How the text form spells `op` (`=` for `eq`, whatever the value): error messages about a
+/// text-form ruleset name operators this way.
+pub fn op_text(op: Op) -> &'static str {
+    op_words(op, None)
+}
+
 fn op_words(op: Op, value: Option<&Value>) -> &'static str {
     match op {
         Op::Eq => match value {

@@ -34,6 +34,10 @@ pub enum ValidationError {
         name: String,
         suggestion: Option<String>,
         known: Vec<String>,
+        /// The name is a field of the users: the rule was probably meant to stand beside the
+        /// `has`, not inside its `where` (in the text form, a `where` runs to the end of its
+        /// parentheses).
+        users_field: bool,
     },
     #[error("{what} is not allowed inside the where of has {}", q(.relation))]
     NotInWhere {

@@ -109,6 +109,7 @@ pub(super) fn resolve_column<'c>(
                 name: name.to_string(),
                 suggestion: did_you_mean(name, known.clone()).map(str::to_string),
                 known: known.map(str::to_string).collect(),
+                users_field: false,
             })
         }
     }

@@ -17,6 +17,7 @@ mod warnings;
 
 pub use error::{SpaceIssue, ValidationError};
 pub use operators::applicable_ops;
+pub use report::{Form, InForm};
 
 use crate::ast::Node;
 use crate::catalog::Catalog;

@@ -3,8 +3,10 @@
 use super::error::{list, q, ValidationError as E};
 use super::operators::applicable_ops;
 use super::{Problem, Severity};
+use crate::ast::Op;
 use crate::catalog::{FieldType, GroupStatus};
 use crate::report::Report;
+use crate::text::op_text;
 
 const DATE_HINT: &str = "write YYYY-MM-DD or MM/DD/YYYY";
 const TIMESTAMP_HINT: &str =
@@ -68,6 +70,10 @@ impl Report for E {
                 "no relation is attached; attach one with smart_groups.attach_relation".into()
             }
             E::UnknownRelation { known, .. } => format!("attached relations: {}", list(known)),
+            E::UnknownColumn { relation, name, users_field: true, .. } => format!(
+                "{} is a field of the users, not a column of {relation}: put that rule next to the has, inside an all or any",
+                q(name)
+            ),
             E::UnknownColumn { relation, known, .. } => {
                 format!("columns of {relation}: {}", list(known))
             }
@@ -110,6 +116,121 @@ impl Report for E {
             E::Whitespace { .. } => "remove the extra spaces unless the stored values have them too".into(),
             E::UnmatchedValue { .. } | E::UnreadableValues { .. } => return None,
         })
+    }
+}
+
+/// The form of the ruleset a problem is reported for: messages and hints name operators and
+/// values as the user wrote them (`>` and "a number" for the text form, `gt` and "a JSON
+/// number" for JSON).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Form {
+    #[default]
+    Json,
+    Text,
+}
+
+impl E {
+    /// The message in `form`'s words.
+    pub fn message_in(&self, form: Form) -> String {
+        if form == Form::Json {
+            return self.to_string();
+        }
+        let t = |op: &Op| q(op_text(*op));
+        match self {
+            E::OperatorNotApplicable { field, ty, op } => {
+                format!(
+                    "operator {} does not apply to {} field {}",
+                    t(op),
+                    ty.name(),
+                    q(field)
+                )
+            }
+            E::MissingValue { op } => format!("operator {} needs a value", t(op)),
+            E::UnexpectedValue { op } => format!("operator {} takes no value", t(op)),
+            E::EmptyList { field, op } => {
+                format!("{} on field {} needs at least one value", t(op), q(field))
+            }
+            E::BetweenShape { field, found } => {
+                format!(
+                    "between on field {} needs two bounds (between A and B), found {found}",
+                    q(field)
+                )
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// The hint in `form`'s words.
+    pub fn hint_in(&self, form: Form) -> Option<String> {
+        if form == Form::Json {
+            return self.hint();
+        }
+        Some(match self {
+            E::TooDeep { .. } => "flatten nested groups of and, or and not, or split the ruleset".into(),
+            E::OperatorNotApplicable { ty, .. } => format!(
+                "operators for {} fields: {}",
+                ty.name(),
+                applicable_ops(*ty).iter().map(|op| op_text(*op)).collect::<Vec<_>>().join(", ")
+            ),
+            E::MissingValue { .. } => "every operator but is empty and is not empty takes a value".into(),
+            E::UnexpectedValue { .. } => "is empty and is not empty take no value; remove it".into(),
+            E::BetweenShape { .. } => "write between A and B, e.g. between 1 and 10".into(),
+            E::BadInterval { .. } => "write a positive whole number and a unit, e.g. within last 30 days; units: minutes, hours, days, weeks, months, years (singular accepted)".into(),
+            E::UnknownColumn { relation, name, users_field: true, .. } => format!(
+                "{} is a field of the users, not a column of {relation}: a where clause runs to the end of its parentheses, so close the has in parentheses: (has {relation} where ...) or {} ...",
+                q(name),
+                name
+            ),
+            E::NotInWhere { what: "member_of", .. } => format!(
+                "{WHERE_HINT}; a where clause runs to the end of its parentheses, so close the has in parentheses: (has ... where ...) and member of ..."
+            ),
+            E::NotInWhere { .. } => format!(
+                "{WHERE_HINT}; has cannot be nested: close the first has in parentheses and combine them with and or or"
+            ),
+            E::WrongValueType { ty, expected, .. } => return text_wrong_type_hint(*ty, expected),
+            _ => return self.hint(),
+        })
+    }
+}
+
+fn text_wrong_type_hint(ty: FieldType, expected: &str) -> Option<String> {
+    Some(match ty {
+        _ if expected.starts_with("a list") => {
+            "write a list in parentheses, e.g. (\"a\", \"b\")".into()
+        }
+        FieldType::Date | FieldType::Timestamp if expected.contains("duration") => {
+            "write a number and a unit, e.g. within last 30 days".into()
+        }
+        FieldType::Date => format!("{DATE_HINT}, without quotes"),
+        FieldType::Timestamp => format!("{TIMESTAMP_HINT}, without quotes"),
+        FieldType::Number => "write a number, without quotes".into(),
+        FieldType::Boolean => "write true or false, without quotes".into(),
+        FieldType::Text | FieldType::Enum | FieldType::List => {
+            "write a string in double quotes".into()
+        }
+    })
+}
+
+/// A problem reported for a ruleset given in `form` (`Problem` itself speaks JSON).
+pub struct InForm<'a>(pub &'a Problem, pub Form);
+
+impl std::fmt::Display for InForm<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.error.message_in(self.1))
+    }
+}
+
+impl Report for InForm<'_> {
+    fn sqlstate(&self) -> &'static str {
+        self.0.sqlstate()
+    }
+
+    fn detail(&self) -> Option<String> {
+        self.0.detail()
+    }
+
+    fn hint(&self) -> Option<String> {
+        self.0.error.hint_in(self.1)
     }
 }
 

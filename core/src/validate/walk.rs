@@ -109,7 +109,22 @@ fn not_in_where(
 fn condition(ctx: &mut Ctx, cond: &Condition, path: &str, scope: Scope) -> Option<Pred> {
     let resolved = match scope {
         Scope::Users => resolve_user(ctx.catalog, &cond.field),
-        Scope::Rows(relation) => resolve_column(relation, &cond.field),
+        Scope::Rows(relation) => resolve_column(relation, &cond.field).map_err(|e| match e {
+            ValidationError::UnknownColumn {
+                relation,
+                name,
+                suggestion,
+                known,
+                ..
+            } => ValidationError::UnknownColumn {
+                users_field: resolve_user(ctx.catalog, &name).is_ok(),
+                relation,
+                name,
+                suggestion,
+                known,
+            },
+            other => other,
+        }),
     };
     let Resolved {
         path: field,
