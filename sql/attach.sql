@@ -129,7 +129,10 @@ BEGIN
     ALTER EXTENSION smart_groups DROP VIEW smart_groups.members;
     ALTER EXTENSION smart_groups DROP VIEW smart_groups.memberships;
     ALTER EXTENSION smart_groups DROP VIEW smart_groups.membership_log;
-    DROP VIEW smart_groups.members, smart_groups.memberships, smart_groups.membership_log;
+    ALTER EXTENSION smart_groups DROP VIEW smart_groups.excluded;
+    ALTER EXTENSION smart_groups DROP VIEW smart_groups.included;
+    DROP VIEW smart_groups.members, smart_groups.memberships, smart_groups.membership_log,
+              smart_groups.excluded, smart_groups.included;
     FOR t IN
         SELECT c.oid::regclass AS rel
           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid

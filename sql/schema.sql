@@ -167,11 +167,22 @@ BEGIN
     SELECT c.id, c.group_id, k.user_key, c.change, c.cause, c.at
       FROM smart_groups.membership_changes c
       LEFT JOIN LATERAL unnest(c.user_keys) AS k(user_key) ON true;
+    -- The manual overrides with the group's name, for reporting: exclusions, and inclusions
+    -- into smart groups (a static group's added members are its membership, in memberships).
+    CREATE VIEW smart_groups.excluded AS
+    SELECT e.group_id, g.name AS group_name, e.user_key, e.reason, e.note, e.created_at, e.created_by
+      FROM smart_groups.exclusions e JOIN smart_groups.groups g ON g.id = e.group_id;
+    CREATE VIEW smart_groups.included AS
+    SELECT i.group_id, g.name AS group_name, i.user_key, i.created_at
+      FROM smart_groups.inclusions i JOIN smart_groups.groups g ON g.id = i.group_id AND g.kind = 'smart';
     IF NOT in_extension_script THEN
         ALTER EXTENSION smart_groups ADD VIEW smart_groups.members;
         ALTER EXTENSION smart_groups ADD VIEW smart_groups.memberships;
         ALTER EXTENSION smart_groups ADD VIEW smart_groups.membership_log;
-        GRANT SELECT ON smart_groups.members, smart_groups.memberships, smart_groups.membership_log
+        ALTER EXTENSION smart_groups ADD VIEW smart_groups.excluded;
+        ALTER EXTENSION smart_groups ADD VIEW smart_groups.included;
+        GRANT SELECT ON smart_groups.members, smart_groups.memberships, smart_groups.membership_log,
+                        smart_groups.excluded, smart_groups.included
            TO smart_groups_reader;
         PERFORM smart_groups_internal._comment_api();
     END IF;

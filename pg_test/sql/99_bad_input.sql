@@ -49,3 +49,11 @@ SET smart_groups.pending = 'garbage';
 UPDATE app.users SET age = age WHERE id = 1;
 RESET smart_groups.pending;
 SELECT count(*) AS differences FROM smart_groups.verify();
+-- The overrides with the group's name (reporting views).
+SELECT smart_groups.create_group('Adults', 'age >= 18');
+SELECT smart_groups.exclude('Adults', 1, 'data_quality');
+SELECT smart_groups.include('Adults', 8);
+SELECT group_name, user_key, reason FROM smart_groups.excluded;
+SELECT group_name, user_key FROM smart_groups.included;
+SELECT smart_groups.rename_group('Adults', 'Grown-ups');
+SELECT group_name, user_key FROM smart_groups.included;
