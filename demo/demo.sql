@@ -49,7 +49,7 @@ CREATE INDEX ON clicks (clicked_at);
 CREATE INDEX ON user_field_values (smart_groups.read_date(value)) WHERE field_key = 'start_date';
 
 -- Deterministic pseudo-random data: skewed departments and locations, a manager hierarchy.
-SELECT setseed(0.42);
+SELECT setseed(0.42) \gset
 INSERT INTO users (id, name, email, job_title, department, location, role, hire_date, created_at, skills, manager_id)
 SELECT i,
        first || ' ' || last,
@@ -98,6 +98,8 @@ SELECT 1 + (j * 7919) % CASE WHEN j % 3 = 0 THEN 3000 ELSE 100000 END, 'phish-' 
   FROM generate_series(1, 60000) AS j;
 ANALYZE;
 
+-- The functions below return nothing worth printing.
+\o /dev/null
 SELECT smart_groups.attach_users('users');
 SELECT smart_groups.attach_custom_fields('user_field_values',
          user_column => 'user_id', key_column => 'field_key', value_column => 'value');
@@ -107,6 +109,19 @@ SELECT smart_groups.define_custom_field('security_score', 'number');
 SELECT smart_groups.define_custom_field('remote', 'boolean');
 SELECT smart_groups.attach_relation('enrollments', 'enrollments', user_column => 'user_id');
 SELECT smart_groups.attach_relation('clicks', 'clicks', user_column => 'user_id');
+\o
+
+-- step(label, sql): runs one statement and says how long it took (the demo's clock, so that
+-- every timing printed has a label).
+CREATE FUNCTION pg_temp.step(label text, sql text, OUT step text, OUT ms numeric)
+LANGUAGE plpgsql AS $$
+DECLARE
+    t0 timestamptz := clock_timestamp();
+BEGIN
+    EXECUTE sql;
+    step := label;
+    ms := round((extract(epoch FROM clock_timestamp() - t0) * 1000)::numeric, 1);
+END $$;
 
 \echo
 \echo '== The field catalog (smart_groups.fields), first rows'
@@ -118,25 +133,28 @@ SELECT smart_groups.to_json('location in ("Netherlands", "Belgium", "Luxembourg"
 SELECT smart_groups.compile('location in ("Netherlands", "Belgium", "Luxembourg") and role = "manager"') AS predicate;
 
 \echo
-\echo '== Smart groups: membership is computed at once and kept in smart_groups.members'
-SELECT smart_groups.create_static_group('Sales team') > 0 AS created;
-SELECT smart_groups.add_members('Sales team', ARRAY(SELECT id FROM users WHERE department = 'Sales' AND id % 3 = 0)) AS added;
-SELECT smart_groups.create_static_group('Marketing team') > 0 AS created;
-SELECT smart_groups.add_members('Marketing team', ARRAY(SELECT id FROM users WHERE department = 'Marketing' AND id % 3 = 0)) AS added;
-\timing on
-SELECT smart_groups.create_group('Benelux managers',
-  'location in ("Netherlands", "Belgium", "Luxembourg") and role = "manager"');
-SELECT smart_groups.create_group('Managers by title', 'job_title contains ignoring case "manager"');
-SELECT smart_groups.create_group('New hires without training',
-  'hire_date within last 30 days and has no enrollments where status = "completed"');
-SELECT smart_groups.create_group('Recent clickers', 'has clicks where clicked_at within last 20 days');
-SELECT smart_groups.create_group('Repeat offenders', 'has at least 3 clicks where clicked_at within last 20 days');
-SELECT smart_groups.create_group('Approved drivers',
-  'has enrollments where course = "Driver Safety" and status = "completed"');
-SELECT smart_groups.create_group('Sales or Marketing', 'member of "Sales team" or member of "Marketing team"');
-SELECT smart_groups.create_group('Remote, large shirts', 'remote = true and shirt_size in ("L", "XL")');
-SELECT smart_groups.create_group('Reports of Sales managers', 'manager.department = "Sales" and manager.role = "manager"');
-\timing off
+\echo '== Two static groups (members added by hand), then smart groups: each is computed at once'
+\echo '   and kept exact from then on (ms: how long create_group took over 100,000 users)'
+SELECT step, ms FROM (VALUES
+  (1, 'static "Sales team"', $$SELECT smart_groups.create_static_group('Sales team'),
+        smart_groups.add_members('Sales team', ARRAY(SELECT id FROM users WHERE department = 'Sales' AND id % 3 = 0))$$),
+  (2, 'static "Marketing team"', $$SELECT smart_groups.create_static_group('Marketing team'),
+        smart_groups.add_members('Marketing team', ARRAY(SELECT id FROM users WHERE department = 'Marketing' AND id % 3 = 0))$$),
+  (3, 'Benelux managers', $$SELECT smart_groups.create_group('Benelux managers',
+        'location in ("Netherlands", "Belgium", "Luxembourg") and role = "manager"')$$),
+  (4, 'Managers by title', $$SELECT smart_groups.create_group('Managers by title', 'job_title contains ignoring case "manager"')$$),
+  (5, 'New hires without training', $$SELECT smart_groups.create_group('New hires without training',
+        'hire_date within last 30 days and has no enrollments where status = "completed"')$$),
+  (6, 'Recent clickers', $$SELECT smart_groups.create_group('Recent clickers', 'has clicks where clicked_at within last 20 days')$$),
+  (7, 'Repeat offenders', $$SELECT smart_groups.create_group('Repeat offenders',
+        'has at least 3 clicks where clicked_at within last 20 days')$$),
+  (8, 'Approved drivers', $$SELECT smart_groups.create_group('Approved drivers',
+        'has enrollments where course = "Driver Safety" and status = "completed"')$$),
+  (9, 'Sales or Marketing', $$SELECT smart_groups.create_group('Sales or Marketing', 'member of "Sales team" or member of "Marketing team"')$$),
+  (10, 'Remote, large shirts', $$SELECT smart_groups.create_group('Remote, large shirts', 'remote = true and shirt_size in ("L", "XL")')$$),
+  (11, 'Reports of Sales managers', $$SELECT smart_groups.create_group('Reports of Sales managers',
+        'manager.department = "Sales" and manager.role = "manager"')$$)
+) AS g(ord, label, sql), LATERAL pg_temp.step(label, sql) ORDER BY ord;
 
 \echo
 \echo '== Group sizes'
@@ -168,17 +186,37 @@ SELECT change, count(*) FROM smart_groups.preview_change('Benelux managers',
   'location in ("Netherlands", "Belgium", "Luxembourg", "Germany") and role = "manager"') GROUP BY change;
 
 \echo
-\echo '== Exclude a user by hand, with a reason'
+\echo '== Exclude a user by hand, with a reason: exclusion wins over the rules'
+SELECT smart_groups.member_count('Recent clickers') AS recent_clickers_before \gset
+\o /dev/null
 SELECT smart_groups.exclude('Recent clickers', (SELECT min(user_key) FROM smart_groups.memberships WHERE group_name = 'Recent clickers'),
                             'already_addressed');
-SELECT count(*) AS recent_clickers FROM smart_groups.memberships WHERE group_name = 'Recent clickers';
+\o
+SELECT :recent_clickers_before AS recent_clickers_before, smart_groups.member_count('Recent clickers') AS after;
+SELECT group_name, user_key, reason FROM smart_groups.excluded;
 
 \echo
-\echo '== Archiving and restoring are instant, whatever the size'
-\timing on
-SELECT smart_groups.archive_group('Managers by title');
-SELECT smart_groups.restore_group('Managers by title');
-\timing off
+\echo '== The lifecycle of a group. Archiving is instant whatever the size (the rows go later, in'
+\echo '   the background); a restored group comes back inactive, with no members, until it is'
+\echo '   activated, which computes its membership again.'
+CREATE FUNCTION pg_temp.lifecycle(label text, sql text, OUT step text, OUT ms numeric, OUT status text, OUT members bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+    SELECT s.step, s.ms INTO step, ms FROM pg_temp.step(label, sql) s;
+    SELECT g.status, smart_groups.member_count(g.name) INTO status, members
+      FROM smart_groups.groups g WHERE g.name = 'Managers by title';
+END $$;
+SELECT l.* FROM (VALUES (1, 'archive_group', $$SELECT smart_groups.archive_group('Managers by title')$$),
+                        (2, 'restore_group', $$SELECT smart_groups.restore_group('Managers by title')$$),
+                        (3, 'activate_group', $$SELECT smart_groups.activate_group('Managers by title')$$)) AS v(ord, label, sql),
+       LATERAL pg_temp.lifecycle(label, sql) l
+ ORDER BY ord;
+
+\echo
+\echo '== Relative time: the background worker (shared_preload_libraries) applies within_last'
+\echo '   boundaries as they pass, every smart_groups.time_refresh_interval'
+SELECT backend_type AS worker, datname AS database FROM pg_stat_activity WHERE backend_type LIKE 'smart_groups%' ORDER BY 1;
+SHOW smart_groups.time_refresh_interval;
 
 \echo
 \echo '== verify(): stored membership equals a fresh evaluation'

@@ -9,7 +9,10 @@ source scripts/lib.sh
 install_extension release
 DEMO_DIR=${DEMO_DIR:-/tmp/smart_groups_demo}
 PORT=${DEMO_PORT:-54340}
-start_cluster "$DEMO_DIR" "$PORT"
+# The library is preloaded so that its background worker applies relative-time rules
+# (within_last) as time passes, as in production.
+SG_PRELOAD=smart_groups SG_EXTRA_CONF="smart_groups.time_refresh_interval = '10s'" \
+  start_cluster "$DEMO_DIR" "$PORT"
 as_pg "$PG_BIN/createdb" -h "$DEMO_DIR" -p "$PORT" demo
 as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$DEMO_DIR" -p "$PORT" -d demo -f demo/demo.sql
 cat <<TXT

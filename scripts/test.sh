@@ -32,6 +32,9 @@ start_cluster "$REG_DIR" 54329
 trap 'stop_cluster "$REG_DIR"; stop_cluster "$WRK_DIR"; rm -f "$LOG"' EXIT
 bash scripts/regress.sh "$REG_DIR" 54329 2>&1 | tee -a "$LOG"
 
+echo "== tier 3a: README's first session, as written, in a new database"
+bash scripts/readme_session.sh "$REG_DIR" 54329 2>&1 | tee -a "$LOG"
+
 echo "== tier 3b: the background worker (library preloaded)"
 SG_PRELOAD=smart_groups SG_EXTRA_CONF="smart_groups.time_refresh_interval = '1s'" start_cluster "$WRK_DIR" 54331
 bash scripts/regress.sh "$WRK_DIR" 54331 95_worker 2>&1 | tee -a "$LOG"
