@@ -264,6 +264,7 @@ pub fn refresh_full(
         &[gid.into(), cause.into()],
         Run::Once(&[NO_JIT]),
     )?;
+    crate::live::check_overrides(client, &[gid])?;
     Ok(Some(changes.into_iter().next().unwrap_or(Change {
         group: gid,
         joined: 0,

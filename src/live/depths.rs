@@ -112,8 +112,11 @@ pub fn run(
             .filter(|id| !st.dependants(*id).is_empty())
             .collect();
         let mut changes = Vec::new();
+        // Whether this depth decided set-based (with the overrides of the snapshot).
+        let mut set_based = false;
         match &own {
             Own::Update(large) => {
+                set_based = true;
                 changes.extend(users_update::write_large(
                     client,
                     st,
@@ -134,6 +137,7 @@ pub fn run(
                 if few(keys.len(), own_here.len(), *fresh) {
                     pairs.extend(small::decide_rows(client, st, &own_here, keys, cause)?);
                 } else {
+                    set_based = true;
                     changes.extend(crate::batch::refresh(
                         client,
                         st,
@@ -147,7 +151,11 @@ pub fn run(
             }
             _ => {}
         }
-        changes.extend(write_pairs(client, st, pairs, &with_dependants)?);
+        let (written, pairs_set_based) = write_pairs(client, st, pairs, &with_dependants)?;
+        changes.extend(written);
+        if set_based || pairs_set_based {
+            small::check_overrides(client, &ids)?;
+        }
         follow(st, &changes, &mut seeds, phase);
         all.extend(changes);
     }
@@ -172,19 +180,20 @@ pub fn few(keys: usize, groups: usize, fresh: bool) -> bool {
 }
 
 /// Writes `pairs`: through kept plans when they are few (as `few` counts a depth's own
-/// groups), else set-based, a statement per cause over their groups and users.
+/// groups), else set-based, a statement per cause over their groups and users. Says whether
+/// it went set-based.
 fn write_pairs(
     client: &mut SpiClient<'_>,
     st: &mut State,
     pairs: Vec<Pair>,
     with_dependants: &BTreeSet<i64>,
-) -> Result<Vec<Change>, DbError> {
+) -> Result<(Vec<Change>, bool), DbError> {
     if pairs.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), false));
     }
     let keys: BTreeSet<&str> = pairs.iter().map(|p| p.1.as_str()).collect();
     if few(keys.len(), 1, false) && pairs.len() <= SMALL_PAIRS {
-        return small::apply(client, st, &pairs, with_dependants);
+        return Ok((small::apply(client, st, &pairs, with_dependants)?, false));
     }
     let mut by_cause: BTreeMap<&'static str, (BTreeSet<i64>, BTreeSet<String>)> = BTreeMap::new();
     for (g, k, cause, _) in pairs {
@@ -210,7 +219,7 @@ fn write_pairs(
             with_dependants,
         )?);
     }
-    Ok(out)
+    Ok((out, true))
 }
 
 /// The groups naming a changed group re-evaluate the users whose membership changed there,

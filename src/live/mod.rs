@@ -13,6 +13,7 @@ mod small;
 mod state;
 pub(crate) mod statements;
 
+pub(crate) use small::check_overrides;
 pub(crate) use state::State;
 mod table_change;
 mod time_refresh;

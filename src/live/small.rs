@@ -40,6 +40,54 @@ pub fn lock_groups(client: &mut SpiClient<'_>, ids: &[i64]) -> Result<(), DbErro
     )
 }
 
+/// Under REPEATABLE READ and SERIALIZABLE, after a set-based statement decided `ids` for some
+/// users: that statement read the exclusions and inclusions of its snapshot (one statement
+/// has one snapshot), where the kept-plan path reads those committed now (`wanted`). An
+/// override of one of these groups added or removed by a transaction that committed after
+/// the snapshot may contradict what the statement wrote, or left alone: that is a
+/// serialization failure (the client retries, and sees it), not a membership that disagrees
+/// with the override (isolation spec override_snapshot_large). The overrides are compared
+/// as a whole, per group set, under both snapshots: no user list to keep, and an override
+/// of another user of the same groups, committed in that window, costs a retry.
+pub fn check_overrides(client: &mut SpiClient<'_>, ids: &[i64]) -> Result<(), DbError> {
+    if ids.is_empty() || !crate::guc_scope::snapshot_isolation() {
+        return Ok(());
+    }
+    const SQL: &str = "SELECT count(*), coalesce(sum(hashtext(o.tag || o.group_id::text || ':' || o.user_key)), 0)::bigint \
+         FROM (SELECT 'e' AS tag, group_id, user_key::text FROM smart_groups.exclusions WHERE group_id = ANY ($1) \
+               UNION ALL SELECT 'i', group_id, user_key::text FROM smart_groups.inclusions WHERE group_id = ANY ($1)) o";
+    let mut ours = (0i64, 0i64);
+    statements::run(
+        client,
+        SQL,
+        &[int8_array()],
+        &[ids.to_vec().into()],
+        |rows| {
+            for row in rows {
+                ours = (
+                    row.get::<i64>(1)?.unwrap_or(0),
+                    row.get::<i64>(2)?.unwrap_or(0),
+                );
+            }
+            Ok(())
+        },
+    )?;
+    let mut now = (0i64, 0i64);
+    statements::run_latest(SQL, &[ids.to_vec().into()], false, |col| {
+        // SAFETY: the statement's two columns are bigint.
+        unsafe {
+            now = (
+                col(1).and_then(|d| i64::from_datum(d, false)).unwrap_or(0),
+                col(2).and_then(|d| i64::from_datum(d, false)).unwrap_or(0),
+            );
+        }
+    })?;
+    if ours != now {
+        return Err(DbError::SerializationFailure);
+    }
+    Ok(())
+}
+
 /// Every group of `ids` decided for `keys`: in Rust from the users' neighbourhood
 /// (`neighbourhood`), and those it leaves with one query per row plan covering them
 /// (`State::row_plans`). A key that is no user (deleted in this transaction) is in no group.
