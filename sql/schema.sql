@@ -108,6 +108,15 @@ CREATE TABLE smart_groups.member_counts (
 );
 CREATE INDEX member_counts_group_idx ON smart_groups.member_counts (group_id);
 
+-- A mark per user lock (the hash of a users key, src/live/commit.rs, `mark_users`): each
+-- commit-time step bumps the marks of the users it evaluates, so that a step under snapshot
+-- isolation that would decide a user from data older than another step's commit fails with
+-- a serialization failure. Not dumped: a restored database starts without marks.
+CREATE TABLE smart_groups_internal.step_marks (
+    h integer PRIMARY KEY,
+    n bigint NOT NULL DEFAULT 1
+) WITH (fillfactor = 50);
+
 -- Manual overrides of smart groups; for a static group, its added members are inclusions.
 CREATE TABLE smart_groups.inclusions (
     group_id   bigint NOT NULL REFERENCES smart_groups.groups (id) ON DELETE CASCADE,

@@ -333,6 +333,7 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<i64, D
     } else if !snapshot {
         found = search(client, st, &users, &work.referents, &reads)?;
     }
+    mark_users(client, &found, snapshot)?;
     let referrers: Vec<String> = found
         .iter()
         .filter(|k| k.referrer)
@@ -606,6 +607,75 @@ fn lock_users(
         }
     }
     Ok(true)
+}
+
+/// Leaves a trace of the step in the users it evaluates: the mark of each one's lock hash
+/// (`smart_groups_internal.step_marks`), bumped by every step whatever its isolation level.
+/// A user's lock orders two steps only while both transactions are open: a step under
+/// REPEATABLE READ or SERIALIZABLE that begins after another step evaluating the same user
+/// committed (after this transaction's snapshot) waits for nothing, and would decide the user
+/// from data its snapshot does not show (a click, a custom field: isolation spec
+/// relation_snapshot). Bumping a row another transaction bumped after the snapshot is what
+/// PostgreSQL refuses there, with a serialization failure (40001) the client retries. The
+/// users read only through references (locked shared) are not bumped, which would make
+/// readers of one manager conflict; under snapshot isolation their marks are compared as
+/// the snapshot shows them and as committed now.
+fn mark_users(client: &mut SpiClient<'_>, found: &[Found], snapshot: bool) -> Result<(), DbError> {
+    let mut evaluated: BTreeSet<i32> = BTreeSet::new();
+    let mut read: BTreeSet<i32> = BTreeSet::new();
+    for f in found {
+        if f.exclusive {
+            evaluated.insert(user_hash(&f.key));
+        } else {
+            read.insert(user_hash(&f.key));
+        }
+    }
+    if !evaluated.is_empty() {
+        statements::run(
+            client,
+            "INSERT INTO smart_groups_internal.step_marks AS m (h) \
+             SELECT h FROM unnest($1::int4[]) h ORDER BY h \
+             ON CONFLICT (h) DO UPDATE SET n = m.n + 1",
+            &[PgBuiltInOids::INT4ARRAYOID.oid()],
+            &[evaluated.iter().copied().collect::<Vec<i32>>().into()],
+            |_| Ok(()),
+        )?;
+    }
+    let read: Vec<i32> = read.difference(&evaluated).copied().collect();
+    if snapshot && !read.is_empty() {
+        const SQL: &str = "SELECT count(*), coalesce(sum(n), 0)::bigint \
+             FROM smart_groups_internal.step_marks WHERE h = ANY ($1)";
+        let mut ours = (0i64, 0i64);
+        statements::run(
+            client,
+            SQL,
+            &[PgBuiltInOids::INT4ARRAYOID.oid()],
+            &[read.clone().into()],
+            |rows| {
+                for row in rows {
+                    ours = (
+                        row.get::<i64>(1)?.unwrap_or(0),
+                        row.get::<i64>(2)?.unwrap_or(0),
+                    );
+                }
+                Ok(())
+            },
+        )?;
+        let mut now = (0i64, 0i64);
+        statements::run_latest(SQL, &[read.into()], false, |col| {
+            // SAFETY: the statement's two columns are bigint.
+            unsafe {
+                now = (
+                    col(1).and_then(|d| i64::from_datum(d, false)).unwrap_or(0),
+                    col(2).and_then(|d| i64::from_datum(d, false)).unwrap_or(0),
+                );
+            }
+        })?;
+        if ours != now {
+            return Err(DbError::SerializationFailure);
+        }
+    }
+    Ok(())
 }
 
 /// The commit lock. Under snapshot isolation, as for users' locks (`lock_users`): waiting
