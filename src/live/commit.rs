@@ -333,6 +333,9 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<i64, D
     } else if !snapshot {
         found = search(client, st, &users, &work.referents, &reads)?;
     }
+    if snapshot && !reads.columns.is_empty() {
+        same_as_committed_now(st, &users, &work.referents, &reads, &found)?;
+    }
     mark_users(client, &found, snapshot)?;
     let referrers: Vec<String> = found
         .iter()
@@ -455,6 +458,53 @@ fn search(
             Ok(out)
         },
     )
+}
+
+/// Under snapshot isolation the search follows references as the snapshot shows them. A
+/// user moved under a changed referent by a transaction that committed after the snapshot
+/// (its step evaluated the user with the referent's row as it was: this one's change was
+/// not committed) is not among the referrers found, and would keep a membership decided
+/// from the old row (isolation spec relation_snapshot). Once the users are locked, the
+/// search is run again as committed now; another result is a serialization failure.
+fn same_as_committed_now(
+    st: &State,
+    users: &BTreeSet<String>,
+    referents: &BTreeSet<String>,
+    reads: &References,
+    found: &[Found],
+) -> Result<(), DbError> {
+    let users: Vec<String> = users.iter().cloned().collect();
+    let referents: Vec<String> = referents.iter().cloned().collect();
+    let mut now: BTreeSet<(String, bool, bool)> = BTreeSet::new();
+    statements::run_latest(
+        &search_sql(st, reads),
+        &[users.into(), referents.into(), reads.depth.into()],
+        false,
+        |col| {
+            // SAFETY: the statement's columns are text, boolean, boolean.
+            unsafe {
+                if let Some(key) = col(1).and_then(|d| String::from_datum(d, false)) {
+                    now.insert((
+                        key,
+                        col(2)
+                            .and_then(|d| bool::from_datum(d, false))
+                            .unwrap_or(true),
+                        col(3)
+                            .and_then(|d| bool::from_datum(d, false))
+                            .unwrap_or(false),
+                    ));
+                }
+            }
+        },
+    )?;
+    let ours: BTreeSet<(String, bool, bool)> = found
+        .iter()
+        .map(|f| (f.key.clone(), f.exclusive, f.referrer))
+        .collect();
+    if ours != now {
+        return Err(DbError::SerializationFailure);
+    }
+    Ok(())
 }
 
 /// `_commit_keys(users, referents, depth)`: what the commit-time step would lock for these
