@@ -173,6 +173,22 @@ pub fn with_state<R>(
     let Some(epoch) = epoch else {
         return Ok(None);
     };
+    // Under REPEATABLE READ and SERIALIZABLE the groups are those of the snapshot. A group
+    // activated, restored or given new rules by a transaction that committed after it was
+    // computed from data without this transaction's changes, and this one would not maintain
+    // it (the load test's mixed run: a REPEATABLE READ writer's user left out of a group
+    // activated meanwhile). Any change of what groups exist or read moves the epoch: as
+    // committed now, another epoch is a serialization failure.
+    if crate::guc_scope::snapshot_isolation() {
+        let mut now = None;
+        statements::run_latest(EPOCH_SQL, &[], false, |col| {
+            // SAFETY: the statement's one column is bigint.
+            now = unsafe { col(1).and_then(|d| <i64 as pgrx::FromDatum>::from_datum(d, false)) };
+        })?;
+        if now.is_some_and(|now| now != epoch) {
+            return Err(DbError::SerializationFailure);
+        }
+    }
     let fresh = STATE.with(|s| s.borrow().as_ref().is_some_and(|st| st.epoch == epoch));
     if !fresh {
         let st = load(client)?;
