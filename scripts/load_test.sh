@@ -159,9 +159,14 @@ run() {
 }
 psql_ -d postgres -c "DROP ROLE IF EXISTS sg_load_rr" -c "CREATE ROLE sg_load_rr LOGIN SUPERUSER" \
       -c "ALTER ROLE sg_load_rr SET default_transaction_isolation = 'repeatable read'" >/dev/null
-run "read committed"
-run serializable
-run mixed
-psql_ -d postgres -c "DROP DATABASE $db WITH (FORCE)" 2>/dev/null || true
+# LOAD_RUNS picks runs (default all three), e.g. LOAD_RUNS=mixed to look at one.
+for r in ${LOAD_RUNS:-rc serializable mixed}; do
+  case $r in
+    rc) run "read committed" ;;
+    *) run "$r" ;;
+  esac
+done
+# A failed run keeps its database for a look (dropped by the next run).
+[ $fail = 1 ] || psql_ -d postgres -c "DROP DATABASE $db WITH (FORCE)" 2>/dev/null || true
 psql_ -d postgres -c "DROP ROLE IF EXISTS sg_load_rr" >/dev/null 2>&1 || true
 exit $fail

@@ -636,11 +636,20 @@ fn lock_users(
         )?;
         return Ok(true);
     }
+    // In hash order, stopping at the first lock another transaction holds: the wait below
+    // then holds only locks before it in that order. Trying every lock and waiting for the
+    // first missed one held later ones too, and two such steps deadlocked (40P01 in the load
+    // test at SERIALIZABLE).
     let got = statements::query_one::<Vec<Option<bool>>>(
         client,
-        "SELECT array_agg(CASE WHEN t.e THEN pg_try_advisory_xact_lock($1, t.h) \
-                               ELSE pg_try_advisory_xact_lock_shared($1, t.h) END) \
-           FROM unnest($2::int4[], $3::boolean[]) t(h, e)",
+        "WITH RECURSIVE t(i, ok) AS ( \
+           SELECT 0, true \
+           UNION ALL \
+           SELECT t.i + 1, CASE WHEN ($3::boolean[])[t.i + 1] \
+                                THEN pg_try_advisory_xact_lock($1, ($2::int4[])[t.i + 1]) \
+                                ELSE pg_try_advisory_xact_lock_shared($1, ($2::int4[])[t.i + 1]) END \
+             FROM t WHERE t.ok AND t.i < cardinality($2::int4[])) \
+         SELECT array_agg(ok ORDER BY i) FROM t WHERE i > 0",
         &types,
         &args(),
     )?
