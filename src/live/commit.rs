@@ -704,35 +704,12 @@ fn mark_users(client: &mut SpiClient<'_>, found: &[Found], snapshot: bool) -> Re
     if snapshot && !read.is_empty() {
         const SQL: &str = "SELECT count(*), coalesce(sum(n), 0)::bigint \
              FROM smart_groups_internal.step_marks WHERE h = ANY ($1)";
-        let mut ours = (0i64, 0i64);
-        statements::run(
+        statements::unchanged_since_snapshot(
             client,
             SQL,
             &[PgBuiltInOids::INT4ARRAYOID.oid()],
-            &[read.clone().into()],
-            |rows| {
-                for row in rows {
-                    ours = (
-                        row.get::<i64>(1)?.unwrap_or(0),
-                        row.get::<i64>(2)?.unwrap_or(0),
-                    );
-                }
-                Ok(())
-            },
+            &[read.into()],
         )?;
-        let mut now = (0i64, 0i64);
-        statements::run_latest(SQL, &[read.into()], false, |col| {
-            // SAFETY: the statement's two columns are bigint.
-            unsafe {
-                now = (
-                    col(1).and_then(|d| i64::from_datum(d, false)).unwrap_or(0),
-                    col(2).and_then(|d| i64::from_datum(d, false)).unwrap_or(0),
-                );
-            }
-        })?;
-        if ours != now {
-            return Err(DbError::SerializationFailure);
-        }
     }
     Ok(())
 }

@@ -56,36 +56,7 @@ pub fn check_overrides(client: &mut SpiClient<'_>, ids: &[i64]) -> Result<(), Db
     const SQL: &str = "SELECT count(*), coalesce(sum(hashtext(o.tag || o.group_id::text || ':' || o.user_key)), 0)::bigint \
          FROM (SELECT 'e' AS tag, group_id, user_key::text FROM smart_groups.exclusions WHERE group_id = ANY ($1) \
                UNION ALL SELECT 'i', group_id, user_key::text FROM smart_groups.inclusions WHERE group_id = ANY ($1)) o";
-    let mut ours = (0i64, 0i64);
-    statements::run(
-        client,
-        SQL,
-        &[int8_array()],
-        &[ids.to_vec().into()],
-        |rows| {
-            for row in rows {
-                ours = (
-                    row.get::<i64>(1)?.unwrap_or(0),
-                    row.get::<i64>(2)?.unwrap_or(0),
-                );
-            }
-            Ok(())
-        },
-    )?;
-    let mut now = (0i64, 0i64);
-    statements::run_latest(SQL, &[ids.to_vec().into()], false, |col| {
-        // SAFETY: the statement's two columns are bigint.
-        unsafe {
-            now = (
-                col(1).and_then(|d| i64::from_datum(d, false)).unwrap_or(0),
-                col(2).and_then(|d| i64::from_datum(d, false)).unwrap_or(0),
-            );
-        }
-    })?;
-    if ours != now {
-        return Err(DbError::SerializationFailure);
-    }
-    Ok(())
+    statements::unchanged_since_snapshot(client, SQL, &[int8_array()], &[ids.to_vec().into()])
 }
 
 /// Every group of `ids` decided for `keys`: in Rust from the users' neighbourhood

@@ -275,6 +275,39 @@ pub fn query_one<T: FromDatum + IntoDatum>(
     })
 }
 
+/// Under REPEATABLE READ and SERIALIZABLE: `sql`, a query of one row of bigint columns, gives
+/// the same row as the transaction's snapshot shows the data and as committed now; another
+/// row is a serialization failure. For what a statement decided from, where reading it with
+/// the latest snapshot is not possible or too costly (docs/design/lock-protocol.md,
+/// "Snapshot isolation").
+pub fn unchanged_since_snapshot(
+    client: &mut SpiClient<'_>,
+    sql: &str,
+    types: &[PgOid],
+    args: &[DatumWithOid<'_>],
+) -> Result<(), DbError> {
+    let mut ours: Vec<Option<i64>> = Vec::new();
+    run(client, sql, types, args, |rows| {
+        for row in rows {
+            ours = (1..=row.columns())
+                .map(|i| row.get::<i64>(i))
+                .collect::<Result<_, _>>()?;
+        }
+        Ok(())
+    })?;
+    let mut now: Vec<Option<i64>> = Vec::new();
+    run_latest(sql, args, false, |col| {
+        // SAFETY: the statement's columns are bigint, as many as in our row.
+        now = (1..=ours.len())
+            .map(|i| unsafe { col(i).and_then(|d| i64::from_datum(d, false)) })
+            .collect();
+    })?;
+    if ours != now {
+        return Err(DbError::SerializationFailure);
+    }
+    Ok(())
+}
+
 pub fn execute(client: &mut SpiClient<'_>, sql: &str) -> Result<(), DbError> {
     run(client, sql, &[], &[], |_| Ok(()))
 }
