@@ -92,6 +92,19 @@ SQL
   fi
 }
 
+# A text users key in a database that is not UTF8 is refused when attached (keys travel as
+# UTF-8 through maintenance).
+psql_ -d postgres -c "DROP DATABASE IF EXISTS sg_fuzz_textkey" 2>/dev/null
+psql_ -d postgres -c "CREATE DATABASE sg_fuzz_textkey ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+psql_ -d sg_fuzz_textkey -c "SET client_min_messages = warning" -c "CREATE EXTENSION smart_groups" \
+      -c "CREATE TABLE u (k text PRIMARY KEY)" >/dev/null
+out=$(psql_ -d sg_fuzz_textkey -c "SELECT smart_groups.attach_users('u')" 2>&1 || true)
+psql_ -d postgres -c "DROP DATABASE sg_fuzz_textkey" >/dev/null
+if ! grep -q "a text users key needs a UTF8 database" <<<"$out"; then
+  echo "fuzz: a text users key in a SQL_ASCII database was not refused: $out"
+  failed=1
+fi
+
 fuzz_db sg_fuzz "" 0.2026
 fuzz_db sg_fuzz_ascii "ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0" 0.1206
 if [ $failed -ne 0 ]; then

@@ -67,6 +67,14 @@ BEGIN
         RAISE EXCEPTION 'the primary key "%" of % has type %', pk_cols[1], users_table, pk_type
             USING ERRCODE = '42804', HINT = 'the users key must be integer, bigint, uuid or text';
     END IF;
+    -- Keys travel through the maintenance as UTF-8 text: in a database of another encoding
+    -- (SQL_ASCII keeps any bytes) a text key could hold bytes that are not, and the app's
+    -- writes of that user would fail.
+    IF new_type = 'text' AND pg_catalog.getdatabaseencoding() <> 'UTF8' THEN
+        RAISE EXCEPTION 'a text users key needs a UTF8 database (this one is %)', pg_catalog.getdatabaseencoding()
+            USING ERRCODE = '0A000',
+                  HINT = 'use a database created with ENCODING ''UTF8'', or an integer, bigint or uuid key';
+    END IF;
     SELECT f.key INTO clash
       FROM smart_groups.custom_fields f
       JOIN pg_attribute a ON a.attrelid = users_table AND a.attname = f.key
@@ -282,6 +290,10 @@ BEGIN
             IF new_key_type NOT IN ('integer', 'bigint', 'uuid', 'text') THEN
                 RAISE EXCEPTION 'the users key "%" cannot become %', cfg.key_column, new_key_type
                     USING ERRCODE = '0A000', HINT = 'the users key must be integer, bigint, uuid or text';
+            END IF;
+            IF new_key_type = 'text' AND pg_catalog.getdatabaseencoding() <> 'UTF8' THEN
+                RAISE EXCEPTION 'the users key "%" cannot become text: a text users key needs a UTF8 database', cfg.key_column
+                    USING ERRCODE = '0A000', HINT = 'keep an integer, bigint or uuid key in this database';
             END IF;
             UPDATE smart_groups.config SET key_type = new_key_type;
             PERFORM smart_groups_internal._keys_as(new_key_type, true);
