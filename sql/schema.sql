@@ -193,7 +193,7 @@ BEGIN
         GRANT SELECT ON smart_groups.members, smart_groups.memberships, smart_groups.membership_log,
                         smart_groups.excluded, smart_groups.included
            TO smart_groups_reader;
-        PERFORM smart_groups_internal._comment_api();
+        -- Their comments come with the key-typed functions made next (_keys_as).
     END IF;
 END $$;
 SELECT smart_groups_internal._create_views(true);

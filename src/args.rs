@@ -66,6 +66,17 @@ impl Text {
     pub fn ok(&self) -> Option<&str> {
         self.0.as_deref().ok()
     }
+
+    /// The text when it is UTF-8, owned.
+    pub fn into_ok(self) -> Option<String> {
+        self.0.ok()
+    }
+
+    /// The text, with what is not UTF-8 replaced (U+FFFD): for display only.
+    pub fn into_lossy(self) -> String {
+        self.0
+            .unwrap_or_else(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+    }
 }
 
 impl FromDatum for Text {
@@ -93,19 +104,6 @@ impl pgrx::datum::IntoDatum for Text {
 
     fn type_oid() -> pg_sys::Oid {
         pg_sys::TEXTOID
-    }
-}
-
-impl Text {
-    /// The text when it is UTF-8, owned.
-    pub fn into_ok(self) -> Option<String> {
-        self.0.ok()
-    }
-
-    /// The text, with what is not UTF-8 replaced (U+FFFD): for display only.
-    pub fn into_lossy(self) -> String {
-        self.0
-            .unwrap_or_else(|bytes| String::from_utf8_lossy(&bytes).into_owned())
     }
 }
 
