@@ -160,3 +160,47 @@ def s5(ctx, groups_active):
         ctx.profiles.append(dict(scenario="S5", note=f"COPY of {max(100, n_new // 10):,} new users (a tenth of S5)",
                                  **run_profile(ctx.c, "S5", lambda k: f"COPY users FROM '{paths[k]}' (FORMAT csv);\n", 1,
                                                workdir=ctx.workdir)))
+
+
+S13_REPORTS = 150
+
+
+def s13(ctx, groups_active):
+    """A manager's column that rules read as `manager.department`, changed while the manager
+    has 150 reports: every report is evaluated again, within the UPDATE's transaction. The
+    manager's department alternates between the two values the most rules compare
+    `manager.department` with, so memberships move on every UPDATE."""
+    values = [l.split("|")[0] for l in ctx.c.psql(
+        "SELECT m[1], count(*) FROM smart_groups.groups g, "
+        "regexp_matches(g.rules_text, 'manager\\.department = \"([^\"]+)\"', 'g') m "
+        "WHERE g.status = 'active' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 2;").splitlines() if l]
+    readers = int(ctx.c.value("SELECT count(*) FROM smart_groups.groups WHERE status = 'active' "
+                              "AND rules_text LIKE '%manager.department%'"))
+    if len(values) < 2:
+        ctx.notes.append("S13 skipped: fewer than two values compared with manager.department")
+        return
+    # The lowest-numbered manager, given reports taken from users who manage nobody (the
+    # same users in both tables, so both sides do the same work).
+    manager = int(ctx.c.value("SELECT min(manager_id) FROM users"))
+    ctx.c.psql("".join(
+        f"UPDATE {t} SET manager_id = {manager} WHERE id IN (SELECT u.id FROM {t} u "
+        f"WHERE u.id <> {manager} AND u.manager_id IS DISTINCT FROM {manager} "
+        f"AND NOT EXISTS (SELECT FROM {t} r WHERE r.manager_id = u.id) ORDER BY u.id DESC "
+        f"LIMIT greatest(0, {S13_REPORTS} - (SELECT count(*) FROM {t} WHERE manager_id = {manager})));\n"
+        for t in ("users", "users_base")))
+    reports = int(ctx.c.value(f"SELECT count(*) FROM users WHERE manager_id = {manager}"))
+    a, b = (v.replace("'", "''") for v in values)
+    sql = ("UPDATE {t} SET department = CASE WHEN department = '" + a + "' THEN '" + b + "' ELSE '" + a +
+           f"' END WHERE id = {manager};\n")
+    scripts = {v: ctx.script(f"s13_{v}.sql", sql.format(t=t)) for v, t in (("target", "users"), ("baseline", "users_base"))}
+    ctx.vacuum("users", "users_base")
+    n = ctx.alternate("S13", lambda rep: pg_latency(ctx, "S13", "target", rep, [(scripts["target"], 1)], 1),
+                      lambda rep: pg_latency(ctx, "S13", "baseline", rep, [(scripts["baseline"], 1)], 1))
+    t50, b50 = ctx.med("S13", "target", "p50"), ctx.med("S13", "baseline", "p50")
+    t95 = ctx.med("S13", "target", "p95")
+    ctx.row("S13", f"UPDATE of a manager's department, which {readers} of {groups_active} active groups read as "
+            f"manager.department, with {reports} reports (pgbench, 1 client)", "same UPDATE, not attached", "",
+            f"p50 {fmt_ms(b50)}", f"p50 {fmt_ms(t50)}, p95 {fmt_ms(t95)}", ratio(t50, b50), "p50 ≤ 10 ms",
+            t50 is not None and t50 <= 10,
+            f"{n} reps × {ctx.duration} s, {sum(ctx.values('S13', 'target', 'transactions')):,} target transactions; "
+            f"the department alternates between {values[0]!r} and {values[1]!r}")

@@ -3,8 +3,9 @@
   phase 1 — 100 active groups that all read users.level: S2, S5, S3, S6, S7, S8, then S1 and
             S4 with these 100 groups (rows S1·100, S4·100)
   phase 2 — 900 more groups (1,000 active, 100 of them read level): S1, S4, S9 (event INSERT),
-            S10 (custom-field upsert), S11 (which groups is U in), storage per membership,
-            S12 (INSERT of a new user) (in phase 1 when --cold-groups 0)
+            S10 (custom-field upsert), S11 (which groups is U in), S13 (a manager's column
+            read as manager.department, 150 reports), storage per membership, S12 (INSERT of
+            a new user) (in phase 1 when --cold-groups 0)
 
 Usage: suite.py --dir D --port P --scale N --reps R --duration S --out RESULTS_BASE --work W
 """
@@ -179,6 +180,7 @@ def main():
         run("S9", scen_events.s9, active)
         run("S10", scen_events.s10, active)
         run("S11", scen_events.s11, active)
+        run("S13", scen_update.s13, active)
         run("STORAGE", scen_events.storage)
         # Last: the users it adds would count in the storage per membership.
         run("S12", scen_events.s12, active)

@@ -17,6 +17,7 @@
 //! Each query reads with the snapshot the row plans would have used, at the point they would
 //! have run, so both decide from the same data.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
@@ -420,7 +421,8 @@ pub fn decide(
     let loaded_columns = &found.loaded_columns;
     let custom_exact = found.custom_exact;
     let undecidable_relations = &found.undecidable_relations;
-    let mut data = found.data.clone();
+    // Copied only when memberships named by member_of are added to it.
+    let mut data = Cow::Borrowed(&found.data);
     let named: Vec<i64> = groups
         .iter()
         .flat_map(|g| st.names(g.id).collect::<Vec<_>>())
@@ -444,7 +446,11 @@ pub fn decide(
                 continue;
             };
             if named_set.contains(&group) {
-                data.members.entry(group).or_default().insert(user.clone());
+                data.to_mut()
+                    .members
+                    .entry(group)
+                    .or_default()
+                    .insert(user.clone());
             }
         }
     }

@@ -98,7 +98,7 @@ pub struct State {
     /// The users table, schema-qualified and quoted.
     pub users_table: String,
     /// Active smart groups, by depth then id.
-    pub groups: Vec<Group>,
+    pub groups: Vec<Rc<Group>>,
     /// Position in `groups` by group id: the trigger looks groups up once per pair.
     by_id: FxMap<i64, usize>,
     /// The groups naming each group in member_of.
@@ -230,7 +230,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             Some(j) => serde_json::from_value(j.0).map_err(|e| DbError::Spi(e.to_string()))?,
             None => Vec::new(),
         };
-        let groups: Vec<Group> = docs
+        let groups: Vec<Rc<Group>> = docs
             .into_iter()
             .map(|d| Group {
                 id: d.id,
@@ -245,6 +245,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
                 reference_depth: d.deps.reference_depth,
                 relative_time: d.deps.relative_time,
             })
+            .map(Rc::new)
             .collect();
         let read: BTreeSet<String> = groups
             .iter()
@@ -300,7 +301,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
 /// member_of, transitively; `groups` is in depth order, so a group comes after every group it
 /// names. Their membership depends on rows that transactions other than the user's row's
 /// writer change (see `commit.rs`).
-fn at_commit(groups: &[Group]) -> Vec<i64> {
+fn at_commit(groups: &[Rc<Group>]) -> Vec<i64> {
     let mut out: BTreeSet<i64> = BTreeSet::new();
     let mut ordered = Vec::new();
     for g in groups {
@@ -318,7 +319,7 @@ fn at_commit(groups: &[Group]) -> Vec<i64> {
 
 /// For `State::at_commit_pos`: each id's place in `ids` (in depth order) and the place where
 /// the run of its depth starts.
-fn positions(ids: &[i64], groups: &[Group]) -> FxMap<i64, (usize, usize)> {
+fn positions(ids: &[i64], groups: &[Rc<Group>]) -> FxMap<i64, (usize, usize)> {
     let depth: HashMap<i64, i32> = groups.iter().map(|g| (g.id, g.depth)).collect();
     let mut out = FxMap::default();
     let mut start = 0;
@@ -439,10 +440,13 @@ impl State {
             .collect();
         at.sort_unstable();
         at.dedup();
-        at.into_iter().filter_map(|i| self.groups.get(i)).collect()
+        at.into_iter()
+            .filter_map(|i| self.groups.get(i).map(|g| &**g))
+            .collect()
     }
 
-    pub fn group(&self, id: i64) -> Option<&Group> {
+    /// Shared, so that a caller may hold groups while it uses the state mutably.
+    pub fn group(&self, id: i64) -> Option<&Rc<Group>> {
         self.by_id.get(&id).and_then(|&i| self.groups.get(i))
     }
 

@@ -43,7 +43,7 @@ pub fn run(
         Table::Custom => !g.custom.is_empty(),
         Table::Relation(name) => g.relations.contains(name),
     };
-    if !st.groups.iter().any(reads) {
+    if !st.groups.iter().any(|g| reads(g)) {
         return Ok(());
     }
     let (keys, fields) = changed_keys(client, relid, &user_column, key_column.as_deref(), op)?;
