@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use compile_support::*;
 use smart_groups_core::ast::{CmpOp, Op};
 use smart_groups_core::checked::{Operand, Pred, TimeUnit};
-use smart_groups_core::compile::{flip_test, reads_via_reference, Flip};
+use smart_groups_core::compile::{flip_test, reads_via_reference, reference_flip_test, Flip};
 
 fn changed(cols: &[&str]) -> BTreeSet<String> {
     cols.iter().map(|c| c.to_string()).collect()
@@ -147,4 +147,71 @@ fn member_of_and_custom_fields_never_flip_on_a_users_update() {
         rule(custom("vip"), Op::Eq, Operand::Bool(true)),
     ]);
     assert_eq!(flip(&p, &["name", "age", "manager_id"]), Flip::Never);
+}
+
+fn referrers(p: &Pred, cols: &[&str]) -> Flip {
+    reference_flip_test(p, &catalog(), &changed(cols), "n", "o", "$1")
+}
+
+#[test]
+fn a_column_read_on_the_manager_is_judged_on_the_managers_two_rows() {
+    let p = Pred::All(vec![
+        rule(col("age"), Op::Eq, Operand::Number(num("3"))),
+        Pred::Not(Box::new(rule(manager(col("name")), Op::Eq, text("a")))),
+    ]);
+    let Flip::When(sql) = referrers(&p, &["name"]) else {
+        panic!("expected a condition");
+    };
+    // The rule as on the manager's own row, not a search through the reference.
+    assert!(
+        sql.contains("n.\"name\"") && sql.contains("o.\"name\""),
+        "{sql}"
+    );
+    assert!(!sql.contains("manager_id"), "{sql}");
+    // The referrer's own column is not the manager's business.
+    assert!(!sql.contains("age"), "{sql}");
+    assert_eq!(referrers(&p, &["age"]), Flip::Never);
+}
+
+#[test]
+fn nested_references_are_judged_where_they_end() {
+    let p = rule(manager(manager(col("name"))), Op::Eq, text("a"));
+    assert!(matches!(referrers(&p, &["name"]), Flip::When(_)));
+    // The manager's own manager changed: the grand-reports' rule cannot be judged from the
+    // manager's row.
+    assert_eq!(referrers(&p, &["manager_id"]), Flip::Always);
+    assert_eq!(referrers(&p, &["name", "manager_id"]), Flip::Always);
+}
+
+#[test]
+fn a_relative_time_rule_on_the_manager_also_flips_when_the_old_value_crossed_since() {
+    let window = Operand::Interval {
+        n: 30,
+        unit: TimeUnit::Days,
+    };
+    let p = rule(manager(col("last_login")), Op::WithinLast, window);
+    let Flip::When(sql) = referrers(&p, &["last_login"]) else {
+        panic!("expected a condition");
+    };
+    assert!(sql.contains("$1"), "{sql}");
+}
+
+#[test]
+fn references_inside_has_and_other_sources_for_referrers() {
+    let in_has = has(
+        Some(rule(manager(col("name")), Op::Eq, text("a"))),
+        CmpOp::Gte,
+        1,
+    );
+    assert_eq!(referrers(&in_has, &["name"]), Flip::Always);
+    let others = Pred::Any(vec![
+        Pred::MemberOf {
+            group_id: 3,
+            name: "G".into(),
+        },
+        rule(custom("vip"), Op::Eq, Operand::Bool(true)),
+        rule(manager(custom("vip")), Op::Eq, Operand::Bool(true)),
+        rule(col("name"), Op::Eq, text("a")),
+    ]);
+    assert_eq!(referrers(&others, &["name", "age"]), Flip::Never);
 }

@@ -214,7 +214,8 @@ fn set_columns(trigger: &PgTrigger<'_>) -> Option<BTreeSet<String>> {
     // SAFETY: the TriggerData and relation of the call in progress; the relcache entry, its
     // trigger and tuple descriptors stay valid while the trigger runs, and tg_updatedcols is
     // either NULL or a Bitmapset of attribute numbers offset by
-    // FirstLowInvalidHeapAttributeNumber.
+    // FirstLowInvalidHeapAttributeNumber; the foreign-key list is the relcache entry's own,
+    // valid while the relation is open, of ForeignKeyCacheInfo nodes.
     unsafe {
         let rel = data.tg_relation;
         let updated = data.tg_updatedcols;
@@ -247,6 +248,47 @@ fn set_columns(trigger: &PgTrigger<'_>) -> Option<BTreeSet<String>> {
             if !att.attisdropped {
                 let name = std::ffi::CStr::from_ptr(att.attname.data.as_ptr());
                 out.insert(name.to_string_lossy().into_owned());
+            }
+        }
+        // A column that a foreign key of the table onto itself references (its key, for
+        // manager_id) may cascade into the referencing column of other rows (ON UPDATE
+        // CASCADE, SET NULL, SET DEFAULT). Those rows reach this statement's AFTER trigger
+        // with this SET list: the cascade runs at the same query level, where Postgres fires
+        // BEFORE STATEMENT triggers once. A manager's key moved left the users reading
+        // `manager.manager_id` through them stale (differential test, seed 1234).
+        let keys = pg_sys::RelationGetFKeyList(rel);
+        let own = (*rel).rd_id;
+        let count = if keys.is_null() { 0 } else { (*keys).length };
+        for i in 0..usize::try_from(count).unwrap_or(0) {
+            let fk = (*(*keys).elements.add(i)).ptr_value as *const pg_sys::ForeignKeyCacheInfo;
+            let Some(fk) = fk.as_ref() else {
+                continue;
+            };
+            if fk.confrelid != own || fk.conrelid != own {
+                continue;
+            }
+            let n = usize::try_from(fk.nkeys).unwrap_or(0).min(32);
+            let referenced = fk.confkey[..n].iter().any(|&a| {
+                pg_sys::bms_is_member(
+                    i32::from(a) - pg_sys::FirstLowInvalidHeapAttributeNumber,
+                    updated,
+                )
+            });
+            if !referenced {
+                continue;
+            }
+            for &a in &fk.conkey[..n] {
+                let Some(att) = usize::try_from(a)
+                    .ok()
+                    .and_then(|a| a.checked_sub(1))
+                    .and_then(|a| attrs.get(a))
+                else {
+                    continue;
+                };
+                if !att.attisdropped {
+                    let name = std::ffi::CStr::from_ptr(att.attname.data.as_ptr());
+                    out.insert(name.to_string_lossy().into_owned());
+                }
             }
         }
         Some(out)

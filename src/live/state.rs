@@ -119,6 +119,8 @@ pub struct State {
     preds: HashMap<i64, Rc<Pred>>,
     sql: HashMap<i64, String>,
     flips: FxMap<(i64, Vec<String>), (Flip, bool)>,
+    /// Per group and changed columns, its flip condition for the changed users' referrers.
+    reference_flips: FxMap<(i64, Vec<String>), Flip>,
     plans: FxMap<(Vec<String>, Vec<i64>), Rc<FlipPlan>>,
     row_plans: FxMap<Vec<i64>, Rc<RowPlan>>,
     /// How many times each set of groups was asked for (`row_plans`).
@@ -285,6 +287,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             preds: HashMap::new(),
             sql: HashMap::new(),
             flips: FxMap::default(),
+            reference_flips: FxMap::default(),
             plans: FxMap::default(),
             row_plans: FxMap::default(),
             row_sets_asked: FxMap::default(),
@@ -776,6 +779,27 @@ impl State {
         let referrers = compile::reads_via_reference(&pred, changed);
         self.flips.insert(key, (flip.clone(), referrers));
         Ok((flip, referrers))
+    }
+
+    /// Whether group `id` can move for the users referring to a user whose `changed` columns
+    /// changed, as a condition on that user's new row `n` and old row `o`
+    /// (`compile::reference_flip_test`).
+    pub fn reference_flip(&mut self, id: i64, changed: &BTreeSet<String>) -> Result<Flip, DbError> {
+        let key = (id, changed.iter().cloned().collect::<Vec<_>>());
+        if let Some(f) = self.reference_flips.get(&key) {
+            return Ok(f.clone());
+        }
+        let pred = self.pred(id)?;
+        let flip = compile::reference_flip_test(
+            &pred,
+            self.catalog()?,
+            changed,
+            "n",
+            "o",
+            set_codes::SINCE,
+        );
+        self.reference_flips.insert(key, flip.clone());
+        Ok(flip)
     }
 }
 

@@ -454,6 +454,12 @@ fn defer_at_commit(
         }
         Ok(statements::query_one::<Vec<String>>(client, &sql, &[], &[])?.unwrap_or_default())
     };
+    // Of the changed users, those whose referrers can move, and the groups they can move in.
+    let (readers, referent_users) = if readers.is_empty() {
+        (readers, Some(Vec::new()))
+    } else {
+        reference_flips(client, st, key, changed, readers)?
+    };
     let referents = if readers.is_empty() {
         super::commit::Referents::No
     } else {
@@ -477,15 +483,103 @@ fn defer_at_commit(
         for (gs, ks) in &by_groups {
             super::commit::defer(ks, USER, Some(gs), super::commit::Referents::No);
         }
-        // Their referrers are found whatever flipped (users with nothing recorded for them
-        // are only locked, as referents).
+        // Their referrers are found whatever flipped on their own rows (users with nothing
+        // recorded for them are only locked, as referents).
         if !readers.is_empty() {
-            super::commit::defer(&changed_users(client)?, USER, Some(&[]), referents);
+            let users = match referent_users {
+                Some(users) => users,
+                None => changed_users(client)?,
+            };
+            super::commit::defer(&users, USER, Some(&[]), referents);
         }
         return Ok(());
     }
-    super::commit::defer(&changed_users(client)?, USER, Some(&own), referents);
+    match referent_users {
+        None => super::commit::defer(&changed_users(client)?, USER, Some(&own), referents),
+        Some(users) => {
+            if !own.is_empty() {
+                let all = changed_users(client)?;
+                super::commit::defer(&all, USER, Some(&own), super::commit::Referents::No);
+            }
+            if !readers.is_empty() {
+                super::commit::defer(&users, USER, Some(&[]), referents);
+            }
+        }
+    }
     Ok(())
+}
+
+/// Of `readers` (groups reading a changed column through a reference), those that can move
+/// for a changed user's referrers, and the changed users whose referrers must be evaluated
+/// (None: every changed user). A rule on the manager, such as `manager.department = "Legal"`,
+/// judged on the manager's old and new rows (`compile::reference_flip_test`): when it is the
+/// same on both, none of the 150 reports of a manager moved from "Sales" to "Support" needs
+/// evaluating.
+fn reference_flips(
+    client: &mut SpiClient<'_>,
+    st: &mut State,
+    key: &str,
+    changed: &BTreeSet<String>,
+    readers: Vec<i64>,
+) -> Result<(Vec<i64>, Option<Vec<String>>), DbError> {
+    let mut kept = Vec::new();
+    let mut judged = Vec::new();
+    let mut tests = Vec::new();
+    let mut always = false;
+    for id in readers {
+        match st.reference_flip(id, changed)? {
+            Flip::Never => {}
+            Flip::Always => {
+                always = true;
+                kept.push(id);
+            }
+            Flip::When(sql) => {
+                judged.push(id);
+                tests.push(format!("coalesce({sql}, true)"));
+            }
+        }
+    }
+    if judged.is_empty() {
+        return Ok((kept, if always { None } else { Some(Vec::new()) }));
+    }
+    let sql = format!(
+        "SELECT n.{key}::text, ARRAY[{}] FROM sg_new n JOIN sg_old o ON o.{key} = n.{key}",
+        tests.join(", ")
+    );
+    let rows = statements::run(client, &sql, &[], &[], |rows| {
+        let mut out = Vec::new();
+        for row in rows {
+            let k = row.get::<String>(1)?;
+            let flips: Vec<Option<bool>> = row.get(2)?.unwrap_or_default();
+            out.push((k, flips));
+        }
+        Ok(out)
+    })?;
+    let mut moved = vec![false; judged.len()];
+    let mut users = Vec::new();
+    for (k, flips) in rows {
+        let mut any = false;
+        for (i, f) in flips.iter().enumerate() {
+            if f.unwrap_or(true) {
+                if let Some(m) = moved.get_mut(i) {
+                    *m = true;
+                }
+                any = true;
+            }
+        }
+        if let (true, Some(k)) = (any, k) {
+            users.push(k);
+        }
+    }
+    kept.extend(
+        judged
+            .iter()
+            .zip(&moved)
+            .filter(|(_, m)| **m)
+            .map(|(id, _)| *id),
+    );
+    kept.sort_unstable();
+    Ok((kept, if always { None } else { Some(users) }))
 }
 
 /// The statement for one depth of a large UPDATE. `$1`, `$2`, `$3`: (group, key, cause)

@@ -92,6 +92,106 @@ pub fn flip_test(
     Flip::When(parts.join(" OR "))
 }
 
+/// The flip condition, for the users referring to a changed user, of the rules that read a
+/// changed column *on* the referenced user (`manager.department`). Such a rule's value for a
+/// referrer whose reference leads to the changed user is the rule on the changed user's own
+/// row: if it is the same on the old row (alias `old`) as on the new one (alias `new`) for
+/// every such rule, no referrer's membership can move, and the referrers need not be found at
+/// all. A department renamed from "Sales" to "Support" leaves `manager.department = "Legal"`
+/// alone. `Always` when a changed reference column is followed on the way
+/// (`manager.manager.x` after a change of the manager's own `manager_id`), or such a rule is
+/// read inside `has … where`; `Never` when no rule reads a changed column that way.
+pub fn reference_flip_test(
+    pred: &Pred,
+    catalog: &Catalog,
+    changed: &BTreeSet<String>,
+    new: &str,
+    old: &str,
+    since: &str,
+) -> Flip {
+    let mut leaves: Vec<Test> = Vec::new();
+    if walk_references(pred, false, changed, &mut leaves) {
+        return Flip::Always;
+    }
+    if leaves.is_empty() {
+        return Flip::Never;
+    }
+    let mut seen = BTreeSet::new();
+    let mut parts = Vec::new();
+    for test in &leaves {
+        let mut cx = Ctx::new(catalog);
+        let n = expr::test(&mut cx, test, &Scope::user(quote::alias(new)));
+        let mut cx = Ctx::new(catalog);
+        let o = expr::test(&mut cx, test, &Scope::user(quote::alias(old)));
+        let mut part = format!("({n}) IS DISTINCT FROM ({o})");
+        if let FieldPath::Column(c) = &test.field {
+            // As on the own row: an old value that crossed a boundary since the time refresh
+            // left memberships that the refresh will not revisit once the value is gone.
+            let value = format!("{}.{}", quote::alias(old), quote::quote_ident(&c.name));
+            if let Some(crossed) = super::time_keys::crossed_since(test, &value, since) {
+                part = format!("{part} OR {crossed}");
+            }
+        }
+        if seen.insert(part.clone()) {
+            parts.push(part);
+        }
+    }
+    Flip::When(parts.join(" OR "))
+}
+
+/// Collects, as rules on the referenced user's own row, the rules that read a changed column
+/// at the end of a reference path; true when one cannot be judged from that row.
+fn walk_references(
+    pred: &Pred,
+    in_relation: bool,
+    changed: &BTreeSet<String>,
+    leaves: &mut Vec<Test>,
+) -> bool {
+    match pred {
+        Pred::All(items) | Pred::Any(items) => {
+            let mut always = false;
+            for p in items {
+                always |= walk_references(p, in_relation, changed, leaves);
+            }
+            always
+        }
+        Pred::Not(inner) => walk_references(inner, in_relation, changed, leaves),
+        Pred::MemberOf { .. } => false,
+        Pred::Has { filter, .. } => filter
+            .as_deref()
+            .is_some_and(|f| walk_references(f, true, changed, leaves)),
+        Pred::Test(t) => match &t.field {
+            FieldPath::Reference { inner, .. } if in_relation => reads_anywhere(inner, changed),
+            FieldPath::Reference { inner, .. } => {
+                let mut path: &FieldPath = inner;
+                loop {
+                    match path {
+                        FieldPath::Reference { reference, inner } => {
+                            if changed.contains(&reference.column) {
+                                return true;
+                            }
+                            path = inner;
+                        }
+                        FieldPath::Column(c) => {
+                            if changed.contains(&c.name) {
+                                leaves.push(Test {
+                                    path: t.path.clone(),
+                                    field: FieldPath::Column(c.clone()),
+                                    op: t.op,
+                                    operand: t.operand.clone(),
+                                });
+                            }
+                            return false;
+                        }
+                        FieldPath::Custom(_) => return false,
+                    }
+                }
+            }
+            _ => false,
+        },
+    }
+}
+
 /// Collects the own-row rules reading a changed column; true when a rule that cannot be
 /// judged from the two rows reads one.
 fn walk<'p>(

@@ -27,7 +27,7 @@ mod time_lit;
 mod time_ops;
 
 pub use deps::{dependencies, Deps};
-pub use flip::{flip_test, reads_via_reference, Flip};
+pub use flip::{flip_test, reads_via_reference, reference_flip_test, Flip};
 pub use quote::{qualified, quote_ident, quote_literal};
 pub use row_tree::{AtomTable, RowAtom, RowTree};
 pub use time_keys::{crossed_since, time_boundary_keys};
