@@ -430,7 +430,7 @@ pub fn decide(
         .into_iter()
         .collect();
     if !named.is_empty() {
-        let sql = if super::small::probe_groups(named.len(), keys.len()) {
+        let sql = if super::small::probe_groups(named.len(), keys.len(), st.members_per_user) {
             &sources.members_probed
         } else {
             &sources.members

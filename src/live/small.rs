@@ -240,7 +240,9 @@ fn wanted(
     // user: one probe of each user index. A user is in some two hundred groups at a
     // thousand, and reading them all to keep a few was half of a one-user UPDATE's cost:
     // when the pairs' groups (`$3`) are few, memberships are probed by (user, group) instead.
-    let members = if probe_groups(gs.len(), ks.len()) {
+    let distinct_groups = gs.iter().collect::<BTreeSet<_>>().len();
+    let distinct_keys = ks.iter().collect::<BTreeSet<_>>().len();
+    let members = if probe_groups(distinct_groups, distinct_keys, st.members_per_user) {
         " AND m.group_id = ANY ($3)"
     } else {
         ""
@@ -337,16 +339,24 @@ fn wanted(
     Ok(out)
 }
 
-/// (user, group) probes at most that a read of stored memberships makes rather than read
-/// every membership of its users: Postgres 15 probes an index once per combination of two
-/// `= ANY` arrays. Measured on the 20k bench (1,000 groups, ~210 memberships per user): a
-/// probe costs ~2.5 µs, a membership read ~0.6 µs (143 probes 0.37–0.46 ms, 1,000 probes
-/// 1.9 ms, reading all 216 0.12–0.15 ms).
+/// Postgres 15 probes an index once per combination of two `= ANY` arrays. Measured on the
+/// 20k bench (1,000 groups, ~210 memberships per user): a (user, group) probe costs ~2.5 µs,
+/// reading a membership ~0.6 µs (143 probes 0.37–0.46 ms, 1,000 probes 1.9 ms, reading all
+/// 216 of a user's 0.12–0.15 ms). In tenths of a microsecond:
+const PROBE_COST: f64 = 25.0;
+const READ_COST: f64 = 6.0;
+/// Probes at most, when the memberships per user are not known.
 const PROBES: usize = 48;
 
-/// Whether stored memberships of `keys` users in `groups` groups are read by (user, group).
-pub fn probe_groups(groups: usize, keys: usize) -> bool {
-    groups.saturating_mul(keys) <= PROBES
+/// Whether stored memberships of `keys` users in `groups` groups are read by (user, group)
+/// rather than whole, given `per_user` memberships per user. Per user, whatever the number of
+/// users: the manager's 150 reports in three groups named by `member of` are 450 probes, not
+/// 30,000 memberships read (S13).
+pub fn probe_groups(groups: usize, keys: usize, per_user: Option<f64>) -> bool {
+    match per_user {
+        Some(m) if m.is_finite() => (groups as f64) * PROBE_COST <= m * READ_COST,
+        _ => groups.saturating_mul(keys) <= PROBES,
+    }
 }
 
 /// The (group, key, cause) pairs to join and to leave.

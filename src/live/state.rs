@@ -121,6 +121,10 @@ pub struct State {
     flips: FxMap<(i64, Vec<String>), (Flip, bool)>,
     /// Per group and changed columns, its flip condition for the changed users' referrers.
     reference_flips: FxMap<(i64, Vec<String>), Flip>,
+    /// Memberships per user, as the planner's statistics had them when the state was loaded
+    /// (None before the tables were analyzed): whether reading a user's memberships whole
+    /// beats probing them by group (`small::probe_groups`).
+    pub members_per_user: Option<f64>,
     plans: FxMap<(Vec<String>, Vec<i64>), Rc<FlipPlan>>,
     row_plans: FxMap<Vec<i64>, Rc<RowPlan>>,
     /// How many times each set of groups was asked for (`row_plans`).
@@ -150,7 +154,10 @@ SELECT c.catalog_epoch, c.key_column::text, c.key_type, smart_groups_internal._q
        (SELECT coalesce(jsonb_object_agg(a.attname, a.attnum), '{}') FROM pg_attribute a \
          WHERE a.attrelid = c.users_table AND a.attnum > 0 AND NOT a.attisdropped), \
        (SELECT coalesce(jsonb_agg(jsonb_build_array(g.id, g.depth) ORDER BY g.depth, g.id), '[]') \
-          FROM smart_groups.groups g WHERE g.status = 'active' AND g.kind = 'static') \
+          FROM smart_groups.groups g WHERE g.status = 'active' AND g.kind = 'static'), \
+       (SELECT m.reltuples::float8 / u.reltuples FROM pg_class m, pg_class u \
+         WHERE m.oid = 'smart_groups.member_rows'::regclass AND u.oid = c.users_table \
+           AND m.reltuples >= 0 AND u.reltuples > 0) \
   FROM smart_groups.config c";
 
 /// Forgets the bound `State::time_since` read: the transaction that read it may have moved it
@@ -228,6 +235,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             None => HashMap::new(),
         };
         let existing: BTreeSet<String> = attnums.into_keys().collect();
+        let members_per_user = row.get::<f64>(8)?;
         let static_groups: Vec<(i64, i32)> = match row.get::<JsonB>(7)? {
             Some(j) => serde_json::from_value(j.0).map_err(|e| DbError::Spi(e.to_string()))?,
             None => Vec::new(),
@@ -288,6 +296,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             sql: HashMap::new(),
             flips: FxMap::default(),
             reference_flips: FxMap::default(),
+            members_per_user,
             plans: FxMap::default(),
             row_plans: FxMap::default(),
             row_sets_asked: FxMap::default(),
