@@ -65,31 +65,8 @@ pub fn flip_test(
     since: &str,
 ) -> Flip {
     let mut atoms: Vec<&Test> = Vec::new();
-    if walk(pred, false, changed, &mut atoms) {
-        return Flip::Always;
-    }
-    if atoms.is_empty() {
-        return Flip::Never;
-    }
-    let mut seen = BTreeSet::new();
-    let mut parts = Vec::new();
-    for test in atoms {
-        let mut cx = Ctx::new(catalog);
-        let n = expr::test(&mut cx, test, &Scope::user(quote::alias(new)));
-        let mut cx = Ctx::new(catalog);
-        let o = expr::test(&mut cx, test, &Scope::user(quote::alias(old)));
-        let mut part = format!("({n}) IS DISTINCT FROM ({o})");
-        if let FieldPath::Column(c) = &test.field {
-            let value = format!("{}.{}", quote::alias(old), quote::quote_ident(&c.name));
-            if let Some(crossed) = super::time_keys::crossed_since(test, &value, since) {
-                part = format!("{part} OR {crossed}");
-            }
-        }
-        if seen.insert(part.clone()) {
-            parts.push(part);
-        }
-    }
-    Flip::When(parts.join(" OR "))
+    let always = walk(pred, false, changed, &mut atoms);
+    condition(always, &atoms, catalog, (new, old, since))
 }
 
 /// The flip condition, for the users referring to a changed user, of the rules that read a
@@ -110,23 +87,40 @@ pub fn reference_flip_test(
     since: &str,
 ) -> Flip {
     let mut leaves: Vec<Test> = Vec::new();
-    if walk_references(pred, false, changed, &mut leaves) {
+    let always = walk_references(pred, false, changed, &mut leaves);
+    condition(
+        always,
+        &leaves.iter().collect::<Vec<_>>(),
+        catalog,
+        (new, old, since),
+    )
+}
+
+/// `Always` when `always`, `Never` without `tests`, else `When` any of them differs between
+/// the new row (alias `new`) and the old row (alias `old`), or a relative-time rule's old
+/// value crossed a boundary since `since`: the stored membership reflects the boundaries
+/// applied so far, and no later refresh looks for a value that is gone.
+fn condition(
+    always: bool,
+    tests: &[&Test],
+    catalog: &Catalog,
+    (new, old, since): (&str, &str, &str),
+) -> Flip {
+    if always {
         return Flip::Always;
     }
-    if leaves.is_empty() {
+    if tests.is_empty() {
         return Flip::Never;
     }
     let mut seen = BTreeSet::new();
     let mut parts = Vec::new();
-    for test in &leaves {
+    for &test in tests {
         let mut cx = Ctx::new(catalog);
         let n = expr::test(&mut cx, test, &Scope::user(quote::alias(new)));
         let mut cx = Ctx::new(catalog);
         let o = expr::test(&mut cx, test, &Scope::user(quote::alias(old)));
         let mut part = format!("({n}) IS DISTINCT FROM ({o})");
         if let FieldPath::Column(c) = &test.field {
-            // As on the own row: an old value that crossed a boundary since the time refresh
-            // left memberships that the refresh will not revisit once the value is gone.
             let value = format!("{}.{}", quote::alias(old), quote::quote_ident(&c.name));
             if let Some(crossed) = super::time_keys::crossed_since(test, &value, since) {
                 part = format!("{part} OR {crossed}");
@@ -139,6 +133,28 @@ pub fn reference_flip_test(
     Flip::When(parts.join(" OR "))
 }
 
+/// Calls `test` on every rule of `pred` outside `member of`, with whether it is read inside
+/// `has … where` (on a relation row); true when any call is.
+fn any_test<'p>(
+    pred: &'p Pred,
+    in_relation: bool,
+    test: &mut impl FnMut(&'p Test, bool) -> bool,
+) -> bool {
+    match pred {
+        Pred::All(items) | Pred::Any(items) => {
+            let mut any = false;
+            for p in items {
+                any |= any_test(p, in_relation, test);
+            }
+            any
+        }
+        Pred::Not(inner) => any_test(inner, in_relation, test),
+        Pred::MemberOf { .. } => false,
+        Pred::Has { filter, .. } => filter.as_deref().is_some_and(|f| any_test(f, true, test)),
+        Pred::Test(t) => test(t, in_relation),
+    }
+}
+
 /// Collects, as rules on the referenced user's own row, the rules that read a changed column
 /// at the end of a reference path; true when one cannot be judged from that row.
 fn walk_references(
@@ -147,49 +163,37 @@ fn walk_references(
     changed: &BTreeSet<String>,
     leaves: &mut Vec<Test>,
 ) -> bool {
-    match pred {
-        Pred::All(items) | Pred::Any(items) => {
-            let mut always = false;
-            for p in items {
-                always |= walk_references(p, in_relation, changed, leaves);
-            }
-            always
+    any_test(pred, in_relation, &mut |t, in_relation| {
+        let FieldPath::Reference { inner, .. } = &t.field else {
+            return false;
+        };
+        if in_relation {
+            return reads_anywhere(inner, changed);
         }
-        Pred::Not(inner) => walk_references(inner, in_relation, changed, leaves),
-        Pred::MemberOf { .. } => false,
-        Pred::Has { filter, .. } => filter
-            .as_deref()
-            .is_some_and(|f| walk_references(f, true, changed, leaves)),
-        Pred::Test(t) => match &t.field {
-            FieldPath::Reference { inner, .. } if in_relation => reads_anywhere(inner, changed),
-            FieldPath::Reference { inner, .. } => {
-                let mut path: &FieldPath = inner;
-                loop {
-                    match path {
-                        FieldPath::Reference { reference, inner } => {
-                            if changed.contains(&reference.column) {
-                                return true;
-                            }
-                            path = inner;
-                        }
-                        FieldPath::Column(c) => {
-                            if changed.contains(&c.name) {
-                                leaves.push(Test {
-                                    path: t.path.clone(),
-                                    field: FieldPath::Column(c.clone()),
-                                    op: t.op,
-                                    operand: t.operand.clone(),
-                                });
-                            }
-                            return false;
-                        }
-                        FieldPath::Custom(_) => return false,
+        let mut path: &FieldPath = inner;
+        loop {
+            match path {
+                FieldPath::Reference { reference, inner } => {
+                    if changed.contains(&reference.column) {
+                        return true;
                     }
+                    path = inner;
                 }
+                FieldPath::Column(c) => {
+                    if changed.contains(&c.name) {
+                        leaves.push(Test {
+                            path: t.path.clone(),
+                            field: FieldPath::Column(c.clone()),
+                            op: t.op,
+                            operand: t.operand.clone(),
+                        });
+                    }
+                    return false;
+                }
+                FieldPath::Custom(_) => return false,
             }
-            _ => false,
-        },
-    }
+        }
+    })
 }
 
 /// Collects the own-row rules reading a changed column; true when a rule that cannot be
@@ -200,30 +204,16 @@ fn walk<'p>(
     changed: &BTreeSet<String>,
     atoms: &mut Vec<&'p Test>,
 ) -> bool {
-    match pred {
-        Pred::All(items) | Pred::Any(items) => {
-            let mut always = false;
-            for p in items {
-                always |= walk(p, in_relation, changed, atoms);
+    any_test(pred, in_relation, &mut |t, in_relation| match &t.field {
+        FieldPath::Column(c) => {
+            if !in_relation && changed.contains(&c.name) {
+                atoms.push(t);
             }
-            always
+            false
         }
-        Pred::Not(inner) => walk(inner, in_relation, changed, atoms),
-        Pred::MemberOf { .. } => false,
-        Pred::Has { filter, .. } => filter
-            .as_deref()
-            .is_some_and(|f| walk(f, true, changed, atoms)),
-        Pred::Test(t) => match &t.field {
-            FieldPath::Column(c) => {
-                if !in_relation && changed.contains(&c.name) {
-                    atoms.push(t);
-                }
-                false
-            }
-            FieldPath::Custom(_) => false,
-            FieldPath::Reference { reference, .. } => changed.contains(&reference.column),
-        },
-    }
+        FieldPath::Custom(_) => false,
+        FieldPath::Reference { reference, .. } => changed.contains(&reference.column),
+    })
 }
 
 /// Whether a path read on a referenced user touches a changed column (its own reference
