@@ -234,21 +234,27 @@ fn set_columns(trigger: &PgTrigger<'_>) -> Option<BTreeSet<String>> {
         let natts = (*desc).natts;
         let attrs = (*desc).attrs.as_slice(natts as usize);
         let mut out = BTreeSet::new();
+        // The name of attribute number `attnum`, unless out of range or dropped.
+        let mut add = |attnum: i32| {
+            let Some(att) = usize::try_from(attnum)
+                .ok()
+                .and_then(|a| a.checked_sub(1))
+                .and_then(|a| attrs.get(a))
+            else {
+                return;
+            };
+            if !att.attisdropped {
+                let name = std::ffi::CStr::from_ptr(att.attname.data.as_ptr());
+                out.insert(name.to_string_lossy().into_owned());
+            }
+        };
         let mut member = -1;
         loop {
             member = pg_sys::bms_next_member(updated, member);
             if member < 0 {
                 break;
             }
-            let attnum = member + pg_sys::FirstLowInvalidHeapAttributeNumber;
-            if attnum < 1 || attnum > natts {
-                continue;
-            }
-            let att = &attrs[(attnum - 1) as usize];
-            if !att.attisdropped {
-                let name = std::ffi::CStr::from_ptr(att.attname.data.as_ptr());
-                out.insert(name.to_string_lossy().into_owned());
-            }
+            add(member + pg_sys::FirstLowInvalidHeapAttributeNumber);
         }
         // A column that a foreign key of the table onto itself references (its key, for
         // manager_id) may cascade into the referencing column of other rows (ON UPDATE
@@ -278,17 +284,7 @@ fn set_columns(trigger: &PgTrigger<'_>) -> Option<BTreeSet<String>> {
                 continue;
             }
             for &a in &fk.conkey[..n] {
-                let Some(att) = usize::try_from(a)
-                    .ok()
-                    .and_then(|a| a.checked_sub(1))
-                    .and_then(|a| attrs.get(a))
-                else {
-                    continue;
-                };
-                if !att.attisdropped {
-                    let name = std::ffi::CStr::from_ptr(att.attname.data.as_ptr());
-                    out.insert(name.to_string_lossy().into_owned());
-                }
+                add(i32::from(a));
             }
         }
         Some(out)

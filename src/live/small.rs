@@ -240,9 +240,17 @@ fn wanted(
     // user: one probe of each user index. A user is in some two hundred groups at a
     // thousand, and reading them all to keep a few was half of a one-user UPDATE's cost:
     // when the pairs' groups (`$3`) are few, memberships are probed by (user, group) instead.
-    let distinct_groups = gs.iter().collect::<BTreeSet<_>>().len();
-    let distinct_keys = ks.iter().collect::<BTreeSet<_>>().len();
-    let members = if probe_groups(distinct_groups, distinct_keys, st.members_per_user) {
+    // Compared as the key type prints them; written as given (the write reads them as keys).
+    let printed = st.printed_keys(client, &ks)?;
+    let asked: BTreeSet<i64> = gs.iter().copied().collect();
+    let groups: Vec<i64> = asked.iter().copied().collect();
+    let keys: Vec<String> = printed
+        .iter()
+        .cloned()
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect();
+    let members = if probe_groups(groups.len(), keys.len(), st.members_per_user) {
         " AND m.group_id = ANY ($3)"
     } else {
         ""
@@ -259,23 +267,8 @@ fn wanted(
           WHERE e.user_key = ANY ($1::{kt}[]) GROUP BY e.user_key \
          UNION ALL SELECT 3, u.{key}::text, NULL FROM {users} u WHERE u.{key} = ANY ($1::{kt}[])"
     );
-    // Compared as the key type prints them; written as given (the write reads them as keys).
-    let printed = st.printed_keys(client, &ks)?;
-    let groups: Vec<i64> = gs
-        .iter()
-        .copied()
-        .collect::<BTreeSet<i64>>()
-        .into_iter()
-        .collect();
-    let keys: Vec<String> = printed
-        .iter()
-        .cloned()
-        .collect::<BTreeSet<String>>()
-        .into_iter()
-        .collect();
     let mut stored: [BTreeSet<(i64, String)>; 3] = Default::default();
     let mut existing: BTreeSet<String> = BTreeSet::new();
-    let asked: BTreeSet<i64> = groups.iter().copied().collect();
     let mut take = |what: i32, k: Option<String>, gs: Option<Vec<Option<i64>>>| {
         let Some(k) = k else {
             return;

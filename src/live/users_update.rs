@@ -455,11 +455,7 @@ fn defer_at_commit(
         Ok(statements::query_one::<Vec<String>>(client, &sql, &[], &[])?.unwrap_or_default())
     };
     // Of the changed users, those whose referrers can move, and the groups they can move in.
-    let (readers, referent_users) = if readers.is_empty() {
-        (readers, Some(Vec::new()))
-    } else {
-        reference_flips(client, st, key, changed, readers)?
-    };
+    let (readers, referent_users) = reference_flips(client, st, key, changed, readers)?;
     let referents = if readers.is_empty() {
         super::commit::Referents::No
     } else {
