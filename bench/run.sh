@@ -88,7 +88,8 @@ bench_start_cluster
 # has the old file mapped with SIGBUS). The suite loads a private copy taken now.
 mkdir -p "$BENCH_DIR/ext"
 cp -p "$(bench_pkglibdir)/smart_groups.so" "$BENCH_DIR/ext/smart_groups.so"
-cp -p "$("$PG_CONFIG" --sharedir)/extension/smart_groups--0.1.0.sql" "$BENCH_DIR/ext/"
+EXT_VERSION=$(sed -n 's/^default_version = '"'"'\(.*\)'"'"'$/\1/p' "$("$PG_CONFIG" --sharedir)/extension/smart_groups.control")
+cp -p "$("$PG_CONFIG" --sharedir)/extension/smart_groups--$EXT_VERSION.sql" "$BENCH_DIR/ext/"
 chown -R postgres:postgres "$BENCH_DIR/ext"
 step "schema" bench_psql -f "$HERE/sql/schema.sql"
 step "pin the extension build" bench_psql -c "UPDATE pg_proc SET probin = '$BENCH_DIR/ext/smart_groups' WHERE probin = '\$libdir/smart_groups'"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The package installs and works without the build tree: builds the .deb (scripts/package.sh),
 # removes every installed copy of the extension from the system PostgreSQL, installs the
-# package with apt-get, runs the pg_regress suite on a new cluster against it, removes the
-# package (no file of the extension may remain), and reinstalls the build for later tiers.
+# package with apt-get, runs the pg_regress suite and the upgrade test (scripts/upgrade_test.sh)
+# on a new cluster against it, removes the package (no file of the extension may remain), and
+# reinstalls the build for later tiers.
 # Usage: bash scripts/package_test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,10 +25,19 @@ dpkg -s "$pkg" | grep -q '^Status: install ok installed' || { echo "package: $pk
 for f in $(installed); do
   dpkg -S "$f" >/dev/null 2>&1 || { echo "package: $f is not the package's"; exit 1; }
 done
+# It carries every upgrade script of the build tree, so ALTER EXTENSION UPDATE works from it.
+for f in sql/smart_groups--*--*.sql; do
+  [ -e "$f" ] || continue
+  dpkg -S "$sharedir/$(basename "$f")" >/dev/null 2>&1 || { echo "package: no $(basename "$f")"; exit 1; }
+done
 echo "package: $(basename "$deb") installed ($(dpkg -L "$pkg" | grep -c 'smart_groups') files)"
 
 start_cluster "$dir" "$port"
 bash scripts/regress.sh "$dir" "$port"
+# Upgrading in place from the packaged files: the kept releases' install scripts are copied in
+# for the test (a database of an earlier release has its objects already), then removed.
+bash scripts/upgrade_test.sh "$dir" "$port"
+for f in sql/releases/smart_groups--*.sql; do rm -f "$sharedir/$(basename "$f")"; done
 stop_cluster "$dir"
 
 DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq "$pkg" >/dev/null

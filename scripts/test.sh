@@ -53,7 +53,10 @@ fi
 echo "== tier 4b: pg_dump / pg_restore into new databases"
 bash scripts/dump_restore.sh "$REG_DIR" 54329 2>&1 | tee -a "$LOG"
 
-echo "== tier 4c: load test (8 clients of app writes, admin calls, the worker; 30 s each at READ COMMITTED, SERIALIZABLE, and mixed with REPEATABLE READ)"
+echo "== tier 4c: upgrades in place from every kept release (ALTER EXTENSION smart_groups UPDATE)"
+bash scripts/upgrade_test.sh "$REG_DIR" 54329 2>&1 | tee -a "$LOG"
+
+echo "== tier 4d: load test (8 clients of app writes, admin calls, the worker; 30 s each at READ COMMITTED, SERIALIZABLE, and mixed with REPEATABLE READ)"
 bash scripts/load_test.sh "$WRK_DIR" 54331 30 2>&1 | tee -a "$LOG"
 
 if [ -x scripts/differential.sh ]; then

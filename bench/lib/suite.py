@@ -27,7 +27,21 @@ from common import Context, median, percentile  # noqa: E402
 from pg import TIME_RE, Cluster  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SYSTEM_EXT = ("/usr/lib/postgresql/15/lib/smart_groups.so", "/usr/share/postgresql/15/extension/smart_groups--0.1.0.sql")
+def _system_ext():
+    """The installed library and the install script of the control file's default version."""
+    share = "/usr/share/postgresql/15/extension"
+    version = "0"
+    try:
+        with open(os.path.join(share, "smart_groups.control")) as f:
+            for line in f:
+                if line.startswith("default_version"):
+                    version = line.split("'")[1]
+    except OSError:
+        pass
+    return ("/usr/lib/postgresql/15/lib/smart_groups.so", os.path.join(share, f"smart_groups--{version}.sql"))
+
+
+SYSTEM_EXT = _system_ext()
 
 
 def extension_identity(files):

@@ -1,0 +1,18 @@
+-- The app's writes and an admin's calls on a copy of scripts/sample/app.sql's database (a
+-- restored backup, an upgraded install), each in its own transaction, then what they must
+-- have done: scripts/sample/writes.expected.
+\set QUIET on
+\pset tuples_only on
+\pset format unaligned
+UPDATE app.users SET dept = 'Sales' WHERE id = 1;
+INSERT INTO app.fields VALUES (1, 'level', '9') ON CONFLICT (user_id, k) DO UPDATE SET v = excluded.v;
+INSERT INTO app.users VALUES (501, 'new', 'Sales', '2024-01-02', 1);
+INSERT INTO app.clicks (user_id) VALUES (501), (501);
+SELECT FROM smart_groups.create_group('Added later', 'dept = "Support"');
+SELECT FROM smart_groups.activate_group('Old');
+SELECT FROM smart_groups.restore_group('Gone');
+SELECT format('user %s: %s', k, (SELECT string_agg(group_name, ',' ORDER BY group_name)
+                                    FROM smart_groups.memberships WHERE user_key = k))
+  FROM unnest(ARRAY[1, 501]) k ORDER BY k;
+SELECT 'verify: ' || count(*) FROM smart_groups.verify();
+SELECT 'group ids unique: ' || (count(*) = count(DISTINCT id)) FROM smart_groups.groups;
