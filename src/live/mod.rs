@@ -4,6 +4,7 @@
 
 mod commit;
 mod depths;
+mod direct;
 mod maintain;
 mod neighbourhood;
 pub(crate) mod pending;

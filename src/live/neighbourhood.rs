@@ -28,6 +28,7 @@ use smart_groups_core::catalog::{Catalog, ColumnKind};
 use smart_groups_core::compile::{qualified, quote_ident};
 use smart_groups_core::eval::{CustomRow, Dataset, Datum, Evaluator, RelRow, UserRow};
 
+use super::direct::{self, Spec};
 use super::row_read::{self, ResultRows};
 use super::small::Pair;
 use super::state::State;
@@ -40,18 +41,25 @@ const RELATION_ROWS: usize = 1000;
 /// The queries of a state's catalog, built once per state (`State::sources`).
 pub struct Sources {
     /// `$1` keys → key, every column a group reads on a users row, every reference column.
-    users: String,
+    users: Source,
     user_kinds: HashMap<String, ColumnKind>,
     /// `$1` keys → user key, field key (as stored), value as text.
-    custom: Option<String>,
+    custom: Option<Source>,
     /// Relation name → its query (`$1` keys → user key, every column) and column kinds.
-    relations: HashMap<String, (String, HashMap<String, ColumnKind>)>,
+    relations: HashMap<String, (Source, HashMap<String, ColumnKind>)>,
     /// `$1` keys → group id, user key: every stored membership of the users.
     members: String,
     /// The same of the groups `$2` only.
     members_probed: String,
     /// Every reference column some group follows.
     references: Vec<String>,
+}
+
+/// A load: its statement, and the same rows read through an index when one serves
+/// (`direct`).
+struct Source {
+    sql: String,
+    direct: Spec,
 }
 
 impl Sources {
@@ -71,13 +79,27 @@ impl Sources {
             .iter()
             .map(|c| format!(", n.{}", quote_ident(c)))
             .collect();
-        let users = format!(
-            "SELECT n.{key}::text{} FROM {} n WHERE n.{key} = ANY ($1::{kt}[])",
-            list.concat(),
-            st.users_table
-        );
-        let custom = catalog.custom_table.as_ref().map(|t| {
-            format!(
+        let users = Source {
+            sql: format!(
+                "SELECT n.{key}::text{} FROM {} n WHERE n.{key} = ANY ($1::{kt}[])",
+                list.concat(),
+                st.users_table
+            ),
+            direct: columns.iter().fold(
+                Spec::new(catalog.users.table.clone(), &st.key_column).column(
+                    "key",
+                    &st.key_column,
+                    true,
+                ),
+                |spec, c| spec.column(c, c, false),
+            ),
+        };
+        let custom = catalog.custom_table.as_ref().map(|t| Source {
+            direct: Spec::new(t.table.clone(), &t.user_column)
+                .column("user_key", &t.user_column, true)
+                .column("field_key", &t.key_column, false)
+                .column("value", &t.value_column, true),
+            sql: format!(
                 "SELECT f.{}::text, f.{} AS field_key, f.{}::text AS value FROM {} f \
                   WHERE f.{} = ANY ($1::{kt}[])",
                 quote_ident(&t.user_column),
@@ -85,7 +107,7 @@ impl Sources {
                 quote_ident(&t.value_column),
                 qualified(&t.table),
                 quote_ident(&t.user_column),
-            )
+            ),
         });
         let relations = catalog
             .relations
@@ -108,7 +130,16 @@ impl Sources {
                     .iter()
                     .map(|c| (c.name.clone(), c.kind.clone()))
                     .collect();
-                (r.name.clone(), (sql, kinds))
+                let mut direct = r.columns.iter().fold(
+                    Spec::new(r.table.clone(), &r.user_column).column(
+                        "user_key",
+                        &r.user_column,
+                        true,
+                    ),
+                    |spec, c| spec.column(&c.name, &c.name, false),
+                );
+                direct.limit = Some(RELATION_ROWS + 1);
+                (r.name.clone(), (Source { sql, direct }, kinds))
             })
             .collect();
         Sources {
@@ -138,16 +169,20 @@ impl Sources {
     }
 }
 
-/// Runs a kept query of keys and reads its rows (`row_read`).
+/// Reads the rows of a source through its index (`direct`), or runs its kept query and
+/// reads its rows (`row_read`).
 fn load(
     client: &mut SpiClient<'_>,
-    sql: &str,
+    source: &Source,
     keys: &[String],
     kind: &dyn Fn(&str) -> Option<ColumnKind>,
 ) -> Result<Option<ResultRows>, DbError> {
+    if let Some(rows) = direct::read(&source.direct, keys, kind) {
+        return Ok(Some(rows));
+    }
     statements::run(
         client,
-        sql,
+        &source.sql,
         &[text_array()],
         &[keys.to_vec().into()],
         |_| {
@@ -309,9 +344,9 @@ fn load_all(
     out.several_rows = rows_per_key.values().any(|&n| n > 1);
     if need.custom {
         match &sources.custom {
-            Some(sql) => {
+            Some(source) => {
                 let all: Vec<String> = loaded.iter().cloned().collect();
-                match load(client, sql, &all, &no_kind)? {
+                match load(client, source, &all, &no_kind)? {
                     Some(found) => {
                         out.custom_exact = found.inexact.is_empty();
                         for (user_key, values) in found.rows {
@@ -336,12 +371,12 @@ fn load_all(
         }
     }
     for name in &need.relations {
-        let Some((sql, kinds)) = sources.relations.get(name) else {
+        let Some((source, kinds)) = sources.relations.get(name) else {
             out.undecidable_relations.insert(name.clone());
             continue;
         };
         let kind = |c: &str| kinds.get(c).cloned();
-        match load(client, sql, keys, &kind)? {
+        match load(client, source, keys, &kind)? {
             Some(found) if found.rows.len() <= RELATION_ROWS && found.inexact.is_empty() => {
                 out.data.relations.insert(
                     name.clone(),
@@ -430,27 +465,39 @@ pub fn decide(
         .into_iter()
         .collect();
     if !named.is_empty() {
-        let sql = if super::small::probe_groups(named.len(), keys.len(), st.members_per_user) {
-            &sources.members_probed
-        } else {
-            &sources.members
-        };
         let named_set: BTreeSet<i64> = named.iter().copied().collect();
-        let Some(found) = load_members(client, sql, keys, named)? else {
-            return all_undecided;
-        };
-        for (group, values) in found.rows {
-            let (Ok(group), Some(Datum::Text(user))) =
-                (group.parse::<i64>(), values.get("user_key"))
-            else {
-                continue;
+        let probed = super::small::probe_groups(named.len(), keys.len(), st.members_per_user);
+        let pairs: Vec<(i64, String)> = named
+            .iter()
+            .flat_map(|g| keys.iter().map(move |k| (*g, k.clone())))
+            .collect();
+        let direct = super::small::stored_memberships(st, keys, &named_set, &pairs);
+        if let Some(found) = direct {
+            for (group, user) in found {
+                data.to_mut().members.entry(group).or_default().insert(user);
+            }
+        } else {
+            let sql = if probed {
+                &sources.members_probed
+            } else {
+                &sources.members
             };
-            if named_set.contains(&group) {
-                data.to_mut()
-                    .members
-                    .entry(group)
-                    .or_default()
-                    .insert(user.clone());
+            let Some(found) = load_members(client, sql, keys, named)? else {
+                return all_undecided;
+            };
+            for (group, values) in found.rows {
+                let (Ok(group), Some(Datum::Text(user))) =
+                    (group.parse::<i64>(), values.get("user_key"))
+                else {
+                    continue;
+                };
+                if named_set.contains(&group) {
+                    data.to_mut()
+                        .members
+                        .entry(group)
+                        .or_default()
+                        .insert(user.clone());
+                }
             }
         }
     }

@@ -21,7 +21,7 @@ use smart_groups_core::eval::{Datum, UserRow};
 
 /// How one column's datum becomes a `Datum`.
 #[derive(Clone, Copy)]
-enum Conv {
+pub(super) enum Conv {
     /// The type's output text, as text (`exact`: compared as the rules compare text).
     Text {
         out: pg_sys::Oid,
@@ -163,6 +163,48 @@ unsafe fn conv_for(typid: pg_sys::Oid, collation: pg_sys::Oid, kind: Option<&Col
                 && deterministic(collation),
         },
     }
+}
+
+/// How a table column read by `direct::read` converts: as `conv_for`, or as its output text
+/// when the statement it replaces casts it `::text` (a text column keeps its collation).
+pub(super) unsafe fn column_conv(
+    typid: pg_sys::Oid,
+    collation: pg_sys::Oid,
+    as_text: bool,
+    kind: Option<&ColumnKind>,
+) -> Conv {
+    match (as_text, typid) {
+        (false, _) => conv_for(typid, collation, kind),
+        (true, pg_sys::TEXTOID | pg_sys::VARCHAROID) => conv_for(pg_sys::TEXTOID, collation, None),
+        (true, _) => match conv_for(typid, collation, None) {
+            Conv::Text { out, .. } | Conv::Number { out } => Conv::Text {
+                out,
+                exact: deterministic(pg_sys::DEFAULT_COLLATION_OID),
+            },
+            _ => {
+                let mut out = pg_sys::InvalidOid;
+                let mut varlena = false;
+                pg_sys::getTypeOutputInfo(typid, &mut out, &mut varlena);
+                Conv::Text {
+                    out,
+                    exact: deterministic(pg_sys::DEFAULT_COLLATION_OID),
+                }
+            }
+        },
+    }
+}
+
+/// Whether Rust compares a column read with `conv` exactly as the rules do.
+pub(super) fn conv_exact(conv: Conv) -> bool {
+    !matches!(
+        conv,
+        Conv::Text { exact: false, .. } | Conv::TextArray { exact: false }
+    )
+}
+
+/// `convert`, for `direct::read`.
+pub(super) unsafe fn convert_datum(conv: Conv, d: pg_sys::Datum) -> Option<Datum> {
+    convert(conv, d)
 }
 
 /// Every row of a transition table, through a read pointer of our own (the statement's other

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use pgrx::spi::SpiClient;
 use pgrx::JsonB;
 use serde::Deserialize;
-use smart_groups_core::catalog::Catalog;
+use smart_groups_core::catalog::{Catalog, TableName};
 use smart_groups_core::checked::Pred;
 use smart_groups_core::compile::{self, quote_ident, AtomTable, Flip, RowAtom, RowTree};
 use smart_groups_core::json;
@@ -97,6 +97,8 @@ pub struct State {
     pub key_type: String,
     /// The users table, schema-qualified and quoted.
     pub users_table: String,
+    /// The users table by schema and name (`direct` reads).
+    pub users_name: TableName,
     /// Active smart groups, by depth then id.
     pub groups: Vec<Rc<Group>>,
     /// Position in `groups` by group id: the trigger looks groups up once per pair.
@@ -157,7 +159,10 @@ SELECT c.catalog_epoch, c.key_column::text, c.key_type, smart_groups_internal._q
           FROM smart_groups.groups g WHERE g.status = 'active' AND g.kind = 'static'), \
        (SELECT m.reltuples::float8 / u.reltuples FROM pg_class m, pg_class u \
          WHERE m.oid = 'smart_groups.member_rows'::regclass AND u.oid = c.users_table \
-           AND m.reltuples >= 0 AND u.reltuples > 0) \
+           AND m.reltuples >= 0 AND u.reltuples > 0), \
+       (SELECT n.nspname::text FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace \
+         WHERE r.oid = c.users_table), \
+       (SELECT r.relname::text FROM pg_class r WHERE r.oid = c.users_table) \
   FROM smart_groups.config c";
 
 /// Forgets the bound `State::time_since` read: the transaction that read it may have moved it
@@ -236,6 +241,10 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
         };
         let existing: BTreeSet<String> = attnums.into_keys().collect();
         let members_per_user = row.get::<f64>(8)?;
+        let users_name = TableName {
+            schema: row.get::<String>(9)?.unwrap_or_default(),
+            name: row.get::<String>(10)?.unwrap_or_default(),
+        };
         let static_groups: Vec<(i64, i32)> = match row.get::<JsonB>(7)? {
             Some(j) => serde_json::from_value(j.0).map_err(|e| DbError::Spi(e.to_string()))?,
             None => Vec::new(),
@@ -268,6 +277,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             key_column,
             key_type,
             users_table,
+            users_name,
             at_commit_pos: positions(&commit_time, &groups),
             at_commit: commit_time,
             by_id: groups.iter().enumerate().map(|(i, g)| (g.id, i)).collect(),

@@ -1,0 +1,603 @@
+//! Rows looked up by key through a btree index, without a statement: the maintenance
+//! engine's small reads (a few users' rows, custom fields, relation rows, stored memberships
+//! and overrides) on the path of every maintained write.
+//!
+//! A kept-plan statement of a few rows cost 15–90 µs through SPI, most of it executor
+//! start-up and the statement's own bookkeeping; the same rows through the index cost a few
+//! microseconds (docs/design/write-floor.md, "Reads without statements"). Each read does what
+//! SPI does before a statement that may write (`CommandCounterIncrement`, then the
+//! transaction snapshot: a new one at READ COMMITTED, the transaction's under snapshot
+//! isolation), so it sees exactly the rows the statement it replaces would have seen, and the
+//! access methods take the same predicate locks under SERIALIZABLE. Tables are opened with
+//! ACCESS SHARE, held to the end of the transaction, as the statement would.
+//!
+//! When no usable index exists (the column is not the first key column of a valid,
+//! non-partial btree index of its type's default equality), the table is not a plain table,
+//! or the database's text is not UTF-8, `read` returns None and the caller runs its
+//! statement instead.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::CString;
+
+use pgrx::pg_sys;
+use pgrx::PgMemoryContexts;
+use smart_groups_core::catalog::{ColumnKind, TableName};
+use smart_groups_core::eval::Datum;
+
+use super::row_read::{self, ResultRows};
+
+/// One column of the rows read: the name it is given (as a statement's `AS`), the table's
+/// column, and whether it is read as its output text (a statement's `::text`).
+#[derive(Clone, Debug)]
+pub struct Column {
+    pub name: String,
+    pub column: String,
+    pub as_text: bool,
+}
+
+/// A read: the rows of `table` whose `key` column equals one of the keys, as `columns`
+/// (the first is the row's key in `ResultRows`), at most `limit` rows in all.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    pub table: TableName,
+    pub key: String,
+    pub columns: Vec<Column>,
+    pub limit: Option<usize>,
+}
+
+impl Spec {
+    pub fn new(table: TableName, key: &str) -> Spec {
+        Spec {
+            table,
+            key: key.to_string(),
+            columns: Vec::new(),
+            limit: None,
+        }
+    }
+
+    pub fn column(mut self, name: &str, column: &str, as_text: bool) -> Spec {
+        self.columns.push(Column {
+            name: name.to_string(),
+            column: column.to_string(),
+            as_text,
+        });
+        self
+    }
+}
+
+/// The rows `spec` asks for, of the users `keys` (as the key column's type reads them), or
+/// None when they cannot be read without a statement. `kind`: a column's kind in the
+/// catalog, by its given name (as `row_read::spi_result`).
+pub fn read(
+    spec: &Spec,
+    keys: &[String],
+    kind: &dyn Fn(&str) -> Option<ColumnKind>,
+) -> Option<ResultRows> {
+    let mut inexact = BTreeSet::new();
+    let mut rows = Vec::new();
+    let convs = RefCell::new(Vec::new());
+    let mut ok = true;
+    let scanned = scan(
+        &spec.table,
+        &spec.key,
+        &spec
+            .columns
+            .iter()
+            .map(|c| c.column.as_str())
+            .collect::<Vec<_>>(),
+        keys,
+        spec.limit,
+        &mut |attrs| {
+            for (c, attr) in spec.columns.iter().zip(attrs) {
+                // SAFETY: the column's type and collation, from the table's descriptor.
+                let conv = unsafe {
+                    row_read::column_conv(
+                        attr.atttypid,
+                        attr.attcollation,
+                        c.as_text,
+                        kind(&c.name).as_ref(),
+                    )
+                };
+                if !row_read::conv_exact(conv) {
+                    inexact.insert(c.name.clone());
+                }
+                convs.borrow_mut().push(conv);
+            }
+        },
+        &mut |_, values| {
+            let mut row_key = None;
+            let mut row = BTreeMap::new();
+            for ((c, conv), value) in spec.columns.iter().zip(convs.borrow().iter()).zip(values) {
+                let datum = match value {
+                    None => Datum::Null,
+                    // SAFETY: a datum of the column `conv` was made for, alive while the row is.
+                    Some(d) => match unsafe { row_read::convert_datum(*conv, *d) } {
+                        Some(d) => d,
+                        None => {
+                            ok = false;
+                            return false;
+                        }
+                    },
+                };
+                if row_key.is_none() && row.is_empty() {
+                    row_key = Some(match datum {
+                        Datum::Text(s) | Datum::Number(s) => s,
+                        _ => {
+                            ok = false;
+                            return false;
+                        }
+                    });
+                } else {
+                    row.insert(c.name.clone(), datum);
+                }
+            }
+            if let Some(k) = row_key {
+                rows.push((k, row));
+            }
+            true
+        },
+    );
+    (scanned && ok).then(|| ResultRows {
+        rows,
+        inexact,
+        columns: spec
+            .columns
+            .iter()
+            .skip(1)
+            .map(|c| c.name.clone())
+            .collect(),
+    })
+}
+
+/// The `bigint` column `column` of the rows of `table` whose `key` column equals one of the
+/// keys, with the position of that key in `keys`: a user's memberships, inclusions or
+/// exclusions by group id, without converting anything else. None as for `read`.
+pub fn ids(
+    table: &TableName,
+    key: &str,
+    column: &str,
+    keys: &[String],
+) -> Option<Vec<(usize, i64)>> {
+    let mut out = Vec::new();
+    let bigint = Cell::new(false);
+    let scanned = scan(
+        table,
+        key,
+        &[column],
+        keys,
+        None,
+        &mut |attrs| bigint.set(attrs.first().is_some_and(|a| a.atttypid == pg_sys::INT8OID)),
+        &mut |at, values| {
+            if let Some(Some(d)) = values.first().filter(|_| bigint.get()) {
+                out.push((at, d.value() as i64));
+            }
+            bigint.get()
+        },
+    );
+    (scanned && bigint.get()).then_some(out)
+}
+
+/// Which of `keys` are the key of some row of `table` (positions in `keys`).
+pub fn present(table: &TableName, key: &str, keys: &[String]) -> Option<BTreeSet<usize>> {
+    let mut out = BTreeSet::new();
+    scan(table, key, &[key], keys, None, &mut |_| {}, &mut |at, _| {
+        out.insert(at);
+        true
+    })
+    .then_some(out)
+}
+
+/// Which of the (group, user) `pairs` have a row in `table`, by its (`group`, `user`)
+/// index: one descent per pair, for a few groups of users in many (positions in `pairs`).
+/// None as for `read`.
+pub fn pairs(
+    table: &TableName,
+    group: &str,
+    user: &str,
+    pairs: &[(i64, String)],
+) -> Option<BTreeSet<usize>> {
+    let mut context = PgMemoryContexts::new("smart_groups direct probe");
+    // SAFETY: as `scan`.
+    unsafe {
+        context.switch_to(|_| {
+            if pg_sys::GetDatabaseEncoding() != pg_sys::pg_enc::PG_UTF8 as i32 {
+                return None;
+            }
+            let heap = pg_sys::try_relation_open(
+                relation_oid(table)?,
+                pg_sys::AccessShareLock as pg_sys::LOCKMODE,
+            );
+            if heap.is_null() {
+                return None;
+            }
+            let found = probe_pairs(heap, group, user, pairs);
+            pg_sys::relation_close(heap, pg_sys::NoLock as pg_sys::LOCKMODE);
+            found
+        })
+    }
+}
+
+unsafe fn probe_pairs(
+    heap: pg_sys::Relation,
+    group: &str,
+    user: &str,
+    pairs: &[(i64, String)],
+) -> Option<BTreeSet<usize>> {
+    if (*(*heap).rd_rel).relkind != pg_sys::RELKIND_RELATION as std::ffi::c_char {
+        return None;
+    }
+    let tupdesc = (*heap).rd_att;
+    let natts = usize::try_from((*tupdesc).natts).ok()?;
+    let attrs = (*tupdesc).attrs.as_slice(natts);
+    let group_at = attnum_of(heap, group)?;
+    let user_at = attnum_of(heap, user)?;
+    let user_attr = attrs.get(usize::try_from(user_at - 1).ok()?)?;
+    let group_type = attrs.get(usize::try_from(group_at - 1).ok()?)?.atttypid;
+    if group_type != pg_sys::INT8OID {
+        return None;
+    }
+    let probe = probe_for(
+        heap,
+        &[(group_at, group_type), (user_at, user_attr.atttypid)],
+    )?;
+    let mut input = pg_sys::InvalidOid;
+    let mut ioparam = pg_sys::InvalidOid;
+    pg_sys::getTypeInputInfo(user_attr.atttypid, &mut input, &mut ioparam);
+    let mut users = Vec::with_capacity(pairs.len());
+    for (_, k) in pairs {
+        let Ok(text) = CString::new(k.as_str()) else {
+            pg_sys::index_close(probe.index, pg_sys::NoLock as pg_sys::LOCKMODE);
+            return None;
+        };
+        users.push(pg_sys::OidInputFunctionCall(
+            input,
+            text.as_ptr().cast_mut(),
+            ioparam,
+            user_attr.atttypmod,
+        ));
+    }
+    // Existence from the index where the page is all-visible, as an index-only scan; not
+    // under SERIALIZABLE, where the heap fetch takes the predicate lock.
+    let index_only = pg_sys::XactIsoLevel != pg_sys::XACT_SERIALIZABLE as i32;
+    pg_sys::CommandCounterIncrement();
+    let snapshot = pg_sys::RegisterSnapshot(pg_sys::GetTransactionSnapshot());
+    let slot = pg_sys::table_slot_create(heap, std::ptr::null_mut());
+    let scan = pg_sys::index_beginscan(heap, probe.index, snapshot, 2, 0);
+    let mut vm_buffer: pg_sys::Buffer = pg_sys::InvalidBuffer as pg_sys::Buffer;
+    let mut keys: [pg_sys::ScanKeyData; 2] = std::mem::zeroed();
+    let mut found = BTreeSet::new();
+    for (at, ((g, _), u)) in pairs.iter().zip(users).enumerate() {
+        pg_sys::check_for_interrupts!();
+        for (i, value) in [pg_sys::Datum::from(*g), u].into_iter().enumerate() {
+            let (procedure, collation) = *probe.keys.get(i)?;
+            pg_sys::ScanKeyEntryInitialize(
+                &mut keys[i],
+                0,
+                i16::try_from(i + 1).ok()?,
+                pg_sys::BTEqualStrategyNumber as u16,
+                pg_sys::InvalidOid,
+                collation,
+                procedure,
+                value,
+            );
+        }
+        pg_sys::index_rescan(scan, keys.as_mut_ptr(), 2, std::ptr::null_mut(), 0);
+        loop {
+            let tid = pg_sys::index_getnext_tid(scan, pg_sys::ScanDirection::ForwardScanDirection);
+            if tid.is_null() {
+                break;
+            }
+            let block = (u32::from((*tid).ip_blkid.bi_hi) << 16) | u32::from((*tid).ip_blkid.bi_lo);
+            let visible = (index_only
+                && pg_sys::visibilitymap_get_status(heap, block, &mut vm_buffer)
+                    & pg_sys::VISIBILITYMAP_ALL_VISIBLE as u8
+                    != 0)
+                || pg_sys::index_fetch_heap(scan, slot);
+            if visible {
+                found.insert(at);
+                break;
+            }
+        }
+    }
+    if vm_buffer != pg_sys::InvalidBuffer as pg_sys::Buffer {
+        pg_sys::ReleaseBuffer(vm_buffer);
+    }
+    pg_sys::index_endscan(scan);
+    pg_sys::ExecDropSingleTupleTableSlot(slot);
+    pg_sys::UnregisterSnapshot(snapshot);
+    pg_sys::index_close(probe.index, pg_sys::NoLock as pg_sys::LOCKMODE);
+    Some(found)
+}
+
+/// The scan behind `read`, `ids` and `present`: `columns` of every row whose `key` equals
+/// one of `keys`, at most `limit` rows. `describe` gets the columns' attributes first; `row`
+/// gets each row's key position and values (None for NULL) and returns whether to go on.
+/// False when the rows cannot be read so.
+fn scan(
+    table: &TableName,
+    key: &str,
+    columns: &[&str],
+    keys: &[String],
+    limit: Option<usize>,
+    describe: &mut dyn FnMut(&[pg_sys::FormData_pg_attribute]),
+    row: &mut dyn FnMut(usize, &[Option<pg_sys::Datum>]) -> bool,
+) -> bool {
+    // Whatever PostgreSQL allocates for the read (keys, scan, tuples' output text) goes with
+    // this context; the rows are copied into Rust values.
+    let mut context = PgMemoryContexts::new("smart_groups direct read");
+    // SAFETY: every pointer used comes from PostgreSQL for relations opened here and closed
+    // before returning; errors unwind through pgrx's guards, and the scan, slot and snapshot
+    // are released with the (sub)transaction's resources.
+    unsafe {
+        context.switch_to(|_| {
+            if pg_sys::GetDatabaseEncoding() != pg_sys::pg_enc::PG_UTF8 as i32 || columns.is_empty()
+            {
+                return false;
+            }
+            let Some(relid) = relation_oid(table) else {
+                return false;
+            };
+            let heap =
+                pg_sys::try_relation_open(relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+            if heap.is_null() {
+                return false;
+            }
+            let done = scan_heap(heap, key, columns, keys, limit, describe, row).is_some();
+            pg_sys::relation_close(heap, pg_sys::NoLock as pg_sys::LOCKMODE);
+            done
+        })
+    }
+}
+
+unsafe fn relation_oid(t: &TableName) -> Option<pg_sys::Oid> {
+    let schema = CString::new(t.schema.as_str()).ok()?;
+    let name = CString::new(t.name.as_str()).ok()?;
+    let nsp = pg_sys::get_namespace_oid(schema.as_ptr(), true);
+    if nsp == pg_sys::InvalidOid {
+        return None;
+    }
+    let relid = pg_sys::get_relname_relid(name.as_ptr(), nsp);
+    (relid != pg_sys::InvalidOid).then_some(relid)
+}
+
+/// A btree index whose first key columns are those asked for, each usable for `=` on its
+/// column's type: the procedure and collation of each.
+struct Probe {
+    index: pg_sys::Relation,
+    keys: Vec<(pg_sys::RegProcedure, pg_sys::Oid)>,
+}
+
+/// `cols`: (attnum, type) of the leading key columns wanted.
+unsafe fn probe_for(heap: pg_sys::Relation, cols: &[(i16, pg_sys::Oid)]) -> Option<Probe> {
+    let list = pg_sys::RelationGetIndexList(heap);
+    if list.is_null() {
+        return None;
+    }
+    let n = usize::try_from((*list).length).unwrap_or(0);
+    let mut found = None;
+    for i in 0..n {
+        let oid = (*(*list).elements.add(i)).oid_value;
+        let index = pg_sys::index_open(oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+        let form = (*index).rd_index;
+        let usable = !form.is_null()
+            && (*(*index).rd_rel).relam == pg_sys::BTREE_AM_OID
+            && (*form).indisvalid
+            && (*form).indisready
+            && (*form).indislive
+            && usize::try_from((*form).indnkeyatts).unwrap_or(0) >= cols.len()
+            && cols
+                .iter()
+                .enumerate()
+                .all(|(i, (at, _))| *(*form).indkey.values.as_ptr().add(i) == *at)
+            && pg_sys::heap_attisnull(
+                (*index).rd_indextuple,
+                pg_sys::Anum_pg_index_indpred as i32,
+                std::ptr::null_mut(),
+            );
+        if usable {
+            let keys: Option<Vec<_>> = cols
+                .iter()
+                .enumerate()
+                .map(|(i, (_, typid))| {
+                    let family = *(*index).rd_opfamily.add(i);
+                    let input = *(*index).rd_opcintype.add(i);
+                    let op = pg_sys::get_opfamily_member(
+                        family,
+                        input,
+                        input,
+                        pg_sys::BTEqualStrategyNumber as i16,
+                    );
+                    // The key's type must be the operator class's, or binary-coercible to it
+                    // (varchar under text_ops): the scan key is the value as the column's
+                    // type reads it.
+                    (op != pg_sys::InvalidOid
+                        && (input == *typid || pg_sys::IsBinaryCoercible(*typid, input)))
+                    .then(|| (pg_sys::get_opcode(op), *(*index).rd_indcollation.add(i)))
+                })
+                .collect();
+            if let Some(keys) = keys {
+                found = Some(Probe { index, keys });
+                break;
+            }
+        }
+        pg_sys::index_close(index, pg_sys::NoLock as pg_sys::LOCKMODE);
+    }
+    pg_sys::list_free(list);
+    found
+}
+
+unsafe fn attnum_of(heap: pg_sys::Relation, column: &str) -> Option<i16> {
+    let name = CString::new(column).ok()?;
+    let n = pg_sys::get_attnum((*heap).rd_id, name.as_ptr());
+    (n > 0).then_some(n)
+}
+
+unsafe fn scan_heap(
+    heap: pg_sys::Relation,
+    key: &str,
+    names: &[&str],
+    keys: &[String],
+    limit: Option<usize>,
+    describe: &mut dyn FnMut(&[pg_sys::FormData_pg_attribute]),
+    row: &mut dyn FnMut(usize, &[Option<pg_sys::Datum>]) -> bool,
+) -> Option<()> {
+    // A plain table only: a partitioned, foreign or view relation has no index to walk here.
+    if (*(*heap).rd_rel).relkind != pg_sys::RELKIND_RELATION as std::ffi::c_char {
+        return None;
+    }
+    let tupdesc = (*heap).rd_att;
+    let natts = usize::try_from((*tupdesc).natts).ok()?;
+    let attrs = (*tupdesc).attrs.as_slice(natts);
+    let key_at = attnum_of(heap, key)?;
+    let key_attr = attrs.get(usize::try_from(key_at - 1).ok()?)?;
+    let mut columns: Vec<i32> = Vec::with_capacity(names.len());
+    let mut described = Vec::with_capacity(names.len());
+    for name in names {
+        let at = attnum_of(heap, name)?;
+        described.push(*attrs.get(usize::try_from(at - 1).ok()?)?);
+        columns.push(i32::from(at));
+    }
+    describe(&described);
+    let last = columns.iter().copied().max().unwrap_or(1);
+    let probe = probe_for(heap, &[(key_at, key_attr.atttypid)])?;
+    let (procedure, collation) = *probe.keys.first()?;
+
+    let mut input = pg_sys::InvalidOid;
+    let mut ioparam = pg_sys::InvalidOid;
+    pg_sys::getTypeInputInfo(key_attr.atttypid, &mut input, &mut ioparam);
+    // Each key once, as `= ANY` matches a row once.
+    let mut seen = BTreeSet::new();
+    let mut scan_keys = Vec::with_capacity(keys.len());
+    for (at, k) in keys.iter().enumerate() {
+        if !seen.insert(k) {
+            continue;
+        }
+        let Ok(text) = CString::new(k.as_str()) else {
+            pg_sys::index_close(probe.index, pg_sys::NoLock as pg_sys::LOCKMODE);
+            return None;
+        };
+        let value = pg_sys::OidInputFunctionCall(
+            input,
+            text.as_ptr().cast_mut(),
+            ioparam,
+            key_attr.atttypmod,
+        );
+        scan_keys.push((at, value));
+    }
+
+    // Index-only when every column read is in the index: the heap is visited only for pages
+    // not all-visible, as an index-only scan does. Not under SERIALIZABLE, where the heap
+    // fetch takes the predicate lock an index-only scan would take on the page.
+    let form = (*probe.index).rd_index;
+    let in_index: Vec<i16> = (0..usize::try_from((*form).indnatts).unwrap_or(0))
+        .map(|i| *(*form).indkey.values.as_ptr().add(i))
+        .collect();
+    let positions: Option<Vec<usize>> = columns
+        .iter()
+        .map(|at| in_index.iter().position(|&a| i32::from(a) == *at))
+        .collect();
+    let positions = positions.filter(|_| pg_sys::XactIsoLevel != pg_sys::XACT_SERIALIZABLE as i32);
+
+    // As SPI before a statement that may write: this transaction's earlier changes visible,
+    // and the snapshot such a statement would take.
+    pg_sys::CommandCounterIncrement();
+    let snapshot = pg_sys::RegisterSnapshot(pg_sys::GetTransactionSnapshot());
+    let slot = pg_sys::table_slot_create(heap, std::ptr::null_mut());
+    let scan = pg_sys::index_beginscan(heap, probe.index, snapshot, 1, 0);
+    (*scan).xs_want_itup = positions.is_some();
+    let mut vm_buffer: pg_sys::Buffer = pg_sys::InvalidBuffer as pg_sys::Buffer;
+    let mut index_values = [pg_sys::Datum::from(0usize); pg_sys::INDEX_MAX_KEYS as usize];
+    let mut index_nulls = [false; pg_sys::INDEX_MAX_KEYS as usize];
+    let mut key: pg_sys::ScanKeyData = std::mem::zeroed();
+    let mut rows = 0usize;
+    let mut values: Vec<Option<pg_sys::Datum>> = Vec::with_capacity(columns.len());
+    'keys: for (at, value) in scan_keys {
+        pg_sys::ScanKeyEntryInitialize(
+            &mut key,
+            0,
+            1,
+            pg_sys::BTEqualStrategyNumber as u16,
+            pg_sys::InvalidOid,
+            collation,
+            procedure,
+            value,
+        );
+        pg_sys::index_rescan(scan, &mut key, 1, std::ptr::null_mut(), 0);
+        loop {
+            pg_sys::check_for_interrupts!();
+            // Each column's datum, None for NULL: from the index tuple, or the heap's.
+            let from_index = match &positions {
+                Some(_) => {
+                    let tid = pg_sys::index_getnext_tid(
+                        scan,
+                        pg_sys::ScanDirection::ForwardScanDirection,
+                    );
+                    if tid.is_null() {
+                        break;
+                    }
+                    let block =
+                        (u32::from((*tid).ip_blkid.bi_hi) << 16) | u32::from((*tid).ip_blkid.bi_lo);
+                    let all_visible = pg_sys::visibilitymap_get_status(heap, block, &mut vm_buffer)
+                        & pg_sys::VISIBILITYMAP_ALL_VISIBLE as u8
+                        != 0;
+                    if all_visible {
+                        pg_sys::index_deform_tuple(
+                            (*scan).xs_itup,
+                            (*scan).xs_itupdesc,
+                            index_values.as_mut_ptr(),
+                            index_nulls.as_mut_ptr(),
+                        );
+                        true
+                    } else if pg_sys::index_fetch_heap(scan, slot) {
+                        false
+                    } else {
+                        continue;
+                    }
+                }
+                None => {
+                    if !pg_sys::index_getnext_slot(
+                        scan,
+                        pg_sys::ScanDirection::ForwardScanDirection,
+                        slot,
+                    ) {
+                        break;
+                    }
+                    false
+                }
+            };
+            if limit.is_some_and(|l| rows >= l) {
+                break 'keys;
+            }
+            rows += 1;
+            if !from_index {
+                pg_sys::slot_getsomeattrs(slot, last);
+            }
+            values.clear();
+            for (i, at) in columns.iter().enumerate() {
+                let (isnull, d) = match (&positions, from_index) {
+                    (Some(p), true) => {
+                        let pos = p.get(i).copied().unwrap_or(0);
+                        (index_nulls[pos], index_values[pos])
+                    }
+                    _ => {
+                        let pos = usize::try_from(*at - 1).unwrap_or(0);
+                        (*(*slot).tts_isnull.add(pos), *(*slot).tts_values.add(pos))
+                    }
+                };
+                values.push((!isnull).then_some(d));
+            }
+            if !row(at, &values) {
+                break 'keys;
+            }
+        }
+    }
+    if vm_buffer != pg_sys::InvalidBuffer as pg_sys::Buffer {
+        pg_sys::ReleaseBuffer(vm_buffer);
+    }
+    pg_sys::index_endscan(scan);
+    pg_sys::ExecDropSingleTupleTableSlot(slot);
+    pg_sys::UnregisterSnapshot(snapshot);
+    pg_sys::index_close(probe.index, pg_sys::NoLock as pg_sys::LOCKMODE);
+    Some(())
+}
