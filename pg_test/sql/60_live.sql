@@ -349,3 +349,25 @@ SET LOCAL smart_groups.small_statement_rows = 0;
 UPDATE live.users SET id = 900000 WHERE id = 900010;          -- back, set-based: Ida leaves
 COMMIT;
 SELECT * FROM live.reports();
+-- A trigger of the DBA's on the log sees every row the engine writes: a table of ours with a
+-- trigger is written by statements, not directly (src/live/direct.rs, `write_pairs`).
+CREATE TABLE live.log_audit (group_id bigint, change text, keys int);
+CREATE FUNCTION live.log_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO live.log_audit VALUES (NEW.group_id, NEW.change, cardinality(NEW.user_keys));
+    RETURN NULL;
+END $$;
+CREATE TRIGGER log_audit AFTER INSERT ON smart_groups.membership_changes
+    FOR EACH ROW EXECUTE FUNCTION live.log_audit();
+UPDATE live.users SET dept = 'Sales' WHERE id = 900001;
+SELECT g.name, a.change, a.keys FROM live.log_audit a JOIN smart_groups.groups g ON g.id = a.group_id
+ ORDER BY 1, 2;
+DROP TRIGGER log_audit ON smart_groups.membership_changes;
+UPDATE live.users SET dept = 'Finance' WHERE id = 900001;
+SELECT count(*) AS audited_rows FROM live.log_audit;
+SELECT g.name, c.change, c.cause, c.user_keys FROM smart_groups.membership_changes c
+  JOIN smart_groups.groups g ON g.id = c.group_id
+ WHERE c.id > (SELECT max(id) FROM smart_groups.membership_changes) - 2 ORDER BY c.id;
+SELECT * FROM smart_groups.verify();
+DROP TABLE live.log_audit;
+DROP FUNCTION live.log_audit();

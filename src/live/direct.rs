@@ -270,11 +270,11 @@ unsafe fn probe_pairs(
     for (at, ((g, _), u)) in pairs.iter().zip(users).enumerate() {
         pg_sys::check_for_interrupts!();
         for (i, value) in [pg_sys::Datum::from(*g), u].into_iter().enumerate() {
-            let (procedure, collation) = *probe.keys.get(i)?;
+            let (procedure, collation) = probe.keys[i];
             pg_sys::ScanKeyEntryInitialize(
                 &mut keys[i],
                 0,
-                i16::try_from(i + 1).ok()?,
+                i as i16 + 1,
                 pg_sys::BTEqualStrategyNumber as u16,
                 pg_sys::InvalidOid,
                 collation,
@@ -600,4 +600,430 @@ unsafe fn scan_heap(
     pg_sys::UnregisterSnapshot(snapshot);
     pg_sys::index_close(probe.index, pg_sys::NoLock as pg_sys::LOCKMODE);
     Some(())
+}
+
+/// A pair to write: group, users key (as the key type reads it), cause.
+pub type PairWrite = (i64, String, String);
+
+/// What a direct write changed in a group: joins, leaves, and the keys that changed (printed
+/// by the key type) when asked for.
+pub struct GroupChange {
+    pub group: i64,
+    pub joined: i64,
+    pub left: i64,
+    pub keys: Vec<String>,
+}
+
+/// A table of ours opened for writing rows without a statement, with its indexes.
+struct Target {
+    heap: pg_sys::Relation,
+    indexes: Vec<(pg_sys::Relation, *mut pg_sys::IndexInfo)>,
+}
+
+impl Target {
+    /// Opens `smart_groups.name` when a statement's insert or delete would do no more than
+    /// `write_pairs` does: a plain table of exactly `columns`, no trigger or rule, no row
+    /// security, btree indexes on plain columns only, unique ones checked immediately.
+    unsafe fn open(name: &str, columns: &[&str]) -> Option<Target> {
+        let relid = relation_oid(&TableName {
+            schema: "smart_groups".into(),
+            name: name.into(),
+        })?;
+        let heap = pg_sys::try_relation_open(relid, pg_sys::RowExclusiveLock as pg_sys::LOCKMODE);
+        if heap.is_null() {
+            return None;
+        }
+        let mut target = Target {
+            heap,
+            indexes: Vec::new(),
+        };
+        let rel = (*heap).rd_rel;
+        let tupdesc = (*heap).rd_att;
+        let natts = usize::try_from((*tupdesc).natts).unwrap_or(0);
+        let live: Vec<String> = (*tupdesc)
+            .attrs
+            .as_slice(natts)
+            .iter()
+            .filter(|a| !a.attisdropped)
+            .map(|a| pgrx::name_data_to_str(&a.attname).to_string())
+            .collect();
+        let plain = (*rel).relkind == pg_sys::RELKIND_RELATION as std::ffi::c_char
+            && (*heap).trigdesc.is_null()
+            && !(*rel).relhasrules
+            && !(*rel).relrowsecurity
+            && live.len() == columns.len()
+            && columns.iter().all(|c| live.iter().any(|l| l == c));
+        if !plain {
+            target.close();
+            return None;
+        }
+        let list = pg_sys::RelationGetIndexList(heap);
+        let n = if list.is_null() {
+            0
+        } else {
+            usize::try_from((*list).length).unwrap_or(0)
+        };
+        let mut usable = true;
+        for i in 0..n {
+            let oid = (*(*list).elements.add(i)).oid_value;
+            let index = pg_sys::index_open(oid, pg_sys::RowExclusiveLock as pg_sys::LOCKMODE);
+            let info = pg_sys::BuildIndexInfo(index);
+            target.indexes.push((index, info));
+            let form = (*index).rd_index;
+            usable &= (*(*index).rd_rel).relam == pg_sys::BTREE_AM_OID
+                && (*form).indimmediate
+                && (*info).ii_Expressions.is_null()
+                && (*info).ii_Predicate.is_null()
+                && (*info).ii_ExclusionOps.is_null()
+                && (0..usize::try_from((*info).ii_NumIndexAttrs).unwrap_or(0))
+                    .all(|a| (*info).ii_IndexAttrNumbers[a] > 0);
+        }
+        if !list.is_null() {
+            pg_sys::list_free(list);
+        }
+        if !usable {
+            target.close();
+            return None;
+        }
+        Some(target)
+    }
+
+    /// Column `name`'s position in a row of this table.
+    unsafe fn at(&self, name: &str) -> Option<usize> {
+        usize::try_from(attnum_of(self.heap, name)? - 1).ok()
+    }
+
+    unsafe fn natts(&self) -> usize {
+        usize::try_from((*(*self.heap).rd_att).natts).unwrap_or(0)
+    }
+
+    /// Inserts a row and its index entries, as an INSERT of it would.
+    unsafe fn insert(
+        &self,
+        values: &mut [pg_sys::Datum],
+        nulls: &mut [bool],
+        cid: pg_sys::CommandId,
+    ) {
+        let tuple =
+            pg_sys::heap_form_tuple((*self.heap).rd_att, values.as_mut_ptr(), nulls.as_mut_ptr());
+        pg_sys::heap_insert(self.heap, tuple, cid, 0, std::ptr::null_mut());
+        let mut index_values = [pg_sys::Datum::from(0usize); pg_sys::INDEX_MAX_KEYS as usize];
+        let mut index_nulls = [false; pg_sys::INDEX_MAX_KEYS as usize];
+        for (index, info) in &self.indexes {
+            let n = usize::try_from((**info).ii_NumIndexAttrs).unwrap_or(0);
+            for a in 0..n {
+                let pos = usize::try_from((**info).ii_IndexAttrNumbers[a] - 1).unwrap_or(0);
+                index_values[a] = values[pos];
+                index_nulls[a] = nulls[pos];
+            }
+            let check = if (**info).ii_Unique {
+                pg_sys::IndexUniqueCheck::UNIQUE_CHECK_YES
+            } else {
+                pg_sys::IndexUniqueCheck::UNIQUE_CHECK_NO
+            };
+            pg_sys::index_insert(
+                *index,
+                index_values.as_mut_ptr(),
+                index_nulls.as_mut_ptr(),
+                &mut (*tuple).t_self,
+                self.heap,
+                check,
+                false,
+                *info,
+            );
+        }
+        pg_sys::heap_freetuple(tuple);
+    }
+
+    unsafe fn close(&mut self) {
+        for (index, _) in self.indexes.drain(..) {
+            pg_sys::index_close(index, pg_sys::NoLock as pg_sys::LOCKMODE);
+        }
+        pg_sys::relation_close(self.heap, pg_sys::NoLock as pg_sys::LOCKMODE);
+    }
+}
+
+/// Writes pairs without a statement, as the writer's statement (`writer::Write`) does for a
+/// few pairs at READ COMMITTED: deletes the leaving rows of `member_rows`, inserts the
+/// joining ones, logs a `membership_changes` row per group, direction and cause, and adds
+/// each group's count to `member_counts`. Returns what changed per group, with the keys
+/// for the groups `keys_of`; None, before writing anything, when the tables are not as the
+/// extension created them or the keys cannot be read (the statement then runs).
+///
+/// Only for pairs that no other transaction can write meanwhile: the caller holds the lock
+/// that orders every writer of these pairs (`lock-protocol.md`), and has read, with the
+/// snapshot this write starts from, that each leaving pair is stored and each joining pair
+/// is not (`small::wanted`).
+pub fn write_pairs(
+    joins: &[PairWrite],
+    leaves: &[PairWrite],
+    keys_of: &BTreeSet<i64>,
+) -> Option<Vec<GroupChange>> {
+    let mut context = PgMemoryContexts::new("smart_groups direct write");
+    // SAFETY: relations are opened and closed here; errors unwind through pgrx's guards and
+    // abort the transaction, whose resources release what is open.
+    unsafe { context.switch_to(|_| write_in(joins, leaves, keys_of)) }
+}
+
+unsafe fn write_in(
+    joins: &[PairWrite],
+    leaves: &[PairWrite],
+    keys_of: &BTreeSet<i64>,
+) -> Option<Vec<GroupChange>> {
+    if !pg_sys::superuser() || pg_sys::XactIsoLevel >= pg_sys::XACT_REPEATABLE_READ as i32 {
+        return None;
+    }
+    let mut targets = Vec::new();
+    for (name, columns) in [
+        ("member_rows", &["group_id", "user_key", "since"][..]),
+        (
+            "membership_changes",
+            &["id", "group_id", "user_keys", "change", "cause", "at"][..],
+        ),
+        ("member_counts", &["group_id", "delta"][..]),
+    ] {
+        match Target::open(name, columns) {
+            Some(t) => targets.push(t),
+            None => {
+                for mut t in targets {
+                    t.close();
+                }
+                return None;
+            }
+        }
+    }
+    let written = write_targets(&targets, joins, leaves, keys_of);
+    for mut t in targets {
+        t.close();
+    }
+    written
+}
+
+unsafe fn write_targets(
+    targets: &[Target],
+    joins: &[PairWrite],
+    leaves: &[PairWrite],
+    keys_of: &BTreeSet<i64>,
+) -> Option<Vec<GroupChange>> {
+    let [rows, log, counts] = targets else {
+        return None;
+    };
+    // Everything that can refuse is settled before the first write.
+    let group_at = rows.at("group_id")?;
+    let user_at = rows.at("user_key")?;
+    let since_at = rows.at("since")?;
+    let attrs = (*(*rows.heap).rd_att).attrs.as_slice(rows.natts());
+    let key_type = attrs.get(user_at)?.atttypid;
+    let key_typmod = attrs.get(user_at)?.atttypmod;
+    let log_attrs = (*(*log.heap).rd_att).attrs.as_slice(log.natts());
+    let log_at: Vec<usize> = ["id", "group_id", "user_keys", "change", "cause", "at"]
+        .iter()
+        .map(|c| log.at(c))
+        .collect::<Option<_>>()?;
+    if pg_sys::get_element_type(log_attrs.get(*log_at.get(2)?)?.atttypid) != key_type
+        || attrs.get(group_at)?.atttypid != pg_sys::INT8OID
+    {
+        return None;
+    }
+    let sequence =
+        pg_sys::getIdentitySequence((*log.heap).rd_id, i16::try_from(log_at[0] + 1).ok()?, true);
+    if sequence == pg_sys::InvalidOid {
+        return None;
+    }
+    let count_group = counts.at("group_id")?;
+    let count_delta = counts.at("delta")?;
+    let mut input = pg_sys::InvalidOid;
+    let mut ioparam = pg_sys::InvalidOid;
+    pg_sys::getTypeInputInfo(key_type, &mut input, &mut ioparam);
+    let mut output = pg_sys::InvalidOid;
+    let mut varlena = false;
+    pg_sys::getTypeOutputInfo(key_type, &mut output, &mut varlena);
+    let mut key_len = 0i16;
+    let mut key_byval = false;
+    let mut key_align: std::ffi::c_char = 0;
+    pg_sys::get_typlenbyvalalign(key_type, &mut key_len, &mut key_byval, &mut key_align);
+    let datum_of = |k: &str| -> Option<pg_sys::Datum> {
+        let text = CString::new(k).ok()?;
+        Some(pg_sys::OidInputFunctionCall(
+            input,
+            text.as_ptr().cast_mut(),
+            ioparam,
+            key_typmod,
+        ))
+    };
+    // The log's texts, checked before the first write: nothing below may refuse.
+    let texts: BTreeMap<&str, CString> = leaves
+        .iter()
+        .chain(joins)
+        .map(|(_, _, c)| c.as_str())
+        .chain(["join", "leave"])
+        .map(|t| Some((t, CString::new(t).ok()?)))
+        .collect::<Option<_>>()?;
+    let leave_keys: Vec<pg_sys::Datum> = leaves
+        .iter()
+        .map(|(_, k, _)| datum_of(k))
+        .collect::<Option<_>>()?;
+    let join_keys: Vec<pg_sys::Datum> = joins
+        .iter()
+        .map(|(_, k, _)| datum_of(k))
+        .collect::<Option<_>>()?;
+
+    let probe = probe_for(
+        rows.heap,
+        &[
+            (i16::try_from(group_at + 1).ok()?, pg_sys::INT8OID),
+            (i16::try_from(user_at + 1).ok()?, key_type),
+        ],
+    )?;
+    pg_sys::CommandCounterIncrement();
+    let cid = pg_sys::GetCurrentCommandId(true);
+    let now = pg_sys::GetCurrentTransactionStartTimestamp();
+    // (group, direction, cause) → keys, in the order the statement logs them: by group, then
+    // 'join' (0) before 'leave' (1), then cause.
+    let mut changed: BTreeMap<(i64, u8, &str), Vec<pg_sys::Datum>> = BTreeMap::new();
+
+    // Leaves: the visible row of each pair, deleted as a DELETE at READ COMMITTED would; a
+    // row another transaction deleted first is not this write's (and cannot be, by the
+    // caller's lock, but a statement would skip it too).
+    let snapshot = pg_sys::RegisterSnapshot(pg_sys::GetTransactionSnapshot());
+    let slot = pg_sys::table_slot_create(rows.heap, std::ptr::null_mut());
+    let scan = pg_sys::index_beginscan(rows.heap, probe.index, snapshot, 2, 0);
+    let mut keys: [pg_sys::ScanKeyData; 2] = std::mem::zeroed();
+    for ((g, _, cause), key) in leaves.iter().zip(&leave_keys) {
+        pg_sys::check_for_interrupts!();
+        for (i, value) in [pg_sys::Datum::from(*g), *key].into_iter().enumerate() {
+            let (procedure, collation) = probe.keys[i];
+            pg_sys::ScanKeyEntryInitialize(
+                &mut keys[i],
+                0,
+                i as i16 + 1,
+                pg_sys::BTEqualStrategyNumber as u16,
+                pg_sys::InvalidOid,
+                collation,
+                procedure,
+                value,
+            );
+        }
+        pg_sys::index_rescan(scan, keys.as_mut_ptr(), 2, std::ptr::null_mut(), 0);
+        if pg_sys::index_getnext_slot(scan, pg_sys::ScanDirection::ForwardScanDirection, slot) {
+            let mut tid = (*slot).tts_tid;
+            let mut failure: pg_sys::TM_FailureData = std::mem::zeroed();
+            let result = pg_sys::heap_delete(
+                rows.heap,
+                &mut tid,
+                cid,
+                std::ptr::null_mut(),
+                true,
+                &mut failure,
+                false,
+            );
+            if result == pg_sys::TM_Result::TM_Ok {
+                changed
+                    .entry((*g, 1, cause.as_str()))
+                    .or_default()
+                    .push(*key);
+            }
+        }
+    }
+    pg_sys::index_endscan(scan);
+    pg_sys::ExecDropSingleTupleTableSlot(slot);
+    pg_sys::UnregisterSnapshot(snapshot);
+    pg_sys::index_close(probe.index, pg_sys::NoLock as pg_sys::LOCKMODE);
+
+    // Joins: the caller read that none of these pairs is stored.
+    let natts = rows.natts();
+    let mut values = vec![pg_sys::Datum::from(0usize); natts];
+    let mut nulls = vec![true; natts];
+    for ((g, _, cause), key) in joins.iter().zip(&join_keys) {
+        pg_sys::check_for_interrupts!();
+        values[group_at] = pg_sys::Datum::from(*g);
+        values[user_at] = *key;
+        values[since_at] = pg_sys::Datum::from(now);
+        for at in [group_at, user_at, since_at] {
+            nulls[at] = false;
+        }
+        rows.insert(&mut values, &mut nulls, cid);
+        changed
+            .entry((*g, 0, cause.as_str()))
+            .or_default()
+            .push(*key);
+    }
+
+    // The log, a row per group, direction and cause ('join' before 'leave'), and the counts.
+    let natts = log.natts();
+    let mut values = vec![pg_sys::Datum::from(0usize); natts];
+    let mut nulls = vec![true; natts];
+    let mut out: BTreeMap<i64, GroupChange> = BTreeMap::new();
+    for ((g, direction, cause), keys) in &changed {
+        let joined = *direction == 0;
+        let id = pg_sys::OidFunctionCall1Coll(
+            pg_sys::Oid::from(pg_sys::F_NEXTVAL),
+            pg_sys::InvalidOid,
+            pg_sys::Datum::from(sequence),
+        );
+        let mut elems = keys.clone();
+        let array = pg_sys::construct_array(
+            elems.as_mut_ptr(),
+            i32::try_from(elems.len()).unwrap_or(i32::MAX),
+            key_type,
+            i32::from(key_len),
+            key_byval,
+            key_align,
+        );
+        let text = |t: &str| match texts.get(t) {
+            Some(c) => pg_sys::Datum::from(pg_sys::cstring_to_text(c.as_ptr())),
+            None => pg_sys::Datum::from(0usize),
+        };
+        let row = [
+            id,
+            pg_sys::Datum::from(*g),
+            pg_sys::Datum::from(array),
+            text(if joined { "join" } else { "leave" }),
+            text(cause),
+            pg_sys::Datum::from(now),
+        ];
+        for (at, value) in log_at.iter().zip(row) {
+            values[*at] = value;
+            nulls[*at] = false;
+        }
+        log.insert(&mut values, &mut nulls, cid);
+        let entry = out.entry(*g).or_insert_with(|| GroupChange {
+            group: *g,
+            joined: 0,
+            left: 0,
+            keys: Vec::new(),
+        });
+        let n = i64::try_from(keys.len()).unwrap_or(i64::MAX);
+        if joined {
+            entry.joined += n;
+        } else {
+            entry.left += n;
+        }
+        if keys_of.contains(g) {
+            for k in keys {
+                let text = pg_sys::OidOutputFunctionCall(output, *k);
+                if !text.is_null() {
+                    entry.keys.push(
+                        std::ffi::CStr::from_ptr(text)
+                            .to_string_lossy()
+                            .into_owned(),
+                    );
+                }
+            }
+        }
+    }
+    let natts = counts.natts();
+    let mut values = vec![pg_sys::Datum::from(0usize); natts];
+    let mut nulls = vec![true; natts];
+    for c in out.values() {
+        let delta = c.joined - c.left;
+        if delta != 0 {
+            values[count_group] = pg_sys::Datum::from(c.group);
+            values[count_delta] = pg_sys::Datum::from(delta);
+            nulls[count_group] = false;
+            nulls[count_delta] = false;
+            counts.insert(&mut values, &mut nulls, cid);
+        }
+    }
+    Some(out.into_values().collect())
 }

@@ -477,6 +477,22 @@ fn write(
     if w.join.0.is_empty() && w.leave.0.is_empty() {
         return Ok(Vec::new());
     }
+    // At READ COMMITTED the pairs were read with the snapshot the write starts from, under
+    // the lock that orders their writers: written without a statement when the tables allow.
+    if !crate::guc_scope::snapshot_isolation() {
+        let side = |(gs, ks, cs): &(Vec<i64>, Vec<String>, Vec<String>)| -> Vec<direct::PairWrite> {
+            gs.iter()
+                .zip(ks)
+                .zip(cs)
+                .map(|((g, k), c)| (*g, k.clone(), c.clone()))
+                .collect()
+        };
+        if let Some(changes) =
+            writer::write_directly(client, st, &side(&w.join), &side(&w.leave), with_dependants)?
+        {
+            return Ok(changes);
+        }
+    }
     let kt = &st.key_type;
     let sql = Write {
         with: vec![

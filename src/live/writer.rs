@@ -198,6 +198,31 @@ pub fn run(
     Ok(changes)
 }
 
+/// Writes a few pairs without a statement (`direct::write_pairs`) and adds what changed to
+/// the transaction's notification; None when the statement must run instead.
+pub fn write_directly(
+    client: &mut SpiClient<'_>,
+    st: &State,
+    joins: &[super::direct::PairWrite],
+    leaves: &[super::direct::PairWrite],
+    keys_of: &std::collections::BTreeSet<i64>,
+) -> Result<Option<Vec<Change>>, DbError> {
+    let Some(changed) = super::direct::write_pairs(joins, leaves, keys_of) else {
+        return Ok(None);
+    };
+    let changes: Vec<Change> = changed
+        .into_iter()
+        .map(|c| Change {
+            group: c.group,
+            joined: c.joined,
+            left: c.left,
+            keys: c.keys,
+        })
+        .collect();
+    notify(client, st, &changes)?;
+    Ok(Some(changes))
+}
+
 /// The statement's rows, one per group (`Write::sql`).
 fn decode(rows: SpiTupleTable<'_>) -> Result<Vec<Option<Change>>, DbError> {
     let mut out = Vec::new();
