@@ -1,10 +1,12 @@
-//! Rows looked up by key through a btree index, without a statement: the maintenance
-//! engine's small reads (a few users' rows, custom fields, relation rows, stored memberships
-//! and overrides) on the path of every maintained write.
+//! Table access without statements on the path of every maintained write: rows looked up
+//! by key through a btree index (a few users' rows, custom fields, relation rows, stored
+//! memberships and overrides), and the writes of a few pairs (`write_pairs`: membership rows,
+//! the log, the counts).
 //!
 //! A kept-plan statement of a few rows cost 15–90 µs through SPI, most of it executor
 //! start-up and the statement's own bookkeeping; the same rows through the index cost a few
-//! microseconds (docs/design/write-floor.md, "Reads without statements"). Each read does what
+//! microseconds (docs/design/write-floor.md, "Reads without statements" and "Writes without
+//! statements"). Each read does what
 //! SPI does before a statement that may write (`CommandCounterIncrement`, then the
 //! transaction snapshot: a new one at READ COMMITTED, the transaction's under snapshot
 //! isolation), so it sees exactly the rows the statement it replaces would have seen, and the
@@ -623,7 +625,8 @@ struct Target {
 impl Target {
     /// Opens `smart_groups.name` when a statement's insert or delete would do no more than
     /// `write_pairs` does: a plain table of exactly `columns`, no trigger or rule, no row
-    /// security, btree indexes on plain columns only, unique ones checked immediately.
+    /// security, indexes on plain columns only (a GIN index on the log's keys, as README.md
+    /// suggests, included), unique ones checked immediately, no exclusion constraint.
     unsafe fn open(name: &str, columns: &[&str]) -> Option<Target> {
         let relid = relation_oid(&TableName {
             schema: "smart_groups".into(),
@@ -670,8 +673,7 @@ impl Target {
             let info = pg_sys::BuildIndexInfo(index);
             target.indexes.push((index, info));
             let form = (*index).rd_index;
-            usable &= (*(*index).rd_rel).relam == pg_sys::BTREE_AM_OID
-                && (*form).indimmediate
+            usable &= (*form).indimmediate
                 && (*info).ii_Expressions.is_null()
                 && (*info).ii_Predicate.is_null()
                 && (*info).ii_ExclusionOps.is_null()
