@@ -226,12 +226,7 @@ unsafe fn probe_pairs(
     user: &str,
     pairs: &[(i64, String)],
 ) -> Option<BTreeSet<usize>> {
-    if (*(*heap).rd_rel).relkind != pg_sys::RELKIND_RELATION as std::ffi::c_char {
-        return None;
-    }
-    let tupdesc = (*heap).rd_att;
-    let natts = usize::try_from((*tupdesc).natts).ok()?;
-    let attrs = (*tupdesc).attrs.as_slice(natts);
+    let attrs = plain_attrs(heap)?;
     let group_at = attnum_of(heap, group)?;
     let user_at = attnum_of(heap, user)?;
     let user_attr = attrs.get(usize::try_from(user_at - 1).ok()?)?;
@@ -262,53 +257,26 @@ unsafe fn probe_pairs(
     // Existence from the index where the page is all-visible, as an index-only scan; not
     // under SERIALIZABLE, where the heap fetch takes the predicate lock.
     let index_only = pg_sys::XactIsoLevel != pg_sys::XACT_SERIALIZABLE as i32;
-    pg_sys::CommandCounterIncrement();
-    let snapshot = pg_sys::RegisterSnapshot(pg_sys::GetTransactionSnapshot());
-    let slot = pg_sys::table_slot_create(heap, std::ptr::null_mut());
-    let scan = pg_sys::index_beginscan(heap, probe.index, snapshot, 2, 0);
-    let mut vm_buffer: pg_sys::Buffer = pg_sys::InvalidBuffer as pg_sys::Buffer;
-    let mut keys: [pg_sys::ScanKeyData; 2] = std::mem::zeroed();
+    let mut walk = Walk::begin(heap, &probe);
     let mut found = BTreeSet::new();
     for (at, ((g, _), u)) in pairs.iter().zip(users).enumerate() {
         pg_sys::check_for_interrupts!();
-        for (i, value) in [pg_sys::Datum::from(*g), u].into_iter().enumerate() {
-            let (procedure, collation) = probe.keys[i];
-            pg_sys::ScanKeyEntryInitialize(
-                &mut keys[i],
-                0,
-                i as i16 + 1,
-                pg_sys::BTEqualStrategyNumber as u16,
-                pg_sys::InvalidOid,
-                collation,
-                procedure,
-                value,
-            );
-        }
-        pg_sys::index_rescan(scan, keys.as_mut_ptr(), 2, std::ptr::null_mut(), 0);
+        walk.rescan(&probe, &[pg_sys::Datum::from(*g), u]);
         loop {
-            let tid = pg_sys::index_getnext_tid(scan, pg_sys::ScanDirection::ForwardScanDirection);
+            let tid =
+                pg_sys::index_getnext_tid(walk.scan, pg_sys::ScanDirection::ForwardScanDirection);
             if tid.is_null() {
                 break;
             }
-            let block = (u32::from((*tid).ip_blkid.bi_hi) << 16) | u32::from((*tid).ip_blkid.bi_lo);
-            let visible = (index_only
-                && pg_sys::visibilitymap_get_status(heap, block, &mut vm_buffer)
-                    & pg_sys::VISIBILITYMAP_ALL_VISIBLE as u8
-                    != 0)
-                || pg_sys::index_fetch_heap(scan, slot);
-            if visible {
+            if (index_only && walk.all_visible(heap, tid))
+                || pg_sys::index_fetch_heap(walk.scan, walk.slot)
+            {
                 found.insert(at);
                 break;
             }
         }
     }
-    if vm_buffer != pg_sys::InvalidBuffer as pg_sys::Buffer {
-        pg_sys::ReleaseBuffer(vm_buffer);
-    }
-    pg_sys::index_endscan(scan);
-    pg_sys::ExecDropSingleTupleTableSlot(slot);
-    pg_sys::UnregisterSnapshot(snapshot);
-    pg_sys::index_close(probe.index, pg_sys::NoLock as pg_sys::LOCKMODE);
+    walk.end(probe);
     Some(found)
 }
 
@@ -429,6 +397,89 @@ unsafe fn probe_for(heap: pg_sys::Relation, cols: &[(i16, pg_sys::Oid)]) -> Opti
     found
 }
 
+/// An index walk of `Probe`'s index with the snapshot a statement that may write would take
+/// (after `CommandCounterIncrement`, as SPI): one `rescan` per key looked up.
+struct Walk {
+    snapshot: pg_sys::Snapshot,
+    slot: *mut pg_sys::TupleTableSlot,
+    scan: pg_sys::IndexScanDesc,
+    vm_buffer: pg_sys::Buffer,
+    keys: [pg_sys::ScanKeyData; 2],
+}
+
+impl Walk {
+    unsafe fn begin(heap: pg_sys::Relation, probe: &Probe) -> Walk {
+        pg_sys::CommandCounterIncrement();
+        let snapshot = pg_sys::RegisterSnapshot(pg_sys::GetTransactionSnapshot());
+        let nkeys = i32::try_from(probe.keys.len()).unwrap_or(1);
+        Walk {
+            snapshot,
+            slot: pg_sys::table_slot_create(heap, std::ptr::null_mut()),
+            scan: pg_sys::index_beginscan(heap, probe.index, snapshot, nkeys, 0),
+            vm_buffer: pg_sys::InvalidBuffer as pg_sys::Buffer,
+            keys: std::mem::zeroed(),
+        }
+    }
+
+    /// Looks up `values`, one per leading column of the probe's index.
+    unsafe fn rescan(&mut self, probe: &Probe, values: &[pg_sys::Datum]) {
+        let mut n: i32 = 0;
+        for ((key, (procedure, collation)), value) in
+            self.keys.iter_mut().zip(&probe.keys).zip(values)
+        {
+            n += 1;
+            pg_sys::ScanKeyEntryInitialize(
+                key,
+                0,
+                n as i16,
+                pg_sys::BTEqualStrategyNumber as u16,
+                pg_sys::InvalidOid,
+                *collation,
+                *procedure,
+                *value,
+            );
+        }
+        pg_sys::index_rescan(
+            self.scan,
+            self.keys.as_mut_ptr(),
+            n,
+            std::ptr::null_mut(),
+            0,
+        );
+    }
+
+    /// Whether the heap page of `tid` is all-visible (the index tuple then stands for a
+    /// visible row, as in an index-only scan).
+    unsafe fn all_visible(&mut self, heap: pg_sys::Relation, tid: pg_sys::ItemPointer) -> bool {
+        let block = (u32::from((*tid).ip_blkid.bi_hi) << 16) | u32::from((*tid).ip_blkid.bi_lo);
+        pg_sys::visibilitymap_get_status(heap, block, &mut self.vm_buffer)
+            & pg_sys::VISIBILITYMAP_ALL_VISIBLE as u8
+            != 0
+    }
+
+    /// Ends the walk and closes the probe's index (its lock is kept).
+    unsafe fn end(self, probe: Probe) {
+        if self.vm_buffer != pg_sys::InvalidBuffer as pg_sys::Buffer {
+            pg_sys::ReleaseBuffer(self.vm_buffer);
+        }
+        pg_sys::index_endscan(self.scan);
+        pg_sys::ExecDropSingleTupleTableSlot(self.slot);
+        pg_sys::UnregisterSnapshot(self.snapshot);
+        pg_sys::index_close(probe.index, pg_sys::NoLock as pg_sys::LOCKMODE);
+    }
+}
+
+/// The attributes of `heap` when it is a plain table: a partitioned, foreign or view
+/// relation has no index to walk here.
+unsafe fn plain_attrs<'a>(heap: pg_sys::Relation) -> Option<&'a [pg_sys::FormData_pg_attribute]> {
+    if (*(*heap).rd_rel).relkind != pg_sys::RELKIND_RELATION as std::ffi::c_char {
+        return None;
+    }
+    let tupdesc = (*heap).rd_att;
+    let natts = usize::try_from((*tupdesc).natts).ok()?;
+    Some((*tupdesc).attrs.as_slice(natts))
+}
+
 unsafe fn attnum_of(heap: pg_sys::Relation, column: &str) -> Option<i16> {
     let name = CString::new(column).ok()?;
     let n = pg_sys::get_attnum((*heap).rd_id, name.as_ptr());
@@ -444,13 +495,7 @@ unsafe fn scan_heap(
     describe: &mut dyn FnMut(&[pg_sys::FormData_pg_attribute]),
     row: &mut dyn FnMut(usize, &[Option<pg_sys::Datum>]) -> bool,
 ) -> Option<()> {
-    // A plain table only: a partitioned, foreign or view relation has no index to walk here.
-    if (*(*heap).rd_rel).relkind != pg_sys::RELKIND_RELATION as std::ffi::c_char {
-        return None;
-    }
-    let tupdesc = (*heap).rd_att;
-    let natts = usize::try_from((*tupdesc).natts).ok()?;
-    let attrs = (*tupdesc).attrs.as_slice(natts);
+    let attrs = plain_attrs(heap)?;
     let key_at = attnum_of(heap, key)?;
     let key_attr = attrs.get(usize::try_from(key_at - 1).ok()?)?;
     let mut columns: Vec<i32> = Vec::with_capacity(names.len());
@@ -463,7 +508,6 @@ unsafe fn scan_heap(
     describe(&described);
     let last = columns.iter().copied().max().unwrap_or(1);
     let probe = probe_for(heap, &[(key_at, key_attr.atttypid)])?;
-    let (procedure, collation) = *probe.keys.first()?;
 
     let mut input = pg_sys::InvalidOid;
     let mut ioparam = pg_sys::InvalidOid;
@@ -501,57 +545,35 @@ unsafe fn scan_heap(
         .collect();
     let positions = positions.filter(|_| pg_sys::XactIsoLevel != pg_sys::XACT_SERIALIZABLE as i32);
 
-    // As SPI before a statement that may write: this transaction's earlier changes visible,
-    // and the snapshot such a statement would take.
-    pg_sys::CommandCounterIncrement();
-    let snapshot = pg_sys::RegisterSnapshot(pg_sys::GetTransactionSnapshot());
-    let slot = pg_sys::table_slot_create(heap, std::ptr::null_mut());
-    let scan = pg_sys::index_beginscan(heap, probe.index, snapshot, 1, 0);
-    (*scan).xs_want_itup = positions.is_some();
-    let mut vm_buffer: pg_sys::Buffer = pg_sys::InvalidBuffer as pg_sys::Buffer;
+    let mut walk = Walk::begin(heap, &probe);
+    (*walk.scan).xs_want_itup = positions.is_some();
     let mut index_values = [pg_sys::Datum::from(0usize); pg_sys::INDEX_MAX_KEYS as usize];
     let mut index_nulls = [false; pg_sys::INDEX_MAX_KEYS as usize];
-    let mut key: pg_sys::ScanKeyData = std::mem::zeroed();
     let mut rows = 0usize;
     let mut values: Vec<Option<pg_sys::Datum>> = Vec::with_capacity(columns.len());
     'keys: for (at, value) in scan_keys {
-        pg_sys::ScanKeyEntryInitialize(
-            &mut key,
-            0,
-            1,
-            pg_sys::BTEqualStrategyNumber as u16,
-            pg_sys::InvalidOid,
-            collation,
-            procedure,
-            value,
-        );
-        pg_sys::index_rescan(scan, &mut key, 1, std::ptr::null_mut(), 0);
+        walk.rescan(&probe, &[value]);
         loop {
             pg_sys::check_for_interrupts!();
             // Each column's datum, None for NULL: from the index tuple, or the heap's.
             let from_index = match &positions {
                 Some(_) => {
                     let tid = pg_sys::index_getnext_tid(
-                        scan,
+                        walk.scan,
                         pg_sys::ScanDirection::ForwardScanDirection,
                     );
                     if tid.is_null() {
                         break;
                     }
-                    let block =
-                        (u32::from((*tid).ip_blkid.bi_hi) << 16) | u32::from((*tid).ip_blkid.bi_lo);
-                    let all_visible = pg_sys::visibilitymap_get_status(heap, block, &mut vm_buffer)
-                        & pg_sys::VISIBILITYMAP_ALL_VISIBLE as u8
-                        != 0;
-                    if all_visible {
+                    if walk.all_visible(heap, tid) {
                         pg_sys::index_deform_tuple(
-                            (*scan).xs_itup,
-                            (*scan).xs_itupdesc,
+                            (*walk.scan).xs_itup,
+                            (*walk.scan).xs_itupdesc,
                             index_values.as_mut_ptr(),
                             index_nulls.as_mut_ptr(),
                         );
                         true
-                    } else if pg_sys::index_fetch_heap(scan, slot) {
+                    } else if pg_sys::index_fetch_heap(walk.scan, walk.slot) {
                         false
                     } else {
                         continue;
@@ -559,9 +581,9 @@ unsafe fn scan_heap(
                 }
                 None => {
                     if !pg_sys::index_getnext_slot(
-                        scan,
+                        walk.scan,
                         pg_sys::ScanDirection::ForwardScanDirection,
-                        slot,
+                        walk.slot,
                     ) {
                         break;
                     }
@@ -573,7 +595,7 @@ unsafe fn scan_heap(
             }
             rows += 1;
             if !from_index {
-                pg_sys::slot_getsomeattrs(slot, last);
+                pg_sys::slot_getsomeattrs(walk.slot, last);
             }
             values.clear();
             for (i, at) in columns.iter().enumerate() {
@@ -584,7 +606,10 @@ unsafe fn scan_heap(
                     }
                     _ => {
                         let pos = usize::try_from(*at - 1).unwrap_or(0);
-                        (*(*slot).tts_isnull.add(pos), *(*slot).tts_values.add(pos))
+                        (
+                            *(*walk.slot).tts_isnull.add(pos),
+                            *(*walk.slot).tts_values.add(pos),
+                        )
                     }
                 };
                 values.push((!isnull).then_some(d));
@@ -594,13 +619,7 @@ unsafe fn scan_heap(
             }
         }
     }
-    if vm_buffer != pg_sys::InvalidBuffer as pg_sys::Buffer {
-        pg_sys::ReleaseBuffer(vm_buffer);
-    }
-    pg_sys::index_endscan(scan);
-    pg_sys::ExecDropSingleTupleTableSlot(slot);
-    pg_sys::UnregisterSnapshot(snapshot);
-    pg_sys::index_close(probe.index, pg_sys::NoLock as pg_sys::LOCKMODE);
+    walk.end(probe);
     Some(())
 }
 
@@ -877,8 +896,6 @@ unsafe fn write_targets(
             (i16::try_from(user_at + 1).ok()?, key_type),
         ],
     )?;
-    pg_sys::CommandCounterIncrement();
-    let cid = pg_sys::GetCurrentCommandId(true);
     let now = pg_sys::GetCurrentTransactionStartTimestamp();
     // (group, direction, cause) → keys, in the order the statement logs them: by group, then
     // 'join' (0) before 'leave' (1), then cause.
@@ -887,28 +904,19 @@ unsafe fn write_targets(
     // Leaves: the visible row of each pair, deleted as a DELETE at READ COMMITTED would; a
     // row another transaction deleted first is not this write's (and cannot be, by the
     // caller's lock, but a statement would skip it too).
-    let snapshot = pg_sys::RegisterSnapshot(pg_sys::GetTransactionSnapshot());
-    let slot = pg_sys::table_slot_create(rows.heap, std::ptr::null_mut());
-    let scan = pg_sys::index_beginscan(rows.heap, probe.index, snapshot, 2, 0);
-    let mut keys: [pg_sys::ScanKeyData; 2] = std::mem::zeroed();
+    let mut walk = Walk::begin(rows.heap, &probe);
+    // Every write below is this command's, as a statement's would be (the walk's snapshot,
+    // taken after `CommandCounterIncrement`, does not see them).
+    let cid = pg_sys::GetCurrentCommandId(true);
     for ((g, _, cause), key) in leaves.iter().zip(&leave_keys) {
         pg_sys::check_for_interrupts!();
-        for (i, value) in [pg_sys::Datum::from(*g), *key].into_iter().enumerate() {
-            let (procedure, collation) = probe.keys[i];
-            pg_sys::ScanKeyEntryInitialize(
-                &mut keys[i],
-                0,
-                i as i16 + 1,
-                pg_sys::BTEqualStrategyNumber as u16,
-                pg_sys::InvalidOid,
-                collation,
-                procedure,
-                value,
-            );
-        }
-        pg_sys::index_rescan(scan, keys.as_mut_ptr(), 2, std::ptr::null_mut(), 0);
-        if pg_sys::index_getnext_slot(scan, pg_sys::ScanDirection::ForwardScanDirection, slot) {
-            let mut tid = (*slot).tts_tid;
+        walk.rescan(&probe, &[pg_sys::Datum::from(*g), *key]);
+        if pg_sys::index_getnext_slot(
+            walk.scan,
+            pg_sys::ScanDirection::ForwardScanDirection,
+            walk.slot,
+        ) {
+            let mut tid = (*walk.slot).tts_tid;
             let mut failure: pg_sys::TM_FailureData = std::mem::zeroed();
             let result = pg_sys::heap_delete(
                 rows.heap,
@@ -927,10 +935,7 @@ unsafe fn write_targets(
             }
         }
     }
-    pg_sys::index_endscan(scan);
-    pg_sys::ExecDropSingleTupleTableSlot(slot);
-    pg_sys::UnregisterSnapshot(snapshot);
-    pg_sys::index_close(probe.index, pg_sys::NoLock as pg_sys::LOCKMODE);
+    walk.end(probe);
 
     // Joins: the caller read that none of these pairs is stored.
     let natts = rows.natts();
