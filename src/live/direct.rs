@@ -28,6 +28,15 @@ use smart_groups_core::catalog::{ColumnKind, TableName};
 use smart_groups_core::eval::Datum;
 
 use super::row_read::{self, ResultRows};
+use super::writer::Change;
+
+/// The extension's table `name`.
+pub fn ours(name: &str) -> TableName {
+    TableName {
+        schema: "smart_groups".into(),
+        name: name.into(),
+    }
+}
 
 /// One column of the rows read: the name it is given (as a statement's `AS`), the table's
 /// column, and whether it is read as its output text (a statement's `::text`).
@@ -110,11 +119,17 @@ pub fn read(
         &mut |_, values| {
             let mut row_key = None;
             let mut row = BTreeMap::new();
-            for ((c, conv), value) in spec.columns.iter().zip(convs.borrow().iter()).zip(values) {
+            for (i, ((c, conv), value)) in spec
+                .columns
+                .iter()
+                .zip(convs.borrow().iter())
+                .zip(values)
+                .enumerate()
+            {
                 let datum = match value {
                     None => Datum::Null,
                     // SAFETY: a datum of the column `conv` was made for, alive while the row is.
-                    Some(d) => match unsafe { row_read::convert_datum(*conv, *d) } {
+                    Some(d) => match unsafe { row_read::convert(*conv, *d) } {
                         Some(d) => d,
                         None => {
                             ok = false;
@@ -122,7 +137,7 @@ pub fn read(
                         }
                     },
                 };
-                if row_key.is_none() && row.is_empty() {
+                if i == 0 {
                     row_key = Some(match datum {
                         Datum::Text(s) | Datum::Number(s) => s,
                         _ => {
@@ -199,25 +214,10 @@ pub fn pairs(
     user: &str,
     pairs: &[(i64, String)],
 ) -> Option<BTreeSet<usize>> {
-    let mut context = PgMemoryContexts::new("smart_groups direct probe");
-    // SAFETY: as `scan`.
-    unsafe {
-        context.switch_to(|_| {
-            if pg_sys::GetDatabaseEncoding() != pg_sys::pg_enc::PG_UTF8 as i32 {
-                return None;
-            }
-            let heap = pg_sys::try_relation_open(
-                relation_oid(table)?,
-                pg_sys::AccessShareLock as pg_sys::LOCKMODE,
-            );
-            if heap.is_null() {
-                return None;
-            }
-            let found = probe_pairs(heap, group, user, pairs);
-            pg_sys::relation_close(heap, pg_sys::NoLock as pg_sys::LOCKMODE);
-            found
-        })
-    }
+    // SAFETY: as `with_table`.
+    with_table(table, |heap| unsafe {
+        probe_pairs(heap, group, user, pairs)
+    })
 }
 
 unsafe fn probe_pairs(
@@ -234,26 +234,11 @@ unsafe fn probe_pairs(
     if group_type != pg_sys::INT8OID {
         return None;
     }
+    let users = input_datums(user_attr, pairs.iter().map(|(_, k)| k.as_str()))?;
     let probe = probe_for(
         heap,
         &[(group_at, group_type), (user_at, user_attr.atttypid)],
     )?;
-    let mut input = pg_sys::InvalidOid;
-    let mut ioparam = pg_sys::InvalidOid;
-    pg_sys::getTypeInputInfo(user_attr.atttypid, &mut input, &mut ioparam);
-    let mut users = Vec::with_capacity(pairs.len());
-    for (_, k) in pairs {
-        let Ok(text) = CString::new(k.as_str()) else {
-            pg_sys::index_close(probe.index, pg_sys::NoLock as pg_sys::LOCKMODE);
-            return None;
-        };
-        users.push(pg_sys::OidInputFunctionCall(
-            input,
-            text.as_ptr().cast_mut(),
-            ioparam,
-            user_attr.atttypmod,
-        ));
-    }
     // Existence from the index where the page is all-visible, as an index-only scan; not
     // under SERIALIZABLE, where the heap fetch takes the predicate lock.
     let index_only = pg_sys::XactIsoLevel != pg_sys::XACT_SERIALIZABLE as i32;
@@ -293,29 +278,41 @@ fn scan(
     describe: &mut dyn FnMut(&[pg_sys::FormData_pg_attribute]),
     row: &mut dyn FnMut(usize, &[Option<pg_sys::Datum>]) -> bool,
 ) -> bool {
-    // Whatever PostgreSQL allocates for the read (keys, scan, tuples' output text) goes with
-    // this context; the rows are copied into Rust values.
+    if columns.is_empty() {
+        return false;
+    }
+    // SAFETY: as `with_table`.
+    with_table(table, |heap| unsafe {
+        scan_heap(heap, key, columns, keys, limit, describe, row)
+    })
+    .is_some()
+}
+
+/// Runs `f` on `smart_groups`' or the app's table `table`, opened ACCESS SHARE (held to the
+/// end of the transaction, as a statement's), in a memory context of its own: whatever
+/// PostgreSQL allocates for a read (keys, the scan, output text) goes with it, and the rows
+/// are copied into Rust values. None when the database's text is not UTF-8 or the table is
+/// gone.
+fn with_table<R>(table: &TableName, f: impl FnOnce(pg_sys::Relation) -> Option<R>) -> Option<R> {
     let mut context = PgMemoryContexts::new("smart_groups direct read");
-    // SAFETY: every pointer used comes from PostgreSQL for relations opened here and closed
-    // before returning; errors unwind through pgrx's guards, and the scan, slot and snapshot
-    // are released with the (sub)transaction's resources.
+    // SAFETY: the relation is opened here and closed before returning; errors unwind through
+    // pgrx's guards, and the scan, slot and snapshot `f` uses are released with the
+    // (sub)transaction's resources.
     unsafe {
         context.switch_to(|_| {
-            if pg_sys::GetDatabaseEncoding() != pg_sys::pg_enc::PG_UTF8 as i32 || columns.is_empty()
-            {
-                return false;
+            if pg_sys::GetDatabaseEncoding() != pg_sys::pg_enc::PG_UTF8 as i32 {
+                return None;
             }
-            let Some(relid) = relation_oid(table) else {
-                return false;
-            };
-            let heap =
-                pg_sys::try_relation_open(relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+            let heap = pg_sys::try_relation_open(
+                relation_oid(table)?,
+                pg_sys::AccessShareLock as pg_sys::LOCKMODE,
+            );
             if heap.is_null() {
-                return false;
+                return None;
             }
-            let done = scan_heap(heap, key, columns, keys, limit, describe, row).is_some();
+            let out = f(heap);
             pg_sys::relation_close(heap, pg_sys::NoLock as pg_sys::LOCKMODE);
-            done
+            out
         })
     }
 }
@@ -480,6 +477,28 @@ unsafe fn plain_attrs<'a>(heap: pg_sys::Relation) -> Option<&'a [pg_sys::FormDat
     Some((*tupdesc).attrs.as_slice(natts))
 }
 
+/// `keys` as `attr`'s type reads them (its input function): the values a statement's
+/// `$1::type[]` would hold. None when a key holds a NUL.
+unsafe fn input_datums<'a>(
+    attr: &pg_sys::FormData_pg_attribute,
+    keys: impl IntoIterator<Item = &'a str>,
+) -> Option<Vec<pg_sys::Datum>> {
+    let mut input = pg_sys::InvalidOid;
+    let mut ioparam = pg_sys::InvalidOid;
+    pg_sys::getTypeInputInfo(attr.atttypid, &mut input, &mut ioparam);
+    keys.into_iter()
+        .map(|k| {
+            let text = CString::new(k).ok()?;
+            Some(pg_sys::OidInputFunctionCall(
+                input,
+                text.as_ptr().cast_mut(),
+                ioparam,
+                attr.atttypmod,
+            ))
+        })
+        .collect()
+}
+
 unsafe fn attnum_of(heap: pg_sys::Relation, column: &str) -> Option<i16> {
     let name = CString::new(column).ok()?;
     let n = pg_sys::get_attnum((*heap).rd_id, name.as_ptr());
@@ -507,30 +526,17 @@ unsafe fn scan_heap(
     }
     describe(&described);
     let last = columns.iter().copied().max().unwrap_or(1);
-    let probe = probe_for(heap, &[(key_at, key_attr.atttypid)])?;
-
-    let mut input = pg_sys::InvalidOid;
-    let mut ioparam = pg_sys::InvalidOid;
-    pg_sys::getTypeInputInfo(key_attr.atttypid, &mut input, &mut ioparam);
     // Each key once, as `= ANY` matches a row once.
     let mut seen = BTreeSet::new();
-    let mut scan_keys = Vec::with_capacity(keys.len());
-    for (at, k) in keys.iter().enumerate() {
-        if !seen.insert(k) {
-            continue;
-        }
-        let Ok(text) = CString::new(k.as_str()) else {
-            pg_sys::index_close(probe.index, pg_sys::NoLock as pg_sys::LOCKMODE);
-            return None;
-        };
-        let value = pg_sys::OidInputFunctionCall(
-            input,
-            text.as_ptr().cast_mut(),
-            ioparam,
-            key_attr.atttypmod,
-        );
-        scan_keys.push((at, value));
-    }
+    let unique: Vec<(usize, &String)> = keys
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| seen.insert(*k))
+        .collect();
+    let values = input_datums(key_attr, unique.iter().map(|(_, k)| k.as_str()))?;
+    let scan_keys: Vec<(usize, pg_sys::Datum)> =
+        unique.iter().map(|(at, _)| *at).zip(values).collect();
+    let probe = probe_for(heap, &[(key_at, key_attr.atttypid)])?;
 
     // Index-only when every column read is in the index: the heap is visited only for pages
     // not all-visible, as an index-only scan does. Not under SERIALIZABLE, where the heap
@@ -626,15 +632,6 @@ unsafe fn scan_heap(
 /// A pair to write: group, users key (as the key type reads it), cause.
 pub type PairWrite = (i64, String, String);
 
-/// What a direct write changed in a group: joins, leaves, and the keys that changed (printed
-/// by the key type) when asked for.
-pub struct GroupChange {
-    pub group: i64,
-    pub joined: i64,
-    pub left: i64,
-    pub keys: Vec<String>,
-}
-
 /// A table of ours opened for writing rows without a statement, with its indexes.
 struct Target {
     heap: pg_sys::Relation,
@@ -647,10 +644,7 @@ impl Target {
     /// security, indexes on plain columns only (a GIN index on the log's keys, as README.md
     /// suggests, included), unique ones checked immediately, no exclusion constraint.
     unsafe fn open(name: &str, columns: &[&str]) -> Option<Target> {
-        let relid = relation_oid(&TableName {
-            schema: "smart_groups".into(),
-            name: name.into(),
-        })?;
+        let relid = relation_oid(&ours(name))?;
         let heap = pg_sys::try_relation_open(relid, pg_sys::RowExclusiveLock as pg_sys::LOCKMODE);
         if heap.is_null() {
             return None;
@@ -779,7 +773,7 @@ pub fn write_pairs(
     joins: &[PairWrite],
     leaves: &[PairWrite],
     keys_of: &BTreeSet<i64>,
-) -> Option<Vec<GroupChange>> {
+) -> Option<Vec<Change>> {
     let mut context = PgMemoryContexts::new("smart_groups direct write");
     // SAFETY: relations are opened and closed here; errors unwind through pgrx's guards and
     // abort the transaction, whose resources release what is open.
@@ -790,7 +784,7 @@ unsafe fn write_in(
     joins: &[PairWrite],
     leaves: &[PairWrite],
     keys_of: &BTreeSet<i64>,
-) -> Option<Vec<GroupChange>> {
+) -> Option<Vec<Change>> {
     if !pg_sys::superuser() || pg_sys::XactIsoLevel >= pg_sys::XACT_REPEATABLE_READ as i32 {
         return None;
     }
@@ -825,7 +819,7 @@ unsafe fn write_targets(
     joins: &[PairWrite],
     leaves: &[PairWrite],
     keys_of: &BTreeSet<i64>,
-) -> Option<Vec<GroupChange>> {
+) -> Option<Vec<Change>> {
     let [rows, log, counts] = targets else {
         return None;
     };
@@ -835,7 +829,6 @@ unsafe fn write_targets(
     let since_at = rows.at("since")?;
     let attrs = (*(*rows.heap).rd_att).attrs.as_slice(rows.natts());
     let key_type = attrs.get(user_at)?.atttypid;
-    let key_typmod = attrs.get(user_at)?.atttypmod;
     let log_attrs = (*(*log.heap).rd_att).attrs.as_slice(log.natts());
     let log_at: Vec<usize> = ["id", "group_id", "user_keys", "change", "cause", "at"]
         .iter()
@@ -853,9 +846,6 @@ unsafe fn write_targets(
     }
     let count_group = counts.at("group_id")?;
     let count_delta = counts.at("delta")?;
-    let mut input = pg_sys::InvalidOid;
-    let mut ioparam = pg_sys::InvalidOid;
-    pg_sys::getTypeInputInfo(key_type, &mut input, &mut ioparam);
     let mut output = pg_sys::InvalidOid;
     let mut varlena = false;
     pg_sys::getTypeOutputInfo(key_type, &mut output, &mut varlena);
@@ -863,15 +853,6 @@ unsafe fn write_targets(
     let mut key_byval = false;
     let mut key_align: std::ffi::c_char = 0;
     pg_sys::get_typlenbyvalalign(key_type, &mut key_len, &mut key_byval, &mut key_align);
-    let datum_of = |k: &str| -> Option<pg_sys::Datum> {
-        let text = CString::new(k).ok()?;
-        Some(pg_sys::OidInputFunctionCall(
-            input,
-            text.as_ptr().cast_mut(),
-            ioparam,
-            key_typmod,
-        ))
-    };
     // The log's texts, checked before the first write: nothing below may refuse.
     let texts: BTreeMap<&str, CString> = leaves
         .iter()
@@ -880,14 +861,9 @@ unsafe fn write_targets(
         .chain(["join", "leave"])
         .map(|t| Some((t, CString::new(t).ok()?)))
         .collect::<Option<_>>()?;
-    let leave_keys: Vec<pg_sys::Datum> = leaves
-        .iter()
-        .map(|(_, k, _)| datum_of(k))
-        .collect::<Option<_>>()?;
-    let join_keys: Vec<pg_sys::Datum> = joins
-        .iter()
-        .map(|(_, k, _)| datum_of(k))
-        .collect::<Option<_>>()?;
+    let key_attr = attrs.get(user_at)?;
+    let leave_keys = input_datums(key_attr, leaves.iter().map(|(_, k, _)| k.as_str()))?;
+    let join_keys = input_datums(key_attr, joins.iter().map(|(_, k, _)| k.as_str()))?;
 
     let probe = probe_for(
         rows.heap,
@@ -960,7 +936,7 @@ unsafe fn write_targets(
     let natts = log.natts();
     let mut values = vec![pg_sys::Datum::from(0usize); natts];
     let mut nulls = vec![true; natts];
-    let mut out: BTreeMap<i64, GroupChange> = BTreeMap::new();
+    let mut out: BTreeMap<i64, Change> = BTreeMap::new();
     for ((g, direction, cause), keys) in &changed {
         let joined = *direction == 0;
         let id = pg_sys::OidFunctionCall1Coll(
@@ -994,7 +970,7 @@ unsafe fn write_targets(
             nulls[*at] = false;
         }
         log.insert(&mut values, &mut nulls, cid);
-        let entry = out.entry(*g).or_insert_with(|| GroupChange {
+        let entry = out.entry(*g).or_insert_with(|| Change {
             group: *g,
             joined: 0,
             left: 0,

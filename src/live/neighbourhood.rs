@@ -466,7 +466,6 @@ pub fn decide(
         .collect();
     if !named.is_empty() {
         let named_set: BTreeSet<i64> = named.iter().copied().collect();
-        let probed = super::small::probe_groups(named.len(), keys.len(), st.members_per_user);
         let pairs: Vec<(i64, String)> = named
             .iter()
             .flat_map(|g| keys.iter().map(move |k| (*g, k.clone())))
@@ -477,7 +476,7 @@ pub fn decide(
                 data.to_mut().members.entry(group).or_default().insert(user);
             }
         } else {
-            let sql = if probed {
+            let sql = if super::small::probe_groups(named.len(), keys.len(), st.members_per_user) {
                 &sources.members_probed
             } else {
                 &sources.members

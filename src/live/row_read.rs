@@ -133,13 +133,16 @@ unsafe fn deterministic(collation: pg_sys::Oid) -> bool {
     collation == pg_sys::InvalidOid || pg_sys::get_collation_isdeterministic(collation)
 }
 
+/// The type's output function.
+unsafe fn output_function(typid: pg_sys::Oid) -> pg_sys::Oid {
+    let mut out = pg_sys::InvalidOid;
+    let mut varlena = false;
+    pg_sys::getTypeOutputInfo(typid, &mut out, &mut varlena);
+    out
+}
+
 unsafe fn conv_for(typid: pg_sys::Oid, collation: pg_sys::Oid, kind: Option<&ColumnKind>) -> Conv {
-    let output = || {
-        let mut out = pg_sys::InvalidOid;
-        let mut varlena = false;
-        pg_sys::getTypeOutputInfo(typid, &mut out, &mut varlena);
-        out
-    };
+    let output = || output_function(typid);
     match typid {
         pg_sys::BOOLOID => Conv::Bool,
         pg_sys::DATEOID => Conv::Date,
@@ -176,20 +179,9 @@ pub(super) unsafe fn column_conv(
     match (as_text, typid) {
         (false, _) => conv_for(typid, collation, kind),
         (true, pg_sys::TEXTOID | pg_sys::VARCHAROID) => conv_for(pg_sys::TEXTOID, collation, None),
-        (true, _) => match conv_for(typid, collation, None) {
-            Conv::Text { out, .. } | Conv::Number { out } => Conv::Text {
-                out,
-                exact: deterministic(pg_sys::DEFAULT_COLLATION_OID),
-            },
-            _ => {
-                let mut out = pg_sys::InvalidOid;
-                let mut varlena = false;
-                pg_sys::getTypeOutputInfo(typid, &mut out, &mut varlena);
-                Conv::Text {
-                    out,
-                    exact: deterministic(pg_sys::DEFAULT_COLLATION_OID),
-                }
-            }
+        (true, _) => Conv::Text {
+            out: output_function(typid),
+            exact: deterministic(pg_sys::DEFAULT_COLLATION_OID),
         },
     }
 }
@@ -200,11 +192,6 @@ pub(super) fn conv_exact(conv: Conv) -> bool {
         conv,
         Conv::Text { exact: false, .. } | Conv::TextArray { exact: false }
     )
-}
-
-/// `convert`, for `direct::read`.
-pub(super) unsafe fn convert_datum(conv: Conv, d: pg_sys::Datum) -> Option<Datum> {
-    convert(conv, d)
 }
 
 /// Every row of a transition table, through a read pointer of our own (the statement's other
@@ -278,7 +265,7 @@ pub fn folding(collation: Option<pg_sys::Oid>) -> Box<dyn Fn(&str) -> String> {
     }
 }
 
-unsafe fn convert(conv: Conv, d: pg_sys::Datum) -> Option<Datum> {
+pub(super) unsafe fn convert(conv: Conv, d: pg_sys::Datum) -> Option<Datum> {
     Some(match conv {
         Conv::Bool => Datum::Bool(d.value() != 0),
         Conv::Float8 => Datum::Float(f64::from_datum(d, false)?),

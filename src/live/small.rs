@@ -16,7 +16,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use pgrx::spi::{SpiClient, SpiTupleTable};
 use pgrx::FromDatum;
-use smart_groups_core::catalog::TableName;
 use smart_groups_core::compile::quote_ident;
 
 use super::direct;
@@ -235,23 +234,61 @@ fn wanted(
     ws: Vec<bool>,
 ) -> Result<Vec<(i64, String, bool)>, DbError> {
     let only_changes = !crate::guc_scope::snapshot_isolation();
-    let kt = &st.key_type;
-    let key = quote_ident(&st.key_column);
-    let users = &st.users_table;
-    // 0: a membership (when $2), 1: an inclusion, 2: an exclusion, 3: an existing user. By
-    // user: one probe of each user index. A user is in some two hundred groups at a
-    // thousand, and reading them all to keep a few was half of a one-user UPDATE's cost:
-    // when the pairs' groups (`$3`) are few, memberships are probed by (user, group) instead.
     // Compared as the key type prints them; written as given (the write reads them as keys).
     let printed = st.printed_keys(client, &ks)?;
     let asked: BTreeSet<i64> = gs.iter().copied().collect();
-    let groups: Vec<i64> = asked.iter().copied().collect();
     let keys: Vec<String> = printed
         .iter()
         .cloned()
         .collect::<BTreeSet<String>>()
         .into_iter()
         .collect();
+    let direct = if only_changes {
+        let pairs: Vec<(i64, String)> = gs
+            .iter()
+            .copied()
+            .zip(printed.iter().cloned())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        stored_directly(st, &keys, &asked, &pairs)
+    } else {
+        None
+    };
+    let ([members, included, excluded], existing) = match direct {
+        Some(found) => found,
+        None => stored_by_statement(client, st, keys, &asked, only_changes)?,
+    };
+    let mut out = Vec::new();
+    for (((g, k), p), w) in gs.into_iter().zip(ks).zip(printed).zip(ws) {
+        let pair = (g, p);
+        let want = (w || (included.contains(&pair) && existing.contains(&pair.1)))
+            && !excluded.contains(&pair);
+        if !only_changes || want != members.contains(&pair) {
+            out.push((g, k, want));
+        }
+    }
+    Ok(out)
+}
+
+/// What `wanted` reads, by one statement: the memberships (when `only_changes`), inclusions
+/// and exclusions of the users `keys` (printed) in the groups `asked`, and which of them are
+/// users.
+fn stored_by_statement(
+    client: &mut SpiClient<'_>,
+    st: &State,
+    keys: Vec<String>,
+    asked: &BTreeSet<i64>,
+    only_changes: bool,
+) -> Result<Stored, DbError> {
+    let kt = &st.key_type;
+    let key = quote_ident(&st.key_column);
+    let users = &st.users_table;
+    let groups: Vec<i64> = asked.iter().copied().collect();
+    // 0: a membership (when $2), 1: an inclusion, 2: an exclusion, 3: an existing user. By
+    // user: one probe of each user index. A user is in some two hundred groups at a
+    // thousand, and reading them all to keep a few was half of a one-user UPDATE's cost:
+    // when the pairs' groups (`$3`) are few, memberships are probed by (user, group) instead.
     let members = if probe_groups(groups.len(), keys.len(), st.members_per_user) {
         " AND m.group_id = ANY ($3)"
     } else {
@@ -271,18 +308,6 @@ fn wanted(
     );
     let mut stored: [BTreeSet<(i64, String)>; 3] = Default::default();
     let mut existing: BTreeSet<String> = BTreeSet::new();
-    let direct = if only_changes {
-        let pairs: Vec<(i64, String)> = gs
-            .iter()
-            .copied()
-            .zip(printed.iter().cloned())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        stored_directly(st, &keys, &asked, &pairs)
-    } else {
-        None
-    };
     let mut take = |what: i32, k: Option<String>, gs: Option<Vec<Option<i64>>>| {
         let Some(k) = k else {
             return;
@@ -307,10 +332,7 @@ fn wanted(
         int8_array(),
     ];
     let args = [keys.into(), only_changes.into(), groups.into()];
-    if let Some((found, users)) = direct {
-        stored = found;
-        existing = users;
-    } else if only_changes {
+    if only_changes {
         statements::run(client, &sql, &types, &args, |rows| {
             for row in rows {
                 take(
@@ -336,17 +358,7 @@ fn wanted(
             }
         })?;
     }
-    let [members, included, excluded] = stored;
-    let mut out = Vec::new();
-    for (((g, k), p), w) in gs.into_iter().zip(ks).zip(printed).zip(ws) {
-        let pair = (g, p);
-        let want = (w || (included.contains(&pair) && existing.contains(&pair.1)))
-            && !excluded.contains(&pair);
-        if !only_changes || want != members.contains(&pair) {
-            out.push((g, k, want));
-        }
-    }
-    Ok(out)
+    Ok((stored, existing))
 }
 
 /// Stored memberships read through the user index without a statement (`direct`) cost
@@ -371,10 +383,7 @@ pub fn stored_memberships(
     asked: &BTreeSet<i64>,
     pairs: &[(i64, String)],
 ) -> Option<BTreeSet<(i64, String)>> {
-    let table = TableName {
-        schema: "smart_groups".into(),
-        name: "member_rows".into(),
-    };
+    let table = direct::ours("member_rows");
     let whole = (keys.len() as f64) * per_user(st.members_per_user);
     let mut stored = BTreeSet::new();
     if (pairs.len() as f64) * DIRECT_PROBE_COST <= whole * DIRECT_READ_COST {
@@ -406,14 +415,10 @@ fn stored_directly(
     asked: &BTreeSet<i64>,
     pairs: &[(i64, String)],
 ) -> Option<Stored> {
-    let ours = |name: &str| TableName {
-        schema: "smart_groups".into(),
-        name: name.into(),
-    };
     let mut stored: [BTreeSet<(i64, String)>; 3] = Default::default();
     stored[0] = stored_memberships(st, keys, asked, pairs)?;
     for (at, table) in [(1, "inclusions"), (2, "exclusions")] {
-        for (k, g) in direct::ids(&ours(table), "user_key", "group_id", keys)? {
+        for (k, g) in direct::ids(&direct::ours(table), "user_key", "group_id", keys)? {
             if let (true, Some(k)) = (asked.contains(&g), keys.get(k)) {
                 stored[at].insert((g, k.clone()));
             }

@@ -207,18 +207,9 @@ pub fn write_directly(
     leaves: &[super::direct::PairWrite],
     keys_of: &std::collections::BTreeSet<i64>,
 ) -> Result<Option<Vec<Change>>, DbError> {
-    let Some(changed) = super::direct::write_pairs(joins, leaves, keys_of) else {
+    let Some(changes) = super::direct::write_pairs(joins, leaves, keys_of) else {
         return Ok(None);
     };
-    let changes: Vec<Change> = changed
-        .into_iter()
-        .map(|c| Change {
-            group: c.group,
-            joined: c.joined,
-            left: c.left,
-            keys: c.keys,
-        })
-        .collect();
     notify(client, st, &changes)?;
     Ok(Some(changes))
 }
