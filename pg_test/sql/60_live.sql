@@ -297,6 +297,59 @@ UPDATE live.users SET manager_id = 1051 WHERE id = 1000;
 SELECT (SELECT count(*) FROM smart_groups_internal._commit_keys('{}', ARRAY['1051'], 1) WHERE referrer) AS one_reference_away,
        (SELECT count(*) FROM smart_groups_internal._commit_keys('{}', ARRAY['1051'], 2) WHERE referrer) AS two_references_away;
 SELECT (SELECT deps -> 'reference_depth' FROM smart_groups.groups WHERE name = 'Reports of Ann') AS depth_read;
+
+-- The same search without a statement: with an index on manager_id the step walks the
+-- users table's indexes (the index is scanned in this transaction), without one it runs its
+-- statement; both give the users a recursive query written here gives: those named, the
+-- users referring to the referents within the depth (referrer), and where the references of
+-- all those lead (locked shared), keys as the key type prints them.
+CREATE FUNCTION pg_temp.expected_keys(users text[], referents text[], depth int)
+RETURNS TABLE (k text, exclusive boolean, referrer boolean) LANGUAGE sql AS $$
+    WITH RECURSIVE own AS (SELECT DISTINCT x::int AS k FROM unnest(users || referents) x),
+    down(k, d) AS (SELECT x::int, 0 FROM unnest(referents) x
+                   UNION SELECT u.id, down.d + 1 FROM down JOIN live.users u ON u.manager_id = down.k
+                    WHERE down.d < depth),
+    refs AS (SELECT DISTINCT k FROM down WHERE d > 0),
+    up(k, d) AS (SELECT k, 0 FROM (SELECT k FROM own UNION SELECT k FROM refs) s
+                 UNION SELECT u.manager_id, up.d + 1 FROM up JOIN live.users u ON u.id = up.k
+                  WHERE u.manager_id IS NOT NULL AND up.d < depth)
+    SELECT k::text, true, false FROM own
+    UNION ALL SELECT k::text, true, true FROM refs
+    UNION ALL SELECT DISTINCT k::text, false, false FROM up
+     WHERE d > 0 AND k NOT IN (SELECT k FROM own) AND k NOT IN (SELECT k FROM refs)
+$$;
+CREATE FUNCTION pg_temp.search_differences() RETURNS bigint LANGUAGE sql AS $$
+    SELECT count(*) FROM (VALUES ('{}'::text[], '{1051}'::text[]), ('{1000,1001}', '{}'),
+                                 ('{1060}', '{1051,1052}'), ('{+1001, 1002}', '{01051}'),
+                                 ('{}', '{999999}'), ('{1}', '{1}')) c(users, referents),
+                         generate_series(1, 3) depth,
+         LATERAL (
+           (SELECT * FROM smart_groups_internal._commit_keys(c.users, c.referents, depth)
+            EXCEPT ALL SELECT * FROM pg_temp.expected_keys(c.users, c.referents, depth))
+           UNION ALL
+           (SELECT * FROM pg_temp.expected_keys(c.users, c.referents, depth)
+            EXCEPT ALL SELECT * FROM smart_groups_internal._commit_keys(c.users, c.referents, depth))) d
+$$;
+SELECT pg_temp.search_differences() AS differences_by_statement;
+CREATE INDEX users_manager_idx ON live.users (manager_id);
+BEGIN;
+SELECT pg_temp.search_differences() AS differences_through_indexes;
+SELECT pg_stat_get_xact_numscans('live.users_manager_idx'::regclass) > 0 AS index_walked;
+COMMIT;
+DROP INDEX live.users_manager_idx;
+
+-- Each user a commit-time step evaluates gets its lock hash's mark bumped (a later step
+-- under REPEATABLE READ conflicts on it), once per step: a click of one user, then a change
+-- of two users' custom fields in one transaction.
+SELECT coalesce(sum(n), 0) AS marks_before FROM smart_groups_internal.step_marks \gset
+INSERT INTO live.clicks VALUES (1000, now());
+SELECT sum(n) - :marks_before AS bumped_for_one FROM smart_groups_internal.step_marks;
+SELECT coalesce(sum(n), 0) AS marks_before FROM smart_groups_internal.step_marks \gset
+BEGIN;
+INSERT INTO live.fields VALUES (1000, 'level', '3') ON CONFLICT (user_id, k) DO UPDATE SET v = excluded.v;
+INSERT INTO live.fields VALUES (1001, 'level', '4') ON CONFLICT (user_id, k) DO UPDATE SET v = excluded.v;
+COMMIT;
+SELECT sum(n) - :marks_before AS bumped_for_two FROM smart_groups_internal.step_marks;
 SELECT count(*) AS verify_problems FROM smart_groups.verify();
 
 -- A column that rules read on the manager (manager.dept) is judged on the manager's old and

@@ -48,8 +48,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use smart_groups_core::compile::quote_ident;
+use smart_groups_core::eval::Datum;
 
+use super::advisory::{self, NAMESPACE};
 use super::depths::{self, Own, Phase};
+use super::direct::{self, Spec};
 use super::state::{self, State};
 use super::statements::{self, text_array};
 use crate::errors::{raise, DbError};
@@ -64,8 +67,7 @@ const RECORD_LIMIT: usize = 100_000;
 const LOCK_LIMIT: usize = 128;
 
 /// Advisory lock namespaces: (NAMESPACE, COMMIT_LOCK) is the commit lock, (USER_SPACE, hash)
-/// a user's. The maintenance lock is (NAMESPACE, 0) (sql/maintain.sql).
-const NAMESPACE: i32 = 1936159858;
+/// a user's. The maintenance lock is (NAMESPACE, MAINTENANCE) (`advisory.rs`).
 const COMMIT_LOCK: i32 = 3;
 const USER_SPACE: i32 = 1936159859;
 
@@ -257,12 +259,7 @@ fn as_owner<R>(
     client: &mut SpiClient<'_>,
     f: impl FnOnce(&mut SpiClient<'_>) -> Result<R, DbError>,
 ) -> Result<Option<R>, DbError> {
-    let owner = statements::query_one::<pg_sys::Oid>(
-        client,
-        "SELECT extowner FROM pg_catalog.pg_extension WHERE extname = 'smart_groups'",
-        &[],
-        &[],
-    )?;
+    let owner = super::direct::extension_owner();
     // Dropped in this very transaction, after its writes: nothing is left to maintain.
     let Some(owner) = owner else {
         return Ok(None);
@@ -293,7 +290,7 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<i64, D
         super::small::lock_groups(client, &groups)?;
     }
     if let Some(whole) = work.whole {
-        lock_commit(client, true, snapshot)?;
+        lock_commit(true, snapshot)?;
         // The groups naming those recomputed follow them whole too (in depth order).
         let mut chosen = whole.groups;
         for &id in &groups {
@@ -312,10 +309,10 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<i64, D
     let users: BTreeSet<String> = work.items.values().flatten().cloned().collect();
     let mut found = search(client, st, &users, &work.referents, &reads)?;
     let whole = found.len() > LOCK_LIMIT;
-    lock_commit(client, whole, snapshot)?;
+    lock_commit(whole, snapshot)?;
+    let mut held: BTreeMap<i32, bool> = BTreeMap::new();
     if !whole {
-        let mut held: BTreeMap<i32, bool> = BTreeMap::new();
-        lock_users(client, &found, &mut held, snapshot)?;
+        lock_users(&found, &mut held, snapshot)?;
         // At READ COMMITTED each statement sees what the steps we waited for committed:
         // users they moved under ours are found now. With no changed referents and rules
         // reading one reference deep, the set cannot grow: the users' own references are
@@ -326,7 +323,7 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<i64, D
                 break;
             }
             found = search(client, st, &users, &work.referents, &reads)?;
-            if !lock_users(client, &found, &mut held, snapshot)? {
+            if !lock_users(&found, &mut held, snapshot)? {
                 break;
             }
         }
@@ -336,7 +333,14 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<i64, D
     if snapshot && !reads.columns.is_empty() {
         same_as_committed_now(st, &users, &work.referents, &reads, &found)?;
     }
-    mark_users(client, &found, snapshot)?;
+    // The marks this step bumps no other step writes meanwhile: it holds their users' locks
+    // exclusively, or the commit lock so.
+    let sole = whole
+        || found
+            .iter()
+            .filter(|f| f.exclusive)
+            .all(|f| held.get(&user_hash(&f.key)) == Some(&true));
+    mark_users(client, &found, snapshot, sole)?;
     let referrers: Vec<String> = found
         .iter()
         .filter(|k| k.referrer)
@@ -437,6 +441,9 @@ fn search(
     referents: &BTreeSet<String>,
     reads: &References,
 ) -> Result<Vec<Found>, DbError> {
+    if let Some(found) = search_direct(client, st, users, referents, reads)? {
+        return Ok(found);
+    }
     let users: Vec<String> = users.iter().cloned().collect();
     let referents: Vec<String> = referents.iter().cloned().collect();
     statements::run(
@@ -458,6 +465,99 @@ fn search(
             Ok(out)
         },
     )
+}
+
+/// `search` without a statement, through the indexes of the users table's key and
+/// reference columns, level by level as the statement's recursion goes (a user reached
+/// twice is followed once, from the nearer level: the set found within `depth` is the
+/// same). None where an index cannot serve, or the key and reference columns differ in
+/// type: the statement then runs.
+fn search_direct(
+    client: &mut SpiClient<'_>,
+    st: &State,
+    users: &BTreeSet<String>,
+    referents: &BTreeSet<String>,
+    reads: &References,
+) -> Result<Option<Vec<Found>>, DbError> {
+    let all: Vec<String> = users.union(referents).cloned().collect();
+    let own: BTreeSet<String> = st.printed_keys(client, &all)?.into_iter().collect();
+    let found = |k: &String, exclusive, referrer| Found {
+        key: k.clone(),
+        exclusive,
+        referrer,
+    };
+    if reads.columns.is_empty() {
+        return Ok(Some(own.iter().map(|k| found(k, true, false)).collect()));
+    }
+    let table = &st.users_name;
+    let key = st.key_column.as_str();
+    let mut typed = vec![key];
+    typed.extend(reads.columns.iter().map(String::as_str));
+    if !direct::same_type(table, &typed) {
+        return Ok(None);
+    }
+    let no_kind = |_: &str| None;
+    // Down: the users whose reference columns lead to a referent, as many levels deep.
+    let referents: Vec<String> = referents.iter().cloned().collect();
+    let mut seen: BTreeSet<String> = st.printed_keys(client, &referents)?.into_iter().collect();
+    let mut frontier: Vec<String> = seen.iter().cloned().collect();
+    let mut refs: BTreeSet<String> = BTreeSet::new();
+    for _ in 0..reads.depth {
+        if frontier.is_empty() {
+            break;
+        }
+        let mut next = BTreeSet::new();
+        for c in &reads.columns {
+            let spec = Spec::new(table.clone(), c).column("k", key, true);
+            let Some(rows) = direct::read(&spec, &frontier, &no_kind) else {
+                return Ok(None);
+            };
+            next.extend(rows.rows.into_iter().map(|(k, _)| k));
+        }
+        refs.extend(next.iter().cloned());
+        frontier = next
+            .into_iter()
+            .filter(|k| seen.insert(k.clone()))
+            .collect();
+    }
+    // Up: where the references of those users and of the referrers lead, as far.
+    let leads_spec = reads.columns.iter().fold(
+        Spec::new(table.clone(), key).column("k", key, true),
+        |s, c| s.column(c, c, true),
+    );
+    let mut seen: BTreeSet<String> = own.union(&refs).cloned().collect();
+    let mut frontier: Vec<String> = seen.iter().cloned().collect();
+    let mut leads: BTreeSet<String> = BTreeSet::new();
+    for _ in 0..reads.depth {
+        if frontier.is_empty() {
+            break;
+        }
+        let Some(rows) = direct::read(&leads_spec, &frontier, &no_kind) else {
+            return Ok(None);
+        };
+        let mut next = BTreeSet::new();
+        for (_, row) in rows.rows {
+            for value in row.into_values() {
+                if let Datum::Text(k) | Datum::Number(k) = value {
+                    next.insert(k);
+                }
+            }
+        }
+        leads.extend(next.iter().cloned());
+        frontier = next
+            .into_iter()
+            .filter(|k| seen.insert(k.clone()))
+            .collect();
+    }
+    let mut out: Vec<Found> = own.iter().map(|k| found(k, true, false)).collect();
+    out.extend(refs.iter().map(|k| found(k, true, true)));
+    out.extend(
+        leads
+            .iter()
+            .filter(|k| !own.contains(*k) && !refs.contains(*k))
+            .map(|k| found(k, false, false)),
+    );
+    Ok(Some(out))
 }
 
 /// Under snapshot isolation the search follows references as the snapshot shows them. A
@@ -592,7 +692,6 @@ fn user_hash(key: &str) -> i32 {
 /// whether any was new. A lock held shared that is now wanted exclusively stays shared: the
 /// step never upgrades a lock (see docs/design/lock-protocol.md).
 fn lock_users(
-    client: &mut SpiClient<'_>,
     found: &[Found],
     held: &mut BTreeMap<i32, bool>,
     snapshot: bool,
@@ -608,60 +707,19 @@ fn lock_users(
     if wanted.is_empty() {
         return Ok(false);
     }
-    let hashes: Vec<i32> = wanted.keys().copied().collect();
-    let modes: Vec<bool> = wanted.values().copied().collect();
+    let order: Vec<(i32, bool)> = wanted.iter().map(|(h, e)| (*h, *e)).collect();
     held.extend(wanted);
-    // One statement takes them all, in the arrays' order (hash order).
-    let types = [
-        PgBuiltInOids::INT4OID.oid(),
-        PgBuiltInOids::INT4ARRAYOID.oid(),
-        PgBuiltInOids::BOOLARRAYOID.oid(),
-    ];
-    let args = || {
-        [
-            USER_SPACE.into(),
-            hashes.clone().into(),
-            modes.clone().into(),
-        ]
-    };
-    if !snapshot {
-        statements::run(
-            client,
-            "SELECT count(CASE WHEN t.e THEN pg_advisory_xact_lock($1, t.h)::text \
-                               ELSE pg_advisory_xact_lock_shared($1, t.h)::text END) \
-               FROM unnest($2::int4[], $3::boolean[]) t(h, e)",
-            &types,
-            &args(),
-            |_| Ok(()),
-        )?;
-        return Ok(true);
-    }
-    // In hash order, stopping at the first lock another transaction holds: the wait below
-    // then holds only locks before it in that order. Trying every lock and waiting for the
-    // first missed one held later ones too, and two such steps deadlocked (40P01 in the load
-    // test at SERIALIZABLE).
-    let got = statements::query_one::<Vec<Option<bool>>>(
-        client,
-        "WITH RECURSIVE t(i, ok) AS ( \
-           SELECT 0, true \
-           UNION ALL \
-           SELECT t.i + 1, CASE WHEN ($3::boolean[])[t.i + 1] \
-                                THEN pg_try_advisory_xact_lock($1, ($2::int4[])[t.i + 1]) \
-                                ELSE pg_try_advisory_xact_lock_shared($1, ($2::int4[])[t.i + 1]) END \
-             FROM t WHERE t.ok AND t.i < cardinality($2::int4[])) \
-         SELECT array_agg(ok ORDER BY i) FROM t WHERE i > 0",
-        &types,
-        &args(),
-    )?
-    .unwrap_or_default();
-    // Under snapshot isolation a lock another transaction holds means that transaction may
-    // have changed what this one evaluates, unseen by its snapshot: wait for it, then fail
-    // with a serialization failure the client retries.
-    for (i, ok) in got.iter().enumerate() {
-        if *ok != Some(true) {
-            if let (Some(&h), Some(&e)) = (hashes.get(i), modes.get(i)) {
-                lock(client, USER_SPACE, h, e)?;
-            }
+    // In hash order. Under snapshot isolation each is tried, stopping at the first lock
+    // another transaction holds: the wait below then holds only locks before it in that
+    // order. Trying every lock and waiting for the first missed one held later ones too, and
+    // two such steps deadlocked (40P01 in the load test at SERIALIZABLE).
+    for (h, exclusive) in order {
+        pgrx::check_for_interrupts!();
+        if !advisory::lock(USER_SPACE, h, exclusive, !snapshot) {
+            // A lock another transaction holds means under snapshot isolation that it may
+            // have changed what this one evaluates, unseen by its snapshot: wait for it,
+            // then fail with a serialization failure the client retries.
+            advisory::lock(USER_SPACE, h, exclusive, true);
             return Err(DbError::SerializationFailure);
         }
     }
@@ -678,8 +736,14 @@ fn lock_users(
 /// PostgreSQL refuses there, with a serialization failure (40001) the client retries. The
 /// users read only through references (locked shared) are not bumped, which would make
 /// readers of one manager conflict; under snapshot isolation their marks are compared as
-/// the snapshot shows them and as committed now.
-fn mark_users(client: &mut SpiClient<'_>, found: &[Found], snapshot: bool) -> Result<(), DbError> {
+/// the snapshot shows them and as committed now. At READ COMMITTED, with every mark's lock
+/// held exclusively (`sole`), the rows are bumped without a statement (`direct::bump_marks`).
+fn mark_users(
+    client: &mut SpiClient<'_>,
+    found: &[Found],
+    snapshot: bool,
+    sole: bool,
+) -> Result<(), DbError> {
     let mut evaluated: BTreeSet<i32> = BTreeSet::new();
     let mut read: BTreeSet<i32> = BTreeSet::new();
     for f in found {
@@ -689,7 +753,8 @@ fn mark_users(client: &mut SpiClient<'_>, found: &[Found], snapshot: bool) -> Re
             read.insert(user_hash(&f.key));
         }
     }
-    if !evaluated.is_empty() {
+    let direct = || !snapshot && sole && direct::bump_marks(&evaluated).is_some();
+    if !evaluated.is_empty() && !direct() {
         statements::run(
             client,
             "INSERT INTO smart_groups_internal.step_marks AS m (h) \
@@ -716,34 +781,12 @@ fn mark_users(client: &mut SpiClient<'_>, found: &[Found], snapshot: bool) -> Re
 
 /// The commit lock. Under snapshot isolation, as for users' locks (`lock_users`): waiting
 /// for it means failing with a serialization failure once it is ours.
-fn lock_commit(client: &mut SpiClient<'_>, exclusive: bool, snapshot: bool) -> Result<(), DbError> {
-    if snapshot {
-        let mode = if exclusive { "" } else { "_shared" };
-        let got = statements::query_one::<bool>(
-            client,
-            &format!("SELECT pg_try_advisory_xact_lock{mode}($1, $2)"),
-            &[PgBuiltInOids::INT4OID.oid(), PgBuiltInOids::INT4OID.oid()],
-            &[NAMESPACE.into(), COMMIT_LOCK.into()],
-        )?;
-        if got != Some(true) {
-            lock(client, NAMESPACE, COMMIT_LOCK, exclusive)?;
-            return Err(DbError::SerializationFailure);
-        }
-        return Ok(());
+fn lock_commit(exclusive: bool, snapshot: bool) -> Result<(), DbError> {
+    if !advisory::lock(NAMESPACE, COMMIT_LOCK, exclusive, !snapshot) {
+        advisory::lock(NAMESPACE, COMMIT_LOCK, exclusive, true);
+        return Err(DbError::SerializationFailure);
     }
-    lock(client, NAMESPACE, COMMIT_LOCK, exclusive)
-}
-
-/// Takes an advisory transaction lock, waiting for it.
-fn lock(client: &mut SpiClient<'_>, space: i32, id: i32, exclusive: bool) -> Result<(), DbError> {
-    let mode = if exclusive { "" } else { "_shared" };
-    statements::run(
-        client,
-        &format!("SELECT pg_advisory_xact_lock{mode}($1, $2)"),
-        &[PgBuiltInOids::INT4OID.oid(), PgBuiltInOids::INT4OID.oid()],
-        &[space.into(), id.into()],
-        |_| Ok(()),
-    )
+    Ok(())
 }
 
 /// Recomputes the groups whole, depth by depth (`_refresh`, which follows into the groups

@@ -38,6 +38,41 @@ pub fn ours(name: &str) -> TableName {
     }
 }
 
+/// The owner of the extension, read from the catalog as `get_extension_oid` reads it (its
+/// name index, the catalog snapshot); None once it is dropped (in this very transaction).
+pub fn extension_owner() -> Option<pg_sys::Oid> {
+    // SAFETY: pg_extension opened and closed here; the tuple is read while the scan is open.
+    unsafe {
+        let rel = pg_sys::table_open(
+            pg_sys::ExtensionRelationId,
+            pg_sys::AccessShareLock as pg_sys::LOCKMODE,
+        );
+        let mut key: pg_sys::ScanKeyData = std::mem::zeroed();
+        pg_sys::ScanKeyInit(
+            &mut key,
+            pg_sys::Anum_pg_extension_extname as pg_sys::AttrNumber,
+            pg_sys::BTEqualStrategyNumber as pg_sys::StrategyNumber,
+            pg_sys::Oid::from(pg_sys::F_NAMEEQ),
+            pg_sys::Datum::from(c"smart_groups".as_ptr()),
+        );
+        let scan = pg_sys::systable_beginscan(
+            rel,
+            pg_sys::Oid::from(pg_sys::ExtensionNameIndexId),
+            true,
+            std::ptr::null_mut(),
+            1,
+            &mut key,
+        );
+        let tuple = pg_sys::systable_getnext(scan);
+        let owner = (!tuple.is_null()).then(|| {
+            (*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_extension>(tuple)).extowner
+        });
+        pg_sys::systable_endscan(scan);
+        pg_sys::table_close(rel, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+        owner
+    }
+}
+
 /// One column of the rows read: the name it is given (as a statement's `AS`), the table's
 /// column, and whether it is read as its output text (a statement's `::text`).
 #[derive(Clone, Debug)]
@@ -193,6 +228,25 @@ pub fn ids(
         },
     );
     (scanned && bigint.get()).then_some(out)
+}
+
+/// Whether `columns` of `table` all have one type: keys of the first can then be looked up
+/// in the others' indexes as their own type reads them (a statement would compare across
+/// types, where reading a key as the other type could fail). False when it cannot tell.
+pub fn same_type(table: &TableName, columns: &[&str]) -> bool {
+    // SAFETY: as `with_table`.
+    with_table(table, |heap| unsafe {
+        let attrs = plain_attrs(heap)?;
+        let types: Option<BTreeSet<u32>> = columns
+            .iter()
+            .map(|c| {
+                let at = attnum_of(heap, c)?;
+                Some(attrs.get(usize::try_from(at - 1).ok()?)?.atttypid.to_u32())
+            })
+            .collect();
+        Some(types?.len() == 1)
+    })
+    .unwrap_or(false)
 }
 
 /// Which of `keys` are the key of some row of `table` (positions in `keys`).
@@ -643,8 +697,8 @@ impl Target {
     /// `write_pairs` does: a plain table of exactly `columns`, no trigger or rule, no row
     /// security, indexes on plain columns only (a GIN index on the log's keys, as README.md
     /// suggests, included), unique ones checked immediately, no exclusion constraint.
-    unsafe fn open(name: &str, columns: &[&str]) -> Option<Target> {
-        let relid = relation_oid(&ours(name))?;
+    unsafe fn open(table: &TableName, columns: &[&str]) -> Option<Target> {
+        let relid = relation_oid(table)?;
         let heap = pg_sys::try_relation_open(relid, pg_sys::RowExclusiveLock as pg_sys::LOCKMODE);
         if heap.is_null() {
             return None;
@@ -722,6 +776,34 @@ impl Target {
         let tuple =
             pg_sys::heap_form_tuple((*self.heap).rd_att, values.as_mut_ptr(), nulls.as_mut_ptr());
         pg_sys::heap_insert(self.heap, tuple, cid, 0, std::ptr::null_mut());
+        self.index_entries(values, nulls, tuple);
+        pg_sys::heap_freetuple(tuple);
+    }
+
+    /// Updates the row at `tid` (the newest version, which no other transaction can be
+    /// writing) to `values`, with index entries unless the update was HOT, as an UPDATE would.
+    unsafe fn update(
+        &self,
+        tid: &mut pg_sys::ItemPointerData,
+        values: &mut [pg_sys::Datum],
+        nulls: &mut [bool],
+    ) {
+        let tuple =
+            pg_sys::heap_form_tuple((*self.heap).rd_att, values.as_mut_ptr(), nulls.as_mut_ptr());
+        pg_sys::simple_heap_update(self.heap, tid, tuple);
+        if (*(*tuple).t_data).t_infomask2 & pg_sys::HEAP_ONLY_TUPLE as u16 == 0 {
+            self.index_entries(values, nulls, tuple);
+        }
+        pg_sys::heap_freetuple(tuple);
+    }
+
+    /// The index entries of `tuple`, just written with `values`.
+    unsafe fn index_entries(
+        &self,
+        values: &[pg_sys::Datum],
+        nulls: &[bool],
+        tuple: pg_sys::HeapTuple,
+    ) {
         let mut index_values = [pg_sys::Datum::from(0usize); pg_sys::INDEX_MAX_KEYS as usize];
         let mut index_nulls = [false; pg_sys::INDEX_MAX_KEYS as usize];
         for (index, info) in &self.indexes {
@@ -747,7 +829,6 @@ impl Target {
                 *info,
             );
         }
-        pg_sys::heap_freetuple(tuple);
     }
 
     unsafe fn close(&mut self) {
@@ -797,7 +878,7 @@ unsafe fn write_in(
         ),
         ("member_counts", &["group_id", "delta"][..]),
     ] {
-        match Target::open(name, columns) {
+        match Target::open(&ours(name), columns) {
             Some(t) => targets.push(t),
             None => {
                 for mut t in targets {
@@ -1009,4 +1090,81 @@ unsafe fn write_targets(
         }
     }
     Some(out.into_values().collect())
+}
+
+/// Bumps the step marks of `hashes` (`smart_groups_internal.step_marks`, `n` counting the
+/// commit-time steps that evaluated a user of that lock hash) without a statement, as the
+/// step's upsert does: the row of each hash, in hash order, updated to `n + 1` or inserted
+/// with 1. None, before writing anything, when the table is not as created, the
+/// transaction is not READ COMMITTED, or the role is not a superuser (the statement then
+/// runs).
+///
+/// Only while the caller holds each hash's lock exclusively (`commit.rs`): no other
+/// transaction writes these rows meanwhile, and the snapshot taken here, after the lock,
+/// sees the newest version of each.
+pub fn bump_marks(hashes: &BTreeSet<i32>) -> Option<()> {
+    let mut context = PgMemoryContexts::new("smart_groups direct marks");
+    // SAFETY: as `write_pairs`.
+    unsafe { context.switch_to(|_| bump_in(hashes)) }
+}
+
+unsafe fn bump_in(hashes: &BTreeSet<i32>) -> Option<()> {
+    if !pg_sys::superuser() || pg_sys::XactIsoLevel >= pg_sys::XACT_REPEATABLE_READ as i32 {
+        return None;
+    }
+    let table = TableName {
+        schema: "smart_groups_internal".into(),
+        name: "step_marks".into(),
+    };
+    let mut marks = Target::open(&table, &["h", "n"])?;
+    let bumped = bump_rows(&marks, hashes);
+    marks.close();
+    bumped
+}
+
+unsafe fn bump_rows(marks: &Target, hashes: &BTreeSet<i32>) -> Option<()> {
+    let h_at = marks.at("h")?;
+    let n_at = marks.at("n")?;
+    let natts = marks.natts();
+    let attrs = (*(*marks.heap).rd_att).attrs.as_slice(natts);
+    if attrs.get(h_at)?.atttypid != pg_sys::INT4OID || attrs.get(n_at)?.atttypid != pg_sys::INT8OID
+    {
+        return None;
+    }
+    let probe = probe_for(
+        marks.heap,
+        &[(i16::try_from(h_at + 1).ok()?, pg_sys::INT4OID)],
+    )?;
+    let mut walk = Walk::begin(marks.heap, &probe);
+    let cid = pg_sys::GetCurrentCommandId(true);
+    let mut values = vec![pg_sys::Datum::from(0usize); natts];
+    let mut nulls = vec![true; natts];
+    for h in hashes {
+        pg_sys::check_for_interrupts!();
+        walk.rescan(&probe, &[pg_sys::Datum::from(*h)]);
+        values[h_at] = pg_sys::Datum::from(*h);
+        nulls[h_at] = false;
+        nulls[n_at] = false;
+        if pg_sys::index_getnext_slot(
+            walk.scan,
+            pg_sys::ScanDirection::ForwardScanDirection,
+            walk.slot,
+        ) {
+            pg_sys::slot_getsomeattrs(walk.slot, i32::try_from(n_at + 1).ok()?);
+            let n = if *(*walk.slot).tts_isnull.add(n_at) {
+                0
+            } else {
+                (*(*walk.slot).tts_values.add(n_at)).value() as i64
+            };
+            values[n_at] = pg_sys::Datum::from(n.wrapping_add(1));
+            let mut tid = (*walk.slot).tts_tid;
+            pg_sys::ExecClearTuple(walk.slot);
+            marks.update(&mut tid, &mut values, &mut nulls);
+        } else {
+            values[n_at] = pg_sys::Datum::from(1i64);
+            marks.insert(&mut values, &mut nulls, cid);
+        }
+    }
+    walk.end(probe);
+    Some(())
 }

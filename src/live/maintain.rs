@@ -22,9 +22,6 @@ use super::users_update::{GROUP, USER};
 use super::writer::{self, Run, Write};
 use crate::errors::{raise, DbError};
 
-/// The shared maintenance lock (sql/maintain.sql), before any row of ours is written.
-pub const WRITER_LOCK: &str = "SELECT pg_advisory_xact_lock_shared(1936159858, 0)";
-
 /// Which groups a change concerns.
 pub enum Concerns {
     /// Every active group, static ones included: users new, gone or with a new key.
@@ -48,7 +45,7 @@ pub fn users(
     if keys.is_empty() {
         return Ok((0, 0));
     }
-    statements::execute(client, WRITER_LOCK)?;
+    super::advisory::writer();
     // The active groups concerned (static ones included): the state holds them as of this
     // statement (any change of a group moves the epoch).
     let wanted: Option<BTreeSet<i64>> = match &concerns {
@@ -153,7 +150,7 @@ pub fn inserted(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbErro
 /// groups maintained at commit go then, since until this transaction commits other
 /// transactions may still evaluate these users there.
 pub fn deleted(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
-    statements::execute(client, WRITER_LOCK)?;
+    super::advisory::writer();
     let keys = transition_keys(client, st, "sg_old")?;
     if keys.is_empty() {
         return Ok(());

@@ -2,6 +2,7 @@
 //! the keyed refreshes the API asks for. `sql/maintain.sql` holds the schema side (trigger
 //! installation, TRUNCATE, the time refresh's loop) and documents the lock protocol.
 
+mod advisory;
 mod commit;
 mod depths;
 mod direct;
@@ -309,11 +310,10 @@ fn _before_statement_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     }
     // TRUNCATE recomputes groups under the exclusive lock: asked for here at once, never
     // shared first and exclusively after.
-    let sql = if matches!(op, Some(PgTriggerOperation::Truncate)) {
-        "SELECT pg_advisory_xact_lock(1936159858, 0)"
+    if matches!(op, Some(PgTriggerOperation::Truncate)) {
+        advisory::maintenance_exclusive();
     } else {
-        maintain::WRITER_LOCK
-    };
-    in_trigger(trigger, |client| statements::execute(client, sql));
+        advisory::writer();
+    }
     Ok(None)
 }

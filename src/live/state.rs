@@ -183,7 +183,18 @@ pub fn with_state<R>(
     client: &mut SpiClient<'_>,
     f: impl FnOnce(&mut SpiClient<'_>, &mut State) -> Result<R, DbError>,
 ) -> Result<Option<R>, DbError> {
-    let epoch = statements::query_one::<i64>(client, EPOCH_SQL, &[], &[])?;
+    // Read on every statement and commit that maintains: through config's index, as the
+    // statement would see it (the statement where the index cannot serve).
+    let single = ["true".to_string()];
+    let epoch = match super::direct::ids(
+        &super::direct::ours("config"),
+        "singleton",
+        "catalog_epoch",
+        &single,
+    ) {
+        Some(rows) => rows.first().map(|(_, epoch)| *epoch),
+        None => statements::query_one::<i64>(client, EPOCH_SQL, &[], &[])?,
+    };
     let Some(epoch) = epoch else {
         return Ok(None);
     };

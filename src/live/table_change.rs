@@ -52,7 +52,7 @@ pub fn run(
     }
     // The maintenance lock (sql/maintain.sql; the custom-field table's BEFORE STATEMENT
     // trigger took it already, relations have none), held until the commit-time step is done.
-    statements::execute(client, super::maintain::WRITER_LOCK)?;
+    super::advisory::writer();
     let reads = |g: &super::state::Group| match table {
         Table::Custom => fields.iter().any(|f| g.custom.contains(f)),
         Table::Relation(name) => g.relations.contains(name),

@@ -8,14 +8,14 @@ use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 
-use super::maintain::{self, Concerns, WRITER_LOCK};
+use super::maintain::{self, Concerns};
 use super::state::{self, State};
 use super::statements::{self, int8_array};
 use crate::errors::{raise, DbError};
 
 /// Runs the time refresh; returns how many joins and leaves it wrote.
 pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<i64, DbError> {
-    statements::execute(client, WRITER_LOCK)?;
+    super::advisory::writer();
     let horizon = horizon(client)?;
     if horizon.is_none() {
         pgrx::pg_sys::panic::ErrorReport::new(
