@@ -142,11 +142,9 @@ fn _on_table_change_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
         return Ok(None);
     };
     let data = trigger.trigger_data();
-    // SAFETY: the relation the trigger fired on, open while the trigger runs.
-    let relid = unsafe { (*data.tg_relation).rd_id }.to_u32();
     in_trigger(trigger, |client| {
         state::with_state(client, |client, st| {
-            table_change::run(client, st, &table, op, relid)
+            table_change::run(client, st, &table, op, data)
         })
         .map(|_| ())
     });

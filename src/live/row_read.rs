@@ -247,6 +247,80 @@ unsafe fn rows_of(
     ok.then_some(out)
 }
 
+/// The distinct values of the columns `attnums` (1-based) over every row of the transition
+/// tables `stores`, as text, NULLs left out: what `array_agg(DISTINCT c::text)` gives for
+/// each, without a statement. Only for types whose `::text` is their output function
+/// (integers, numeric, text, varchar, uuid; not `char(n)`, whose cast trims), in a UTF-8
+/// database; None otherwise.
+///
+/// # Safety
+/// `stores` are the transition tables of the trigger call in progress, with rows of
+/// `tupdesc`.
+pub unsafe fn transition_texts(
+    stores: &[*mut pg_sys::Tuplestorestate],
+    tupdesc: pg_sys::TupleDesc,
+    attnums: &[usize],
+) -> Option<Vec<BTreeSet<String>>> {
+    if pg_sys::GetDatabaseEncoding() != pg_sys::pg_enc::PG_UTF8 as i32 {
+        return None;
+    }
+    let natts = usize::try_from((*tupdesc).natts).ok()?;
+    let attrs = (*tupdesc).attrs.as_slice(natts);
+    let mut outputs = Vec::with_capacity(attnums.len());
+    for at in attnums {
+        let attr = attrs.get(at.checked_sub(1)?)?;
+        let plain = [
+            pg_sys::INT2OID,
+            pg_sys::INT4OID,
+            pg_sys::INT8OID,
+            pg_sys::NUMERICOID,
+            pg_sys::TEXTOID,
+            pg_sys::VARCHAROID,
+            pg_sys::UUIDOID,
+        ];
+        if !plain.contains(&attr.atttypid) {
+            return None;
+        }
+        let mut output = pg_sys::InvalidOid;
+        let mut varlena = false;
+        pg_sys::getTypeOutputInfo(attr.atttypid, &mut output, &mut varlena);
+        outputs.push(output);
+    }
+    let last = i32::try_from(attnums.iter().copied().max().unwrap_or(1)).ok()?;
+    let mut out = vec![BTreeSet::new(); attnums.len()];
+    let slot = pg_sys::MakeSingleTupleTableSlot(tupdesc, &pg_sys::TTSOpsMinimalTuple);
+    let mut ok = true;
+    'stores: for store in stores.iter().filter(|s| !s.is_null()) {
+        let pointer =
+            pg_sys::tuplestore_alloc_read_pointer(*store, pg_sys::EXEC_FLAG_REWIND as i32);
+        pg_sys::tuplestore_select_read_pointer(*store, pointer);
+        pg_sys::tuplestore_rescan(*store);
+        while pg_sys::tuplestore_gettupleslot(*store, true, false, slot) {
+            pg_sys::check_for_interrupts!();
+            pg_sys::slot_getsomeattrs_int(slot, last);
+            for ((at, function), set) in attnums.iter().zip(&outputs).zip(out.iter_mut()) {
+                let i = at - 1;
+                if *(*slot).tts_isnull.add(i) {
+                    continue;
+                }
+                match output(*function, *(*slot).tts_values.add(i)) {
+                    Some(text) => {
+                        set.insert(text);
+                    }
+                    None => {
+                        ok = false;
+                        pg_sys::tuplestore_select_read_pointer(*store, 0);
+                        break 'stores;
+                    }
+                }
+            }
+        }
+        pg_sys::tuplestore_select_read_pointer(*store, 0);
+    }
+    pg_sys::ExecDropSingleTupleTableSlot(slot);
+    ok.then_some(out)
+}
+
 /// Days and microseconds count from 2000-01-01 (Postgres' epoch); the largest and smallest
 /// values are infinity and -infinity.
 const PG_EPOCH_UNIX_MICROS: i64 = 946_684_800_000_000;

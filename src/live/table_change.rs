@@ -10,6 +10,7 @@ use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use smart_groups_core::compile::quote_ident;
 
+use super::row_read;
 use super::state::State;
 use super::statements;
 use crate::errors::DbError;
@@ -20,13 +21,13 @@ pub enum Table {
     Relation(String),
 }
 
-/// `relid`: the table the trigger fired on.
+/// `data`: the trigger call's, on the table it fired on.
 pub fn run(
     client: &mut SpiClient<'_>,
     st: &mut State,
     table: &Table,
     op: PgTriggerOperation,
-    relid: u32,
+    data: &pg_sys::TriggerData,
 ) -> Result<(), DbError> {
     let catalog = st.catalog()?;
     let (user_column, key_column) = match table {
@@ -46,7 +47,7 @@ pub fn run(
     if !st.groups.iter().any(|g| reads(g)) {
         return Ok(());
     }
-    let (keys, fields) = changed_keys(client, relid, &user_column, key_column.as_deref(), op)?;
+    let (keys, fields) = changed_keys(client, data, &user_column, key_column.as_deref(), op)?;
     if keys.is_empty() {
         return Ok(());
     }
@@ -79,15 +80,51 @@ pub fn run(
 }
 
 /// The distinct users keys of the changed rows, and for the custom-field table their
-/// distinct field keys. The statement is kept per table (`relid` in its text): a plan made
-/// over one table's transition rows does not fit another's.
+/// distinct field keys: read from the transition tables in Rust where their types allow
+/// (`row_read::transition_texts`), else by a statement kept per table (the relation's oid in
+/// its text: a plan made over one table's transition rows does not fit another's).
 fn changed_keys(
     client: &mut SpiClient<'_>,
-    relid: u32,
+    data: &pg_sys::TriggerData,
     user_column: &str,
     key_column: Option<&str>,
     op: PgTriggerOperation,
 ) -> Result<(Vec<String>, Vec<String>), DbError> {
+    let (new, old) = (data.tg_newtable, data.tg_oldtable);
+    let stores = match op {
+        PgTriggerOperation::Insert => vec![new],
+        PgTriggerOperation::Delete => vec![old],
+        _ => vec![new, old],
+    };
+    // SAFETY: the relation the trigger fired on and its transition tables, alive while the
+    // trigger runs.
+    let relid = unsafe { (*data.tg_relation).rd_id };
+    let attnum = |name: &str| -> Option<usize> {
+        let name = std::ffi::CString::new(name).ok()?;
+        // SAFETY: a catalog lookup by the relation's oid.
+        usize::try_from(unsafe { pg_sys::get_attnum(relid, name.as_ptr()) })
+            .ok()
+            .filter(|n| *n > 0)
+    };
+    let mut columns = Vec::new();
+    columns.extend(attnum(user_column));
+    if let Some(k) = key_column {
+        columns.extend(attnum(k));
+    }
+    if columns.len() == 1 + usize::from(key_column.is_some()) {
+        // SAFETY: as above; the rows are the relation's.
+        let texts =
+            unsafe { row_read::transition_texts(&stores, (*data.tg_relation).rd_att, &columns) };
+        if let Some(mut texts) = texts {
+            let fields = if key_column.is_some() {
+                texts.pop().unwrap_or_default()
+            } else {
+                Default::default()
+            };
+            let keys = texts.pop().unwrap_or_default();
+            return Ok((keys.into_iter().collect(), fields.into_iter().collect()));
+        }
+    }
     let src = match op {
         PgTriggerOperation::Insert => "SELECT * FROM sg_new",
         PgTriggerOperation::Delete => "SELECT * FROM sg_old",
@@ -100,7 +137,8 @@ fn changed_keys(
     };
     let sql = format!(
         "SELECT array_agg(DISTINCT t.{u}::text) FILTER (WHERE t.{u} IS NOT NULL), {fields} \
-           FROM ({src}) t /* table {relid} */"
+           FROM ({src}) t /* table {} */",
+        relid.to_u32()
     );
     statements::run(client, &sql, &[], &[], |rows| {
         let mut keys = Vec::new();
