@@ -433,7 +433,8 @@ struct Found {
 /// and the users referring to `referents` as far as the rules read (`referrer`; a user may
 /// come twice, recorded and as a referrer), exclusively; the users that the references of
 /// all those lead to, as far, shared. Keys as the key type prints them, however they were
-/// recorded. One kept statement per shape of the users table.
+/// recorded. Through the users table's indexes (`search_direct`), else one kept statement
+/// per shape of the users table.
 fn search(
     client: &mut SpiClient<'_>,
     st: &State,
