@@ -101,6 +101,24 @@ pub fn read_number(s: &str) -> Option<String> {
 /// `between` bounds that differ in the 20th digit are still ordered right). `None` when either
 /// is not a number.
 pub fn compare_numbers(a: &str, b: &str) -> Option<Ordering> {
+    // What integer columns print, on every maintained write: compared without building
+    // decimals.
+    if let (Some(a), Some(b)) = (small_integer(a), small_integer(b)) {
+        return Some(a.cmp(&b));
+    }
+    compare_decimals(a, b)
+}
+
+/// An optional `-` and 1 to 18 digits (always within i64), as an i64.
+fn small_integer(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    if digits.is_empty() || digits.len() > 18 || !all_digits(digits) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+fn compare_decimals(a: &str, b: &str) -> Option<Ordering> {
     let (a, b) = (Decimal::new(&parts(a)?), Decimal::new(&parts(b)?));
     Some(match (a.sign(), b.sign()) {
         (x, y) if x != y => x.cmp(&y),
@@ -184,5 +202,18 @@ mod tests {
             assert_eq!(compare_numbers(b, a), Some(want.reverse()), "{b} vs {a}");
         }
         assert_eq!(compare_numbers("x", "1"), None);
+    }
+
+    proptest::proptest! {
+        /// The integer shortcut orders as the exact comparison does, leading zeros, negative
+        /// zero and the 18/19-digit edge included.
+        #[test]
+        fn integers_order_as_decimals(
+            a in "-?0{0,2}[0-9]{1,19}",
+            b in "-?0{0,2}[0-9]{1,19}",
+        ) {
+            proptest::prop_assert_eq!(compare_numbers(&a, &b), compare_decimals(&a, &b));
+            proptest::prop_assert_eq!(compare_numbers(&a, &a), Some(Ordering::Equal));
+        }
     }
 }
