@@ -61,14 +61,38 @@ fn quote_ident(s: &str) -> String {
 }
 
 /// The statement for these groups (id, predicate), over `$1` keys (text[]), `$2` group ids
-/// and `$3` the cause; the keys that changed are returned for the groups `$4`.
-fn statement(u: &Users, groups: &[(i64, String)], fresh: bool) -> String {
+/// and `$3` the cause; the keys that changed are returned for the groups `$4`. `paired`:
+/// only the pairs (`$1[i]`, `$5[i]`) are decided, each key in its own groups (`k.gids`):
+/// a group's rules run only for the keys paired with it (CASE evaluates its branch only
+/// when taken), and only those keys' rows of it are read and deleted.
+fn statement(u: &Users, groups: &[(i64, String)], fresh: bool, paired: bool) -> String {
     let key = quote_ident(&u.key_column);
     let kt = &u.key_type;
     let values: Vec<String> = groups
         .iter()
-        .map(|(id, pred)| format!("({id}::bigint, ({pred}))"))
+        .map(|(id, pred)| {
+            if paired {
+                format!("({id}::bigint, CASE WHEN {id}::bigint = ANY (k.gids) THEN ({pred}) END)")
+            } else {
+                format!("({id}::bigint, ({pred}))")
+            }
+        })
         .collect();
+    let (keys, mine) = if paired {
+        (
+            format!(
+                "k AS MATERIALIZED (SELECT x::{kt} AS k, array_agg(DISTINCT g) AS gids \
+                   FROM unnest($1::text[], $5::bigint[]) p(x, g) GROUP BY 1)"
+            ),
+            " AND {col} = ANY (k.gids)",
+        )
+    } else {
+        (
+            format!("k AS MATERIALIZED (SELECT DISTINCT x::{kt} AS k FROM unnest($1::text[]) x)"),
+            "",
+        )
+    };
+    let mine = |col: &str| mine.replace("{col}", col);
     let matching = if values.is_empty() {
         String::new()
     } else {
@@ -81,11 +105,12 @@ fn statement(u: &Users, groups: &[(i64, String)], fresh: bool) -> String {
     };
     Write {
         with: vec![
-            format!("k AS MATERIALIZED (SELECT DISTINCT x::{kt} AS k FROM unnest($1::text[]) x)"),
+            keys,
             format!(
                 "t AS ({matching}SELECT i.group_id AS gid, i.user_key AS k FROM smart_groups.inclusions i JOIN k ON i.user_key = k.k \
-                 WHERE i.group_id = ANY ($2) AND EXISTS (SELECT 1 FROM {users} u WHERE u.{key} = i.user_key))",
-                users = u.table
+                 WHERE i.group_id = ANY ($2){inc} AND EXISTS (SELECT 1 FROM {users} u WHERE u.{key} = i.user_key))",
+                users = u.table,
+                inc = mine("i.group_id"),
             ),
             "f AS (SELECT t.gid, t.k FROM t WHERE NOT EXISTS \
              (SELECT 1 FROM smart_groups.exclusions e WHERE e.group_id = t.gid AND e.user_key = t.k))"
@@ -97,9 +122,11 @@ fn statement(u: &Users, groups: &[(i64, String)], fresh: bool) -> String {
         // from writing smart_groups.members by hand; it fails the insert (unique violation)
         // until recalculate() removes it, as verify() reports.
         leave: (!fresh).then(|| {
-            "USING k WHERE m.user_key = k.k AND m.group_id = ANY ($2) \
-             AND NOT EXISTS (SELECT 1 FROM f WHERE f.gid = m.group_id AND f.k = m.user_key)"
-                .to_string()
+            format!(
+                "USING k WHERE m.user_key = k.k AND m.group_id = ANY ($2){del} \
+                 AND NOT EXISTS (SELECT 1 FROM f WHERE f.gid = m.group_id AND f.k = m.user_key)",
+                del = mine("m.group_id"),
+            )
         }),
         leave_cause: "$3".into(),
         leave_counts: None,
@@ -112,6 +139,13 @@ fn statement(u: &Users, groups: &[(i64, String)], fresh: bool) -> String {
     .sql()
 }
 
+/// The users a refresh decides: each key in every group asked for, or, `paired_with`, each
+/// key in its own group only (`paired_with[i]` for `keys[i]`; a key comes once per group).
+pub struct Keys<'a> {
+    pub keys: &'a [String],
+    pub paired_with: Option<&'a [i64]>,
+}
+
 /// Refreshes groups `gids` (all at the same member_of depth) for the users `keys`, logging
 /// each join and leave with `cause`. `fresh`: the keys are users just inserted, in no group
 /// yet. Returns what changed, with the keys for `with_dependants`. The
@@ -121,11 +155,12 @@ pub fn refresh(
     client: &mut SpiClient<'_>,
     st: &mut State,
     gids: &[i64],
-    keys: &[String],
+    keys: Keys<'_>,
     cause: &str,
     fresh: bool,
     with_dependants: &BTreeSet<i64>,
 ) -> Result<Vec<Change>, DbError> {
+    let Keys { keys, paired_with } = keys;
     // Active groups only; a static group has no predicate, only inclusions.
     // Under REPEATABLE READ and SERIALIZABLE the snapshot predates whatever lifecycle change
     // the maintenance lock made us wait for: FOR SHARE turns a group deactivated or dropped
@@ -174,32 +209,30 @@ pub fn refresh(
         predicates.push((id, pred));
     }
     let u = Users::of(st);
-    let sql = statement(&u, &predicates, fresh);
+    let sql = statement(&u, &predicates, fresh, paired_with.is_some());
     let how = if keys.len() <= KEEP_PLAN_MAX_KEYS {
         Run::Kept
     } else {
         Run::Once(&[NO_JIT])
     };
-    let types = [
+    let mut types = vec![
         PgBuiltInOids::TEXTARRAYOID.oid(),
         PgBuiltInOids::INT8ARRAYOID.oid(),
         PgBuiltInOids::TEXTOID.oid(),
         PgBuiltInOids::INT8ARRAYOID.oid(),
     ];
     let dependants: Vec<i64> = with_dependants.iter().copied().collect();
-    writer::run(
-        client,
-        st,
-        &sql,
-        &types,
-        &[
-            keys.to_vec().into(),
-            active.into(),
-            cause.into(),
-            dependants.into(),
-        ],
-        how,
-    )
+    let mut args = vec![
+        keys.to_vec().into(),
+        active.into(),
+        cause.into(),
+        dependants.into(),
+    ];
+    if let Some(groups) = paired_with {
+        types.push(PgBuiltInOids::INT8ARRAYOID.oid());
+        args.push(groups.to_vec().into());
+    }
+    writer::run(client, st, &sql, &types, &args, how)
 }
 
 /// Brings the stored membership of active group `gid` to its target for every user, set-based

@@ -53,6 +53,7 @@ use smart_groups_core::eval::Datum;
 use super::advisory::{self, NAMESPACE};
 use super::depths::{self, Own, Phase};
 use super::direct::{self, Spec};
+use super::small;
 use super::state::{self, State};
 use super::statements::{self, text_array};
 use crate::errors::{raise, DbError};
@@ -87,7 +88,10 @@ struct Work {
     /// The groups their referrers are evaluated for, or every group reading references.
     readers: BTreeSet<i64>,
     all_readers: bool,
+    /// Pairs recorded one by one (`defer_pairs`): user → the groups to decide them in.
+    pairs: BTreeMap<String, BTreeSet<i64>>,
     recorded: usize,
+    paired: usize,
     /// Too many users were recorded: recompute these groups whole (and those naming them),
     /// or every commit-time group.
     whole: Option<Whole>,
@@ -110,8 +114,72 @@ impl Whole {
 
 impl Work {
     fn is_empty(&self) -> bool {
-        self.whole.is_none() && self.items.is_empty() && self.referents.is_empty()
+        self.whole.is_none()
+            && self.items.is_empty()
+            && self.referents.is_empty()
+            && self.pairs.is_empty()
     }
+
+    /// What recomputing whole covers of what is recorded so far, plus `more`: every group an
+    /// item, a pair or a referent concerns.
+    fn become_whole(
+        &mut self,
+        more: Option<&BTreeSet<i64>>,
+        readers_too: Option<Option<&BTreeSet<i64>>>,
+    ) {
+        let mut whole = Whole::default();
+        for (_, g) in self.items.keys() {
+            whole.add(g.as_ref());
+        }
+        for groups in self.pairs.values() {
+            whole.groups.extend(groups.iter().copied());
+        }
+        if !self.referents.is_empty() || readers_too.is_some() {
+            if self.all_readers || matches!(readers_too, Some(None)) {
+                whole.all = true;
+            }
+            whole.groups.extend(self.readers.iter().copied());
+            if let Some(Some(r)) = readers_too {
+                whole.groups.extend(r.iter().copied());
+            }
+        }
+        whole.add(more);
+        *self = Work {
+            whole: Some(whole),
+            ..Work::default()
+        };
+    }
+}
+
+/// Pairs a statement changed at most per transaction, recorded one by one; beyond it the
+/// groups are recomputed whole.
+pub const PAIR_LIMIT: usize = 1_000_000;
+
+/// Records (group, user) pairs to decide at commit, `by_group`: a large statement's users
+/// whose own-row rules flipped, per group (`users_update::defer_at_commit`), logged as the
+/// user's change; the groups naming those follow as for `defer`.
+pub fn defer_pairs(by_group: &BTreeMap<i64, Vec<String>>) {
+    if by_group.is_empty() {
+        return;
+    }
+    WORK.with(|w| {
+        let mut w = w.borrow_mut();
+        let groups: BTreeSet<i64> = by_group.keys().copied().collect();
+        if let Some(whole) = w.whole.as_mut() {
+            whole.add(Some(&groups));
+            return;
+        }
+        w.paired += by_group.values().map(Vec::len).sum::<usize>();
+        if w.paired > PAIR_LIMIT {
+            w.become_whole(Some(&groups), None);
+            return;
+        }
+        for (g, keys) in by_group {
+            for k in keys {
+                w.pairs.entry(k.clone()).or_default().insert(*g);
+            }
+        }
+    });
 }
 
 thread_local! {
@@ -147,24 +215,10 @@ pub fn defer(keys: &[String], cause: &str, groups: Option<&[i64]>, referents: Re
         }
         w.recorded += keys.len() * if referents_of.is_some() { 2 } else { 1 };
         if w.recorded > RECORD_LIMIT {
-            let mut whole = Whole::default();
-            for (_, g) in w.items.keys() {
-                whole.add(g.as_ref());
-            }
-            if !w.referents.is_empty() || referents_of.is_some() {
-                if w.all_readers || matches!(referents_of, Some(None)) {
-                    whole.all = true;
-                }
-                whole.groups.extend(w.readers.iter().copied());
-                if let Some(r) = &readers_set {
-                    whole.groups.extend(r.iter().copied());
-                }
-            }
-            whole.add(groups_set.as_ref());
-            *w = Work {
-                whole: Some(whole),
-                ..Work::default()
-            };
+            w.become_whole(
+                groups_set.as_ref(),
+                referents_of.map(|_| readers_set.as_ref()),
+            );
             return;
         }
         if let Some(readers) = referents_of {
@@ -306,7 +360,13 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<i64, D
         return recompute(client, &ids);
     }
     let reads = References::of(st, &concerned(st, &groups, &work));
-    let users: BTreeSet<String> = work.items.values().flatten().cloned().collect();
+    let users: BTreeSet<String> = work
+        .items
+        .values()
+        .flatten()
+        .chain(work.pairs.keys())
+        .cloned()
+        .collect();
     let mut found = search(client, st, &users, &work.referents, &reads)?;
     let whole = found.len() > LOCK_LIMIT;
     lock_commit(whole, snapshot)?;
@@ -362,7 +422,7 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<i64, D
             .or_default()
             .extend(referrers);
     }
-    evaluate(client, st, &groups, items)
+    evaluate(client, st, &groups, items, work.pairs)
 }
 
 /// The commit-time groups the step may evaluate: those its items name (every one, for an
@@ -381,6 +441,7 @@ fn concerned(st: &State, groups: &[i64], work: &Work) -> Vec<i64> {
         .keys()
         .filter_map(|(_, g)| g.as_ref())
         .flatten()
+        .chain(work.pairs.values().flatten())
         .copied()
         .collect();
     if !work.referents.is_empty() {
@@ -814,9 +875,24 @@ fn evaluate(
     st: &mut State,
     groups: &[i64],
     items: BTreeMap<Item, BTreeSet<String>>,
+    pairs: BTreeMap<String, BTreeSet<i64>>,
 ) -> Result<i64, DbError> {
     let group_change = super::users_update::GROUP;
     let mut n = 0;
+    // Pairs first, as the user's change: each is decided in its group only, and followed
+    // into the groups naming it, in one pass.
+    if !pairs.is_empty() {
+        let seeds: Vec<small::Pair> = pairs
+            .into_iter()
+            .flat_map(|(k, gs)| {
+                gs.into_iter()
+                    .filter(|g| st.is_at_commit(*g))
+                    .map(move |g| (g, k.clone(), super::users_update::USER, None))
+            })
+            .collect();
+        let changes = depths::run(client, st, Own::Nothing, seeds, Phase::Commit)?;
+        n += changes.iter().map(|c| c.joined + c.left).sum::<i64>();
+    }
     // group_change last: a user recorded both for a group's own data and as following
     // another group is logged with the first cause, as statements log it.
     let mut items: Vec<(Item, BTreeSet<String>)> = items.into_iter().collect();

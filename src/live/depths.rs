@@ -142,7 +142,10 @@ pub fn run(
                         client,
                         st,
                         &own_here,
-                        keys,
+                        crate::batch::Keys {
+                            keys,
+                            paired_with: None,
+                        },
                         cause,
                         *fresh,
                         &with_dependants,
@@ -195,25 +198,34 @@ fn write_pairs(
     if few(keys.len(), 1, false) && pairs.len() <= SMALL_PAIRS {
         return Ok((small::apply(client, st, &pairs, with_dependants)?, false));
     }
-    let mut by_cause: BTreeMap<&'static str, (BTreeSet<i64>, BTreeSet<String>)> = BTreeMap::new();
+    // Each cause's pairs in one statement that decides those pairs only (`batch::refresh`,
+    // paired): the groups of a `member of` follower or a large statement's flipped users
+    // are rarely every group for every user.
+    let mut by_cause: BTreeMap<&'static str, BTreeSet<(i64, String)>> = BTreeMap::new();
     for (g, k, cause, _) in pairs {
-        let e = by_cause.entry(cause).or_default();
-        e.0.insert(g);
-        e.1.insert(k);
+        by_cause.entry(cause).or_default().insert((g, k));
     }
     // group_change last: a pair with both causes is logged as the user's change, as the
     // kept-plan path logs it.
     let mut order: Vec<_> = by_cause.into_iter().collect();
     order.sort_by_key(|(cause, _)| *cause == GROUP);
     let mut out = Vec::new();
-    for (cause, (groups, keys)) in order {
-        let groups: Vec<i64> = groups.into_iter().collect();
-        let keys: Vec<String> = keys.into_iter().collect();
+    for (cause, pairs) in order {
+        let groups: Vec<i64> = pairs
+            .iter()
+            .map(|(g, _)| *g)
+            .collect::<BTreeSet<i64>>()
+            .into_iter()
+            .collect();
+        let (paired_with, keys): (Vec<i64>, Vec<String>) = pairs.into_iter().unzip();
         out.extend(crate::batch::refresh(
             client,
             st,
             &groups,
-            &keys,
+            crate::batch::Keys {
+                keys: &keys,
+                paired_with: Some(&paired_with),
+            },
             cause,
             false,
             with_dependants,
