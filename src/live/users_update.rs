@@ -461,23 +461,50 @@ fn defer_at_commit(
     } else {
         super::commit::Referents::For(&readers)
     };
-    // A large statement records the (group, user) pairs whose own-row rules flipped (the
-    // flip test over its transition tables), when they are well short of every changed user
-    // in every group reading a changed column: the step then decides those pairs only (S2
-    // at 1,000 groups: 250,000 pairs instead of 28,500 users in each of 76 groups, where a
-    // level moving by one flips a few groups per user).
-    if rows > i64::from(super::SMALL_STATEMENT_ROWS.get()) && !own.is_empty() {
+    // A statement of a few rows records each user for the groups whose own-row rules flipped
+    // for them (`flipped`, as the statement-time groups are found), not for every group
+    // reading a changed column: the step then decides those only. A large statement records
+    // those (group, user) pairs one by one when they are well short of every changed user in
+    // every group reading a changed column (S2 at 1,000 groups: 250,000 pairs instead of
+    // 28,500 users in each of 76 groups, where a level moving by one flips a few groups per
+    // user), and the step decides those pairs only.
+    if !own.is_empty() {
         let plan: Vec<(i64, bool)> = own.iter().map(|id| (*id, always.contains(id))).collect();
-        let mut by_group: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
-        for (g, k, _, _) in flipped(client, st, changed, &plan, None)? {
-            by_group.entry(g).or_default().push(k);
-        }
-        let pairs: usize = by_group.values().map(Vec::len).sum();
-        let every = usize::try_from(rows)
-            .unwrap_or(usize::MAX)
-            .saturating_mul(own.len());
-        if pairs <= super::commit::PAIR_LIMIT && pairs.saturating_mul(2) <= every {
-            super::commit::defer_pairs(&by_group);
+        let flips = flipped(client, st, changed, &plan, at_hand)?;
+        let recorded = if rows <= i64::from(super::SMALL_STATEMENT_ROWS.get()) {
+            let mut by_user: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+            for (g, k, _, _) in flips {
+                by_user.entry(k).or_default().push(g);
+            }
+            let mut by_groups: std::collections::BTreeMap<Vec<i64>, Vec<String>> =
+                Default::default();
+            for (k, mut gs) in by_user {
+                gs.sort_unstable();
+                gs.dedup();
+                by_groups.entry(gs).or_default().push(k);
+            }
+            for (gs, ks) in &by_groups {
+                super::commit::defer(ks, USER, Some(gs), super::commit::Referents::No);
+            }
+            true
+        } else {
+            let mut by_group: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
+            for (g, k, _, _) in flips {
+                by_group.entry(g).or_default().push(k);
+            }
+            let pairs: usize = by_group.values().map(Vec::len).sum();
+            let every = usize::try_from(rows)
+                .unwrap_or(usize::MAX)
+                .saturating_mul(own.len());
+            let few = pairs <= super::commit::PAIR_LIMIT && pairs.saturating_mul(2) <= every;
+            if few {
+                super::commit::defer_pairs(&by_group);
+            }
+            few
+        };
+        if recorded {
+            // Their referrers are found whatever flipped on their own rows (users with
+            // nothing recorded for them are only locked, as referents).
             if !readers.is_empty() {
                 let users = match referent_users {
                     Some(users) => users,
@@ -487,35 +514,6 @@ fn defer_at_commit(
             }
             return Ok(());
         }
-    }
-    // A statement of a few rows records each user for the groups whose own-row rules flipped
-    // for them (`flipped`, as the statement-time groups are found), not for every group
-    // reading a changed column: the step then decides those only.
-    if rows <= i64::from(super::SMALL_STATEMENT_ROWS.get()) && !own.is_empty() {
-        let plan: Vec<(i64, bool)> = own.iter().map(|id| (*id, always.contains(id))).collect();
-        let mut by_user: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
-        for (g, k, _, _) in flipped(client, st, changed, &plan, at_hand)? {
-            by_user.entry(k).or_default().push(g);
-        }
-        let mut by_groups: std::collections::BTreeMap<Vec<i64>, Vec<String>> = Default::default();
-        for (k, mut gs) in by_user {
-            gs.sort_unstable();
-            gs.dedup();
-            by_groups.entry(gs).or_default().push(k);
-        }
-        for (gs, ks) in &by_groups {
-            super::commit::defer(ks, USER, Some(gs), super::commit::Referents::No);
-        }
-        // Their referrers are found whatever flipped on their own rows (users with nothing
-        // recorded for them are only locked, as referents).
-        if !readers.is_empty() {
-            let users = match referent_users {
-                Some(users) => users,
-                None => changed_users(client)?,
-            };
-            super::commit::defer(&users, USER, Some(&[]), referents);
-        }
-        return Ok(());
     }
     match referent_users {
         None => super::commit::defer(&changed_users(client)?, USER, Some(&own), referents),
