@@ -78,21 +78,22 @@ fn statement(u: &Users, groups: &[(i64, String)], fresh: bool, paired: bool) -> 
             }
         })
         .collect();
-    let (keys, mine) = if paired {
-        (
-            format!(
-                "k AS MATERIALIZED (SELECT x::{kt} AS k, array_agg(DISTINCT g) AS gids \
-                   FROM unnest($1::text[], $5::bigint[]) p(x, g) GROUP BY 1)"
-            ),
-            " AND {col} = ANY (k.gids)",
+    let keys = if paired {
+        format!(
+            "k AS MATERIALIZED (SELECT x::{kt} AS k, array_agg(DISTINCT g) AS gids \
+               FROM unnest($1::text[], $5::bigint[]) p(x, g) GROUP BY 1)"
         )
     } else {
-        (
-            format!("k AS MATERIALIZED (SELECT DISTINCT x::{kt} AS k FROM unnest($1::text[]) x)"),
-            "",
-        )
+        format!("k AS MATERIALIZED (SELECT DISTINCT x::{kt} AS k FROM unnest($1::text[]) x)")
     };
-    let mine = |col: &str| mine.replace("{col}", col);
+    // A paired key's rows only in its own groups.
+    let mine = |col: &str| {
+        if paired {
+            format!(" AND {col} = ANY (k.gids)")
+        } else {
+            String::new()
+        }
+    };
     let matching = if values.is_empty() {
         String::new()
     } else {

@@ -155,29 +155,27 @@ impl Work {
 /// groups are recomputed whole.
 pub const PAIR_LIMIT: usize = 1_000_000;
 
-/// Records (group, user) pairs to decide at commit, `by_group`: a large statement's users
-/// whose own-row rules flipped, per group (`users_update::defer_at_commit`), logged as the
-/// user's change; the groups naming those follow as for `defer`.
-pub fn defer_pairs(by_group: &BTreeMap<i64, Vec<String>>) {
-    if by_group.is_empty() {
+/// Records (group, user) pairs to decide at commit: a large statement's users whose own-row
+/// rules flipped (`users_update::defer_at_commit`), logged as the user's change; the groups
+/// naming those follow as for `defer`.
+pub fn defer_pairs(pairs: Vec<small::Pair>) {
+    if pairs.is_empty() {
         return;
     }
     WORK.with(|w| {
         let mut w = w.borrow_mut();
-        let groups: BTreeSet<i64> = by_group.keys().copied().collect();
+        let groups: BTreeSet<i64> = pairs.iter().map(|p| p.0).collect();
         if let Some(whole) = w.whole.as_mut() {
             whole.add(Some(&groups));
             return;
         }
-        w.paired += by_group.values().map(Vec::len).sum::<usize>();
+        w.paired += pairs.len();
         if w.paired > PAIR_LIMIT {
             w.become_whole(Some(&groups), None);
             return;
         }
-        for (g, keys) in by_group {
-            for k in keys {
-                w.pairs.entry(k.clone()).or_default().insert(*g);
-            }
+        for (g, k, _, _) in pairs {
+            w.pairs.entry(k).or_default().insert(g);
         }
     });
 }
@@ -530,10 +528,9 @@ fn search(
 }
 
 /// `search` without a statement, through the indexes of the users table's key and
-/// reference columns, level by level as the statement's recursion goes (a user reached
-/// twice is followed once, from the nearer level: the set found within `depth` is the
-/// same). None where an index cannot serve, or the key and reference columns differ in
-/// type: the statement then runs.
+/// reference columns, level by level as the statement's recursion goes (`reach`). None
+/// where an index cannot serve, or the key and reference columns differ in type: the
+/// statement then runs.
 fn search_direct(
     client: &mut SpiClient<'_>,
     st: &State,
@@ -541,8 +538,11 @@ fn search_direct(
     referents: &BTreeSet<String>,
     reads: &References,
 ) -> Result<Option<Vec<Found>>, DbError> {
-    let all: Vec<String> = users.union(referents).cloned().collect();
-    let own: BTreeSet<String> = st.printed_keys(client, &all)?.into_iter().collect();
+    let referents: Vec<String> = referents.iter().cloned().collect();
+    let referents: BTreeSet<String> = st.printed_keys(client, &referents)?.into_iter().collect();
+    let users: Vec<String> = users.iter().cloned().collect();
+    let mut own: BTreeSet<String> = st.printed_keys(client, &users)?.into_iter().collect();
+    own.extend(referents.iter().cloned());
     let found = |k: &String, exclusive, referrer| Found {
         key: k.clone(),
         exclusive,
@@ -560,57 +560,45 @@ fn search_direct(
     }
     let no_kind = |_: &str| None;
     // Down: the users whose reference columns lead to a referent, as many levels deep.
-    let referents: Vec<String> = referents.iter().cloned().collect();
-    let mut seen: BTreeSet<String> = st.printed_keys(client, &referents)?.into_iter().collect();
-    let mut frontier: Vec<String> = seen.iter().cloned().collect();
-    let mut refs: BTreeSet<String> = BTreeSet::new();
-    for _ in 0..reads.depth {
-        if frontier.is_empty() {
-            break;
-        }
+    let refs = reach(referents, reads.depth, |frontier| {
         let mut next = BTreeSet::new();
         for c in &reads.columns {
             let spec = Spec::new(table.clone(), c).column("k", key, true);
-            let Some(rows) = direct::read(&spec, &frontier, &no_kind) else {
-                return Ok(None);
-            };
-            next.extend(rows.rows.into_iter().map(|(k, _)| k));
+            next.extend(
+                direct::read(&spec, frontier, &no_kind)?
+                    .rows
+                    .into_iter()
+                    .map(|(k, _)| k),
+            );
         }
-        refs.extend(next.iter().cloned());
-        frontier = next
-            .into_iter()
-            .filter(|k| seen.insert(k.clone()))
-            .collect();
-    }
+        Some(next)
+    });
+    let Some(refs) = refs else {
+        return Ok(None);
+    };
     // Up: where the references of those users and of the referrers lead, as far.
     let leads_spec = reads.columns.iter().fold(
         Spec::new(table.clone(), key).column("k", key, true),
         |s, c| s.column(c, c, true),
     );
-    let mut seen: BTreeSet<String> = own.union(&refs).cloned().collect();
-    let mut frontier: Vec<String> = seen.iter().cloned().collect();
-    let mut leads: BTreeSet<String> = BTreeSet::new();
-    for _ in 0..reads.depth {
-        if frontier.is_empty() {
-            break;
-        }
-        let Some(rows) = direct::read(&leads_spec, &frontier, &no_kind) else {
-            return Ok(None);
-        };
-        let mut next = BTreeSet::new();
-        for (_, row) in rows.rows {
-            for value in row.into_values() {
-                if let Datum::Text(k) | Datum::Number(k) = value {
-                    next.insert(k);
+    let leads = reach(
+        own.union(&refs).cloned().collect(),
+        reads.depth,
+        |frontier| {
+            let mut next = BTreeSet::new();
+            for (_, row) in direct::read(&leads_spec, frontier, &no_kind)?.rows {
+                for value in row.into_values() {
+                    if let Datum::Text(k) | Datum::Number(k) = value {
+                        next.insert(k);
+                    }
                 }
             }
-        }
-        leads.extend(next.iter().cloned());
-        frontier = next
-            .into_iter()
-            .filter(|k| seen.insert(k.clone()))
-            .collect();
-    }
+            Some(next)
+        },
+    );
+    let Some(leads) = leads else {
+        return Ok(None);
+    };
     let mut out: Vec<Found> = own.iter().map(|k| found(k, true, false)).collect();
     out.extend(refs.iter().map(|k| found(k, true, true)));
     out.extend(
@@ -620,6 +608,31 @@ fn search_direct(
             .map(|k| found(k, false, false)),
     );
     Ok(Some(out))
+}
+
+/// The users reached from `start` in 1 to `depth` steps of `next` (the users one step from
+/// a frontier). A user reached twice is followed once, from the nearer level: what is
+/// reached within `depth` is the same. None when `next` cannot tell.
+fn reach(
+    start: BTreeSet<String>,
+    depth: i32,
+    mut next: impl FnMut(&[String]) -> Option<BTreeSet<String>>,
+) -> Option<BTreeSet<String>> {
+    let mut frontier: Vec<String> = start.iter().cloned().collect();
+    let mut seen = start;
+    let mut reached = BTreeSet::new();
+    for _ in 0..depth {
+        if frontier.is_empty() {
+            break;
+        }
+        let step = next(&frontier)?;
+        reached.extend(step.iter().cloned());
+        frontier = step
+            .into_iter()
+            .filter(|k| seen.insert(k.clone()))
+            .collect();
+    }
+    Some(reached)
 }
 
 /// Under snapshot isolation the search follows references as the snapshot shows them. A

@@ -553,7 +553,8 @@ unsafe fn input_datums<'a>(
         .collect()
 }
 
-unsafe fn attnum_of(heap: pg_sys::Relation, column: &str) -> Option<i16> {
+/// Column `column`'s number in `heap` (None when it has no such column).
+pub(super) unsafe fn attnum_of(heap: pg_sys::Relation, column: &str) -> Option<i16> {
     let name = CString::new(column).ok()?;
     let n = pg_sys::get_attnum((*heap).rd_id, name.as_ptr());
     (n > 0).then_some(n)

@@ -195,7 +195,33 @@ pub(super) fn conv_exact(conv: Conv) -> bool {
 }
 
 /// Every row of a transition table, through a read pointer of our own (the statement's other
-/// readers keep theirs).
+/// readers keep theirs), in a slot of `tupdesc` deformed up to column `last` (1-based); `f`
+/// says whether to go on. False when `f` stopped.
+unsafe fn each_row(
+    store: *mut pg_sys::Tuplestorestate,
+    tupdesc: pg_sys::TupleDesc,
+    last: usize,
+    f: &mut dyn FnMut(*mut pg_sys::TupleTableSlot) -> bool,
+) -> bool {
+    let pointer = pg_sys::tuplestore_alloc_read_pointer(store, pg_sys::EXEC_FLAG_REWIND as i32);
+    pg_sys::tuplestore_select_read_pointer(store, pointer);
+    pg_sys::tuplestore_rescan(store);
+    let slot = pg_sys::MakeSingleTupleTableSlot(tupdesc, &pg_sys::TTSOpsMinimalTuple);
+    let mut went_on = true;
+    while pg_sys::tuplestore_gettupleslot(store, true, false, slot) {
+        pg_sys::check_for_interrupts!();
+        pg_sys::slot_getsomeattrs_int(slot, i32::try_from(last).unwrap_or(i32::MAX));
+        if !f(slot) {
+            went_on = false;
+            break;
+        }
+    }
+    pg_sys::ExecDropSingleTupleTableSlot(slot);
+    pg_sys::tuplestore_select_read_pointer(store, 0);
+    went_on
+}
+
+/// Every row of a transition table as a user's row (`each_row`).
 unsafe fn rows_of(
     store: *mut pg_sys::Tuplestorestate,
     tupdesc: pg_sys::TupleDesc,
@@ -203,15 +229,8 @@ unsafe fn rows_of(
     key: usize,
     last: usize,
 ) -> Option<Vec<UserRow>> {
-    let pointer = pg_sys::tuplestore_alloc_read_pointer(store, pg_sys::EXEC_FLAG_REWIND as i32);
-    pg_sys::tuplestore_select_read_pointer(store, pointer);
-    pg_sys::tuplestore_rescan(store);
-    let slot = pg_sys::MakeSingleTupleTableSlot(tupdesc, &pg_sys::TTSOpsMinimalTuple);
     let mut out = Vec::new();
-    let mut ok = true;
-    while pg_sys::tuplestore_gettupleslot(store, true, false, slot) {
-        pg_sys::check_for_interrupts!();
-        pg_sys::slot_getsomeattrs_int(slot, i32::try_from(last).unwrap_or(i32::MAX));
+    let read_all = each_row(store, tupdesc, last, &mut |slot| {
         let mut values = BTreeMap::new();
         let mut user_key = None;
         for (i, r) in reads.iter().enumerate() {
@@ -222,8 +241,7 @@ unsafe fn rows_of(
                 convert(r.conv, *(*slot).tts_values.add(at))
             };
             let Some(datum) = datum else {
-                ok = false;
-                break;
+                return false;
             };
             if i == key {
                 user_key = match &datum {
@@ -233,18 +251,16 @@ unsafe fn rows_of(
             }
             values.insert(r.name.clone(), datum);
         }
-        let Some(user_key) = user_key.filter(|_| ok) else {
-            ok = false;
-            break;
+        let Some(user_key) = user_key else {
+            return false;
         };
         out.push(UserRow {
             key: user_key,
             values,
         });
-    }
-    pg_sys::ExecDropSingleTupleTableSlot(slot);
-    pg_sys::tuplestore_select_read_pointer(store, 0);
-    ok.then_some(out)
+        true
+    });
+    read_all.then_some(out)
 }
 
 /// The distinct values of the columns `attnums` (1-based) over every row of the transition
@@ -281,44 +297,29 @@ pub unsafe fn transition_texts(
         if !plain.contains(&attr.atttypid) {
             return None;
         }
-        let mut output = pg_sys::InvalidOid;
-        let mut varlena = false;
-        pg_sys::getTypeOutputInfo(attr.atttypid, &mut output, &mut varlena);
-        outputs.push(output);
+        outputs.push(output_function(attr.atttypid));
     }
-    let last = i32::try_from(attnums.iter().copied().max().unwrap_or(1)).ok()?;
+    let last = attnums.iter().copied().max().unwrap_or(1);
     let mut out = vec![BTreeSet::new(); attnums.len()];
-    let slot = pg_sys::MakeSingleTupleTableSlot(tupdesc, &pg_sys::TTSOpsMinimalTuple);
-    let mut ok = true;
-    'stores: for store in stores.iter().filter(|s| !s.is_null()) {
-        let pointer =
-            pg_sys::tuplestore_alloc_read_pointer(*store, pg_sys::EXEC_FLAG_REWIND as i32);
-        pg_sys::tuplestore_select_read_pointer(*store, pointer);
-        pg_sys::tuplestore_rescan(*store);
-        while pg_sys::tuplestore_gettupleslot(*store, true, false, slot) {
-            pg_sys::check_for_interrupts!();
-            pg_sys::slot_getsomeattrs_int(slot, last);
+    for store in stores.iter().filter(|s| !s.is_null()) {
+        let read_all = each_row(*store, tupdesc, last, &mut |slot| {
             for ((at, function), set) in attnums.iter().zip(&outputs).zip(out.iter_mut()) {
                 let i = at - 1;
                 if *(*slot).tts_isnull.add(i) {
                     continue;
                 }
                 match output(*function, *(*slot).tts_values.add(i)) {
-                    Some(text) => {
-                        set.insert(text);
-                    }
-                    None => {
-                        ok = false;
-                        pg_sys::tuplestore_select_read_pointer(*store, 0);
-                        break 'stores;
-                    }
-                }
+                    Some(text) => set.insert(text),
+                    None => return false,
+                };
             }
+            true
+        });
+        if !read_all {
+            return None;
         }
-        pg_sys::tuplestore_select_read_pointer(*store, 0);
     }
-    pg_sys::ExecDropSingleTupleTableSlot(slot);
-    ok.then_some(out)
+    Some(out)
 }
 
 /// Days and microseconds count from 2000-01-01 (Postgres' epoch); the largest and smallest

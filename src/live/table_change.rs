@@ -100,11 +100,8 @@ fn changed_keys(
     // trigger runs.
     let relid = unsafe { (*data.tg_relation).rd_id };
     let attnum = |name: &str| -> Option<usize> {
-        let name = std::ffi::CString::new(name).ok()?;
-        // SAFETY: a catalog lookup by the relation's oid.
-        usize::try_from(unsafe { pg_sys::get_attnum(relid, name.as_ptr()) })
-            .ok()
-            .filter(|n| *n > 0)
+        // SAFETY: as above.
+        usize::try_from(unsafe { super::direct::attnum_of(data.tg_relation, name) }?).ok()
     };
     let mut columns = Vec::new();
     columns.extend(attnum(user_column));

@@ -488,17 +488,13 @@ fn defer_at_commit(
             }
             true
         } else {
-            let mut by_group: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
-            for (g, k, _, _) in flips {
-                by_group.entry(g).or_default().push(k);
-            }
-            let pairs: usize = by_group.values().map(Vec::len).sum();
             let every = usize::try_from(rows)
                 .unwrap_or(usize::MAX)
                 .saturating_mul(own.len());
-            let few = pairs <= super::commit::PAIR_LIMIT && pairs.saturating_mul(2) <= every;
+            let few =
+                flips.len() <= super::commit::PAIR_LIMIT && flips.len().saturating_mul(2) <= every;
             if few {
-                super::commit::defer_pairs(&by_group);
+                super::commit::defer_pairs(flips);
             }
             few
         };
