@@ -814,6 +814,10 @@ BEGIN
         ('compile', 'The SQL predicate of a ruleset (text form or JSON) over the users table aliased u'),
         ('to_text', 'A ruleset in the text form'),
         ('to_json', 'A ruleset as canonical JSON'),
+        ('from_querybuilder', 'A react-querybuilder query (RuleGroupType) as a ruleset (canonical JSON); README: Other formats'),
+        ('to_querybuilder', 'A ruleset as a react-querybuilder query (RuleGroupType)'),
+        ('from_jsonlogic', 'A JsonLogic rule as a ruleset (canonical JSON); README: Other formats'),
+        ('to_jsonlogic', 'A ruleset as a JsonLogic rule'),
         ('validate', 'Every error and warning of a ruleset, with its JSON path, SQLSTATE and hint'),
         ('read_number', 'How custom-field text is read as a number; NULL when unreadable'),
         ('read_date', 'How custom-field text is read as a date; NULL when unreadable'),
@@ -982,9 +986,11 @@ DECLARE
         'drop_group', 'exclude', 'unexclude', 'include', 'uninclude', 'recalculate',
         'recalculate_all', 'refresh_time_rules', 'define_custom_field', 'drop_custom_field',
         'preview', 'preview_count', 'preview_change', 'explain', 'verify', 'member_count',
-        'validate', 'compile', 'to_text', 'to_json', '_field_list'];
+        'validate', 'compile', 'to_text', 'to_json', '_field_list',
+        'from_querybuilder', 'to_querybuilder', 'from_jsonlogic', 'to_jsonlogic'];
     reader text[] := ARRAY['preview', 'preview_count', 'preview_change', 'explain', 'verify',
-                           'member_count', 'validate', 'compile', 'to_text', 'to_json', '_field_list'];
+                           'member_count', 'validate', 'compile', 'to_text', 'to_json', '_field_list',
+                           'from_querybuilder', 'to_querybuilder', 'from_jsonlogic', 'to_jsonlogic'];
 BEGIN
     FOR f IN SELECT p.oid::regprocedure AS sig, p.proname::text AS name, p.prokind
                FROM pg_proc p

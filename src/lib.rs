@@ -13,6 +13,7 @@ mod data_checks;
 mod errors;
 mod explain;
 mod fields;
+mod formats_api;
 mod groups_api;
 mod guc_scope;
 mod live;

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod checked;
 pub mod compile;
 pub mod eval;
+pub mod formats;
 pub mod json;
 pub mod limits;
 pub mod read;

@@ -2,14 +2,14 @@
 //! (unknown and missing keys, wrong types and mixed shapes are errors naming their JSON path)
 //! and enforces the size and depth limits before anything can grow unboundedly.
 
-mod error;
+pub(crate) mod error;
 mod parse;
-mod path;
+pub(crate) mod path;
 mod read;
-mod shape;
-mod size;
-mod value;
-mod write;
+pub(crate) mod shape;
+pub(crate) mod size;
+pub(crate) mod value;
+pub(crate) mod write;
 
 pub use error::{JsonError, Location, Shape};
 pub use write::write;

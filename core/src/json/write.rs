@@ -47,7 +47,7 @@ fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
     )
 }
 
-fn value(v: &ast::Value) -> Value {
+pub(crate) fn value(v: &ast::Value) -> Value {
     match v {
         ast::Value::String(s) => Value::String(s.clone()),
         ast::Value::Bool(b) => Value::Bool(*b),

@@ -20,7 +20,7 @@ pub use operators::applicable_ops;
 pub use report::{Form, InForm};
 
 use crate::ast::Node;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, FieldType};
 use crate::checked::Pred;
 use crate::limits::MAX_DEPTH;
 
@@ -110,4 +110,11 @@ pub fn validate(node: &Node, catalog: &Catalog, opts: &Options) -> Validation {
         pred: pred.filter(|_| !has_errors),
         problems: ctx.problems,
     }
+}
+
+/// The type of a user-level field as rules name it (`location`, a custom field,
+/// `manager.name`), or None when the catalog has no such field. The importers of other
+/// formats (`formats`) choose between operators that only the field's type tells apart.
+pub fn field_type(catalog: &Catalog, name: &str) -> Option<FieldType> {
+    fields::resolve_user(catalog, name).ok().map(|r| r.ty)
 }
