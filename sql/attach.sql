@@ -93,7 +93,7 @@ BEGIN
     -- No group exists here; the log of the previously attached table speaks of other users.
     IF FOUND AND cur.users_table <> users_table
        AND EXISTS (SELECT 1 FROM smart_groups.membership_changes) THEN
-        TRUNCATE smart_groups.membership_changes;
+        TRUNCATE smart_groups.membership_changes, smart_groups.membership_resets;
         RAISE NOTICE 'membership_log of the previously attached table % was cleared', cur.users_table;
     END IF;
     INSERT INTO smart_groups.config AS c (users_table, key_column, key_type)

@@ -13,7 +13,7 @@ GRANT USAGE ON SCHEMA smart_groups TO smart_groups_reader;
 GRANT SELECT ON smart_groups.groups, smart_groups.members, smart_groups.memberships,
                 smart_groups.exclusions, smart_groups.inclusions, smart_groups.membership_log,
                 smart_groups.excluded, smart_groups.included,
-                smart_groups.membership_changes,
+                smart_groups.membership_changes, smart_groups.membership_resets,
                 smart_groups.fields, smart_groups.custom_fields, smart_groups.relations,
                 smart_groups.member_counts
    TO smart_groups_reader;
@@ -112,6 +112,16 @@ CREATE FUNCTION smart_groups_internal._refresh(gid bigint, cause text, keys text
                                       OUT joined bigint, OUT "left" bigint)
 LANGUAGE sql AS $$ SELECT r.joined, r."left" FROM smart_groups_internal._refresh_group(gid, cause, keys) r $$;
 
+-- Logs that every member of group `gid` left at once: a log row with NULL keys, and its
+-- entry in membership_resets.
+CREATE FUNCTION smart_groups_internal._log_reset(gid bigint) RETURNS void
+LANGUAGE sql AS $$
+    WITH c AS (INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause)
+               VALUES (gid, NULL, 'leave', 'group_change') RETURNING id, group_id, at)
+    INSERT INTO smart_groups.membership_resets (group_id, change_id, at)
+    SELECT c.group_id, c.id, c.at FROM c
+$$;
+
 -- Ends the membership of group `g` (as it was before its status changed) at once: one log row
 -- with NULL keys stands for every member, the count the notification carries is the kept one
 -- (member_counts), and the rows are left to the background cleanup (_collect_garbage).
@@ -120,8 +130,7 @@ LANGUAGE plpgsql AS $$
 BEGIN
     IF g.status = 'active' AND smart_groups_internal._has_members(g.id) THEN
         PERFORM smart_groups_internal._note_change(g.id, 0, smart_groups_internal._member_count(g.id));
-        INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause)
-        VALUES (g.id, NULL, 'leave', 'group_change');
+        PERFORM smart_groups_internal._log_reset(g.id);
         INSERT INTO smart_groups.member_garbage (group_id) VALUES (g.id) ON CONFLICT DO NOTHING;
     END IF;
 END $$;
@@ -350,8 +359,7 @@ BEGIN
     g := smart_groups_internal._group(name);
     PERFORM smart_groups_internal._refuse_if_named(g, 'drop');
     IF g.status = 'active' AND smart_groups_internal._has_members(g.id) THEN
-        INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause)
-        VALUES (g.id, NULL, 'leave', 'group_change');
+        PERFORM smart_groups_internal._log_reset(g.id);
         INSERT INTO smart_groups.member_garbage (group_id) VALUES (g.id) ON CONFLICT DO NOTHING;
     END IF;
     DELETE FROM smart_groups.member_counts WHERE group_id = g.id;
@@ -608,14 +616,14 @@ CREATE FUNCTION smart_groups_internal._create_key_functions(key_type text) RETUR
 LANGUAGE plpgsql AS $$
 DECLARE
     f text;
+    key_functions text[] := ARRAY['preview', 'preview_change', 'verify', 'members_at', 'groups_of', 'history'];
 BEGIN
-    FOREACH f IN ARRAY ARRAY['preview(text)', 'preview(jsonb)', 'preview_change(text, text)',
-                             'preview_change(text, jsonb)', 'verify()']
+    -- By name: groups_of's signature carries the key type, which may be changing.
+    FOR f IN SELECT p.oid::regprocedure::text FROM pg_proc p
+              WHERE p.pronamespace = 'smart_groups'::regnamespace AND p.proname = ANY (key_functions)
     LOOP
-        IF to_regprocedure('smart_groups.' || f) IS NOT NULL THEN
-            EXECUTE format('ALTER EXTENSION smart_groups DROP FUNCTION smart_groups.%s', f);
-            EXECUTE format('DROP FUNCTION smart_groups.%s', f);
-        END IF;
+        EXECUTE format('ALTER EXTENSION smart_groups DROP FUNCTION %s', f);
+        EXECUTE format('DROP FUNCTION %s', f);
     END LOOP;
     EXECUTE format($f$
         CREATE FUNCTION smart_groups.preview(rules text) RETURNS SETOF %1$s
@@ -654,11 +662,70 @@ BEGIN
                      WHERE c.kept <> c.real;
             END LOOP;
         END $b$;
+        -- Membership over time (README "Membership over time"): replayed from the log, a
+        -- group's rows through its (group_id, at) index, a user's through the user index;
+        -- a reset (every member left at once) ends what came before it.
+        CREATE FUNCTION smart_groups.members_at(group_name text, at timestamptz) RETURNS SETOF %1$s
+        LANGUAGE plpgsql STABLE AS $b$
+        DECLARE
+            gid bigint;
+        BEGIN
+            SELECT g.id INTO gid FROM smart_groups.groups g WHERE g.name = members_at.group_name;
+            IF NOT FOUND THEN
+                PERFORM smart_groups_internal._group(group_name);
+            END IF;
+            RETURN QUERY
+            SELECT s.k FROM (
+                SELECT DISTINCT ON (k.k) k.k, c.change
+                  FROM smart_groups.membership_changes c CROSS JOIN LATERAL unnest(c.user_keys) AS k(k)
+                 WHERE c.group_id = gid AND c.at <= members_at.at
+                   AND c.id > coalesce((SELECT max(r.change_id) FROM smart_groups.membership_resets r
+                                         WHERE r.group_id = gid AND r.at <= members_at.at), 0)
+                 ORDER BY k.k, c.id DESC) s
+             WHERE s.change = 'join'
+             ORDER BY 1;
+        END $b$;
+        CREATE FUNCTION smart_groups.groups_of(key %1$s, at timestamptz DEFAULT now())
+        RETURNS TABLE (group_id bigint, group_name text)
+        LANGUAGE sql STABLE AS $b$
+            SELECT e.group_id, g.name
+              FROM (SELECT DISTINCT ON (c.group_id) c.group_id, c.id, c.change
+                      FROM smart_groups.membership_changes c
+                     WHERE c.user_keys @> ARRAY[groups_of.key] AND c.at <= groups_of.at
+                     ORDER BY c.group_id, c.id DESC) e
+              LEFT JOIN smart_groups.groups g ON g.id = e.group_id
+             WHERE e.change = 'join'
+               AND NOT EXISTS (SELECT 1 FROM smart_groups.membership_resets r
+                                WHERE r.group_id = e.group_id AND r.change_id > e.id
+                                  AND r.at <= groups_of.at)
+             ORDER BY 1
+        $b$;
+        CREATE FUNCTION smart_groups.history(key %1$s)
+        RETURNS TABLE (at timestamptz, group_id bigint, group_name text, change text, cause text, change_id bigint)
+        LANGUAGE sql STABLE AS $b$
+            WITH mine AS (
+                SELECT c.id, c.group_id, c.change, c.cause, c.at
+                  FROM smart_groups.membership_changes c WHERE c.user_keys @> ARRAY[history.key]),
+            seq AS (
+                SELECT x.*, lag(x.change) OVER (PARTITION BY x.group_id ORDER BY x.id) AS before
+                  FROM (SELECT m.id, m.group_id, m.change, m.cause, m.at, false AS reset FROM mine m
+                        UNION ALL
+                        SELECT r.change_id, r.group_id, 'leave', 'group_change', r.at, true
+                          FROM smart_groups.membership_resets r
+                         WHERE r.group_id IN (SELECT m.group_id FROM mine m)) x)
+            SELECT s.at, s.group_id, g.name, s.change, s.cause, s.id
+              FROM seq s LEFT JOIN smart_groups.groups g ON g.id = s.group_id
+             WHERE NOT s.reset OR s.before = 'join'
+             ORDER BY s.id
+        $b$;
         $f$, key_type);
-    FOREACH f IN ARRAY ARRAY['preview(text)', 'preview(jsonb)', 'preview_change(text, text)',
-                             'preview_change(text, jsonb)', 'verify()']
+    -- Made inside an extension script (an upgrade), they are members already.
+    FOR f IN SELECT p.oid::regprocedure::text FROM pg_proc p
+              WHERE p.pronamespace = 'smart_groups'::regnamespace AND p.proname = ANY (key_functions)
+                AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                                 WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
     LOOP
-        EXECUTE format('ALTER EXTENSION smart_groups ADD FUNCTION smart_groups.%s', f);
+        EXECUTE format('ALTER EXTENSION smart_groups ADD FUNCTION %s', f);
     END LOOP;
     PERFORM smart_groups_internal._set_privileges();
     PERFORM smart_groups_internal._comment_api();
@@ -846,7 +913,10 @@ BEGIN
         ('preview_change', 'The joins and leaves that set_rules (or activating) with a ruleset would cause'),
         ('explain', 'Why a user is or is not in a group: every rule with the user''s actual value, the overrides and the result'),
         ('member_count', 'A group''s number of members, exact, without counting them'),
-        ('verify', 'Differences between stored membership and a fresh evaluation; empty when consistent')
+        ('verify', 'Differences between stored membership and a fresh evaluation; empty when consistent'),
+        ('members_at', 'The members a group had at a time, from the log (README: Membership over time)'),
+        ('groups_of', 'The groups a user was in at a time (now by default), from the log'),
+        ('history', 'Every join and leave of a user, with group, cause and time, from the log')
     ) AS t(name, comment) LOOP
         FOR f IN SELECT p.oid FROM pg_proc p
                   WHERE p.pronamespace = 'smart_groups'::regnamespace AND p.proname = c.name LOOP
@@ -920,6 +990,10 @@ BEGIN
         ('membership_changes', 'change', 'join or leave'),
         ('membership_changes', 'cause', 'user_change, rules_change, time, exclusion, inclusion, group_change or recalculate'),
         ('membership_changes', 'at', 'When (the transaction''s time)'),
+        ('membership_resets', NULL, 'The log rows where every member of a group left at once (user_keys NULL), by group, for history() and groups_of()'),
+        ('membership_resets', 'group_id', 'The group'),
+        ('membership_resets', 'change_id', 'The row of membership_changes'),
+        ('membership_resets', 'at', 'When (the transaction''s time)'),
         ('members', NULL, 'The members of every active group'),
         ('members', 'group_id', 'The group'),
         ('members', 'user_key', 'The member, in the users key''s type'),
@@ -987,10 +1061,12 @@ DECLARE
         'recalculate_all', 'refresh_time_rules', 'define_custom_field', 'drop_custom_field',
         'preview', 'preview_count', 'preview_change', 'explain', 'verify', 'member_count',
         'validate', 'compile', 'to_text', 'to_json', '_field_list',
-        'from_querybuilder', 'to_querybuilder', 'from_jsonlogic', 'to_jsonlogic'];
+        'from_querybuilder', 'to_querybuilder', 'from_jsonlogic', 'to_jsonlogic',
+        'members_at', 'groups_of', 'history'];
     reader text[] := ARRAY['preview', 'preview_count', 'preview_change', 'explain', 'verify',
                            'member_count', 'validate', 'compile', 'to_text', 'to_json', '_field_list',
-                           'from_querybuilder', 'to_querybuilder', 'from_jsonlogic', 'to_jsonlogic'];
+                           'from_querybuilder', 'to_querybuilder', 'from_jsonlogic', 'to_jsonlogic',
+                           'members_at', 'groups_of', 'history'];
 BEGIN
     FOR f IN SELECT p.oid::regprocedure AS sig, p.proname::text AS name, p.prokind
                FROM pg_proc p

@@ -157,6 +157,22 @@ CREATE TABLE smart_groups.membership_changes (
 );
 ALTER TABLE smart_groups.membership_changes ALTER COLUMN user_keys SET STORAGE EXTERNAL;
 CREATE INDEX membership_changes_group_at_idx ON smart_groups.membership_changes (group_id, at);
+-- A user's rows, for history() and groups_of(). Without the pending list (fastupdate): a
+-- maintained write then pays one entry insert, as for a btree, never the flush of a full
+-- pending list in the app's statement (docs/design/membership-history.md).
+CREATE INDEX membership_changes_user_keys_idx ON smart_groups.membership_changes
+    USING gin (user_keys) WITH (fastupdate = off);
+
+-- The rows of membership_changes whose user_keys is NULL (every member left at once), by
+-- group: history() and groups_of() find a user's rows through the user index, and each of
+-- those groups' resets here, without reading the group's whole history. Written with the
+-- log row, by _log_reset() only.
+CREATE TABLE smart_groups.membership_resets (
+    group_id  bigint NOT NULL,
+    change_id bigint NOT NULL,
+    at        timestamptz NOT NULL,
+    PRIMARY KEY (group_id, change_id)
+);
 
 -- The views depend on the type of user_key, which attach_users() changes: they are dropped and
 -- made again around that change, so their definitions live in one function.
@@ -208,6 +224,7 @@ SELECT pg_catalog.pg_extension_config_dump('smart_groups.groups', '');
 SELECT pg_catalog.pg_extension_config_dump('smart_groups.inclusions', '');
 SELECT pg_catalog.pg_extension_config_dump('smart_groups.exclusions', '');
 SELECT pg_catalog.pg_extension_config_dump('smart_groups.membership_changes', '');
+SELECT pg_catalog.pg_extension_config_dump('smart_groups.membership_resets', '');
 SELECT pg_catalog.pg_extension_config_dump('smart_groups.member_counts', '');
 SELECT pg_catalog.pg_extension_config_dump('smart_groups.member_rows',
     'WHERE group_id IN (SELECT id FROM smart_groups.groups WHERE status = ''active'')');

@@ -32,7 +32,245 @@ IMMUTABLE STRICT PARALLEL SAFE
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'to_jsonlogic_text_wrapper';
 
--- Their comments and privileges, as the fresh install gives them.
+-- Membership over time (README "Membership over time"): the log's user index, the resets by
+-- group (filled from the log kept so far), and the functions reading them.
+CREATE INDEX membership_changes_user_keys_idx ON smart_groups.membership_changes
+    USING gin (user_keys) WITH (fastupdate = off);
+CREATE TABLE smart_groups.membership_resets (
+    group_id  bigint NOT NULL,
+    change_id bigint NOT NULL,
+    at        timestamptz NOT NULL,
+    PRIMARY KEY (group_id, change_id)
+);
+INSERT INTO smart_groups.membership_resets (group_id, change_id, at)
+SELECT c.group_id, c.id, c.at FROM smart_groups.membership_changes c WHERE c.user_keys IS NULL;
+SELECT pg_catalog.pg_extension_config_dump('smart_groups.membership_resets', '');
+GRANT SELECT ON smart_groups.membership_resets TO smart_groups_reader;
+
+CREATE FUNCTION smart_groups_internal._log_reset(gid bigint) RETURNS void
+LANGUAGE sql AS $$
+    WITH c AS (INSERT INTO smart_groups.membership_changes (group_id, user_keys, change, cause)
+               VALUES (gid, NULL, 'leave', 'group_change') RETURNING id, group_id, at)
+    INSERT INTO smart_groups.membership_resets (group_id, change_id, at)
+    SELECT c.group_id, c.id, c.at FROM c
+$$;
+
+CREATE OR REPLACE FUNCTION smart_groups_internal._clear(g smart_groups.groups) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF g.status = 'active' AND smart_groups_internal._has_members(g.id) THEN
+        PERFORM smart_groups_internal._note_change(g.id, 0, smart_groups_internal._member_count(g.id));
+        PERFORM smart_groups_internal._log_reset(g.id);
+        INSERT INTO smart_groups.member_garbage (group_id) VALUES (g.id) ON CONFLICT DO NOTHING;
+    END IF;
+END $$;
+
+CREATE OR REPLACE FUNCTION smart_groups.drop_group(name text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    g smart_groups.groups;
+BEGIN
+    -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
+    PERFORM smart_groups_internal._maintenance_lock();
+    g := smart_groups_internal._group(name);
+    PERFORM smart_groups_internal._refuse_if_named(g, 'drop');
+    IF g.status = 'active' AND smart_groups_internal._has_members(g.id) THEN
+        PERFORM smart_groups_internal._log_reset(g.id);
+        INSERT INTO smart_groups.member_garbage (group_id) VALUES (g.id) ON CONFLICT DO NOTHING;
+    END IF;
+    DELETE FROM smart_groups.member_counts WHERE group_id = g.id;
+    DELETE FROM smart_groups.groups WHERE id = g.id;
+END $$;
+
+CREATE OR REPLACE FUNCTION smart_groups_internal._create_key_functions(key_type text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    f text;
+    key_functions text[] := ARRAY['preview', 'preview_change', 'verify', 'members_at', 'groups_of', 'history'];
+BEGIN
+    -- By name: groups_of's signature carries the key type, which may be changing.
+    FOR f IN SELECT p.oid::regprocedure::text FROM pg_proc p
+              WHERE p.pronamespace = 'smart_groups'::regnamespace AND p.proname = ANY (key_functions)
+    LOOP
+        EXECUTE format('ALTER EXTENSION smart_groups DROP FUNCTION %s', f);
+        EXECUTE format('DROP FUNCTION %s', f);
+    END LOOP;
+    EXECUTE format($f$
+        CREATE FUNCTION smart_groups.preview(rules text) RETURNS SETOF %1$s
+        LANGUAGE plpgsql STABLE AS $b$
+        BEGIN
+            RETURN QUERY EXECUTE smart_groups_internal._preview_sql(smart_groups_internal._normalize(rules));
+        END $b$;
+        CREATE FUNCTION smart_groups.preview(rules jsonb) RETURNS SETOF %1$s
+        LANGUAGE plpgsql STABLE AS $b$
+        BEGIN
+            RETURN QUERY EXECUTE smart_groups_internal._preview_sql(smart_groups_internal._normalize(rules));
+        END $b$;
+        CREATE FUNCTION smart_groups.preview_change(name text, rules text)
+        RETURNS TABLE (user_key %1$s, change text)
+        LANGUAGE plpgsql STABLE AS $b$
+        BEGIN
+            RETURN QUERY EXECUTE smart_groups_internal._preview_change_sql(name, smart_groups_internal._normalize(rules));
+        END $b$;
+        CREATE FUNCTION smart_groups.preview_change(name text, rules jsonb)
+        RETURNS TABLE (user_key %1$s, change text)
+        LANGUAGE plpgsql STABLE AS $b$
+        BEGIN
+            RETURN QUERY EXECUTE smart_groups_internal._preview_change_sql(name, smart_groups_internal._normalize(rules));
+        END $b$;
+        CREATE FUNCTION smart_groups.verify() RETURNS TABLE (group_name text, user_key %1$s, problem text)
+        LANGUAGE plpgsql STABLE AS $b$
+        DECLARE
+            g smart_groups.groups;
+        BEGIN
+            FOR g IN SELECT * FROM smart_groups.groups ORDER BY id LOOP
+                RETURN QUERY EXECUTE smart_groups_internal._verify_sql(g);
+                RETURN QUERY
+                    SELECT g.name, NULL::%1$s, format('member_count() says %%s, the group has %%s members', c.kept, c.real)
+                      FROM (SELECT smart_groups_internal._member_count(g.id) AS kept,
+                                   smart_groups_internal._counted_members(g.id) AS real) c
+                     WHERE c.kept <> c.real;
+            END LOOP;
+        END $b$;
+        -- Membership over time (README "Membership over time"): replayed from the log, a
+        -- group's rows through its (group_id, at) index, a user's through the user index;
+        -- a reset (every member left at once) ends what came before it.
+        CREATE FUNCTION smart_groups.members_at(group_name text, at timestamptz) RETURNS SETOF %1$s
+        LANGUAGE plpgsql STABLE AS $b$
+        DECLARE
+            gid bigint;
+        BEGIN
+            SELECT g.id INTO gid FROM smart_groups.groups g WHERE g.name = members_at.group_name;
+            IF NOT FOUND THEN
+                PERFORM smart_groups_internal._group(group_name);
+            END IF;
+            RETURN QUERY
+            SELECT s.k FROM (
+                SELECT DISTINCT ON (k.k) k.k, c.change
+                  FROM smart_groups.membership_changes c CROSS JOIN LATERAL unnest(c.user_keys) AS k(k)
+                 WHERE c.group_id = gid AND c.at <= members_at.at
+                   AND c.id > coalesce((SELECT max(r.change_id) FROM smart_groups.membership_resets r
+                                         WHERE r.group_id = gid AND r.at <= members_at.at), 0)
+                 ORDER BY k.k, c.id DESC) s
+             WHERE s.change = 'join'
+             ORDER BY 1;
+        END $b$;
+        CREATE FUNCTION smart_groups.groups_of(key %1$s, at timestamptz DEFAULT now())
+        RETURNS TABLE (group_id bigint, group_name text)
+        LANGUAGE sql STABLE AS $b$
+            SELECT e.group_id, g.name
+              FROM (SELECT DISTINCT ON (c.group_id) c.group_id, c.id, c.change
+                      FROM smart_groups.membership_changes c
+                     WHERE c.user_keys @> ARRAY[groups_of.key] AND c.at <= groups_of.at
+                     ORDER BY c.group_id, c.id DESC) e
+              LEFT JOIN smart_groups.groups g ON g.id = e.group_id
+             WHERE e.change = 'join'
+               AND NOT EXISTS (SELECT 1 FROM smart_groups.membership_resets r
+                                WHERE r.group_id = e.group_id AND r.change_id > e.id
+                                  AND r.at <= groups_of.at)
+             ORDER BY 1
+        $b$;
+        CREATE FUNCTION smart_groups.history(key %1$s)
+        RETURNS TABLE (at timestamptz, group_id bigint, group_name text, change text, cause text, change_id bigint)
+        LANGUAGE sql STABLE AS $b$
+            WITH mine AS (
+                SELECT c.id, c.group_id, c.change, c.cause, c.at
+                  FROM smart_groups.membership_changes c WHERE c.user_keys @> ARRAY[history.key]),
+            seq AS (
+                SELECT x.*, lag(x.change) OVER (PARTITION BY x.group_id ORDER BY x.id) AS before
+                  FROM (SELECT m.id, m.group_id, m.change, m.cause, m.at, false AS reset FROM mine m
+                        UNION ALL
+                        SELECT r.change_id, r.group_id, 'leave', 'group_change', r.at, true
+                          FROM smart_groups.membership_resets r
+                         WHERE r.group_id IN (SELECT m.group_id FROM mine m)) x)
+            SELECT s.at, s.group_id, g.name, s.change, s.cause, s.id
+              FROM seq s LEFT JOIN smart_groups.groups g ON g.id = s.group_id
+             WHERE NOT s.reset OR s.before = 'join'
+             ORDER BY s.id
+        $b$;
+        $f$, key_type);
+    -- Made inside an extension script (an upgrade), they are members already.
+    FOR f IN SELECT p.oid::regprocedure::text FROM pg_proc p
+              WHERE p.pronamespace = 'smart_groups'::regnamespace AND p.proname = ANY (key_functions)
+                AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                                 WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+    LOOP
+        EXECUTE format('ALTER EXTENSION smart_groups ADD FUNCTION %s', f);
+    END LOOP;
+    PERFORM smart_groups_internal._set_privileges();
+    PERFORM smart_groups_internal._comment_api();
+END $$;
+
+CREATE OR REPLACE FUNCTION smart_groups.attach_users(users_table regclass) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    pk_cols  name[];
+    pk_type  text;
+    new_type text;
+    clash    text;
+    cur      smart_groups.config;
+BEGIN
+    PERFORM smart_groups_internal._check_table(users_table);
+    SELECT array_agg(a.attname), min(format_type(a.atttypid, NULL))
+      INTO pk_cols, pk_type
+      FROM pg_index i
+      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+     WHERE i.indrelid = users_table AND i.indisprimary;
+    IF pk_cols IS NULL OR cardinality(pk_cols) <> 1 THEN
+        RAISE EXCEPTION 'table % has no single-column primary key', users_table
+            USING ERRCODE = '42P10', HINT = 'the users table needs a primary key on one column';
+    END IF;
+    new_type := CASE pk_type WHEN 'integer' THEN 'integer' WHEN 'bigint' THEN 'bigint'
+                             WHEN 'uuid' THEN 'uuid' WHEN 'text' THEN 'text' END;
+    IF new_type IS NULL THEN
+        RAISE EXCEPTION 'the primary key "%" of % has type %', pk_cols[1], users_table, pk_type
+            USING ERRCODE = '42804', HINT = 'the users key must be integer, bigint, uuid or text';
+    END IF;
+    -- Keys travel through the maintenance as UTF-8 text: in a database of another encoding
+    -- (SQL_ASCII keeps any bytes) a text key could hold bytes that are not, and the app's
+    -- writes of that user would fail.
+    IF new_type = 'text' AND pg_catalog.getdatabaseencoding() <> 'UTF8' THEN
+        RAISE EXCEPTION 'a text users key needs a UTF8 database (this one is %)', pg_catalog.getdatabaseencoding()
+            USING ERRCODE = '0A000',
+                  HINT = 'use a database created with ENCODING ''UTF8'', or an integer, bigint or uuid key';
+    END IF;
+    SELECT f.key INTO clash
+      FROM smart_groups.custom_fields f
+      JOIN pg_attribute a ON a.attrelid = users_table AND a.attname = f.key
+                         AND a.attnum > 0 AND NOT a.attisdropped
+     LIMIT 1;
+    IF clash IS NOT NULL THEN
+        RAISE EXCEPTION 'custom field "%" collides with column "%" of %', clash, clash, users_table
+            USING ERRCODE = '42701', HINT = 'field names are unique: drop or rename the custom field first';
+    END IF;
+    SELECT * INTO cur FROM smart_groups.config;
+    IF FOUND AND (cur.users_table <> users_table OR cur.key_column <> pk_cols[1] OR cur.key_type <> new_type)
+       AND EXISTS (SELECT 1 FROM smart_groups.groups) THEN
+        RAISE EXCEPTION 'the users table cannot change while groups exist'
+            USING ERRCODE = '55006', HINT = 'drop the groups first';
+    END IF;
+    -- No group exists here; the log of the previously attached table speaks of other users.
+    IF FOUND AND cur.users_table <> users_table
+       AND EXISTS (SELECT 1 FROM smart_groups.membership_changes) THEN
+        TRUNCATE smart_groups.membership_changes, smart_groups.membership_resets;
+        RAISE NOTICE 'membership_log of the previously attached table % was cleared', cur.users_table;
+    END IF;
+    INSERT INTO smart_groups.config AS c (users_table, key_column, key_type)
+    VALUES (users_table, pk_cols[1], new_type)
+    ON CONFLICT (singleton) DO UPDATE
+       SET users_table = excluded.users_table, key_column = excluded.key_column,
+           key_type = excluded.key_type, attached_at = now();
+    PERFORM smart_groups_internal._keys_as(new_type, cur.key_type IS DISTINCT FROM new_type);
+    IF FOUND AND cur.users_table <> users_table
+       AND EXISTS (SELECT 1 FROM pg_class WHERE oid = cur.users_table) THEN
+        PERFORM smart_groups_internal._drop_triggers(cur.users_table, 'users');
+    END IF;
+    PERFORM smart_groups_internal._install_triggers(users_table, 'users');
+    PERFORM smart_groups_internal._snapshot_columns();
+    PERFORM smart_groups_internal._bump_epoch();
+END $$;
+
+-- Comments and privileges, as the fresh install gives them.
 CREATE OR REPLACE FUNCTION smart_groups_internal._comment_api() RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -80,7 +318,10 @@ BEGIN
         ('preview_change', 'The joins and leaves that set_rules (or activating) with a ruleset would cause'),
         ('explain', 'Why a user is or is not in a group: every rule with the user''s actual value, the overrides and the result'),
         ('member_count', 'A group''s number of members, exact, without counting them'),
-        ('verify', 'Differences between stored membership and a fresh evaluation; empty when consistent')
+        ('verify', 'Differences between stored membership and a fresh evaluation; empty when consistent'),
+        ('members_at', 'The members a group had at a time, from the log (README: Membership over time)'),
+        ('groups_of', 'The groups a user was in at a time (now by default), from the log'),
+        ('history', 'Every join and leave of a user, with group, cause and time, from the log')
     ) AS t(name, comment) LOOP
         FOR f IN SELECT p.oid FROM pg_proc p
                   WHERE p.pronamespace = 'smart_groups'::regnamespace AND p.proname = c.name LOOP
@@ -154,6 +395,10 @@ BEGIN
         ('membership_changes', 'change', 'join or leave'),
         ('membership_changes', 'cause', 'user_change, rules_change, time, exclusion, inclusion, group_change or recalculate'),
         ('membership_changes', 'at', 'When (the transaction''s time)'),
+        ('membership_resets', NULL, 'The log rows where every member of a group left at once (user_keys NULL), by group, for history() and groups_of()'),
+        ('membership_resets', 'group_id', 'The group'),
+        ('membership_resets', 'change_id', 'The row of membership_changes'),
+        ('membership_resets', 'at', 'When (the transaction''s time)'),
         ('members', NULL, 'The members of every active group'),
         ('members', 'group_id', 'The group'),
         ('members', 'user_key', 'The member, in the users key''s type'),
@@ -217,10 +462,12 @@ DECLARE
         'recalculate_all', 'refresh_time_rules', 'define_custom_field', 'drop_custom_field',
         'preview', 'preview_count', 'preview_change', 'explain', 'verify', 'member_count',
         'validate', 'compile', 'to_text', 'to_json', '_field_list',
-        'from_querybuilder', 'to_querybuilder', 'from_jsonlogic', 'to_jsonlogic'];
+        'from_querybuilder', 'to_querybuilder', 'from_jsonlogic', 'to_jsonlogic',
+        'members_at', 'groups_of', 'history'];
     reader text[] := ARRAY['preview', 'preview_count', 'preview_change', 'explain', 'verify',
                            'member_count', 'validate', 'compile', 'to_text', 'to_json', '_field_list',
-                           'from_querybuilder', 'to_querybuilder', 'from_jsonlogic', 'to_jsonlogic'];
+                           'from_querybuilder', 'to_querybuilder', 'from_jsonlogic', 'to_jsonlogic',
+                           'members_at', 'groups_of', 'history'];
 BEGIN
     FOR f IN SELECT p.oid::regprocedure AS sig, p.proname::text AS name, p.prokind
                FROM pg_proc p
@@ -234,5 +481,15 @@ BEGIN
     END LOOP;
 END $$;
 
+-- The functions returning keys, in the attached key's type (none while nothing is attached);
+-- this also sets their privileges and comments.
+DO $$
+DECLARE
+    kt text := (SELECT key_type FROM smart_groups.config);
+BEGIN
+    IF kt IS NOT NULL THEN
+        PERFORM smart_groups_internal._create_key_functions(kt);
+    END IF;
+END $$;
 SELECT smart_groups_internal._set_privileges();
 SELECT smart_groups_internal._comment_api();
