@@ -17,7 +17,6 @@
 //! Each query reads with the snapshot the row plans would have used, at the point they would
 //! have run, so both decide from the same data.
 
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
@@ -456,8 +455,9 @@ pub fn decide(
     let loaded_columns = &found.loaded_columns;
     let custom_exact = found.custom_exact;
     let undecidable_relations = &found.undecidable_relations;
-    // Copied only when memberships named by member_of are added to it.
-    let mut data = Cow::Borrowed(&found.data);
+    // The memberships named by member_of, beside the loaded rows (which are not copied).
+    let mut members: std::collections::BTreeMap<i64, BTreeSet<String>> = Default::default();
+    let data = &found.data;
     let named: Vec<i64> = groups
         .iter()
         .flat_map(|g| st.names(g.id).collect::<Vec<_>>())
@@ -473,7 +473,7 @@ pub fn decide(
         let direct = super::small::stored_memberships(st, keys, &named_set, &pairs);
         if let Some(found) = direct {
             for (group, user) in found {
-                data.to_mut().members.entry(group).or_default().insert(user);
+                members.entry(group).or_default().insert(user);
             }
         } else {
             let sql = if super::small::probe_groups(named.len(), keys.len(), st.members_per_user) {
@@ -491,11 +491,7 @@ pub fn decide(
                     continue;
                 };
                 if named_set.contains(&group) {
-                    data.to_mut()
-                        .members
-                        .entry(group)
-                        .or_default()
-                        .insert(user.clone());
+                    members.entry(group).or_default().insert(user.clone());
                 }
             }
         }
@@ -531,7 +527,9 @@ pub fn decide(
     }
     let folding = row_read::folding(collation);
     let lower: &dyn Fn(&str) -> String = &*folding;
-    let evaluator = Evaluator::new(&data, now).with_lower(lower);
+    let evaluator = Evaluator::new(data, now)
+        .with_lower(lower)
+        .with_members(&members);
     let by_key: HashMap<&str, &UserRow> = data.users.iter().map(|u| (u.key.as_str(), u)).collect();
     let mut out = Vec::with_capacity(decidable.len() * keys.len());
     for k in keys {

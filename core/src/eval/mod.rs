@@ -100,6 +100,8 @@ pub struct Evaluator<'d> {
     rows: Nested<'d, &'d RelRow>,
     /// Case folding for the case-insensitive operators; None: Rust's `to_lowercase`.
     lower: Option<Lower<'d>>,
+    /// Memberships read instead of the dataset's (`with_members`).
+    members: &'d BTreeMap<i64, BTreeSet<String>>,
 }
 
 impl std::fmt::Debug for Evaluator<'_> {
@@ -140,7 +142,16 @@ impl<'d> Evaluator<'d> {
             custom,
             rows,
             lower: None,
+            members: &data.members,
         }
+    }
+
+    /// Reads memberships (`member of`) from `members` instead of the dataset: a caller that
+    /// decides several sets of groups over one loaded neighbourhood adds the memberships each
+    /// needs without copying the rest.
+    pub fn with_members(mut self, members: &'d BTreeMap<i64, BTreeSet<String>>) -> Self {
+        self.members = members;
+        self
     }
 
     /// Folds case with `lower` (as `row_test` takes it) instead of Rust's `to_lowercase`.
@@ -170,7 +181,6 @@ impl<'d> Evaluator<'d> {
             Pred::Test(test) => self.test(test, row),
             Pred::MemberOf { group_id, .. } => match row {
                 Row::User(user) => self
-                    .data
                     .members
                     .get(group_id)
                     .is_some_and(|members| members.contains(&user.key)),
