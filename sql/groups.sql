@@ -307,18 +307,25 @@ BEGIN
     PERFORM smart_groups_internal._clear(g);
 END $$;
 
--- How many members a group has, exactly and without counting them (see member_counts).
-CREATE FUNCTION smart_groups.member_count(name text) RETURNS bigint
+-- A group's id by name, for functions that only read (no row lock, unlike _group); an
+-- unknown name raises _group's error.
+CREATE FUNCTION smart_groups_internal._group_id(name text) RETURNS bigint
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     gid bigint;
 BEGIN
-    SELECT g.id INTO gid FROM smart_groups.groups g WHERE g.name = member_count.name;
+    SELECT g.id INTO gid FROM smart_groups.groups g WHERE g.name = _group_id.name;
     IF NOT FOUND THEN
         PERFORM smart_groups_internal._group(name);
     END IF;
-    RETURN smart_groups_internal._member_count(gid);
+    RETURN gid;
 END $$;
+
+-- How many members a group has, exactly and without counting them (see member_counts).
+CREATE FUNCTION smart_groups.member_count(name text) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+    SELECT smart_groups_internal._member_count(smart_groups_internal._group_id(name))
+$$;
 
 CREATE FUNCTION smart_groups.archive_group(name text) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -668,12 +675,8 @@ BEGIN
         CREATE FUNCTION smart_groups.members_at(group_name text, at timestamptz) RETURNS SETOF %1$s
         LANGUAGE plpgsql STABLE AS $b$
         DECLARE
-            gid bigint;
+            gid bigint := smart_groups_internal._group_id(group_name);
         BEGIN
-            SELECT g.id INTO gid FROM smart_groups.groups g WHERE g.name = members_at.group_name;
-            IF NOT FOUND THEN
-                PERFORM smart_groups_internal._group(group_name);
-            END IF;
             RETURN QUERY
             SELECT s.k FROM (
                 SELECT DISTINCT ON (k.k) k.k, c.change

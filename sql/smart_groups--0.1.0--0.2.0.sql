@@ -82,6 +82,23 @@ BEGIN
     DELETE FROM smart_groups.groups WHERE id = g.id;
 END $$;
 
+CREATE FUNCTION smart_groups_internal._group_id(name text) RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    gid bigint;
+BEGIN
+    SELECT g.id INTO gid FROM smart_groups.groups g WHERE g.name = _group_id.name;
+    IF NOT FOUND THEN
+        PERFORM smart_groups_internal._group(name);
+    END IF;
+    RETURN gid;
+END $$;
+
+CREATE OR REPLACE FUNCTION smart_groups.member_count(name text) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+    SELECT smart_groups_internal._member_count(smart_groups_internal._group_id(name))
+$$;
+
 CREATE OR REPLACE FUNCTION smart_groups_internal._create_key_functions(key_type text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -138,12 +155,8 @@ BEGIN
         CREATE FUNCTION smart_groups.members_at(group_name text, at timestamptz) RETURNS SETOF %1$s
         LANGUAGE plpgsql STABLE AS $b$
         DECLARE
-            gid bigint;
+            gid bigint := smart_groups_internal._group_id(group_name);
         BEGIN
-            SELECT g.id INTO gid FROM smart_groups.groups g WHERE g.name = members_at.group_name;
-            IF NOT FOUND THEN
-                PERFORM smart_groups_internal._group(group_name);
-            END IF;
             RETURN QUERY
             SELECT s.k FROM (
                 SELECT DISTINCT ON (k.k) k.k, c.change

@@ -10,11 +10,13 @@
 
 use serde_json::{Map, Value as J};
 
-use super::{coerce, cond, group, is_time, value_json, FieldTypes, Format, FormatError};
+use super::{
+    check_depth, coerce, cond, group, is_time, value_json, write_items, FieldTypes, Format,
+    FormatError,
+};
 use crate::ast::{self, Condition, Node, Op};
 use crate::catalog::FieldType;
 use crate::json::{path, shape::kind, value};
-use crate::limits::MAX_DEPTH;
 
 const FORMAT: Format = Format::JsonLogic;
 
@@ -115,12 +117,7 @@ fn literal(v: &J, at: &str, ty: Option<FieldType>) -> Result<ast::Value, FormatE
 }
 
 fn read(v: &J, at: &str, depth: usize, types: FieldTypes) -> Result<Node, FormatError> {
-    if depth > MAX_DEPTH {
-        return Err(FormatError::TooDeep {
-            format: FORMAT.name(),
-            path: at.to_string(),
-        });
-    }
+    check_depth(depth, at, FORMAT.name())?;
     if field_of(v, at)?.is_some() {
         return Err(unsupported("a field's truthiness".into(), at));
     }
@@ -378,26 +375,14 @@ fn not(inner: J) -> J {
 }
 
 fn write(node: &Node, at: &str, depth: usize) -> Result<J, FormatError> {
-    if depth > MAX_DEPTH {
-        return Err(FormatError::TooDeep {
-            format: "smart_groups",
-            path: at.to_string(),
-        });
-    }
+    check_depth(depth, at, "smart_groups")?;
     let refuse = |what: String, hint: &'static str| FormatError::Unsupported {
         what,
         path: at.to_string(),
         target: FORMAT.name(),
         hint,
     };
-    let items = |items: &[Node], key: &str| -> Result<Vec<J>, FormatError> {
-        let key_at = path::key(at, key);
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, n)| write(n, &path::index(&key_at, i), depth + 1))
-            .collect()
-    };
+    let items = |items: &[Node], key: &str| write_items(items, at, key, depth, write);
     match node {
         Node::All(list) => Ok(op("and", items(list, "all")?)),
         Node::Any(list) => Ok(op("or", items(list, "any")?)),

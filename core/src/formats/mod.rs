@@ -139,6 +139,35 @@ fn is_time(ty: Option<FieldType>) -> bool {
     matches!(ty, Some(FieldType::Date | FieldType::Timestamp))
 }
 
+/// Refuses nesting deeper than our rulesets may have, as the converters descend (`format`:
+/// whose JSON is being read).
+fn check_depth(depth: usize, at: &str, format: &'static str) -> Result<(), FormatError> {
+    if depth > crate::limits::MAX_DEPTH {
+        return Err(FormatError::TooDeep {
+            format,
+            path: at.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Writes the items of our `all` or `any` list (`key`) at `at` with `write`, each one level
+/// deeper.
+fn write_items(
+    items: &[Node],
+    at: &str,
+    key: &str,
+    depth: usize,
+    write: fn(&Node, &str, usize) -> Result<J, FormatError>,
+) -> Result<Vec<J>, FormatError> {
+    let key_at = json::path::key(at, key);
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, n)| write(n, &json::path::index(&key_at, i), depth + 1))
+        .collect()
+}
+
 /// Refuses input larger than `MAX_INPUT_BYTES` (its compact serialization).
 fn check_size(input: &J, format: Format) -> Result<(), FormatError> {
     let size = crate::json::size::serialized_len(input);

@@ -12,10 +12,12 @@
 
 use serde_json::{Map, Value as J};
 
-use super::{coerce, cond, group, is_time, value_json, FieldTypes, Format, FormatError};
+use super::{
+    check_depth, coerce, cond, group, is_time, value_json, write_items, FieldTypes, Format,
+    FormatError,
+};
 use crate::ast::{self, Node, Op};
 use crate::json::{path, shape::kind, value};
-use crate::limits::MAX_DEPTH;
 
 const FORMAT: Format = Format::QueryBuilder;
 
@@ -51,12 +53,7 @@ fn read_group(
     depth: usize,
     types: FieldTypes,
 ) -> Result<Option<Node>, FormatError> {
-    if depth > MAX_DEPTH {
-        return Err(FormatError::TooDeep {
-            format: FORMAT.name(),
-            path: at.to_string(),
-        });
-    }
+    check_depth(depth, at, FORMAT.name())?;
     let obj = object(v, at, "a rule group")?;
     if disabled(obj) {
         return Ok(None);
@@ -357,20 +354,8 @@ fn rule_json(field: &str, operator: &str, value: J) -> J {
 }
 
 fn write(node: &Node, at: &str, depth: usize) -> Result<J, FormatError> {
-    if depth > MAX_DEPTH {
-        return Err(FormatError::TooDeep {
-            format: "smart_groups",
-            path: at.to_string(),
-        });
-    }
-    let items = |items: &[Node], key: &str| -> Result<Vec<J>, FormatError> {
-        let key_at = path::key(at, key);
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, n)| write(n, &path::index(&key_at, i), depth + 1))
-            .collect()
-    };
+    check_depth(depth, at, "smart_groups")?;
+    let items = |items: &[Node], key: &str| write_items(items, at, key, depth, write);
     match node {
         Node::All(list) => Ok(group_json("and", false, items(list, "all")?)),
         Node::Any(list) => Ok(group_json("or", false, items(list, "any")?)),
