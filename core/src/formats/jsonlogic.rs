@@ -11,8 +11,8 @@
 use serde_json::{Map, Value as J};
 
 use super::{
-    check_depth, coerce, cond, group, is_time, value_json, write_items, FieldTypes, Format,
-    FormatError,
+    check_depth, coerce, cond, group, is_time, negated, ordered, value_json, write_items,
+    FieldTypes, Format, FormatError,
 };
 use crate::ast::{self, Condition, Node, Op};
 use crate::catalog::FieldType;
@@ -143,13 +143,7 @@ fn read(v: &J, at: &str, depth: usize, types: FieldTypes) -> Result<Node, Format
             };
             let node = read(inner, &inner_at, depth + 1, types)?;
             if let Node::Cond(c) = &node {
-                let negated = match c.op {
-                    Op::In => Some(Op::NotIn),
-                    Op::Contains => Some(Op::NotContains),
-                    Op::Includes => Some(Op::NotIncludes),
-                    _ => None,
-                };
-                if let Some(op) = negated {
+                if let Some(op) = negated(c.op) {
                     return Ok(Node::Cond(Condition { op, ..c.clone() }));
                 }
             }
@@ -185,15 +179,12 @@ fn read(v: &J, at: &str, depth: usize, types: FieldTypes) -> Result<Node, Format
                     Some(ast::Value::List(vec![low, high])),
                 ));
             }
-            let (above, below) = if is_time(ty) {
-                (Op::After, Op::Before)
-            } else {
-                (Op::Gt, Op::Lt)
-            };
-            Ok(Node::All(vec![
-                cond(field, above, Some(low)),
-                cond(field, below, Some(high)),
-            ]))
+            // low < field < high: above low and below high, in the field's own terms.
+            let time = is_time(ty);
+            let unsaid = || unsupported(format!("the operation \"{op}\""), &op_at);
+            let above = ordered(field, ">", time, || Ok(low))?.ok_or_else(unsaid)?;
+            let below = ordered(field, "<", time, || Ok(high))?.ok_or_else(unsaid)?;
+            Ok(Node::All(vec![above, below]))
         }
         "<" | "<=" | ">" | ">=" => {
             let [a, b] = args.as_slice() else {
@@ -217,30 +208,9 @@ fn read(v: &J, at: &str, depth: usize, types: FieldTypes) -> Result<Node, Format
                     }
                 };
             let ty = types(field);
-            let value = literal(value, &value_at, ty)?;
-            let time = is_time(ty);
-            Ok(match (op, time) {
-                ("<", true) => cond(field, Op::Before, Some(value)),
-                (">", true) => cond(field, Op::After, Some(value)),
-                ("<=", true) => group(
-                    false,
-                    vec![
-                        cond(field, Op::Before, Some(value.clone())),
-                        cond(field, Op::Eq, Some(value)),
-                    ],
-                ),
-                (">=", true) => group(
-                    false,
-                    vec![
-                        cond(field, Op::After, Some(value.clone())),
-                        cond(field, Op::Eq, Some(value)),
-                    ],
-                ),
-                ("<", false) => cond(field, Op::Lt, Some(value)),
-                ("<=", false) => cond(field, Op::Lte, Some(value)),
-                (">", false) => cond(field, Op::Gt, Some(value)),
-                _ => cond(field, Op::Gte, Some(value)),
-            })
+            let value = || literal(value, &value_at, ty);
+            ordered(field, op, is_time(ty), value)?
+                .ok_or_else(|| unsupported(format!("the operation \"{op}\""), &op_at))
         }
         "in" => {
             let [a, b] = args.as_slice() else {

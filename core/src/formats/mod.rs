@@ -100,6 +100,39 @@ fn group(all: bool, mut items: Vec<Node>) -> Node {
     }
 }
 
+/// Their ordering operator `<`, `<=`, `>` or `>=` (both formats spell them so) on `field`:
+/// on a date or timestamp (`time`) `before` and `after`, `<=` and `>=` there being "before or
+/// on" and "after or on"; else `lt`, `lte`, `gt`, `gte`. None for any other operator, whose
+/// value is then not asked for.
+fn ordered(
+    field: &str,
+    op: &str,
+    time: bool,
+    value: impl FnOnce() -> Result<ast::Value, FormatError>,
+) -> Result<Option<Node>, FormatError> {
+    let (plain, timed) = match op {
+        "<" => (Op::Lt, Op::Before),
+        "<=" => (Op::Lte, Op::Before),
+        ">" => (Op::Gt, Op::After),
+        ">=" => (Op::Gte, Op::After),
+        _ => return Ok(None),
+    };
+    let value = value()?;
+    Ok(Some(if !time {
+        cond(field, plain, Some(value))
+    } else if op.len() == 1 {
+        cond(field, timed, Some(value))
+    } else {
+        group(
+            false,
+            vec![
+                cond(field, timed, Some(value.clone())),
+                cond(field, Op::Eq, Some(value)),
+            ],
+        )
+    }))
+}
+
 /// A condition.
 fn cond(field: &str, op: Op, value: Option<ast::Value>) -> Node {
     Node::Cond(Condition {

@@ -13,8 +13,8 @@
 use serde_json::{Map, Value as J};
 
 use super::{
-    check_depth, coerce, cond, group, is_time, value_json, write_items, FieldTypes, Format,
-    FormatError,
+    check_depth, coerce, cond, group, is_time, ordered, value_json, write_items, FieldTypes,
+    Format, FormatError,
 };
 use crate::ast::{self, Node, Op};
 use crate::json::{path, shape::kind, value};
@@ -252,23 +252,12 @@ fn read_rule(v: &J, at: &str, types: FieldTypes) -> Result<Option<Node>, FormatE
     let time = is_time(ty);
     let is_list = ty == Some(crate::catalog::FieldType::List);
     let not = |n: Node| Node::Not(Box::new(n));
+    if let Some(node) = ordered(field, operator, time, one)? {
+        return Ok(Some(node));
+    }
     let node = match operator {
         "=" => cond(field, Op::Eq, Some(one()?)),
         "!=" => cond(field, Op::Neq, Some(one()?)),
-        "<" if time => cond(field, Op::Before, Some(one()?)),
-        ">" if time => cond(field, Op::After, Some(one()?)),
-        "<=" if time => {
-            let v = one()?;
-            group(false, vec![cond(field, Op::Before, Some(v.clone())), cond(field, Op::Eq, Some(v))])
-        }
-        ">=" if time => {
-            let v = one()?;
-            group(false, vec![cond(field, Op::After, Some(v.clone())), cond(field, Op::Eq, Some(v))])
-        }
-        "<" => cond(field, Op::Lt, Some(one()?)),
-        ">" => cond(field, Op::Gt, Some(one()?)),
-        "<=" => cond(field, Op::Lte, Some(one()?)),
-        ">=" => cond(field, Op::Gte, Some(one()?)),
         "contains" if is_list => cond(field, Op::Includes, Some(one()?)),
         "doesNotContain" if is_list => cond(field, Op::NotIncludes, Some(one()?)),
         "contains" => cond(field, Op::Contains, Some(one()?)),
