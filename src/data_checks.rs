@@ -43,6 +43,10 @@ fn walk(
             unmatched(t, catalog, rel, out);
             unreadable(&t.field, &t.path, catalog, out, seen);
         }
+        Pred::Compare(c) => {
+            unreadable(&c.left, &c.path, catalog, out, seen);
+            unreadable(&c.right, &c.path, catalog, out, seen);
+        }
         _ => {}
     }
 }

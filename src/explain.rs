@@ -35,6 +35,15 @@ fn walk(node: &Node, pred: &Pred, path: String, catalog: &Catalog, out: &mut Vec
     let result_sql = compile::compile(pred, catalog);
     let actual_sql = match pred {
         Pred::Test(t) => compile::actual_value(&t.field, catalog, compile::USER_ALIAS),
+        // Both values, an absent one shown as empty.
+        Pred::Compare(c) => {
+            let side = |f| compile::actual_value(f, catalog, compile::USER_ALIAS);
+            format!(
+                "(coalesce({}, 'empty') || ' vs ' || coalesce({}, 'empty'))",
+                side(&c.left),
+                side(&c.right)
+            )
+        }
         Pred::Has {
             relation, filter, ..
         } => format!(

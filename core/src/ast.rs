@@ -13,6 +13,8 @@ pub enum Node {
     Any(Vec<Node>),
     Not(Box<Node>),
     Cond(Condition),
+    /// A field compared with another field of the same user (or relation row).
+    Compare(Comparison),
     /// Member of another group, by name.
     MemberOf(String),
     Has(Has),
@@ -26,6 +28,16 @@ pub struct Condition {
     pub field: String,
     pub op: Op,
     pub value: Option<Value>,
+}
+
+/// `{"field": NAME, "op": OP, "value_field": NAME}`: the value is another field's, read for
+/// the same row. Which operators may compare two fields is for validation to say
+/// (`validate::comparison_ops`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub field: String,
+    pub op: Op,
+    pub value_field: String,
 }
 
 /// `{"has": RELATION, "where": ruleset, "count": {"op": CMP, "value": N}}`.
@@ -274,6 +286,6 @@ pub fn depth(node: &Node) -> usize {
         Node::Has(Has {
             filter: Some(w), ..
         }) => 1 + depth(w),
-        Node::Cond(_) | Node::MemberOf(_) | Node::Has(_) => 1,
+        Node::Cond(_) | Node::Compare(_) | Node::MemberOf(_) | Node::Has(_) => 1,
     }
 }

@@ -13,6 +13,7 @@ pub enum Pred {
     Any(Vec<Pred>),
     Not(Box<Pred>),
     Test(Test),
+    Compare(Compare),
     MemberOf {
         group_id: i64,
         name: String,
@@ -33,6 +34,7 @@ impl Pred {
             Pred::All(ps) | Pred::Any(ps) => ps.iter().any(Pred::folds_case),
             Pred::Not(p) => p.folds_case(),
             Pred::Test(t) => t.op.folds_case(),
+            Pred::Compare(c) => c.op.folds_case(),
             Pred::MemberOf { .. } => false,
             Pred::Has { filter, .. } => filter.as_ref().is_some_and(|f| f.folds_case()),
         }
@@ -48,6 +50,18 @@ pub struct Test {
     /// The operator as written (negated operators such as `neq` are kept, not rewritten).
     pub op: Op,
     pub operand: Operand,
+}
+
+/// One `{"field", "op", "value_field"}` rule, resolved: both fields are read for the same row
+/// and have comparable types (`validate::comparison_ops`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compare {
+    /// JSON path of the rule in the ruleset, for `explain`.
+    pub path: String,
+    pub left: FieldPath,
+    /// The operator as written (`neq` is kept, not rewritten).
+    pub op: Op,
+    pub right: FieldPath,
 }
 
 /// Where a rule's value is read from, relative to the row in scope (a user, or a relation row

@@ -92,6 +92,12 @@ fn walk(node: &Node, user: &dyn Fn(&str) -> String, renames: &Renames) -> Node {
             c.field = user(&c.field);
             Node::Cond(c)
         }
+        Node::Compare(c) => {
+            let mut c = c.clone();
+            c.field = user(&c.field);
+            c.value_field = user(&c.value_field);
+            Node::Compare(c)
+        }
         Node::MemberOf(name) => Node::MemberOf(name.clone()),
         Node::Has(h) => {
             let columns = renames.relations.get(&h.relation);

@@ -182,8 +182,8 @@ fn what_has_no_equivalent_is_refused_with_its_path() {
             "0A000",
         ),
         (
-            json!({"==": [{"var": "age"}, {"var": "salary"}]}),
-            "==",
+            json!({"in": [{"var": "location"}, {"var": "name"}]}),
+            "in",
             "0A000",
         ),
         (
@@ -210,6 +210,74 @@ fn what_has_no_equivalent_is_refused_with_its_path() {
         assert_eq!(err.path(), path, "{input}: {err}");
         assert_eq!(err.sqlstate(), state, "{input}: {err}");
     }
+}
+
+/// Two `var`s compare two fields; in a three-argument range either bound may be a field.
+#[test]
+fn comparisons_of_two_fields() {
+    let c = validate_support::catalog();
+    let f = |field: &str, op: &str, other: &str| json!({"field": field, "op": op, "value_field": other});
+    let v = |name: &str| json!({"var": name});
+    let cases: Vec<(J, J)> = vec![
+        (
+            json!({"==": [v("location"), v("manager.location")]}),
+            f("location", "eq", "manager.location"),
+        ),
+        (
+            json!({"===": [v("location"), v("name")]}),
+            f("location", "eq", "name"),
+        ),
+        (
+            json!({"!=": [v("location"), v("name")]}),
+            f("location", "neq", "name"),
+        ),
+        (
+            json!({"<": [v("age"), v("salary")]}),
+            f("age", "lt", "salary"),
+        ),
+        (
+            json!({">=": [v("age"), v("salary")]}),
+            f("age", "gte", "salary"),
+        ),
+        (
+            json!({">": [v("hire_date"), v("start_date")]}),
+            f("hire_date", "after", "start_date"),
+        ),
+        (
+            json!({">=": [v("hire_date"), v("start_date")]}),
+            json!({"any": [f("hire_date", "after", "start_date"), f("hire_date", "eq", "start_date")]}),
+        ),
+        (
+            json!({"<=": [v("score"), v("age"), v("salary")]}),
+            json!({"all": [f("age", "gte", "score"), f("age", "lte", "salary")]}),
+        ),
+        (
+            json!({"<": [18, v("age"), v("salary")]}),
+            json!({"all": [{"field": "age", "op": "gt", "value": 18}, f("age", "lt", "salary")]}),
+        ),
+    ];
+    for (input, expected) in cases {
+        let got = ours(&c, input.clone());
+        assert_eq!(got, expected, "{input}");
+        let node = json::read_value(&got).expect("our JSON");
+        let v = validate(&node, &c, &Options::default());
+        assert!(!v.has_errors(), "{input}: {:?}", v.problems);
+    }
+    let node = smart_groups_core::text::parse(
+        "hire_date before start_date or location != manager.location",
+    )
+    .expect("parses");
+    let theirs = to_jsonlogic(&node).expect("says it");
+    assert_eq!(
+        theirs,
+        json!({"or": [{"<": [v("hire_date"), v("start_date")]}, {"!=": [v("location"), v("manager.location")]}]})
+    );
+    assert_eq!(ours(&c, theirs), json::write(&node));
+    let err = to_jsonlogic(
+        &smart_groups_core::text::parse("name equals ignoring case email").expect("parses"),
+    )
+    .unwrap_err();
+    assert_eq!((err.path(), err.sqlstate()), ("", "0A000"));
 }
 
 #[test]

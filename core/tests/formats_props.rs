@@ -74,6 +74,9 @@ fn walk(node: &Node, f: &mut dyn FnMut(&str, Op, Option<&Value>)) {
         Node::All(items) | Node::Any(items) => items.iter().for_each(|n| walk(n, f)),
         Node::Not(inner) => walk(inner, f),
         Node::Cond(c) => f(&c.field, c.op, c.value.as_ref()),
+        // Only the first field's type decides how an importer reads the operator.
+        Node::Compare(c) if COMPARES_FIELDS.contains(&c.op) => f(&c.field, c.op, None),
+        Node::Compare(_) => {}
         Node::Has(h) => {
             if let Some(w) = &h.filter {
                 walk(w, f);
@@ -83,11 +86,29 @@ fn walk(node: &Node, f: &mut dyn FnMut(&str, Op, Option<&Value>)) {
     }
 }
 
+/// The operators that compare two fields (`validate::comparison_ops` of some type).
+const COMPARES_FIELDS: [Op; 9] = [
+    Op::Eq,
+    Op::Neq,
+    Op::EqCi,
+    Op::Lt,
+    Op::Lte,
+    Op::Gt,
+    Op::Gte,
+    Op::Before,
+    Op::After,
+];
+
 /// Whether the ruleset holds something `format` has no equivalent for.
 fn unsayable(node: &Node, format: Format) -> bool {
     let mut found = false;
     let mut check = |n: &Node| match n {
         Node::MemberOf(_) | Node::Has(_) => found = true,
+        Node::Compare(c) => {
+            found |= !COMPARES_FIELDS.contains(&c.op)
+                || (format == Format::JsonLogic
+                    && (c.op == Op::EqCi || c.field.is_empty() || c.value_field.is_empty()));
+        }
         Node::Cond(c) if format == Format::JsonLogic => {
             found |= c.field.is_empty()
                 || matches!(

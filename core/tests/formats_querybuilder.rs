@@ -225,6 +225,111 @@ fn every_default_operator_maps_by_field_type() {
     }
 }
 
+fn field_rule(field: &str, operator: &str, value: J) -> J {
+    json!({"combinator": "and", "rules": [
+        {"field": field, "operator": operator, "value": value, "valueSource": "field"}]})
+}
+
+/// `valueSource: "field"`: the value names another field. react-querybuilder's own test
+/// queries compare fields this way.
+#[test]
+fn a_field_as_the_value_compares_two_fields() {
+    let c = validate_support::catalog();
+    let f = |field: &str, op: &str, other: &str| json!({"field": field, "op": op, "value_field": other});
+    let cases: Vec<(&str, &str, J, J)> = vec![
+        (
+            "location",
+            "=",
+            json!("manager.location"),
+            f("location", "eq", "manager.location"),
+        ),
+        (
+            "location",
+            "!=",
+            json!("name"),
+            f("location", "neq", "name"),
+        ),
+        ("age", "<", json!("salary"), f("age", "lt", "salary")),
+        ("age", "<=", json!("salary"), f("age", "lte", "salary")),
+        (
+            "age",
+            ">",
+            json!("manager.age"),
+            f("age", "gt", "manager.age"),
+        ),
+        ("age", ">=", json!("salary"), f("age", "gte", "salary")),
+        (
+            "hire_date",
+            "<",
+            json!("start_date"),
+            f("hire_date", "before", "start_date"),
+        ),
+        (
+            "hire_date",
+            ">",
+            json!("created_at"),
+            f("hire_date", "after", "created_at"),
+        ),
+        (
+            "hire_date",
+            "<=",
+            json!("start_date"),
+            json!({"any": [f("hire_date", "before", "start_date"), f("hire_date", "eq", "start_date")]}),
+        ),
+        (
+            "age",
+            "between",
+            json!("score, salary"),
+            json!({"all": [f("age", "gte", "score"), f("age", "lte", "salary")]}),
+        ),
+        (
+            "age",
+            "notBetween",
+            json!(["score", "salary"]),
+            json!({"not": {"all": [f("age", "gte", "score"), f("age", "lte", "salary")]}}),
+        ),
+        (
+            "created_at",
+            "between",
+            json!("hire_date,start_date"),
+            json!({"all": [
+                {"any": [f("created_at", "after", "hire_date"), f("created_at", "eq", "hire_date")]},
+                {"any": [f("created_at", "before", "start_date"), f("created_at", "eq", "start_date")]}]}),
+        ),
+        (
+            "location",
+            "in",
+            json!("name,job_title"),
+            json!({"any": [f("location", "eq", "name"), f("location", "eq", "job_title")]}),
+        ),
+        (
+            "location",
+            "notIn",
+            json!(["name"]),
+            json!({"not": f("location", "eq", "name")}),
+        ),
+        (
+            "name",
+            "eq_ci",
+            json!("manager.name"),
+            f("name", "eq_ci", "manager.name"),
+        ),
+        (
+            "age",
+            "null",
+            json!(null),
+            json!({"field": "age", "op": "is_empty"}),
+        ),
+    ];
+    for (field, operator, value, expected) in cases {
+        let got = ours(&c, field_rule(field, operator, value.clone()));
+        assert_eq!(got, expected, "{field} {operator} {value}");
+        let node = json::read_value(&got).expect("our JSON");
+        let v = validate(&node, &c, &Options::default());
+        assert!(!v.has_errors(), "{field} {operator}: {:?}", v.problems);
+    }
+}
+
 #[test]
 fn editors_values_take_the_fields_type() {
     let c = validate_support::catalog();
@@ -351,10 +456,26 @@ fn what_has_no_equivalent_is_refused_with_its_path() {
     let cases: Vec<(J, &str, &str)> = vec![
         (
             json!({"combinator": "and", "rules": [{"combinator": "or", "rules": [
-                {"field": "hire_date", "operator": ">", "value": "created_at", "valueSource": "field"}]}]}),
+                {"field": "hire_date", "operator": ">", "value": "created_at", "valueSource": "formula"}]}]}),
             "rules[0].rules[0].valueSource",
             "0A000",
         ),
+        (
+            field_rule("name", "beginsWith", json!("email")),
+            "rules[0].operator",
+            "0A000",
+        ),
+        (
+            field_rule("age", "between", json!("salary")),
+            "rules[0].value",
+            "22023",
+        ),
+        (
+            field_rule("age", "between", json!(["salary", 3])),
+            "rules[0].value",
+            "22023",
+        ),
+        (field_rule("age", "=", json!(3)), "rules[0].value", "22023"),
         (
             json!({"combinator": "xor", "rules": []}),
             "combinator",
@@ -415,6 +536,30 @@ fn nesting_is_bounded() {
     }
     let err = import(&c, q).unwrap_err();
     assert_eq!(err.sqlstate(), "54001");
+}
+
+#[test]
+fn field_comparisons_to_theirs_and_back() {
+    let c = validate_support::catalog();
+    let node = smart_groups_core::text::parse(
+        "hire_date after start_date and location = manager.location and name equals ignoring case email",
+    )
+    .expect("parses");
+    let theirs = to_querybuilder(&node).expect("says it");
+    let field = |f: &str, op: &str, v: &str| json!({"field": f, "operator": op, "value": v, "valueSource": "field"});
+    assert_eq!(
+        theirs,
+        json!({"combinator": "and", "rules": [
+            field("hire_date", ">", "start_date"),
+            field("location", "=", "manager.location"),
+            field("name", "eq_ci", "email")]})
+    );
+    assert_eq!(ours(&c, theirs), json::write(&node));
+    // An operator that does not compare two fields has no form with valueSource "field".
+    let odd = json::read_value(&json!({"field": "name", "op": "contains", "value_field": "email"}))
+        .expect("our JSON");
+    let err = to_querybuilder(&odd).unwrap_err();
+    assert_eq!((err.path(), err.sqlstate()), ("", "0A000"));
 }
 
 #[test]

@@ -36,7 +36,7 @@ fn tests_a_field(pred: &Pred) -> bool {
         Pred::All(items) | Pred::Any(items) => items.iter().any(tests_a_field),
         Pred::Not(inner) => tests_a_field(inner),
         Pred::Has { filter, .. } => filter.as_deref().is_some_and(tests_a_field),
-        Pred::Test(_) => true,
+        Pred::Test(_) | Pred::Compare(_) => true,
         Pred::MemberOf { .. } => false,
     }
 }

@@ -3,7 +3,9 @@
 mod validate_support;
 
 use proptest::prelude::*;
-use smart_groups_core::ast::{depth, CmpOp, Condition, Count, Has, Node, Number, Op, Value};
+use smart_groups_core::ast::{
+    depth, CmpOp, Comparison, Condition, Count, Has, Node, Number, Op, Value,
+};
 use smart_groups_core::checked::Pred;
 use smart_groups_core::limits::MAX_DEPTH;
 use smart_groups_core::report::Report;
@@ -129,6 +131,19 @@ fn condition() -> impl Strategy<Value = Node> {
         })
 }
 
+/// A field compared with another field, any operator (validation judges the pair).
+fn comparison() -> impl Strategy<Value = Node> {
+    (name(FIELDS), prop::sample::select(Op::ALL), name(FIELDS)).prop_map(
+        |(field, op, value_field)| {
+            Node::Compare(Comparison {
+                field,
+                op,
+                value_field,
+            })
+        },
+    )
+}
+
 fn count() -> impl Strategy<Value = Option<Count>> {
     prop::option::of((
         prop::sample::select(CmpOp::ALL.to_vec()),
@@ -140,6 +155,7 @@ fn count() -> impl Strategy<Value = Option<Count>> {
 fn ruleset() -> impl Strategy<Value = Node> {
     let leaf = prop_oneof![
         6 => condition(),
+        2 => comparison(),
         1 => name(GROUPS).prop_map(Node::MemberOf),
         1 => (name(RELATIONS), count()).prop_map(|(relation, count)| Node::Has(Has { relation, filter: None, count })),
     ];
@@ -173,6 +189,7 @@ fn test_paths(pred: &Pred, out: &mut Vec<String>) {
             filter: Some(f), ..
         } => test_paths(f, out),
         Pred::Test(t) => out.push(t.path.clone()),
+        Pred::Compare(c) => out.push(c.path.clone()),
         Pred::MemberOf { .. } | Pred::Has { .. } => {}
     }
 }

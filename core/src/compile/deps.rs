@@ -45,6 +45,12 @@ fn walk(pred: &Pred, in_relation: bool, deps: &mut Deps) {
                 deps.relative_time = true;
             }
         }
+        Pred::Compare(c) => {
+            for side in [&c.left, &c.right] {
+                field(side, in_relation, deps);
+                deps.reference_depth = deps.reference_depth.max(references_followed(side));
+            }
+        }
         Pred::MemberOf { group_id, .. } => {
             deps.groups.insert(*group_id);
         }

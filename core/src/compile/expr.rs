@@ -1,7 +1,7 @@
 //! all / any / not, and the split of each rule into a base operator or its negation.
 
 use super::{has, paths, Ctx, Scope};
-use crate::checked::{Pred, Test};
+use crate::checked::{FieldPath, Pred, Test};
 
 pub(super) fn pred(cx: &mut Ctx<'_>, p: &Pred, scope: &Scope) -> String {
     match p {
@@ -9,6 +9,7 @@ pub(super) fn pred(cx: &mut Ctx<'_>, p: &Pred, scope: &Scope) -> String {
         Pred::Any(items) => join(cx, items, scope, " OR ", "false"),
         Pred::Not(inner) => format!("NOT ({})", pred(cx, inner, scope)),
         Pred::Test(t) => test(cx, t, scope),
+        Pred::Compare(c) => super::compare::compare(cx, c, scope),
         Pred::MemberOf { group_id, .. } => has::member_of(cx, *group_id, scope),
         Pred::Has {
             relation,
@@ -41,12 +42,17 @@ fn cost(p: &Pred) -> u8 {
     match p {
         Pred::All(items) | Pred::Any(items) => items.iter().map(cost).max().unwrap_or(0),
         Pred::Not(inner) => cost(inner),
-        Pred::Test(t) => match t.field {
-            crate::checked::FieldPath::Column(_) => 0,
-            _ => 2,
-        },
+        Pred::Test(t) => path_cost(&t.field),
+        Pred::Compare(c) => path_cost(&c.left).max(path_cost(&c.right)),
         Pred::MemberOf { .. } => 1,
         Pred::Has { .. } => 3,
+    }
+}
+
+fn path_cost(path: &FieldPath) -> u8 {
+    match path {
+        FieldPath::Column(_) => 0,
+        _ => 2,
     }
 }
 

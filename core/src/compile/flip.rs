@@ -23,7 +23,7 @@ use std::collections::BTreeSet;
 
 use super::{expr, quote, Ctx, Scope};
 use crate::catalog::Catalog;
-use crate::checked::{FieldPath, Pred, Test};
+use crate::checked::{Compare, FieldPath, Pred, Test};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Flip {
@@ -48,11 +48,23 @@ pub fn reads_via_reference(pred: &Pred, changed: &BTreeSet<String>) -> bool {
         Pred::Has { filter, .. } => filter
             .as_deref()
             .is_some_and(|f| reads_via_reference(f, changed)),
-        Pred::Test(t) => match &t.field {
-            FieldPath::Reference { inner, .. } => reads_anywhere(inner, changed),
-            _ => false,
-        },
+        Pred::Test(t) => via_reference(&t.field, changed),
+        Pred::Compare(c) => via_reference(&c.left, changed) || via_reference(&c.right, changed),
     }
+}
+
+fn via_reference(path: &FieldPath, changed: &BTreeSet<String>) -> bool {
+    match path {
+        FieldPath::Reference { inner, .. } => reads_anywhere(inner, changed),
+        _ => false,
+    }
+}
+
+/// A rule of a predicate: on a value, or comparing two fields.
+#[derive(Clone, Copy)]
+enum Rule<'p> {
+    Test(&'p Test),
+    Compare(&'p Compare),
 }
 
 /// The flip condition of `pred` for an UPDATE that changed `changed` (users columns).
@@ -138,7 +150,7 @@ fn condition(
 fn any_test<'p>(
     pred: &'p Pred,
     in_relation: bool,
-    test: &mut impl FnMut(&'p Test, bool) -> bool,
+    test: &mut impl FnMut(Rule<'p>, bool) -> bool,
 ) -> bool {
     match pred {
         Pred::All(items) | Pred::Any(items) => {
@@ -151,7 +163,8 @@ fn any_test<'p>(
         Pred::Not(inner) => any_test(inner, in_relation, test),
         Pred::MemberOf { .. } => false,
         Pred::Has { filter, .. } => filter.as_deref().is_some_and(|f| any_test(f, true, test)),
-        Pred::Test(t) => test(t, in_relation),
+        Pred::Test(t) => test(Rule::Test(t), in_relation),
+        Pred::Compare(c) => test(Rule::Compare(c), in_relation),
     }
 }
 
@@ -163,7 +176,16 @@ fn walk_references(
     changed: &BTreeSet<String>,
     leaves: &mut Vec<Test>,
 ) -> bool {
-    any_test(pred, in_relation, &mut |t, in_relation| {
+    any_test(pred, in_relation, &mut |rule, in_relation| {
+        let t = match rule {
+            Rule::Test(t) => t,
+            // A field-to-field rule is judged on the referrer's row and the referenced
+            // user's together: its referrers are all re-evaluated when it reads a changed
+            // column through a reference.
+            Rule::Compare(c) => {
+                return via_reference(&c.left, changed) || via_reference(&c.right, changed)
+            }
+        };
         let FieldPath::Reference { inner, .. } = &t.field else {
             return false;
         };
@@ -204,16 +226,33 @@ fn walk<'p>(
     changed: &BTreeSet<String>,
     atoms: &mut Vec<&'p Test>,
 ) -> bool {
-    any_test(pred, in_relation, &mut |t, in_relation| match &t.field {
-        FieldPath::Column(c) => {
-            if !in_relation && changed.contains(&c.name) {
-                atoms.push(t);
+    any_test(pred, in_relation, &mut |rule, in_relation| match rule {
+        Rule::Test(t) => match &t.field {
+            FieldPath::Column(c) => {
+                if !in_relation && changed.contains(&c.name) {
+                    atoms.push(t);
+                }
+                false
             }
-            false
+            FieldPath::Custom(_) => false,
+            FieldPath::Reference { reference, .. } => changed.contains(&reference.column),
+        },
+        // Not an atom of the row part (`RowTree`): a field-to-field rule reading a changed
+        // column of the user's own row re-evaluates every changed user.
+        Rule::Compare(c) => {
+            !in_relation && (reads_own(&c.left, changed) || reads_own(&c.right, changed))
         }
+    })
+}
+
+/// Whether `path`, read on the user's own row, reads a changed column of that row (a column,
+/// or the column of the first reference followed).
+fn reads_own(path: &FieldPath, changed: &BTreeSet<String>) -> bool {
+    match path {
+        FieldPath::Column(c) => changed.contains(&c.name),
         FieldPath::Custom(_) => false,
         FieldPath::Reference { reference, .. } => changed.contains(&reference.column),
-    })
+    }
 }
 
 /// Whether a path read on a referenced user touches a changed column (its own reference

@@ -11,6 +11,7 @@
 //! of the wrong kind, a custom field without a custom-field table) compiles to a base
 //! operator that is `false`, never to broken or unsafe SQL.
 
+mod compare;
 mod deps;
 mod expr;
 mod flip;

@@ -4,6 +4,7 @@
 //! missing row behaves exactly like a NULL value.
 
 use super::ops::{self, Kind, Slot};
+
 use super::quote::{qualified, quote_ident, quote_literal};
 use super::{Ctx, Scope};
 use crate::ast::Op;
@@ -18,25 +19,36 @@ pub(super) fn base(
     operand: &Operand,
     scope: &Scope,
 ) -> String {
+    with_slot(cx, path, scope, &mut |_, slot| {
+        ops::guarded(slot, op, operand)
+    })
+}
+
+/// `compare` on the value of `path` for the rows in `scope`, wrapped so that a missing
+/// custom-field row or referenced user makes the whole `false`: a custom field or a
+/// reference puts `compare`'s condition inside an `EXISTS` over the row holding the value.
+/// `compare` may read other fields itself (a field-to-field rule nests the second field's
+/// read inside the first's); the aliases stay unique through `cx`.
+pub(super) fn with_slot(
+    cx: &mut Ctx<'_>,
+    path: &FieldPath,
+    scope: &Scope,
+    compare: &mut dyn FnMut(&mut Ctx<'_>, &Slot) -> String,
+) -> String {
     match path {
-        FieldPath::Column(c) => ops::guarded(&column_slot(scope.column_owner(), c), op, operand),
+        FieldPath::Column(c) => compare(cx, &column_slot(scope.column_owner(), c)),
         FieldPath::Custom(f) => {
             let Some((rows, value)) = custom_rows(cx, f, &scope.user) else {
                 return "false".to_string();
             };
             match custom_slot(&value, f) {
-                Some(slot) => {
-                    format!(
-                        "EXISTS (SELECT 1 {rows} AND {})",
-                        ops::guarded(&slot, op, operand)
-                    )
-                }
+                Some(slot) => format!("EXISTS (SELECT 1 {rows} AND {})", compare(cx, &slot)),
                 None => "false".to_string(),
             }
         }
         FieldPath::Reference { reference, inner } => {
             let (rows, m) = referenced_user(cx, &reference.column, &scope.user);
-            let inner_sql = base(cx, inner, op, operand, &Scope::user(m));
+            let inner_sql = with_slot(cx, inner, &Scope::user(m), compare);
             format!("EXISTS (SELECT 1 {rows} AND {inner_sql})")
         }
     }

@@ -45,7 +45,7 @@ fn like(v: &str, pattern: &str) -> Cmp {
     ))
 }
 
-fn lower(v: &str) -> String {
+pub(super) fn lower(v: &str) -> String {
     format!("lower({v} {ICU})")
 }
 

@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use crate::ast::Op;
-use crate::checked::{FieldPath, Operand, Pred, Test};
+use crate::checked::{Compare, FieldPath, Operand, Pred, Test};
 use read::{Row, Val};
 
 /// Whether `user` matches `pred` in `data` at time `now`. Indexes `data` on every call; use
@@ -179,6 +179,7 @@ impl<'d> Evaluator<'d> {
             Pred::Any(items) => items.iter().any(|p| self.holds(p, row)),
             Pred::Not(inner) => !self.holds(inner, row),
             Pred::Test(test) => self.test(test, row),
+            Pred::Compare(c) => self.compare(c, row),
             Pred::MemberOf { group_id, .. } => match row {
                 Row::User(user) => self
                     .members
@@ -213,6 +214,26 @@ impl<'d> Evaluator<'d> {
         match self.lower {
             Some(lower) => decide(test, &values, self.now, lower),
             None => decide(test, &values, self.now, &|t: &str| t.to_lowercase()),
+        }
+    }
+
+    /// Any value of one side against any of the other (duplicate custom-field rows give
+    /// several); the negated operators are `!positive`, true when either side is NULL.
+    fn compare(&self, c: &Compare, row: Row<'d>) -> bool {
+        let (left, right) = (self.values(&c.left, row), self.values(&c.right, row));
+        let positive = c.op.negation_of().unwrap_or(c.op);
+        let rust_lower = |t: &str| t.to_lowercase();
+        let lower: Lower<'_> = match self.lower {
+            Some(lower) => lower,
+            None => &rust_lower,
+        };
+        let any = left
+            .iter()
+            .any(|a| right.iter().any(|b| ops::compare(positive, a, b, lower)));
+        if c.op.negation_of().is_some() {
+            !any
+        } else {
+            any
         }
     }
 

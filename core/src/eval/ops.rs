@@ -77,13 +77,7 @@ fn number(op: Op, operand: &Operand, v: &str) -> bool {
 /// itself and sorts above every other value.
 fn float(op: Op, operand: &Operand, v: f64) -> bool {
     ordered(op, operand, &|x: &Number| {
-        let x: f64 = x.as_str().parse().ok()?;
-        match (v.is_nan(), x.is_nan()) {
-            (true, true) => Some(Ordering::Equal),
-            (true, false) => Some(Ordering::Greater),
-            (false, true) => Some(Ordering::Less),
-            (false, false) => v.partial_cmp(&x),
-        }
+        Some(float_order(v, x.as_str().parse().ok()?))
     })
 }
 
@@ -113,5 +107,70 @@ fn list(op: Op, operand: &Operand, items: &[Option<String>]) -> bool {
         (Op::IncludesAny, Operand::TextList(xs)) => xs.iter().any(includes),
         (Op::IncludesAll, Operand::TextList(xs)) => xs.iter().all(includes),
         _ => false,
+    }
+}
+
+/// Whether two non-NULL values of a field-to-field rule satisfy a positive operator: `eq`,
+/// `eq_ci` on text, or an order (`lt` … `gte`, `before`, `after`). A date compares with a
+/// timestamp's UTC day; a float with a number in float8, where Postgres promotes a numeric.
+pub(super) fn compare(op: Op, a: &Val, b: &Val, lower: Lower<'_>) -> bool {
+    use Ordering::{Equal, Greater, Less};
+    if let (Op::EqCi, Val::Text(x), Val::Text(y)) = (op, a, b) {
+        return lower(x) == lower(y);
+    }
+    let Some(order) = order(a, b) else {
+        return false;
+    };
+    let wanted: &[Ordering] = match op {
+        Op::Eq => &[Equal],
+        Op::Lt | Op::Before => &[Less],
+        Op::Lte => &[Less, Equal],
+        Op::Gt | Op::After => &[Greater],
+        Op::Gte => &[Greater, Equal],
+        _ => &[],
+    };
+    wanted.contains(&order)
+}
+
+/// The order of two values of comparable types; None for values that do not compare.
+fn order(a: &Val, b: &Val) -> Option<Ordering> {
+    match (a, b) {
+        // Validation asks only equality of text, which byte order answers.
+        (Val::Text(x), Val::Text(y)) => Some(x.cmp(y)),
+        (Val::Bool(x), Val::Bool(y)) => Some(x.cmp(y)),
+        (Val::Number(x), Val::Number(y)) => numeric_order(x, y),
+        (Val::Float(x), Val::Float(y)) => Some(float_order(*x, *y)),
+        (Val::Number(x), Val::Float(y)) => Some(float_order(x.parse().ok()?, *y)),
+        (Val::Float(x), Val::Number(y)) => Some(float_order(*x, y.parse().ok()?)),
+        (Val::Date(x), Val::Date(y)) => Some(x.cmp(y)),
+        (Val::Time(x), Val::Time(y)) => Some(x.cmp(y)),
+        (Val::Date(x), Val::Time(y)) => Some(x.cmp(&y.date_naive())),
+        (Val::Time(x), Val::Date(y)) => Some(x.date_naive().cmp(y)),
+        _ => None,
+    }
+}
+
+/// numeric's order: -Infinity below every number, Infinity above, NaN above everything and
+/// equal to itself.
+fn numeric_order(x: &str, y: &str) -> Option<Ordering> {
+    let class = |v: &str| match v {
+        "-Infinity" => 0,
+        "Infinity" => 2,
+        "NaN" => 3,
+        _ => 1,
+    };
+    match (class(x), class(y)) {
+        (1, 1) => compare_numbers(x, y),
+        (cx, cy) => Some(cx.cmp(&cy)),
+    }
+}
+
+/// float8's order: NaN above everything and equal to itself.
+fn float_order(x: f64, y: f64) -> Ordering {
+    match (x.is_nan(), y.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        (false, false) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
     }
 }

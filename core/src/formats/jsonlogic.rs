@@ -11,7 +11,7 @@
 use serde_json::{Map, Value as J};
 
 use super::{
-    check_depth, coerce, cond, group, is_time, negated, ordered, value_json, write_items,
+    check_depth, coerce, compare, cond, group, is_time, negated, ordered, value_json, write_items,
     FieldTypes, Format, FormatError,
 };
 use crate::ast::{self, Condition, Node, Op};
@@ -150,8 +150,11 @@ fn read(v: &J, at: &str, depth: usize, types: FieldTypes) -> Result<Node, Format
             Ok(Node::Not(Box::new(node)))
         }
         "==" | "===" | "!=" | "!==" => {
-            let (field, value, value_at) = field_and_value(&args, &op_at, v)?;
             let eq = op.starts_with('=');
+            if let Some((field, other)) = two_fields(&args, &op_at)? {
+                return Ok(compare(field, if eq { Op::Eq } else { Op::Neq }, other));
+            }
+            let (field, value, value_at) = field_and_value(&args, &op_at, v)?;
             if value.is_null() {
                 return Ok(cond(
                     field,
@@ -170,9 +173,23 @@ fn read(v: &J, at: &str, depth: usize, types: FieldTypes) -> Result<Node, Format
                 )
             })?;
             let ty = types(field);
-            let low = literal(args[0], &arg_at(0), ty)?;
-            let high = literal(args[2], &arg_at(2), ty)?;
-            if op == "<=" {
+            let time = is_time(ty);
+            // Each bound is a value or another field.
+            let bound = |i: usize, op: &str| -> Result<Node, FormatError> {
+                let unsaid = || unsupported(format!("the operation \"{op}\""), &op_at);
+                match field_of(args[i], &arg_at(i))? {
+                    Some(other) => ordered(op, time, &|o| Ok(compare(field, o, other)))?,
+                    None => {
+                        let value = literal(args[i], &arg_at(i), ty)?;
+                        ordered(op, time, &|o| Ok(cond(field, o, Some(value.clone()))))?
+                    }
+                }
+                .ok_or_else(unsaid)
+            };
+            let fields = [0, 2].map(|i| field_of(args[i], &arg_at(i)));
+            if op == "<=" && matches!(fields, [Ok(None), Ok(None)]) {
+                let low = literal(args[0], &arg_at(0), ty)?;
+                let high = literal(args[2], &arg_at(2), ty)?;
                 return Ok(cond(
                     field,
                     Op::Between,
@@ -180,11 +197,8 @@ fn read(v: &J, at: &str, depth: usize, types: FieldTypes) -> Result<Node, Format
                 ));
             }
             // low < field < high: above low and below high, in the field's own terms.
-            let time = is_time(ty);
-            let unsaid = || unsupported(format!("the operation \"{op}\""), &op_at);
-            let above = ordered(field, ">", time, || Ok(low))?.ok_or_else(unsaid)?;
-            let below = ordered(field, "<", time, || Ok(high))?.ok_or_else(unsaid)?;
-            Ok(Node::All(vec![above, below]))
+            let (above, below) = if op == "<=" { (">=", "<=") } else { (">", "<") };
+            Ok(Node::All(vec![bound(0, above)?, bound(2, below)?]))
         }
         "<" | "<=" | ">" | ">=" => {
             let [a, b] = args.as_slice() else {
@@ -198,6 +212,11 @@ fn read(v: &J, at: &str, depth: usize, types: FieldTypes) -> Result<Node, Format
             // A value on the left turns the comparison around.
             let (field, value, value_at, op) =
                 match (field_of(a, &arg_at(0))?, field_of(b, &arg_at(1))?) {
+                    (Some(f), Some(other)) => {
+                        let time = is_time(types(f));
+                        return ordered(op, time, &|o| Ok(compare(f, o, other)))?
+                            .ok_or_else(|| unsupported(format!("the operation \"{op}\""), &op_at));
+                    }
                     (Some(f), None) => (f, *b, arg_at(1), op),
                     (None, Some(f)) => (f, *a, arg_at(0), flip(op)),
                     _ => {
@@ -209,7 +228,7 @@ fn read(v: &J, at: &str, depth: usize, types: FieldTypes) -> Result<Node, Format
                 };
             let ty = types(field);
             let value = || literal(value, &value_at, ty);
-            ordered(field, op, is_time(ty), value)?
+            ordered(op, is_time(ty), &|o| Ok(cond(field, o, Some(value()?))))?
                 .ok_or_else(|| unsupported(format!("the operation \"{op}\""), &op_at))
         }
         "in" => {
@@ -301,6 +320,18 @@ fn flip(op: &str) -> &str {
         ">" => "<",
         _ => "<=",
     }
+}
+
+/// The two fields of a two-argument comparison of fields, else None.
+fn two_fields<'a>(args: &[&'a J], op_at: &str) -> Result<Option<(&'a str, &'a str)>, FormatError> {
+    let [a, b] = args else {
+        return Ok(None);
+    };
+    let (at_a, at_b) = (path::index(op_at, 0), path::index(op_at, 1));
+    Ok(match (field_of(a, &at_a)?, field_of(b, &at_b)?) {
+        (Some(f), Some(other)) => Some((f, other)),
+        _ => None,
+    })
 }
 
 /// The field and the value of a two-argument comparison, the field on either side.
@@ -397,6 +428,27 @@ fn write(node: &Node, at: &str, depth: usize) -> Result<J, FormatError> {
                 }
                 Op::IncludesAll => {
                     return Err(refuse("the operator \"includes_all\"".into(), "Write it as one \"includes\" per value, joined with and."))
+                }
+            })
+        }
+        Node::Compare(c) if c.field.is_empty() || c.value_field.is_empty() => Err(refuse(
+            "an empty field name".into(),
+            "In JsonLogic {\"var\": \"\"} is the whole data, not a field.",
+        )),
+        Node::Compare(c) => {
+            let (f, g) = (var(&c.field), var(&c.value_field));
+            Ok(match c.op {
+                Op::Eq => op("==", vec![f, g]),
+                Op::Neq => op("!=", vec![f, g]),
+                Op::Lt | Op::Before => op("<", vec![f, g]),
+                Op::Lte => op("<=", vec![f, g]),
+                Op::Gt | Op::After => op(">", vec![f, g]),
+                Op::Gte => op(">=", vec![f, g]),
+                other => {
+                    return Err(refuse(
+                        format!("the operator \"{}\" between two fields", other.name()),
+                        "JsonLogic compares two fields with ==, !=, <, <=, > and >=.",
+                    ))
                 }
             })
         }

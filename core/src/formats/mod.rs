@@ -71,7 +71,7 @@ pub fn normalize(node: &Node, format: Format) -> Node {
             filter: h.filter.as_ref().map(|f| Box::new(normalize(f, format))),
             ..h.clone()
         }),
-        Node::Cond(_) | Node::MemberOf(_) => node.clone(),
+        Node::Cond(_) | Node::Compare(_) | Node::MemberOf(_) => node.clone(),
     }
 }
 
@@ -100,15 +100,15 @@ fn group(all: bool, mut items: Vec<Node>) -> Node {
     }
 }
 
-/// Their ordering operator `<`, `<=`, `>` or `>=` (both formats spell them so) on `field`:
-/// on a date or timestamp (`time`) `before` and `after`, `<=` and `>=` there being "before or
-/// on" and "after or on"; else `lt`, `lte`, `gt`, `gte`. None for any other operator, whose
-/// value is then not asked for.
+/// Their ordering operator `<`, `<=`, `>` or `>=` (both formats spell them so), as rules
+/// made by `rule` (a condition on a value, or a comparison with another field): on a date or
+/// timestamp (`time`) `before` and `after`, `<=` and `>=` there being "before or on" and
+/// "after or on"; else `lt`, `lte`, `gt`, `gte`. None for any other operator, for which
+/// `rule` is not called.
 fn ordered(
-    field: &str,
     op: &str,
     time: bool,
-    value: impl FnOnce() -> Result<ast::Value, FormatError>,
+    rule: &dyn Fn(Op) -> Result<Node, FormatError>,
 ) -> Result<Option<Node>, FormatError> {
     let (plain, timed) = match op {
         "<" => (Op::Lt, Op::Before),
@@ -117,20 +117,30 @@ fn ordered(
         ">=" => (Op::Gte, Op::After),
         _ => return Ok(None),
     };
-    let value = value()?;
     Ok(Some(if !time {
-        cond(field, plain, Some(value))
+        rule(plain)?
     } else if op.len() == 1 {
-        cond(field, timed, Some(value))
+        rule(timed)?
     } else {
-        group(
-            false,
-            vec![
-                cond(field, timed, Some(value.clone())),
-                cond(field, Op::Eq, Some(value)),
-            ],
-        )
+        group(false, vec![rule(timed)?, rule(Op::Eq)?])
     }))
+}
+
+/// The operators a field-to-field rule may have (`validate::comparison_ops` of any type):
+/// the only ones the exporters write with another field, and the importers read so.
+fn compares_fields(op: Op) -> bool {
+    crate::catalog::FieldType::ALL
+        .iter()
+        .any(|ty| crate::validate::comparison_ops(*ty).contains(&op))
+}
+
+/// A comparison of `field` with the field `other`.
+fn compare(field: &str, op: Op, other: &str) -> Node {
+    Node::Compare(ast::Comparison {
+        field: field.to_string(),
+        op,
+        value_field: other.to_string(),
+    })
 }
 
 /// A condition.

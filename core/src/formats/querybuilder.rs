@@ -13,8 +13,8 @@
 use serde_json::{Map, Value as J};
 
 use super::{
-    check_depth, coerce, cond, group, is_time, ordered, value_json, write_items, FieldTypes,
-    Format, FormatError,
+    check_depth, coerce, compare, compares_fields, cond, group, is_time, ordered, value_json,
+    write_items, FieldTypes, Format, FormatError,
 };
 use crate::ast::{self, Node, Op};
 use crate::json::{path, shape::kind, value};
@@ -209,12 +209,13 @@ fn read_rule(v: &J, at: &str, types: FieldTypes) -> Result<Option<Node>, FormatE
     let operator = text(obj, "operator", at)?;
     match obj.get("valueSource").and_then(J::as_str) {
         None | Some("value") => {}
+        Some("field") => return read_field_rule(obj, field, operator, at, types).map(Some),
         Some(source) => {
             return Err(FormatError::Unsupported {
-                what: format!("a comparison with another field (valueSource \"{source}\")"),
+                what: format!("the value source \"{source}\""),
                 path: path::key(at, "valueSource"),
                 target: "smart_groups rules",
-                hint: "Compare the field with a value.",
+                hint: "valueSource is \"value\" (the default) or \"field\".",
             })
         }
     }
@@ -252,7 +253,7 @@ fn read_rule(v: &J, at: &str, types: FieldTypes) -> Result<Option<Node>, FormatE
     let time = is_time(ty);
     let is_list = ty == Some(crate::catalog::FieldType::List);
     let not = |n: Node| Node::Not(Box::new(n));
-    if let Some(node) = ordered(field, operator, time, one)? {
+    if let Some(node) = ordered(operator, time, &|op| Ok(cond(field, op, Some(one()?))))? {
         return Ok(Some(node));
     }
     let node = match operator {
@@ -291,6 +292,97 @@ fn read_rule(v: &J, at: &str, types: FieldTypes) -> Result<Option<Node>, FormatE
         },
     };
     Ok(Some(node))
+}
+
+/// A rule whose value is another field (`valueSource: "field"`): a comparison of the two
+/// fields. `between` takes two fields (the field is at or above the first and at or below the
+/// second), `in` several (equal to one of them).
+fn read_field_rule(
+    obj: &Map<String, J>,
+    field: &str,
+    operator: &str,
+    at: &str,
+    types: FieldTypes,
+) -> Result<Node, FormatError> {
+    let value_at = path::key(at, "value");
+    let other = || text(obj, "value", at);
+    let others = || -> Result<Vec<String>, FormatError> {
+        let invalid = |found: &J| FormatError::Invalid {
+            subject: format!("the fields of \"{operator}\""),
+            path: value_at.clone(),
+            expected: "field names, as an array or a comma-separated string",
+            found: kind(found).to_string(),
+        };
+        match obj.get("value").unwrap_or(&J::Null) {
+            J::String(s) => Ok(split_list(s)),
+            J::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map(str::to_string).ok_or_else(|| invalid(i)))
+                .collect(),
+            found => Err(invalid(found)),
+        }
+    };
+    let time = is_time(types(field));
+    let not = |n: Node| Node::Not(Box::new(n));
+    if let Some(node) = ordered(operator, time, &|op| Ok(compare(field, op, other()?)))? {
+        return Ok(node);
+    }
+    Ok(match operator {
+        "=" => compare(field, Op::Eq, other()?),
+        "!=" => compare(field, Op::Neq, other()?),
+        "between" | "notBetween" => {
+            let bounds = others()?;
+            let [low, high] = bounds.as_slice() else {
+                return Err(FormatError::Invalid {
+                    subject: format!("the fields of \"{operator}\""),
+                    path: value_at,
+                    expected: "two field names",
+                    found: format!("{} names", bounds.len()),
+                });
+            };
+            let unsaid = || FormatError::Invalid {
+                subject: "an ordering".into(),
+                path: at.to_string(),
+                expected: "an ordering operator",
+                found: operator.to_string(),
+            };
+            let above = ordered(">=", time, &|op| Ok(compare(field, op, low)))?.ok_or_else(unsaid)?;
+            let below = ordered("<=", time, &|op| Ok(compare(field, op, high)))?.ok_or_else(unsaid)?;
+            let both = Node::All(vec![above, below]);
+            if operator == "between" {
+                both
+            } else {
+                not(both)
+            }
+        }
+        "in" | "notIn" => {
+            let any = group(
+                false,
+                others()?
+                    .iter()
+                    .map(|o| compare(field, Op::Eq, o))
+                    .collect(),
+            );
+            if operator == "in" {
+                any
+            } else {
+                not(any)
+            }
+        }
+        "null" => cond(field, Op::IsEmpty, None),
+        "notNull" => cond(field, Op::IsNotEmpty, None),
+        name => match Op::from_name(name) {
+            Some(op) if compares_fields(op) => compare(field, op, other()?),
+            _ => {
+                return Err(FormatError::Unsupported {
+                    what: format!("the operator \"{name}\" with another field"),
+                    path: path::key(at, "operator"),
+                    target: "smart_groups rules",
+                    hint: "Two fields compare with =, !=, <, <=, >, >=, between, in and eq_ci (docs/reference/formats.md).",
+                })
+            }
+        },
+    })
 }
 
 /// A list written as one string, as react-querybuilder's value editors give it: split at
@@ -342,6 +434,29 @@ fn rule_json(field: &str, operator: &str, value: J) -> J {
     J::Object(m)
 }
 
+/// Their operator for ours: a default operator where one means the same, else our name (as a
+/// custom operator).
+fn operator(op: Op) -> &'static str {
+    match op {
+        Op::Eq => "=",
+        Op::Neq => "!=",
+        Op::Lt | Op::Before => "<",
+        Op::Lte => "<=",
+        Op::Gt | Op::After => ">",
+        Op::Gte => ">=",
+        Op::Contains => "contains",
+        Op::NotContains => "doesNotContain",
+        Op::StartsWith => "beginsWith",
+        Op::EndsWith => "endsWith",
+        Op::In => "in",
+        Op::NotIn => "notIn",
+        Op::Between => "between",
+        Op::IsEmpty => "null",
+        Op::IsNotEmpty => "notNull",
+        other => other.name(),
+    }
+}
+
 fn write(node: &Node, at: &str, depth: usize) -> Result<J, FormatError> {
     check_depth(depth, at, "smart_groups")?;
     let items = |items: &[Node], key: &str| write_items(items, at, key, depth, write);
@@ -370,27 +485,20 @@ fn write(node: &Node, at: &str, depth: usize) -> Result<J, FormatError> {
                 other => Ok(group_json("and", true, vec![other])),
             }
         }
-        Node::Cond(c) => {
-            let operator = match c.op {
-                Op::Eq => "=",
-                Op::Neq => "!=",
-                Op::Lt | Op::Before => "<",
-                Op::Lte => "<=",
-                Op::Gt | Op::After => ">",
-                Op::Gte => ">=",
-                Op::Contains => "contains",
-                Op::NotContains => "doesNotContain",
-                Op::StartsWith => "beginsWith",
-                Op::EndsWith => "endsWith",
-                Op::In => "in",
-                Op::NotIn => "notIn",
-                Op::Between => "between",
-                Op::IsEmpty => "null",
-                Op::IsNotEmpty => "notNull",
-                other => other.name(),
-            };
-            Ok(rule_json(&c.field, operator, value_json(&c.value)))
+        Node::Cond(c) => Ok(rule_json(&c.field, operator(c.op), value_json(&c.value))),
+        Node::Compare(c) if compares_fields(c.op) => {
+            let mut rule = rule_json(&c.field, operator(c.op), J::String(c.value_field.clone()));
+            if let J::Object(m) = &mut rule {
+                m.insert("valueSource".into(), J::String("field".into()));
+            }
+            Ok(rule)
         }
+        Node::Compare(c) => Err(FormatError::Unsupported {
+            what: format!("the operator \"{}\" between two fields", c.op.name()),
+            path: at.to_string(),
+            target: FORMAT.name(),
+            hint: "Two fields compare with eq, neq, eq_ci, lt, lte, gt, gte, before and after.",
+        }),
         Node::MemberOf(_) => Err(FormatError::Unsupported {
             what: "\"member_of\"".into(),
             path: at.to_string(),

@@ -16,6 +16,8 @@ pub enum Shape {
     Not,
     /// `{"field", "op", "value"}`.
     Condition,
+    /// `{"field", "op", "value_field"}`.
+    Comparison,
     MemberOf,
     Has,
     /// The `{"op", "value"}` object under `"count"`.
@@ -25,11 +27,12 @@ pub enum Shape {
 impl Shape {
     /// Every shape a ruleset object may take, in grammar order (which also breaks ties when
     /// deciding what a malformed object was meant to be).
-    pub const RULESETS: [Shape; 6] = [
+    pub const RULESETS: [Shape; 7] = [
         Shape::All,
         Shape::Any,
         Shape::Not,
         Shape::Condition,
+        Shape::Comparison,
         Shape::MemberOf,
         Shape::Has,
     ];
@@ -41,6 +44,7 @@ impl Shape {
             Shape::Any => "any",
             Shape::Not => "not",
             Shape::Condition => "field",
+            Shape::Comparison => "value_field",
             Shape::MemberOf => "member_of",
             Shape::Has => "has",
             Shape::Count => "op",
@@ -54,6 +58,7 @@ impl Shape {
             Shape::Any => &["any"],
             Shape::Not => &["not"],
             Shape::Condition => &["field", "op", "value"],
+            Shape::Comparison => &["field", "op", "value_field"],
             Shape::MemberOf => &["member_of"],
             Shape::Has => &["has", "where", "count"],
             Shape::Count => &["op", "value"],
@@ -66,6 +71,9 @@ impl Shape {
             Shape::Any => r#"{"any": [ruleset, ...]}"#,
             Shape::Not => r#"{"not": ruleset}"#,
             Shape::Condition => r#"{"field": "role", "op": "eq", "value": "manager"}"#,
+            Shape::Comparison => {
+                r#"{"field": "location", "op": "eq", "value_field": "manager.location"}"#
+            }
             Shape::MemberOf => r#"{"member_of": "Sales"}"#,
             Shape::Has => {
                 r#"{"has": "enrollments", "where": ruleset, "count": {"op": "gte", "value": 1}}"#
@@ -148,6 +156,8 @@ pub enum JsonError {
     EmptyObject { path: String },
     #[error("{op} takes no \"value\" {}", at(path))]
     UnexpectedValue { op: Op, path: String },
+    #[error("{op} takes no \"value_field\" {}", at(path))]
+    UnexpectedValueField { op: Op, path: String },
     #[error("{op} requires a \"value\" {}", at(path))]
     MissingValue { op: Op, path: String },
     #[error("expected an object {}, found {found}", at(path))]
@@ -203,6 +213,7 @@ impl JsonError {
             | JsonError::MixedShape { path, .. }
             | JsonError::EmptyObject { path }
             | JsonError::UnexpectedValue { path, .. }
+            | JsonError::UnexpectedValueField { path, .. }
             | JsonError::MissingValue { path, .. }
             | JsonError::NotAnObject { path, .. }
             | JsonError::WrongType { path, .. }
@@ -232,6 +243,7 @@ impl Report for JsonError {
             | JsonError::MixedShape { .. }
             | JsonError::EmptyObject { .. }
             | JsonError::UnexpectedValue { .. }
+            | JsonError::UnexpectedValueField { .. }
             | JsonError::MissingValue { .. } => "42601",
             JsonError::NotAnObject { .. } | JsonError::WrongType { .. } => "42804",
             JsonError::UnknownOperator { .. } | JsonError::UnknownCountOperator { .. } => "42883",
@@ -267,6 +279,9 @@ impl Report for JsonError {
             }
             JsonError::UnexpectedValue { op, .. } => {
                 format!("Remove \"value\": {op} tests the field alone.")
+            }
+            JsonError::UnexpectedValueField { op, .. } => {
+                format!("Remove \"value_field\": {op} tests the field alone.")
             }
             JsonError::MissingValue { op, .. } => {
                 format!("Write it as {{\"field\": ..., \"op\": \"{op}\", \"value\": ...}}.")

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use super::error::{JsonError, Location, Shape};
 use super::shape::{check_keys, classify, kind, required, required_str};
 use super::{path, value};
-use crate::ast::{CmpOp, Condition, Count, Has, Node, Op};
+use crate::ast::{CmpOp, Comparison, Condition, Count, Has, Node, Op};
 use crate::limits::MAX_DEPTH;
 use crate::report::did_you_mean;
 
@@ -32,6 +32,7 @@ pub(crate) fn ruleset(value: &Value, at: &str, level: usize) -> Result<Node, Jso
             ruleset(inner, &path::key(at, "not"), level + 1).map(|n| Node::Not(Box::new(n)))
         }
         Shape::Condition => condition(obj, at).map(Node::Cond),
+        Shape::Comparison => comparison(obj, at).map(Node::Compare),
         Shape::MemberOf => required_str(obj, "member_of", at, Shape::MemberOf)
             .map(|g| Node::MemberOf(g.to_string())),
         Shape::Has => has(obj, at, level).map(Node::Has),
@@ -65,14 +66,38 @@ fn items(
     }
 }
 
-fn condition(obj: &Map<String, Value>, at: &str) -> Result<Condition, JsonError> {
-    let field = required_str(obj, "field", at, Shape::Condition)?;
-    let op_name = required_str(obj, "op", at, Shape::Condition)?;
-    let op = Op::from_name(op_name).ok_or_else(|| JsonError::UnknownOperator {
+/// The `"op"` of a rule.
+fn operator(obj: &Map<String, Value>, at: &str, shape: Shape) -> Result<Op, JsonError> {
+    let op_name = required_str(obj, "op", at, shape)?;
+    Op::from_name(op_name).ok_or_else(|| JsonError::UnknownOperator {
         name: op_name.to_string(),
         path: path::key(at, "op"),
         suggestion: did_you_mean(op_name, Op::ALL.iter().map(|op| op.name())),
-    })?;
+    })
+}
+
+/// Which operators may compare two fields is validation's to say, with the fields' types in
+/// hand; any operator name is read here.
+fn comparison(obj: &Map<String, Value>, at: &str) -> Result<Comparison, JsonError> {
+    let field = required_str(obj, "field", at, Shape::Comparison)?;
+    let op = operator(obj, at, Shape::Comparison)?;
+    if !op.takes_value() {
+        return Err(JsonError::UnexpectedValueField {
+            op,
+            path: at.to_string(),
+        });
+    }
+    let value_field = required_str(obj, "value_field", at, Shape::Comparison)?;
+    Ok(Comparison {
+        field: field.to_string(),
+        op,
+        value_field: value_field.to_string(),
+    })
+}
+
+fn condition(obj: &Map<String, Value>, at: &str) -> Result<Condition, JsonError> {
+    let field = required_str(obj, "field", at, Shape::Condition)?;
+    let op = operator(obj, at, Shape::Condition)?;
     let value = match (op.takes_value(), obj.get("value")) {
         (true, Some(v)) => Some(value::read(v, &path::key(at, "value"))?),
         (false, None) => None,

@@ -20,13 +20,14 @@ pub(crate) fn kind(value: &Value) -> &'static str {
 }
 
 /// Every key any ruleset object may have.
-const RULESET_KEYS: [&str; 10] = [
+const RULESET_KEYS: [&str; 11] = [
     "all",
     "any",
     "not",
     "field",
     "op",
     "value",
+    "value_field",
     "member_of",
     "has",
     "where",

@@ -20,6 +20,11 @@ pub fn write(node: &Node) -> Value {
             }
             Value::Object(map)
         }
+        Node::Compare(c) => object([
+            ("field", Value::String(c.field.clone())),
+            ("op", Value::String(c.op.name().into())),
+            ("value_field", Value::String(c.value_field.clone())),
+        ]),
         Node::Has(h) => {
             let mut map = Map::new();
             map.insert("has".into(), Value::String(h.relation.clone()));

@@ -14,10 +14,10 @@ use nom::sequence::{pair, preceded};
 const RESERVED: [&str; 7] = ["and", "or", "not", "has", "member", "true", "false"];
 
 /// Words the printer also puts in backticks: they are not ambiguous everywhere, but in some
-/// place (`has no r`, `has at least 3 r`, `all of (...)`) a bare name spelled like them would
-/// be read as the keyword.
-const PRINTED_IN_BACKTICKS: [&str; 10] = [
-    "all", "any", "of", "no", "at", "more", "fewer", "less", "exactly", "where",
+/// place (`has no r`, `has at least 3 r`, `all of (...)`, `x contains ignoring`, the last
+/// field) a bare name spelled like them would be read as the keyword.
+const PRINTED_IN_BACKTICKS: [&str; 11] = [
+    "all", "any", "of", "no", "at", "more", "fewer", "less", "exactly", "where", "ignoring",
 ];
 
 /// Any whitespace, newlines included.

@@ -1,9 +1,11 @@
 //! The operator phrase after a field name, and its value: `= "x"`, `starts with ignoring case
 //! "a"`, `between 1 and 5`, `within last 30 days`, `is empty`, ...
-//! Any VALUE is accepted wherever a value goes; only validation knows the field's type.
+//! Any VALUE is accepted wherever a value goes; only validation knows the field's type. A
+//! NAME where a value goes names another field to compare with (`hire_date after created_at`):
+//! no VALUE starts like a NAME (`true` and `false` are reserved words).
 
 use super::error::expected;
-use super::lexical::{keyword, symbol};
+use super::lexical::{keyword, parse_name, symbol};
 use super::value::{parse_duration, parse_scalar, parse_value};
 use super::PResult;
 use crate::ast::{Op, Value};
@@ -12,8 +14,30 @@ use nom::combinator::{cut, map, opt, success, value};
 use nom::error::context;
 use nom::sequence::{pair, preceded, separated_pair};
 
-/// An operator with its value (`None` exactly for `is empty` / `is not empty`).
-type Operation = (Op, Option<Value>);
+/// What an operator compares with: a value, or another field.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Rhs {
+    Value(Value),
+    Field(String),
+}
+
+/// An operator with what it compares with (`None` exactly for `is empty` / `is not empty`).
+type Operation = (Op, Option<Rhs>);
+
+/// `parser`'s value, or failing that a field's NAME.
+fn value_or_field<'a>(
+    mut parser: impl FnMut(&'a str) -> PResult<'a, Value>,
+) -> impl FnMut(&'a str) -> PResult<'a, Rhs> {
+    move |input: &'a str| match parser(input) {
+        Ok((rest, v)) => Ok((rest, Rhs::Value(v))),
+        Err(nom::Err::Error(e)) => match parse_name(input) {
+            Ok((rest, name)) => Ok((rest, Rhs::Field(name))),
+            Err(nom::Err::Error(_)) => Err(nom::Err::Error(e)),
+            Err(other) => Err(other),
+        },
+        Err(other) => Err(other),
+    }
+}
 
 // Not inlined into the recursive rules: its many alternatives made every nesting level of
 // `(`/`not`/`where` cost several KiB of stack.
@@ -38,7 +62,8 @@ pub(super) fn parse_operator(input: &str, level: usize) -> PResult<'_, Operation
 /// The value every operator but `is [not] empty` requires; once the operator is recognized it
 /// must follow.
 fn with_value<'a>(op: Op, input: &'a str, level: usize) -> PResult<'a, Operation> {
-    let (input, v) = cut(context(expected::VALUE, |i| parse_value(i, level)))(input)?;
+    let value = value_or_field(|i| parse_value(i, level));
+    let (input, v) = cut(context(expected::VALUE, value))(input)?;
     Ok((input, (op, Some(v))))
 }
 
@@ -135,7 +160,8 @@ fn parse_negated(input: &str, level: usize) -> PResult<'_, Operation> {
         )),
     ))(input)?;
     if within {
-        let (input, v) = cut(context(expected::DURATION, |i| parse_duration(i, level)))(input)?;
+        let duration = value_or_field(|i| parse_duration(i, level));
+        let (input, v) = cut(context(expected::DURATION, duration))(input)?;
         return Ok((input, (Op::NotWithinLast, Some(v))));
     }
     with_value(Op::NotIn, input, level)
@@ -167,13 +193,11 @@ fn parse_between(input: &str, level: usize) -> PResult<'_, Operation> {
     let (input, _) = keyword("between")(input)?;
     // Scalar bounds: `between 1 and (2)` would be a list in a list, which JSON cannot hold.
     let bounds = separated_pair(parse_scalar, keyword("and"), parse_scalar);
-    let (input, v) = cut(context(
-        expected::VALUE,
-        alt((
-            map(bounds, |(low, high)| Value::List(vec![low, high])),
-            |i| parse_value(i, level),
-        )),
-    ))(input)?;
+    let value = alt((
+        map(bounds, |(low, high)| Value::List(vec![low, high])),
+        |i| parse_value(i, level),
+    ));
+    let (input, v) = cut(context(expected::VALUE, value_or_field(value)))(input)?;
     Ok((input, (Op::Between, Some(v))))
 }
 
@@ -181,7 +205,8 @@ fn parse_between(input: &str, level: usize) -> PResult<'_, Operation> {
 fn parse_within_last(input: &str, level: usize) -> PResult<'_, Operation> {
     let (input, _) = keyword("within")(input)?;
     let (input, _) = cut(context(expected::LAST, keyword("last")))(input)?;
-    let (input, v) = cut(context(expected::DURATION, |i| parse_duration(i, level)))(input)?;
+    let duration = value_or_field(|i| parse_duration(i, level));
+    let (input, v) = cut(context(expected::DURATION, duration))(input)?;
     Ok((input, (Op::WithinLast, Some(v))))
 }
 

@@ -32,6 +32,13 @@ fn write_ruleset(out: &mut String, node: &Node) {
         Node::Any(items) => write_explicit_group(out, "any", items),
         Node::Not(inner) => write_not(out, inner),
         Node::Cond(cond) => write_condition(out, cond),
+        Node::Compare(c) => {
+            write_name(out, &c.field);
+            out.push(' ');
+            out.push_str(op_text(c.op));
+            out.push(' ');
+            write_name(out, &c.value_field);
+        }
         Node::MemberOf(group) => {
             out.push_str("member of ");
             out.push_str(&quote(group, '"'));

@@ -1,12 +1,12 @@
-//! Rules: `NAME operator`, `member of "G"`, `has [no | count] R [where ruleset]`.
+//! Rules: `NAME operator` (with a value, or another field's NAME), `member of "G"`, `has [no | count] R [where ruleset]`.
 
 use super::error::expected;
 use super::expr::{nest, parse_ruleset};
 use super::lexical::{keyword, parse_count_number, parse_name, parse_whitespace};
-use super::operator::parse_operator;
+use super::operator::{parse_operator, Rhs};
 use super::value::parse_string;
 use super::PResult;
-use crate::ast::{CmpOp, Condition, Count, Has, Node};
+use crate::ast::{CmpOp, Comparison, Condition, Count, Has, Node};
 use nom::branch::alt;
 use nom::combinator::{cut, map, success, value};
 use nom::error::context;
@@ -18,9 +18,25 @@ use nom::sequence::{pair, preceded};
 pub(super) fn parse_condition(input: &str, level: usize) -> PResult<'_, Node> {
     let (input, field) = parse_name(input)?;
     // A rule starting with a name can only be a condition: commit to it.
-    let (input, (op, value)) =
-        cut(context(expected::OPERATOR, |i| parse_operator(i, level)))(input)?;
-    Ok((input, Node::Cond(Condition { field, op, value })))
+    let (input, (op, rhs)) = cut(context(expected::OPERATOR, |i| parse_operator(i, level)))(input)?;
+    let node = match rhs {
+        Some(Rhs::Field(value_field)) => Node::Compare(Comparison {
+            field,
+            op,
+            value_field,
+        }),
+        Some(Rhs::Value(v)) => Node::Cond(Condition {
+            field,
+            op,
+            value: Some(v),
+        }),
+        None => Node::Cond(Condition {
+            field,
+            op,
+            value: None,
+        }),
+    };
+    Ok((input, node))
 }
 
 /// member_of := "member" "of" STRING

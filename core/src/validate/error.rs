@@ -59,6 +59,20 @@ pub enum ValidationError {
         ty: FieldType,
         op: Op,
     },
+    #[error("{} field {} cannot be compared with {} field {}", .ty.name(), q(.field), .other_ty.name(), q(.other))]
+    FieldsNotComparable {
+        field: String,
+        ty: FieldType,
+        other: String,
+        other_ty: FieldType,
+    },
+    #[error("operator {} cannot compare {} field {} with another field", q(.op.name()), .ty.name(), q(.field))]
+    ComparisonNotApplicable {
+        field: String,
+        ty: FieldType,
+        other_ty: FieldType,
+        op: Op,
+    },
     #[error("operator {} needs a value", q(.op.name()))]
     MissingValue { op: Op },
     #[error("operator {} takes no value", q(.op.name()))]

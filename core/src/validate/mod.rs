@@ -16,7 +16,7 @@ mod walk;
 mod warnings;
 
 pub use error::{SpaceIssue, ValidationError};
-pub use operators::applicable_ops;
+pub use operators::{applicable_ops, comparison_ops, comparison_ops_between};
 pub use report::{Form, InForm};
 
 use crate::ast::Node;

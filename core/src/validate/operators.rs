@@ -57,6 +57,39 @@ pub fn applicable_ops(ty: FieldType) -> &'static [Op] {
     }
 }
 
+/// The operators that compare a field of type `ty` with another field
+/// (docs/reference/rules.md, "Comparing two fields"): equality, and order where the type has
+/// one that does not depend on a collation.
+pub fn comparison_ops(ty: FieldType) -> &'static [Op] {
+    match ty {
+        FieldType::Text => &[Eq, Neq, EqCi],
+        FieldType::Enum | FieldType::Boolean => &[Eq, Neq],
+        FieldType::Number => &[Eq, Neq, Lt, Lte, Gt, Gte],
+        FieldType::Date | FieldType::Timestamp => &[Eq, Neq, Before, After],
+        FieldType::List => &[],
+    }
+}
+
+/// The operators comparing a field of type `a` with one of type `b`: those both types allow,
+/// when the types compare at all (text with enum as text, dates with timestamps by UTC day).
+pub fn comparison_ops_between(a: FieldType, b: FieldType) -> Vec<Op> {
+    use FieldType::*;
+    let comparable = a == b
+        || matches!(
+            (a, b),
+            (Text | Enum, Text | Enum) | (Date | Timestamp, Date | Timestamp)
+        );
+    if !comparable {
+        return Vec::new();
+    }
+    let theirs = comparison_ops(b);
+    comparison_ops(a)
+        .iter()
+        .copied()
+        .filter(|op| theirs.contains(op))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ use crate::text::op_text;
 const DATE_HINT: &str = "write YYYY-MM-DD or MM/DD/YYYY";
 const TIMESTAMP_HINT: &str =
     "write YYYY-MM-DD or MM/DD/YYYY, or an RFC 3339 instant such as 2024-01-31T10:00:00Z";
+const COMPARABLE_HINT: &str = "a field compares with a field of the same type; text and enum fields compare as text, date and timestamp fields by UTC day";
 const WHERE_HINT: &str = "a where filters rows of the relation by the relation's own columns";
 
 impl Report for E {
@@ -25,7 +26,10 @@ impl Report for E {
             E::UnknownGroup { .. } => "42704",
             E::GroupNotUsable { .. } => "55000",
             E::GroupCycle { .. } => "42P17",
-            E::OperatorNotApplicable { .. } | E::WrongValueType { .. } => "42804",
+            E::OperatorNotApplicable { .. }
+            | E::WrongValueType { .. }
+            | E::FieldsNotComparable { .. }
+            | E::ComparisonNotApplicable { .. } => "42804",
             E::MissingValue { .. }
             | E::UnexpectedValue { .. }
             | E::NotAllowed { .. }
@@ -98,6 +102,10 @@ impl Report for E {
                 ty.name(),
                 applicable_ops(*ty).iter().map(|op| op.name()).collect::<Vec<_>>().join(", ")
             ),
+            E::FieldsNotComparable { .. } => COMPARABLE_HINT.into(),
+            E::ComparisonNotApplicable { ty, other_ty, .. } => {
+                return comparison_hint(*ty, *other_ty, |op| op.name().to_string())
+            }
             E::MissingValue { .. } => "every operator but is_empty and is_not_empty takes a value".into(),
             E::UnexpectedValue { .. } => "is_empty and is_not_empty take no value; remove it".into(),
             E::WrongValueType { ty, expected, .. } => return wrong_type_hint(*ty, expected),
@@ -145,6 +153,12 @@ impl E {
                     q(field)
                 )
             }
+            E::ComparisonNotApplicable { field, ty, op, .. } => format!(
+                "operator {} cannot compare {} field {} with another field",
+                t(op),
+                ty.name(),
+                q(field)
+            ),
             E::MissingValue { op } => format!("operator {} needs a value", t(op)),
             E::UnexpectedValue { op } => format!("operator {} takes no value", t(op)),
             E::EmptyList { field, op } => {
@@ -172,6 +186,9 @@ impl E {
                 ty.name(),
                 applicable_ops(*ty).iter().map(|op| op_text(*op)).collect::<Vec<_>>().join(", ")
             ),
+            E::ComparisonNotApplicable { ty, other_ty, .. } => {
+                return comparison_hint(*ty, *other_ty, |op| op_text(op).to_string())
+            }
             E::MissingValue { .. } => "every operator but is empty and is not empty takes a value".into(),
             E::UnexpectedValue { .. } => "is empty and is not empty take no value; remove it".into(),
             E::BetweenShape { .. } => "write between A and B, e.g. between 1 and 10".into(),
@@ -191,6 +208,28 @@ impl E {
             _ => return self.hint(),
         })
     }
+}
+
+/// The operators that compare a `ty` field with an `other_ty` one, named by `name`.
+fn comparison_hint(
+    ty: FieldType,
+    other_ty: FieldType,
+    name: impl Fn(Op) -> String,
+) -> Option<String> {
+    let ops = super::operators::comparison_ops_between(ty, other_ty);
+    Some(if ops.is_empty() {
+        format!(
+            "{} fields cannot be compared with another field; compare them with values",
+            ty.name()
+        )
+    } else {
+        format!(
+            "operators comparing a {} field with a {} field: {}",
+            ty.name(),
+            other_ty.name(),
+            ops.into_iter().map(name).collect::<Vec<_>>().join(", ")
+        )
+    })
 }
 
 fn text_wrong_type_hint(ty: FieldType, expected: &str) -> Option<String> {

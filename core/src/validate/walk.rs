@@ -4,11 +4,11 @@
 use super::error::ValidationError;
 use super::fields::{resolve_column, resolve_user, Resolved};
 use super::operands::{type_operand, Target};
-use super::operators::applicable_ops;
+use super::operators::{applicable_ops, comparison_ops, comparison_ops_between};
 use super::{groups, Options, Problem};
-use crate::ast::{CmpOp, Condition, Count, Has, Node};
+use crate::ast::{CmpOp, Comparison, Condition, Count, Has, Node};
 use crate::catalog::{Catalog, Relation};
-use crate::checked::{Pred, Test};
+use crate::checked::{Compare, Pred, Test};
 
 pub(super) struct Ctx<'a> {
     pub catalog: &'a Catalog,
@@ -54,7 +54,7 @@ pub(super) fn deeper_than(node: &Node, limit: usize) -> bool {
         Node::Has(Has {
             filter: Some(w), ..
         }) => deeper_than(w, below),
-        Node::Cond(_) | Node::MemberOf(_) | Node::Has(_) => false,
+        Node::Cond(_) | Node::Compare(_) | Node::MemberOf(_) | Node::Has(_) => false,
     }
 }
 
@@ -68,6 +68,7 @@ pub(super) fn walk(ctx: &mut Ctx, node: &Node, path: &str, scope: Scope) -> Opti
             walk(ctx, inner, &key(path, "not"), scope).map(|p| Pred::Not(Box::new(p)))
         }
         Node::Cond(cond) => condition(ctx, cond, path, scope),
+        Node::Compare(cmp) => comparison(ctx, cmp, path, scope),
         Node::MemberOf(name) => match scope {
             Scope::Users => groups::member_of(ctx, name, key(path, "member_of")),
             Scope::Rows(relation) => {
@@ -106,10 +107,16 @@ fn not_in_where(
     None
 }
 
-fn condition(ctx: &mut Ctx, cond: &Condition, path: &str, scope: Scope) -> Option<Pred> {
-    let resolved = match scope {
-        Scope::Users => resolve_user(ctx.catalog, &cond.field),
-        Scope::Rows(relation) => resolve_column(relation, &cond.field).map_err(|e| match e {
+/// A field named in `scope`: a user-level field, or a column of the relation row inside
+/// `has … where`.
+fn resolve<'c>(
+    ctx: &Ctx<'c>,
+    name: &str,
+    scope: Scope<'c>,
+) -> Result<Resolved<'c>, ValidationError> {
+    match scope {
+        Scope::Users => resolve_user(ctx.catalog, name),
+        Scope::Rows(relation) => resolve_column(relation, name).map_err(|e| match e {
             ValidationError::UnknownColumn {
                 relation,
                 name,
@@ -125,12 +132,15 @@ fn condition(ctx: &mut Ctx, cond: &Condition, path: &str, scope: Scope) -> Optio
             },
             other => other,
         }),
-    };
+    }
+}
+
+fn condition(ctx: &mut Ctx, cond: &Condition, path: &str, scope: Scope) -> Option<Pred> {
     let Resolved {
         path: field,
         ty,
         allowed,
-    } = match resolved {
+    } = match resolve(ctx, &cond.field, scope) {
         Ok(r) => r,
         Err(e) => {
             ctx.report(key(path, "field"), e);
@@ -163,6 +173,54 @@ fn condition(ctx: &mut Ctx, cond: &Condition, path: &str, scope: Scope) -> Optio
         field,
         op: cond.op,
         operand,
+    }))
+}
+
+/// Both fields are resolved (and reported) before the operator is judged, which needs
+/// both types.
+fn comparison(ctx: &mut Ctx, cmp: &Comparison, path: &str, scope: Scope) -> Option<Pred> {
+    let left = resolve(ctx, &cmp.field, scope)
+        .map_err(|e| ctx.report(key(path, "field"), e))
+        .ok();
+    let right = resolve(ctx, &cmp.value_field, scope)
+        .map_err(|e| ctx.report(key(path, "value_field"), e))
+        .ok();
+    let (left, right) = (left?, right?);
+    let ops = comparison_ops_between(left.ty, right.ty);
+    if ops.is_empty() && !comparison_ops(left.ty).is_empty() && !comparison_ops(right.ty).is_empty()
+    {
+        let error = ValidationError::FieldsNotComparable {
+            field: cmp.field.clone(),
+            ty: left.ty,
+            other: cmp.value_field.clone(),
+            other_ty: right.ty,
+        };
+        ctx.report(key(path, "value_field"), error);
+        return None;
+    }
+    if !ops.contains(&cmp.op) {
+        // A list field on either side compares with nothing: that side is named.
+        let (field, ty, other_ty) = if comparison_ops(left.ty).is_empty() || right.ty == left.ty {
+            (&cmp.field, left.ty, right.ty)
+        } else if comparison_ops(right.ty).is_empty() {
+            (&cmp.value_field, right.ty, left.ty)
+        } else {
+            (&cmp.field, left.ty, right.ty)
+        };
+        let error = ValidationError::ComparisonNotApplicable {
+            field: field.clone(),
+            ty,
+            other_ty,
+            op: cmp.op,
+        };
+        ctx.report(key(path, "op"), error);
+        return None;
+    }
+    Some(Pred::Compare(Compare {
+        path: path.to_string(),
+        left: left.path,
+        op: cmp.op,
+        right: right.path,
     }))
 }
 

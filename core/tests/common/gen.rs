@@ -5,7 +5,7 @@
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
-use smart_groups_core::ast::{CmpOp, Condition, Count, Has, Node, Number, Op, Value};
+use smart_groups_core::ast::{CmpOp, Comparison, Condition, Count, Has, Node, Number, Op, Value};
 
 const KEYWORDS: &[&str] = &[
     "and", "or", "not", "has", "member", "of", "all", "any", "true", "false", "no", "at", "least",
@@ -94,6 +94,21 @@ pub fn arb_condition() -> impl Strategy<Value = Condition> {
     })
 }
 
+/// A field compared with another field; any operator that takes a value (the readers refuse
+/// the others), validation judging the pair.
+pub fn arb_comparison() -> impl Strategy<Value = Comparison> {
+    let ops: Vec<Op> = Op::ALL
+        .iter()
+        .copied()
+        .filter(|op| op.takes_value())
+        .collect();
+    (arb_name(), select(ops), arb_name()).prop_map(|(field, op, value_field)| Comparison {
+        field,
+        op,
+        value_field,
+    })
+}
+
 pub fn arb_count() -> impl Strategy<Value = Option<Count>> {
     let value = prop_oneof![0..5u64, any::<u64>()];
     proptest::option::of(
@@ -114,6 +129,7 @@ fn arb_has(filter: impl Strategy<Value = Option<Box<Node>>>) -> impl Strategy<Va
 pub fn arb_leaf() -> impl Strategy<Value = Node> {
     prop_oneof![
         4 => arb_condition().prop_map(Node::Cond),
+        1 => arb_comparison().prop_map(Node::Compare),
         1 => arb_text().prop_map(Node::MemberOf),
         1 => arb_has(Just(None)),
     ]

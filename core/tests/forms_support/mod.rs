@@ -29,6 +29,7 @@ pub fn same_modulo_numbers(a: &Node, b: &Node) -> bool {
         }
         (Node::Not(x), Node::Not(y)) => same_modulo_numbers(x, y),
         (Node::MemberOf(x), Node::MemberOf(y)) => x == y,
+        (Node::Compare(x), Node::Compare(y)) => x == y,
         (Node::Cond(x), Node::Cond(y)) => {
             x.field == y.field
                 && x.op == y.op
@@ -88,6 +89,7 @@ pub fn fit_f64(node: &Node) -> Node {
         Node::Any(items) => Node::Any(items.iter().map(fit_f64).collect()),
         Node::Not(inner) => Node::Not(Box::new(fit_f64(inner))),
         Node::MemberOf(g) => Node::MemberOf(g.clone()),
+        Node::Compare(c) => Node::Compare(c.clone()),
         Node::Cond(c) => Node::Cond(Condition {
             field: c.field.clone(),
             op: c.op,

@@ -3,9 +3,9 @@
 //! asked, operators and values by ones that suit the field's type. Choices derive from the
 //! generated names and values (FNV-1a), so a shrunk case stays the same case.
 
-use smart_groups_core::ast::{Condition, Has, Node, Number, Op, Value};
+use smart_groups_core::ast::{Comparison, Condition, Has, Node, Number, Op, Value};
 use smart_groups_core::catalog::FieldType;
-use smart_groups_core::validate::applicable_ops;
+use smart_groups_core::validate::{applicable_ops, comparison_ops_between};
 
 use FieldType as T;
 
@@ -82,6 +82,42 @@ fn suit_in(node: &Node, fields: &[Field], typed: bool) -> Node {
                     field: field.0.to_string(),
                     ..c.clone()
                 }
+            })
+        }
+        Node::Compare(c) => {
+            let left = pick(fields, &c.field, ("", T::Text, &[]));
+            if !typed {
+                let right = pick(fields, &c.value_field, ("", T::Text, &[]));
+                return Node::Compare(Comparison {
+                    field: left.0.to_string(),
+                    op: c.op,
+                    value_field: right.0.to_string(),
+                });
+            }
+            // A partner of a comparable type and an operator both allow; a field that
+            // compares with nothing (a list) is tested for emptiness instead.
+            let partners: Vec<Field> = fields
+                .iter()
+                .copied()
+                .filter(|f| !comparison_ops_between(left.1, f.1).is_empty())
+                .collect();
+            let Some(right) = partners.get(hash(&c.value_field) % partners.len().max(1)) else {
+                return Node::Cond(Condition {
+                    field: left.0.to_string(),
+                    op: Op::IsEmpty,
+                    value: None,
+                });
+            };
+            let ops = comparison_ops_between(left.1, right.1);
+            let op = if ops.contains(&c.op) {
+                c.op
+            } else {
+                pick(&ops, &format!("{}{}", c.value_field, c.op), Op::Eq)
+            };
+            Node::Compare(Comparison {
+                field: left.0.to_string(),
+                op,
+                value_field: right.0.to_string(),
             })
         }
         Node::Has(h) => {

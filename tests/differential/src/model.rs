@@ -38,7 +38,7 @@ pub fn named_groups(node: &Node, out: &mut Vec<String>) {
                 named_groups(w, out);
             }
         }
-        Node::Cond(_) => {}
+        Node::Cond(_) | Node::Compare(_) => {}
     }
 }
 

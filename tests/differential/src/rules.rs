@@ -1,13 +1,14 @@
 //! Random rulesets over the catalog: every operator of every field type, on columns, custom
-//! fields, `manager.x` references and relation columns, with `has` (where / count),
+//! fields, `manager.x` references and relation columns, fields compared with fields, with
+//! `has` (where / count),
 //! `member_of` and nested all / any / not. Candidates are checked with the core validator by
 //! the caller; the generator only aims at valid ones.
 
 use std::collections::BTreeSet;
 
-use smart_groups_core::ast::{CmpOp, Condition, Count, Has, Node, Number, Op, Value};
+use smart_groups_core::ast::{CmpOp, Comparison, Condition, Count, Has, Node, Number, Op, Value};
 use smart_groups_core::catalog::{Catalog, FieldType};
-use smart_groups_core::validate::applicable_ops;
+use smart_groups_core::validate::{applicable_ops, comparison_ops_between};
 
 use crate::pools::{Pools, INTERVALS};
 use crate::rng::Rng;
@@ -149,7 +150,36 @@ impl<'a> RuleGen<'a> {
                 return self.has(rng, depth, targets);
             }
         }
+        if rng.chance(12) {
+            if let Some(c) = self.comparison(rng, scope) {
+                return Node::Compare(c);
+            }
+        }
         Node::Cond(self.condition(rng, scope))
+    }
+
+    /// A field compared with another of a comparable type (text with enum, date with
+    /// timestamp, a user's field with their manager's), by an operator both allow.
+    fn comparison(&mut self, rng: &mut Rng, scope: Scope) -> Option<Comparison> {
+        let fields = self.fields(scope);
+        let left = fields.get(rng.below(fields.len().max(1)))?.clone();
+        let partners: Vec<&Field> = fields
+            .iter()
+            .filter(|f| !comparison_ops_between(left.ty, f.ty).is_empty())
+            .collect();
+        let right = (*rng.pick(&partners)?).clone();
+        let ops = comparison_ops_between(left.ty, right.ty);
+        let op = *rng.pick(&ops)?;
+        let source = match scope {
+            Scope::Relation(_) => "relation, two fields",
+            Scope::User => "two fields",
+        };
+        self.covered.insert((left.ty.name(), op.name(), source));
+        Some(Comparison {
+            field: left.name,
+            op,
+            value_field: right.name,
+        })
     }
 
     fn has(&mut self, rng: &mut Rng, depth: usize, targets: &[String]) -> Node {
