@@ -85,17 +85,49 @@ SELECT rules,
 ) AS t(rules)
  ORDER BY rules;
 
+-- A field as the value (react-querybuilder's valueSource "field", JsonLogic's two vars): two
+-- fields compared, as docs/reference/rules.md says ("Comparing two fields").
+CREATE FUNCTION qbf(field text, operator text, value jsonb) RETURNS text
+LANGUAGE sql AS $$
+  SELECT smart_groups.from_querybuilder(jsonb_build_object('combinator', 'and', 'rules',
+           jsonb_build_array(jsonb_build_object('field', field, 'operator', operator, 'value', value,
+                                                'valueSource', 'field'))))::text $$;
+SELECT field, operator, value, qbf(field, operator, value::jsonb) AS ours,
+       check_rule(qbf(field, operator, value::jsonb), expected::int[]) AS result
+  FROM (VALUES
+ ('age',   '>',          '"manager.age"',          '{5}'),
+ ('age',   '<',          '"score"',                '{4}'),
+ ('hired', '=',          '"seen_naive"',           '{1,5,7}'),
+ ('hired', '>=',         '"seen_naive"',           '{1,3,5,6,7}'),
+ ('name',  '!=',         '"nick"',                 '{1,3,4,5,6,7,8}'),
+ ('title', 'eq_ci',      '"manager.title"',        '{2}'),
+ ('age',   'between',    '"score, points"',        '{5}'),
+ ('age',   'notBetween', '["score", "points"]',    '{1,2,3,4,6,7,8}'),
+ ('name',  'in',         '"nick, manager.name"',   '{2}')
+) AS t(field, operator, value, expected);
+SELECT logic, smart_groups.from_jsonlogic(logic::jsonb)::text AS ours,
+       check_rule(smart_groups.from_jsonlogic(logic::jsonb)::text, expected::int[]) AS result
+  FROM (VALUES
+ ('{"==": [{"var": "hired"}, {"var": "seen_naive"}]}',                    '{1,5,7}'),
+ ('{"<": [{"var": "age"}, {"var": "manager.age"}]}',                      '{3,7}'),
+ ('{"<=": [{"var": "score"}, {"var": "age"}, {"var": "points"}]}',         '{5}'),
+ ('{"!": {"==": [{"var": "active"}, {"var": "vip"}]}}',                    '{2,3,4,6,7,8}')
+) AS t(logic, expected);
+SELECT smart_groups.to_querybuilder('hired after seen_naive and title equals ignoring case manager.title');
+SELECT smart_groups.to_jsonlogic('age >= score or name != nick');
+
 -- JsonLogic has no "not in" of its own: "not" of "in" comes back as not_in (formats::normalize).
 SELECT smart_groups.from_jsonlogic(smart_groups.to_jsonlogic('not (role in ("admin"))'));
 
 -- What has no equivalent, with the path of where it is.
-SELECT try($$SELECT smart_groups.from_querybuilder('{"combinator": "and", "rules": [{"combinator": "or", "rules": [{"field": "hired", "operator": "<", "value": "seen", "valueSource": "field"}]}]}')$$);
+SELECT try($$SELECT smart_groups.from_querybuilder('{"combinator": "and", "rules": [{"combinator": "or", "rules": [{"field": "hired", "operator": "<", "value": "seen", "valueSource": "formula"}]}]}')$$);
+SELECT try($$SELECT smart_groups.from_querybuilder('{"combinator": "and", "rules": [{"field": "name", "operator": "beginsWith", "value": "email", "valueSource": "field"}]}')$$);
 SELECT try($$SELECT smart_groups.from_querybuilder('{"combinator": "xor", "rules": []}')$$);
 SELECT try($$SELECT smart_groups.from_querybuilder('{"combinator": "and", "rules": [{"field": "age", "operator": "divisibleBy", "value": 3}]}')$$);
 SELECT try($$SELECT smart_groups.from_querybuilder('{"combinator": "and", "rules": [{"field": "age", "operator": "="}]}')$$);
 SELECT try($$SELECT smart_groups.from_querybuilder('[1, 2')$$);
 SELECT try($$SELECT smart_groups.from_jsonlogic('{"and": [{"==": [{"var": "age"}, 1]}, {"if": [true, 1, 2]}]}')$$);
-SELECT try($$SELECT smart_groups.from_jsonlogic('{"==": [{"var": "age"}, {"var": "score"}]}')$$);
+SELECT try($$SELECT smart_groups.from_jsonlogic('{"in": [{"var": "name"}, {"var": "email"}]}')$$);
 SELECT try($$SELECT smart_groups.to_querybuilder('age > 3 and (member of "Sales" or age < 2)')$$);
 SELECT try($$SELECT smart_groups.to_jsonlogic('age > 3 or hired within last 30 days')$$);
 SELECT try($$SELECT smart_groups.to_jsonlogic('{"has": "clicks"}'::jsonb)$$);

@@ -224,12 +224,18 @@ fn comparison_hint(
         )
     } else {
         format!(
-            "operators comparing a {} field with a {} field: {}",
-            ty.name(),
-            other_ty.name(),
+            "operators comparing {} field with {} field: {}",
+            a(ty.name()),
+            a(other_ty.name()),
             ops.into_iter().map(name).collect::<Vec<_>>().join(", ")
         )
     })
+}
+
+/// `word` with its indefinite article.
+fn a(word: &str) -> String {
+    let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {word}")
 }
 
 fn text_wrong_type_hint(ty: FieldType, expected: &str) -> Option<String> {
