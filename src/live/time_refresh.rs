@@ -48,7 +48,10 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<i64, DbError> {
         };
         let keys = statements::run_once(
             client,
-            &format!("SELECT array_agg(DISTINCT k::text) FROM ({q}) AS s(k)"),
+            // A related row may have no user (a nullable user column): it concerns no one.
+            &format!(
+                "SELECT array_agg(DISTINCT k::text) FILTER (WHERE k IS NOT NULL) FROM ({q}) AS s(k)"
+            ),
             &[previous.into(), now.into()],
             |rows| {
                 let mut out: Vec<String> = Vec::new();

@@ -64,7 +64,10 @@ fn operands(a: &Slot, b: &Slot) -> Option<(String, String)> {
         // Byte for byte, whatever the columns' collations: two columns of different
         // collations would not even compare (42P22), and a nondeterministic one would make
         // `eq` inexact.
-        (Text, Text) => (format!("({x}) COLLATE \"C\""), format!("({y}) COLLATE \"C\"")),
+        (Text, Text) => (
+            format!("({x}) COLLATE \"C\""),
+            format!("({y}) COLLATE \"C\""),
+        ),
         (Number, Number) | (Boolean, Boolean) | (Date, Date) => (x, y),
         (Timestamp, Timestamp) | (Timestamptz, Timestamptz) => (x, y),
         (Timestamp, Timestamptz) => (utc_instant(&x), y),

@@ -133,7 +133,8 @@ pub fn exclusion(rng: &mut Rng, model: &Model, state: &State) -> Option<Step> {
     let n = quote_literal(name);
     if rng.chance(35) {
         if let Some(key) = rng.pick(&excluded) {
-            // A key that is no longer a user still has its exclusion row, and may be unexcluded.
+            // A key moved away by an UPDATE of the key still has its exclusion row, and may be
+            // unexcluded; a deleted user's rows went with them (`step::apply`).
             let sql = format!("SELECT smart_groups.unexclude({n}, {key}::integer)");
             return Some(Step::sql(
                 format!("unexclude {key} from {name}"),

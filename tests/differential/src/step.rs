@@ -100,8 +100,18 @@ pub fn run(tx: &mut Transaction<'_>, step: &Step) -> Result<Vec<i32>, postgres::
 
 /// Applies an accepted step to the bookkeeping.
 pub fn apply(state: &mut State, model: &mut Model, effect: Effect, removed: &[i32]) {
+    // A deleted user's exclusions and inclusions go with them (`src/live/maintain.rs`,
+    // `deleted`; TRUNCATE clears them all).
     for id in removed {
         state.live.remove(id);
+        let key = id.to_string();
+        for set in state
+            .excluded
+            .values_mut()
+            .chain(state.included.values_mut())
+        {
+            set.remove(&key);
+        }
     }
     match effect {
         Effect::None => {}
@@ -111,7 +121,11 @@ pub fn apply(state: &mut State, model: &mut Model, effect: Effect, removed: &[i3
                 state.live.insert(to);
             }
         }
-        Effect::ClearUsers => state.live.clear(),
+        Effect::ClearUsers => {
+            state.live.clear();
+            state.excluded.clear();
+            state.included.clear();
+        }
         Effect::SetRules(index, rules) => {
             if let Some(g) = model.groups.get_mut(index) {
                 g.rules = Some(*rules);
