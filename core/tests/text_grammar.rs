@@ -157,3 +157,53 @@ fn whitespace_anywhere_between_tokens() {
         ])
     );
 }
+
+/// A name where a value goes is another field: `A op B` compares two fields. Values are
+/// still values (`true`, dates, numbers); reserved words in backticks are names.
+#[test]
+fn a_name_as_the_value_compares_two_fields() {
+    use smart_groups_core::ast::Comparison;
+    let cmp = |field: &str, op: Op, other: &str| {
+        Node::Compare(Comparison {
+            field: field.into(),
+            op,
+            value_field: other.into(),
+        })
+    };
+    assert_eq!(
+        ok("hire_date after created_at"),
+        cmp("hire_date", Op::After, "created_at")
+    );
+    assert_eq!(
+        ok("location = manager.location and age >= `min age`"),
+        Node::All(vec![
+            cmp("location", Op::Eq, "manager.location"),
+            cmp("age", Op::Gte, "min age"),
+        ])
+    );
+    assert_eq!(ok("d on e"), cmp("d", Op::Eq, "e"));
+    assert_eq!(ok("a != b"), cmp("a", Op::Neq, "b"));
+    assert_eq!(ok("a equals ignoring case b"), cmp("a", Op::EqCi, "b"));
+    assert_eq!(
+        ok("a contains ignoring case `ignoring`"),
+        cmp("a", Op::ContainsCi, "ignoring")
+    );
+    assert_eq!(ok("a = `true`"), cmp("a", Op::Eq, "true"));
+    assert_eq!(ok("a = true"), cond("a", Op::Eq, boolean(true)));
+    assert_eq!(ok("a = 2024-01-31"), cond("a", Op::Eq, s("2024-01-31")));
+    assert_eq!(
+        ok("has r where x < y"),
+        has("r", Some(cmp("x", Op::Lt, "y")), None)
+    );
+    // Printed back the same way.
+    for text in [
+        "a after b",
+        "a = manager.b",
+        "a != `not`",
+        "x equals ignoring case `ignoring`",
+    ] {
+        assert_eq!(smart_groups_core::text::print(&ok(text)), text);
+    }
+    // `is empty` takes nothing, so a name after it is not part of the rule.
+    assert!(parse("a is empty b").is_err());
+}
