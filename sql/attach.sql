@@ -107,6 +107,7 @@ BEGIN
         PERFORM smart_groups_internal._drop_triggers(cur.users_table, 'users');
     END IF;
     PERFORM smart_groups_internal._install_triggers(users_table, 'users');
+    PERFORM smart_groups_internal._install_lookup_triggers();
     PERFORM smart_groups_internal._snapshot_columns();
     PERFORM smart_groups_internal._bump_epoch();
 END $$;
@@ -195,7 +196,8 @@ BEGIN
      WHERE a.attnum > 0 AND NOT a.attisdropped
        AND a.attrelid IN (SELECT users_table FROM smart_groups.config
                           UNION SELECT custom_table FROM smart_groups.config WHERE custom_table IS NOT NULL
-                          UNION SELECT table_name FROM smart_groups.relations);
+                          UNION SELECT table_name FROM smart_groups.relations
+                          UNION SELECT smart_groups_internal._lookup_tables());
 END $$;
 
 -- After a column of an attached table changed type: a custom-field table whose value column
@@ -251,6 +253,7 @@ DECLARE
     rel_map     jsonb := '{}';
     renames     jsonb;
     retyped     boolean := false;
+    lookup_changed boolean := false;
     g           smart_groups.groups;
     ids         bigint[];
     renamed     jsonb[];
@@ -266,6 +269,10 @@ BEGIN
               WHERE a.attname <> s.name OR a.atttypid <> s.type_id
               ORDER BY s.rel, s.attnum LOOP
         retyped := retyped OR r.retyped;
+        -- A column of a lookup table only (its rules are checked again below).
+        lookup_changed := lookup_changed OR (r.rel IS DISTINCT FROM cfg.users_table
+            AND r.rel IS DISTINCT FROM cfg.custom_table
+            AND NOT EXISTS (SELECT 1 FROM smart_groups.relations x WHERE x.table_name = r.rel));
         CONTINUE WHEN r.old = r.new;
         IF r.rel = cfg.users_table THEN
             users_map := users_map || jsonb_build_object(r.old, r.new);
@@ -300,6 +307,8 @@ BEGIN
             RAISE NOTICE 'users keys are now stored as %', new_key_type;
         END IF;
     END IF;
+    -- A foreign key added or dropped makes a table a lookup table or no longer one.
+    PERFORM smart_groups_internal._install_lookup_triggers();
     PERFORM smart_groups_internal._snapshot_columns();
     PERFORM smart_groups_internal._bump_epoch();
     IF users_map <> '{}' OR rel_map <> '{}' THEN
@@ -322,7 +331,7 @@ BEGIN
     IF retyped THEN
         PERFORM smart_groups_internal._check_attachments();
     END IF;
-    IF users_map <> '{}' OR rel_map <> '{}' OR retyped THEN
+    IF users_map <> '{}' OR rel_map <> '{}' OR retyped OR lookup_changed THEN
         PERFORM smart_groups_internal._convert_broken_groups('the columns its rules read were changed');
         -- What the remaining smart groups read, under the new names.
         UPDATE smart_groups.groups x SET deps = smart_groups_internal._deps(x.rules, x.name)
@@ -432,6 +441,7 @@ BEGIN
     INSERT INTO smart_groups.relations (name, table_name, user_column)
     VALUES (name, relation_table, user_column);
     PERFORM smart_groups_internal._install_triggers(relation_table, 'relation', name);
+    PERFORM smart_groups_internal._install_lookup_triggers();
     PERFORM smart_groups_internal._snapshot_columns();
     PERFORM smart_groups_internal._bump_epoch();
 END $$;

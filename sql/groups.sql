@@ -847,7 +847,8 @@ BEGIN
         -- A relation whose user column goes is detached.
         DELETE FROM smart_groups.relations r WHERE r.table_name = o.objid AND r.user_column = o.address_names[3];
         IF EXISTS (SELECT 1 FROM smart_groups.config c WHERE c.users_table = o.objid)
-           OR EXISTS (SELECT 1 FROM smart_groups.relations r WHERE r.table_name = o.objid) THEN
+           OR EXISTS (SELECT 1 FROM smart_groups.relations r WHERE r.table_name = o.objid)
+           OR EXISTS (SELECT 1 FROM smart_groups.attached_columns s WHERE s.rel = o.objid) THEN
             PERFORM smart_groups_internal._convert_broken_groups(format('column %s was dropped', o.object_identity));
         END IF;
     END LOOP;

@@ -137,6 +137,37 @@ BEGIN
     END LOOP;
 END $$;
 
+-- The statement triggers of the lookup tables (`_lookup_tables()`): a changed lookup row moves
+-- the users whose rows, or whose related rows, point to it (`src/live/table_change.rs`). A
+-- table that is no lookup any more loses them.
+CREATE FUNCTION smart_groups_internal._install_lookup_triggers() RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    p  text := smart_groups_internal._trigger_prefix('lookup');
+    fn text := 'smart_groups_internal._on_table_change_rs(''lookup'')';
+    r  regclass;
+    t  record;
+BEGIN
+    FOR r IN SELECT DISTINCT g.tgrelid::regclass FROM pg_trigger g
+              WHERE NOT g.tgisinternal AND g.tgname LIKE p || '\_%'
+                AND g.tgrelid NOT IN (SELECT smart_groups_internal._lookup_tables()) LOOP
+        PERFORM smart_groups_internal._drop_triggers(r, 'lookup');
+    END LOOP;
+    FOR r IN SELECT smart_groups_internal._lookup_tables() LOOP
+        CONTINUE WHEN EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = r AND g.tgname = p || '_update');
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS sg_new'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION %s', p || '_insert', r, fn);
+        EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS sg_old NEW TABLE AS sg_new'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION %s', p || '_update', r, fn);
+        EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS sg_old'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION %s', p || '_delete', r, fn);
+        FOR t IN SELECT g.tgname FROM pg_trigger g
+                  WHERE g.tgrelid = r AND NOT g.tgisinternal AND g.tgname LIKE p || '\_%' LOOP
+            EXECUTE format('ALTER TRIGGER %I ON %s DEPENDS ON EXTENSION smart_groups', t.tgname, r);
+        END LOOP;
+    END LOOP;
+END $$;
+
 -- Relative-time rules: for each active group with within_last / not_within_last, refreshes the
 -- users whose values crossed a boundary since the group's previous time refresh
 -- (src/live/time_refresh.rs). Returns how many joins and leaves it wrote.

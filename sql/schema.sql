@@ -253,6 +253,33 @@ LANGUAGE sql STABLE AS $$
      WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
 $$;
 
+-- Single-column foreign keys of `rel` onto tables other than the users table: lookups
+-- (docs/reference/rules.md, "Fields"); their tables' columns are fields through them.
+CREATE FUNCTION smart_groups_internal._lookups(rel regclass) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'column', a.attname, 'schema', n.nspname, 'table', c.relname, 'key_column', fa.attname,
+               'columns', smart_groups_internal._columns(k.confrelid)) ORDER BY a.attnum, k.conname), '[]'::jsonb)
+      FROM pg_constraint k
+      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+      JOIN pg_attribute fa ON fa.attrelid = k.confrelid AND fa.attnum = k.confkey[1]
+      JOIN pg_class c ON c.oid = k.confrelid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE k.contype = 'f' AND k.conrelid = rel AND cardinality(k.conkey) = 1
+       AND k.confrelid IS DISTINCT FROM (SELECT users_table FROM smart_groups.config)
+$$;
+
+-- The lookup tables of the users table and of every relation.
+CREATE FUNCTION smart_groups_internal._lookup_tables() RETURNS SETOF regclass
+LANGUAGE sql STABLE AS $$
+    SELECT DISTINCT k.confrelid::regclass
+      FROM pg_constraint k
+     WHERE k.contype = 'f' AND cardinality(k.conkey) = 1
+       AND k.conrelid IN (SELECT users_table FROM smart_groups.config
+                          UNION SELECT table_name FROM smart_groups.relations)
+       AND k.confrelid <> (SELECT users_table FROM smart_groups.config)
+$$;
+
 CREATE FUNCTION smart_groups_internal._catalog() RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object(
@@ -267,7 +294,8 @@ LANGUAGE sql STABLE AS $$
                       FROM pg_constraint k
                       JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
                      WHERE k.contype = 'f' AND k.conrelid = cfg.users_table
-                       AND k.confrelid = cfg.users_table AND cardinality(k.conkey) = 1))
+                       AND k.confrelid = cfg.users_table AND cardinality(k.conkey) = 1),
+                'lookups', smart_groups_internal._lookups(cfg.users_table))
               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE c.oid = cfg.users_table),
         'custom_table', (
@@ -286,7 +314,8 @@ LANGUAGE sql STABLE AS $$
             SELECT coalesce(jsonb_agg(jsonb_build_object(
                        'name', r.name, 'schema', n.nspname, 'table', c.relname,
                        'user_column', r.user_column,
-                       'columns', smart_groups_internal._columns(r.table_name)) ORDER BY r.name), '[]'::jsonb)
+                       'columns', smart_groups_internal._columns(r.table_name),
+                       'lookups', smart_groups_internal._lookups(r.table_name)) ORDER BY r.name), '[]'::jsonb)
               FROM smart_groups.relations r
               JOIN pg_class c ON c.oid = r.table_name
               JOIN pg_namespace n ON n.oid = c.relnamespace),

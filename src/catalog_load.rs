@@ -6,7 +6,7 @@ use pgrx::JsonB;
 use serde::Deserialize;
 use smart_groups_core::catalog::{
     Catalog, Column, ColumnKind, CustomField, CustomFieldTable, FieldType, Group, GroupKind,
-    GroupStatus, KeyType, Reference, Relation, TableName, UsersTable,
+    GroupStatus, KeyType, Lookup, Reference, Relation, TableName, UsersTable,
 };
 
 use smart_groups_core::rename::reference_name;
@@ -30,6 +30,43 @@ struct UsersDoc {
     key_type: String,
     columns: Vec<ColumnDoc>,
     references: Vec<String>,
+    #[serde(default)]
+    lookups: Vec<LookupDoc>,
+}
+
+#[derive(Deserialize)]
+struct LookupDoc {
+    column: String,
+    schema: String,
+    table: String,
+    key_column: String,
+    columns: Vec<ColumnDoc>,
+}
+
+/// The lookups of a table with `columns` (and `references`, for the users table): named after
+/// the foreign key column; a name a column or a reference already has would be ambiguous, and
+/// two foreign keys of one column (onto two tables) too: those are left out.
+fn lookups(docs: Vec<LookupDoc>, columns: &[Column], references: &[Reference]) -> Vec<Lookup> {
+    let named = |name: &str| {
+        columns.iter().any(|c| c.name == name) || references.iter().any(|r| r.name == name)
+    };
+    let all: Vec<Lookup> = docs
+        .into_iter()
+        .map(|l| Lookup {
+            name: reference_name(&l.column),
+            columns: l.columns.iter().filter_map(column_from_doc).collect(),
+            column: l.column,
+            table: TableName {
+                schema: l.schema,
+                name: l.table,
+            },
+            key_column: l.key_column,
+        })
+        .collect();
+    all.iter()
+        .filter(|l| !named(&l.name) && all.iter().filter(|m| m.name == l.name).count() == 1)
+        .cloned()
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -67,6 +104,8 @@ struct RelationDoc {
     table: String,
     user_column: String,
     columns: Vec<ColumnDoc>,
+    #[serde(default)]
+    lookups: Vec<LookupDoc>,
 }
 
 #[derive(Deserialize)]
@@ -129,7 +168,7 @@ pub fn load() -> Result<Catalog, DbError> {
         .map_err(|e| DbError::Spi(format!("catalog document: {e}")))?;
     let users = doc.users.ok_or(DbError::NotAttached)?;
     let columns: Vec<Column> = users.columns.iter().filter_map(column_from_doc).collect();
-    let references = users
+    let references: Vec<Reference> = users
         .references
         .iter()
         .map(|c| Reference {
@@ -139,9 +178,11 @@ pub fn load() -> Result<Catalog, DbError> {
         // A reference named like a column would make that name ambiguous; the column wins.
         .filter(|r| !columns.iter().any(|c| c.name == r.name))
         .collect();
+    let user_lookups = lookups(users.lookups, &columns, &references);
     let key_type = key_type(&users.key_type)
         .ok_or_else(|| DbError::Spi(format!("bad key type {}", users.key_type)))?;
     Ok(Catalog {
+        lookups: user_lookups,
         users: UsersTable {
             table: TableName {
                 schema: users.schema,
@@ -175,14 +216,18 @@ pub fn load() -> Result<Catalog, DbError> {
         relations: doc
             .relations
             .into_iter()
-            .map(|r| Relation {
-                columns: r.columns.iter().filter_map(column_from_doc).collect(),
-                name: r.name,
-                table: TableName {
-                    schema: r.schema,
-                    name: r.table,
-                },
-                user_column: r.user_column,
+            .map(|r| {
+                let columns: Vec<Column> = r.columns.iter().filter_map(column_from_doc).collect();
+                Relation {
+                    lookups: lookups(r.lookups, &columns, &[]),
+                    columns,
+                    name: r.name,
+                    table: TableName {
+                        schema: r.schema,
+                        name: r.table,
+                    },
+                    user_column: r.user_column,
+                }
             })
             .collect(),
         groups: doc

@@ -54,6 +54,11 @@ fn walk(
 /// The values of `field` as text, from the rows that hold it: `(value expression, FROM …)`.
 fn source(field: &FieldPath, catalog: &Catalog, rel: Option<&Relation>) -> (String, String) {
     match (field, rel) {
+        // The lookup table's own values: "did you mean" among departments' names.
+        (FieldPath::Lookup { lookup, column }, _) => (
+            format!("l.{}::text", quote_ident(&column.name)),
+            format!("FROM {} l", qualified(&lookup.table)),
+        ),
         (FieldPath::Column(c), Some(r)) => (
             format!("r.{}::text", quote_ident(&c.name)),
             format!("FROM {} r", qualified(&r.table)),
@@ -135,7 +140,7 @@ fn unreadable(
     let f = match field {
         FieldPath::Custom(f) => f,
         FieldPath::Reference { inner, .. } => return unreadable(inner, path, catalog, out, seen),
-        FieldPath::Column(_) => return,
+        FieldPath::Column(_) | FieldPath::Lookup { .. } => return,
     };
     let Some(table) = catalog.custom_table.as_ref() else {
         return;
@@ -190,6 +195,7 @@ fn field_name(field: &FieldPath) -> String {
         FieldPath::Reference { reference, inner } => {
             format!("{}.{}", reference.name, field_name(inner))
         }
+        FieldPath::Lookup { lookup, column } => format!("{}.{}", lookup.name, column.name),
     }
 }
 

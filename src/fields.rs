@@ -1,4 +1,5 @@
-//! `smart_groups.fields`: every field a rule may name, typed from the real tables.
+//! `smart_groups.fields`: every field a rule may name, typed from the real tables: columns,
+//! custom fields, fields through references and lookups, and relation columns.
 
 use pgrx::prelude::*;
 use smart_groups_core::catalog::{Catalog, Column};
@@ -46,6 +47,13 @@ fn rows(catalog: &Catalog) -> Vec<FieldRow> {
                 f.allowed.clone(),
             ));
         }
+        for l in &catalog.lookups {
+            for c in &l.columns {
+                let name = format!("{prefix}{}.{}", l.name, c.name);
+                let source = if source == "column" { "lookup" } else { source };
+                out.push(column_row(name, c, source, None));
+            }
+        }
     };
     user_fields("", "column", &mut out);
     for r in &catalog.references {
@@ -59,6 +67,12 @@ fn rows(catalog: &Catalog) -> Vec<FieldRow> {
                 "relation",
                 Some(rel.name.clone()),
             ));
+        }
+        for l in &rel.lookups {
+            for c in &l.columns {
+                let name = format!("{}.{}", l.name, c.name);
+                out.push(column_row(name, c, "lookup", Some(rel.name.clone())));
+            }
         }
     }
     out

@@ -179,7 +179,8 @@ fn _check_rules(rules: RulesJson, group_name: Option<Text>) {
 
 /// What a group's rules read, for the triggers: users columns (also those read through a
 /// reference), custom-field keys, relations, named groups, the columns of references (whose
-/// change moves users between referenced users), and whether time alone changes the result.
+/// change moves users between referenced users), whether time alone changes the result, and
+/// the columns of lookup tables read through which foreign key.
 #[pg_extern(stable, schema = "smart_groups_internal")]
 fn _deps(rules: RulesJson, group_name: Text) -> JsonB {
     let node = read_jsonb(&rules);
@@ -198,6 +199,14 @@ fn _deps(rules: RulesJson, group_name: Text) -> JsonB {
         "reference_columns": reference_columns,
         "reference_depth": deps.reference_depth,
         "relative_time": deps.relative_time,
+        "lookups": deps.lookups.iter().map(|l| serde_json::json!({
+            "relation": l.relation,
+            "fk": l.fk,
+            "schema": l.table.schema,
+            "table": l.table.name,
+            "key_column": l.key_column,
+            "column": l.column,
+        })).collect::<Vec<_>>(),
     }))
 }
 

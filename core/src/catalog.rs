@@ -3,7 +3,7 @@
 //! `Catalog` from the real tables; tests build one by hand.
 
 /// A schema-qualified table name, exactly as in the catalog (never quoted here).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TableName {
     pub schema: String,
     pub name: String,
@@ -115,6 +115,26 @@ pub struct Reference {
     pub column: String,
 }
 
+/// A foreign key from the users table or a relation to another table, a lookup table
+/// (`department_id → departments(id)`), named after the column without `_id`
+/// (`department`): the lookup table's columns are fields through it (`department.name`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lookup {
+    pub name: String,
+    /// The foreign key column of the users table or relation.
+    pub column: String,
+    pub table: TableName,
+    /// The lookup table's column the foreign key references.
+    pub key_column: String,
+    pub columns: Vec<Column>,
+}
+
+impl Lookup {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsersTable {
     pub table: TableName,
@@ -137,6 +157,8 @@ pub struct Relation {
     pub table: TableName,
     pub user_column: String,
     pub columns: Vec<Column>,
+    /// Foreign keys of the relation's table to lookup tables (`course.title`).
+    pub lookups: Vec<Lookup>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +191,8 @@ pub struct Catalog {
     pub custom_table: Option<CustomFieldTable>,
     pub custom_fields: Vec<CustomField>,
     pub references: Vec<Reference>,
+    /// Foreign keys of the users table to lookup tables (`department.name`).
+    pub lookups: Vec<Lookup>,
     pub relations: Vec<Relation>,
     pub groups: Vec<Group>,
 }
@@ -215,6 +239,10 @@ impl Catalog {
         self.references.iter().find(|r| r.name == name)
     }
 
+    pub fn lookup(&self, name: &str) -> Option<&Lookup> {
+        self.lookups.iter().find(|l| l.name == name)
+    }
+
     pub fn relation(&self, name: &str) -> Option<&Relation> {
         self.relations.iter().find(|r| r.name == name)
     }
@@ -235,5 +263,9 @@ impl Catalog {
 impl Relation {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<&Lookup> {
+        self.lookups.iter().find(|l| l.name == name)
     }
 }

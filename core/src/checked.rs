@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::ast::{Count, Number, Op};
-use crate::catalog::{Column, CustomField, Reference, Relation};
+use crate::catalog::{Column, CustomField, Lookup, Reference, Relation};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pred {
@@ -74,6 +74,12 @@ pub enum FieldPath {
     Reference {
         reference: Reference,
         inner: Box<FieldPath>,
+    },
+    /// `department.name`: follow the foreign key of the row in scope (the user, or the
+    /// relation row inside `has … where`) to its lookup row, and read `column` there.
+    Lookup {
+        lookup: Lookup,
+        column: Column,
     },
 }
 

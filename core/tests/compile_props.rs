@@ -128,6 +128,7 @@ fn test() -> impl Strategy<Value = Pred> {
 
 fn relation() -> impl Strategy<Value = Relation> {
     (ident(), ident(), ident(), ident()).prop_map(|(name, schema, t, user_column)| Relation {
+        lookups: Vec::new(),
         name,
         table: TableName { schema, name: t },
         user_column,

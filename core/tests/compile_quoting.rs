@@ -101,6 +101,7 @@ fn identifiers_needing_quotes() {
         "{sql}"
     );
     let relation = Relation {
+        lookups: Vec::new(),
         name: "r".into(),
         table: table("s\"x", "t t"),
         user_column: "u\"c".into(),

@@ -39,14 +39,14 @@ fn unknown_fields_behind_references() {
         json!({"field": "boss.name", "op": "eq", "value": "x"}),
         "42703",
         "field",
-        r#"unknown field "boss.name": there is no reference "boss""#,
+        r#"unknown field "boss.name": there is no reference or lookup "boss""#,
     );
-    assert!(hint.unwrap().ends_with("references: manager"));
+    assert!(hint.unwrap().ends_with("references and lookups: manager"));
     expect_error(
         json!({"field": "manger.name", "op": "eq", "value": "x"}),
         "42703",
         "field",
-        r#"unknown field "manger.name": there is no reference "manger" (did you mean "manager"?)"#,
+        r#"unknown field "manger.name": there is no reference or lookup "manger" (did you mean "manager"?)"#,
     );
     expect_error(
         json!({"field": "manager.manager.nme", "op": "eq", "value": "x"}),
@@ -65,7 +65,7 @@ fn unknown_fields_behind_references() {
         json!({"field": "enrollments.status", "op": "is_empty"}),
         "42703",
         "field",
-        r#"unknown field "enrollments.status": there is no reference "enrollments""#,
+        r#"unknown field "enrollments.status": there is no reference or lookup "enrollments""#,
     );
 }
 

@@ -130,12 +130,13 @@ fn _on_users_delete_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
 }
 
 /// AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on the custom-field table
-/// (`'custom'`) and on each relation (`'relation', name`).
+/// (`'custom'`), on each relation (`'relation', name`) and on each lookup table (`'lookup'`).
 #[pg_trigger]
 fn _on_table_change_rs<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     let args = trigger.extra_args().unwrap_or_default();
     let table = match (args.first().map(String::as_str), args.get(1)) {
         (Some("relation"), Some(name)) => table_change::Table::Relation(name.clone()),
+        (Some("lookup"), _) => table_change::Table::Lookup,
         _ => table_change::Table::Custom,
     };
     let Ok(op) = trigger.op() else {

@@ -511,7 +511,9 @@ pub fn decide(
             && g.columns.is_subset(loaded_columns)
             && g.reference_columns.is_subset(loaded_columns)
             && (g.custom.is_empty() || custom_exact)
-            && g.relations.is_disjoint(undecidable_relations);
+            && g.relations.is_disjoint(undecidable_relations)
+            // Lookup rows are not loaded: rules reading them are decided in SQL.
+            && g.lookups.is_empty();
         let pred = if ok {
             Some(st.shared_pred(g.id)?)
         } else {

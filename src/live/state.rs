@@ -14,7 +14,9 @@ use pgrx::JsonB;
 use serde::Deserialize;
 use smart_groups_core::catalog::{Catalog, TableName};
 use smart_groups_core::checked::Pred;
-use smart_groups_core::compile::{self, quote_ident, AtomTable, Flip, RowAtom, RowTree};
+use smart_groups_core::compile::{
+    self, quote_ident, AtomTable, Flip, LookupRead, RowAtom, RowTree,
+};
 use smart_groups_core::json;
 use smart_groups_core::validate::{self, Options};
 
@@ -43,6 +45,8 @@ pub struct Group {
     pub reference_depth: i32,
     /// Whether the rules have a relative-time rule (`within last`).
     pub relative_time: bool,
+    /// Columns of lookup tables the rules read (`department.name`, `course.title`).
+    pub lookups: Vec<LookupRead>,
 }
 
 impl Group {
@@ -78,6 +82,18 @@ struct DepsDoc {
     reference_depth: i32,
     #[serde(default)]
     relative_time: bool,
+    #[serde(default)]
+    lookups: Vec<LookupReadDoc>,
+}
+
+#[derive(Deserialize)]
+struct LookupReadDoc {
+    relation: Option<String>,
+    fk: String,
+    schema: String,
+    table: String,
+    key_column: String,
+    column: String,
 }
 
 fn unknown_reference_depth() -> i32 {
@@ -274,6 +290,21 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
                 reference_columns: d.deps.reference_columns.into_iter().collect(),
                 reference_depth: d.deps.reference_depth,
                 relative_time: d.deps.relative_time,
+                lookups: d
+                    .deps
+                    .lookups
+                    .into_iter()
+                    .map(|l| LookupRead {
+                        relation: l.relation,
+                        fk: l.fk,
+                        table: TableName {
+                            schema: l.schema,
+                            name: l.table,
+                        },
+                        key_column: l.key_column,
+                        column: l.column,
+                    })
+                    .collect(),
             })
             .map(Rc::new)
             .collect();
@@ -330,7 +361,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
     st.ok_or(DbError::NotAttached)
 }
 
-/// Groups reading another user's row, custom fields or relations, and those naming them in
+/// Groups reading another user's row, custom fields, relations or lookup tables, and those naming them in
 /// member_of, transitively; `groups` is in depth order, so a group comes after every group it
 /// names. Their membership depends on rows that transactions other than the user's row's
 /// writer change (see `commit.rs`).
@@ -341,6 +372,7 @@ fn at_commit(groups: &[Rc<Group>]) -> Vec<i64> {
         if g.reads_references()
             || !g.custom.is_empty()
             || !g.relations.is_empty()
+            || !g.lookups.is_empty()
             || g.names.iter().any(|n| out.contains(n))
         {
             out.insert(g.id);

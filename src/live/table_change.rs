@@ -1,14 +1,18 @@
-//! AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on the custom-field table and on every
-//! relation: what an app with an activity table pays on each event it records.
+//! AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on the custom-field table, on every
+//! relation, and on every lookup table: what an app with an activity table pays on each event
+//! it records, and what renaming a department costs.
 //!
 //! The groups reading what a statement changed (the custom fields it wrote, or the relation)
 //! are maintained at commit (`commit.rs`): two transactions recording events of the same
 //! users must not wait for each other's row locks, so a statement only records its users,
 //! for those groups. The commit-time step decides them (`depths.rs`).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
-use smart_groups_core::compile::quote_ident;
+use smart_groups_core::catalog::TableName;
+use smart_groups_core::compile::{self, quote_ident};
 
 use super::row_read;
 use super::state::State;
@@ -19,6 +23,8 @@ use crate::errors::DbError;
 pub enum Table {
     Custom,
     Relation(String),
+    /// A lookup table (`catalog::Lookup`), known by the relation the trigger fired on.
+    Lookup,
 }
 
 /// `data`: the trigger call's, on the table it fired on.
@@ -29,6 +35,9 @@ pub fn run(
     op: PgTriggerOperation,
     data: &pg_sys::TriggerData,
 ) -> Result<(), DbError> {
+    if matches!(table, Table::Lookup) {
+        return lookup_changed(client, st, op, data);
+    }
     let catalog = st.catalog()?;
     let (user_column, key_column) = match table {
         Table::Custom => match &catalog.custom_table {
@@ -39,10 +48,12 @@ pub fn run(
             Some(r) => (r.user_column.clone(), None),
             None => return Ok(()),
         },
+        Table::Lookup => return Ok(()),
     };
     let reads = |g: &super::state::Group| match table {
         Table::Custom => !g.custom.is_empty(),
         Table::Relation(name) => g.relations.contains(name),
+        Table::Lookup => false,
     };
     if !st.groups.iter().any(|g| reads(g)) {
         return Ok(());
@@ -57,6 +68,7 @@ pub fn run(
     let reads = |g: &super::state::Group| match table {
         Table::Custom => fields.iter().any(|f| g.custom.contains(f)),
         Table::Relation(name) => g.relations.contains(name),
+        Table::Lookup => false,
     };
     let mut groups = Vec::new();
     let mut readers = Vec::new();
@@ -76,6 +88,102 @@ pub fn run(
         super::commit::Referents::For(&readers)
     };
     super::commit::defer(&keys, super::users_update::USER, Some(&groups), referents);
+    Ok(())
+}
+
+/// A statement on a lookup table: the users whose row (or whose related rows) point to a
+/// lookup row whose read columns changed, or that was inserted or deleted (a deferred foreign
+/// key may point to it before it exists), for the groups reading those columns. The users are
+/// found through the foreign key column, which an index on it makes a probe per row.
+fn lookup_changed(
+    client: &mut SpiClient<'_>,
+    st: &mut State,
+    op: PgTriggerOperation,
+    data: &pg_sys::TriggerData,
+) -> Result<(), DbError> {
+    // SAFETY: the relation the trigger fired on, alive while the trigger runs.
+    let rel = unsafe { pgrx::PgRelation::from_pg(data.tg_relation) };
+    let table = TableName {
+        schema: rel.namespace().to_string(),
+        name: rel.name().to_string(),
+    };
+    let relid = rel.oid().to_u32();
+    // (relation, foreign key, key column) → the columns read and the groups reading them.
+    let mut owners: BTreeMap<(Option<String>, String, String), (BTreeSet<String>, Vec<i64>)> =
+        BTreeMap::new();
+    let mut readers: BTreeSet<i64> = BTreeSet::new();
+    for g in &st.groups {
+        for l in g.lookups.iter().filter(|l| l.table == table) {
+            let entry = owners
+                .entry((l.relation.clone(), l.fk.clone(), l.key_column.clone()))
+                .or_default();
+            entry.0.insert(l.column.clone());
+            if !entry.1.contains(&g.id) {
+                entry.1.push(g.id);
+            }
+            if g.reads_references() {
+                readers.insert(g.id);
+            }
+        }
+    }
+    if owners.is_empty() {
+        return Ok(());
+    }
+    super::advisory::writer();
+    let catalog = st.catalog()?.clone();
+    for ((relation, fk, key_column), (columns, groups)) in owners {
+        pgrx::check_for_interrupts!();
+        let k = quote_ident(&key_column);
+        let changed = match op {
+            PgTriggerOperation::Insert => format!("SELECT n.{k} FROM sg_new n"),
+            PgTriggerOperation::Delete => format!("SELECT o.{k} FROM sg_old o"),
+            _ => {
+                let differs: Vec<String> = columns
+                    .iter()
+                    .map(|c| {
+                        let c = quote_ident(c);
+                        format!("o.{c}::text IS DISTINCT FROM n.{c}::text")
+                    })
+                    .collect();
+                format!(
+                    "SELECT o.{k} FROM sg_old o LEFT JOIN sg_new n ON n.{k} = o.{k}                       WHERE n.{k} IS NULL OR {}                      UNION SELECT n.{k} FROM sg_new n LEFT JOIN sg_old o ON o.{k} = n.{k}                       WHERE o.{k} IS NULL",
+                    differs.join(" OR ")
+                )
+            }
+        };
+        let (from, user) = match &relation {
+            None => (
+                compile::qualified(&catalog.users.table),
+                quote_ident(&catalog.users.key_column),
+            ),
+            Some(name) => match catalog.relation(name) {
+                Some(r) => (compile::qualified(&r.table), quote_ident(&r.user_column)),
+                None => continue,
+            },
+        };
+        let sql = format!(
+            "SELECT array_agg(DISTINCT t.{user}::text) FILTER (WHERE t.{user} IS NOT NULL)                FROM {from} t WHERE t.{} IN ({changed}) /* lookup table {relid} */",
+            quote_ident(&fk)
+        );
+        let keys = statements::run(client, &sql, &[], &[], |rows| {
+            let mut keys = Vec::new();
+            for row in rows {
+                keys = row.get::<Vec<String>>(1)?.unwrap_or_default();
+            }
+            Ok(keys)
+        })?;
+        let mine: Vec<i64> = groups
+            .iter()
+            .copied()
+            .filter(|g| readers.contains(g))
+            .collect();
+        let referents = if relation.is_some() || mine.is_empty() {
+            super::commit::Referents::No
+        } else {
+            super::commit::Referents::For(&mine)
+        };
+        super::commit::defer(&keys, super::users_update::USER, Some(&groups), referents);
+    }
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::ast::Op;
+use crate::catalog::TableName;
 use crate::checked::{FieldPath, Pred};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,20 +20,36 @@ pub struct Deps {
     pub reference_depth: usize,
     /// Relation names used by `has`.
     pub relations: BTreeSet<String>,
+    /// Columns of lookup tables, and through which foreign key they are read.
+    pub lookups: BTreeSet<LookupRead>,
     /// Group ids named by `member_of`.
     pub groups: BTreeSet<i64>,
     /// Whether the result changes with time alone (`within_last`, `not_within_last`).
     pub relative_time: bool,
 }
 
+/// A lookup table's column read through a foreign key: of the users table (`relation` None)
+/// or of a relation's table. A change to that column of a lookup row moves the users whose
+/// row (or related rows) reference it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LookupRead {
+    pub relation: Option<String>,
+    /// The foreign key column of the users table or the relation.
+    pub fk: String,
+    pub table: TableName,
+    pub key_column: String,
+    pub column: String,
+}
+
 pub fn dependencies(pred: &Pred) -> Deps {
     let mut deps = Deps::default();
-    walk(pred, false, &mut deps);
+    walk(pred, None, &mut deps);
     deps
 }
 
-/// `in_relation`: inside `has … where`, where a column belongs to the relation's row.
-fn walk(pred: &Pred, in_relation: bool, deps: &mut Deps) {
+/// `in_relation`: inside `has … where` of that relation, where a column belongs to the
+/// relation's row.
+fn walk(pred: &Pred, in_relation: Option<&str>, deps: &mut Deps) {
     match pred {
         Pred::All(items) | Pred::Any(items) => {
             items.iter().for_each(|p| walk(p, in_relation, deps));
@@ -59,7 +76,7 @@ fn walk(pred: &Pred, in_relation: bool, deps: &mut Deps) {
         } => {
             deps.relations.insert(relation.name.clone());
             if let Some(f) = filter {
-                walk(f, true, deps);
+                walk(f, Some(&relation.name), deps);
             }
         }
     }
@@ -72,12 +89,24 @@ fn references_followed(path: &FieldPath) -> usize {
     }
 }
 
-fn field(path: &FieldPath, in_relation: bool, deps: &mut Deps) {
+fn field(path: &FieldPath, in_relation: Option<&str>, deps: &mut Deps) {
     match path {
         FieldPath::Column(c) => {
-            if !in_relation {
+            if in_relation.is_none() {
                 deps.columns.insert(c.name.clone());
             }
+        }
+        FieldPath::Lookup { lookup, column } => {
+            if in_relation.is_none() {
+                deps.columns.insert(lookup.column.clone());
+            }
+            deps.lookups.insert(LookupRead {
+                relation: in_relation.map(str::to_string),
+                fk: lookup.column.clone(),
+                table: lookup.table.clone(),
+                key_column: lookup.key_column.clone(),
+                column: column.name.clone(),
+            });
         }
         FieldPath::Custom(f) => {
             deps.custom_keys.insert(f.key.clone());
@@ -87,7 +116,7 @@ fn field(path: &FieldPath, in_relation: bool, deps: &mut Deps) {
         FieldPath::Reference { reference, inner } => {
             deps.references.insert(reference.name.clone());
             deps.columns.insert(reference.column.clone());
-            field(inner, false, deps);
+            field(inner, None, deps);
         }
     }
 }

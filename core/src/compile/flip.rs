@@ -212,6 +212,8 @@ fn walk_references(
                     }
                     return false;
                 }
+                // The referenced user's own foreign key: a new lookup row for them.
+                FieldPath::Lookup { lookup, .. } => return changed.contains(&lookup.column),
                 FieldPath::Custom(_) => return false,
             }
         }
@@ -236,6 +238,9 @@ fn walk<'p>(
             }
             FieldPath::Custom(_) => false,
             FieldPath::Reference { reference, .. } => changed.contains(&reference.column),
+            // A changed foreign key leads to another lookup row; inside `has … where` the
+            // key is the related row's.
+            FieldPath::Lookup { lookup, .. } => !in_relation && changed.contains(&lookup.column),
         },
         // Not an atom of the row part (`RowTree`): a field-to-field rule reading a changed
         // column of the user's own row re-evaluates every changed user.
@@ -252,6 +257,7 @@ fn reads_own(path: &FieldPath, changed: &BTreeSet<String>) -> bool {
         FieldPath::Column(c) => changed.contains(&c.name),
         FieldPath::Custom(_) => false,
         FieldPath::Reference { reference, .. } => changed.contains(&reference.column),
+        FieldPath::Lookup { lookup, .. } => changed.contains(&lookup.column),
     }
 }
 
@@ -261,6 +267,7 @@ fn reads_anywhere(path: &FieldPath, changed: &BTreeSet<String>) -> bool {
     match path {
         FieldPath::Column(c) => changed.contains(&c.name),
         FieldPath::Custom(_) => false,
+        FieldPath::Lookup { lookup, .. } => changed.contains(&lookup.column),
         FieldPath::Reference { reference, inner } => {
             changed.contains(&reference.column) || reads_anywhere(inner, changed)
         }

@@ -27,7 +27,7 @@ mod time_keys;
 mod time_lit;
 mod time_ops;
 
-pub use deps::{dependencies, Deps};
+pub use deps::{dependencies, Deps, LookupRead};
 pub use flip::{flip_test, reads_via_reference, reference_flip_test, Flip};
 pub use quote::{qualified, quote_ident, quote_literal};
 pub use row_tree::{AtomTable, RowAtom, RowTree};
@@ -46,14 +46,14 @@ pub fn compile(pred: &Pred, catalog: &Catalog) -> String {
 }
 
 /// The predicate over a users row aliased `alias` (a transition table's row, say). Aliases
-/// this generates are of the form `f1`, `m1`, `r1`, `sg1`: `alias` must not be one of those.
+/// this generates are of the form `f1`, `l1`, `m1`, `r1`, `sg1`: `alias` must not be one of those.
 pub fn compile_as(pred: &Pred, catalog: &Catalog, alias: &str) -> String {
     let mut cx = Ctx::new(catalog);
     expr::pred(&mut cx, pred, &Scope::user(quote::alias(alias)))
 }
 
 /// One user-level rule over the users row aliased `alias` (for `explain`). Aliases this
-/// generates are of the form `f1`, `m1`, `r1`, `sg1`: `alias` must not be one of those.
+/// generates are of the form `f1`, `l1`, `m1`, `r1`, `sg1`: `alias` must not be one of those.
 pub fn compile_test(test: &Test, catalog: &Catalog, alias: &str) -> String {
     let mut cx = Ctx::new(catalog);
     expr::test(&mut cx, test, &Scope::user(quote::alias(alias)))
@@ -89,6 +89,7 @@ pub(crate) struct Ctx<'c> {
     user: u32,
     row: u32,
     member: u32,
+    lookup: u32,
 }
 
 impl<'c> Ctx<'c> {
@@ -99,6 +100,7 @@ impl<'c> Ctx<'c> {
             user: 0,
             row: 0,
             member: 0,
+            lookup: 0,
         }
     }
 
@@ -120,6 +122,11 @@ impl<'c> Ctx<'c> {
     /// A relation row (`has …`).
     fn row_alias(&mut self) -> String {
         Self::next(&mut self.row, "r")
+    }
+
+    /// A lookup row (`department.…`).
+    fn lookup_alias(&mut self) -> String {
+        Self::next(&mut self.lookup, "l")
     }
 
     /// A `smart_groups.members` row.

@@ -8,7 +8,7 @@ use super::ops::{self, Kind, Slot};
 use super::quote::{qualified, quote_ident, quote_literal};
 use super::{Ctx, Scope};
 use crate::ast::Op;
-use crate::catalog::{Column, ColumnKind, CustomField, FieldType};
+use crate::catalog::{Column, ColumnKind, CustomField, FieldType, Lookup};
 use crate::checked::{FieldPath, Operand};
 
 /// The base operator `op` (never a negated one) on `path`: false when the value is absent.
@@ -51,6 +51,11 @@ pub(super) fn with_slot(
             let inner_sql = with_slot(cx, inner, &Scope::user(m), compare);
             format!("EXISTS (SELECT 1 {rows} AND {inner_sql})")
         }
+        FieldPath::Lookup { lookup, column } => {
+            let (rows, l) = lookup_row(cx, lookup, scope.column_owner());
+            let slot = column_slot(&l, column);
+            format!("EXISTS (SELECT 1 {rows} AND {})", compare(cx, &slot))
+        }
     }
 }
 
@@ -69,6 +74,10 @@ pub(super) fn actual(cx: &mut Ctx<'_>, path: &FieldPath, user: &str) -> String {
         FieldPath::Reference { reference, inner } => {
             let (rows, m) = referenced_user(cx, &reference.column, user);
             format!("(SELECT {} {rows})", actual(cx, inner, &m))
+        }
+        FieldPath::Lookup { lookup, column } => {
+            let (rows, l) = lookup_row(cx, lookup, user);
+            format!("(SELECT {l}.{}::text {rows})", quote_ident(&column.name))
         }
     }
 }
@@ -154,6 +163,19 @@ fn custom_slot(value: &str, field: &CustomField) -> Option<Slot> {
         value: read,
         kind,
     })
+}
+
+/// `FROM <lookup table> lN WHERE lN.<key> = <owner>.<fk column>`: the lookup row the owner
+/// (a user, or a related row) points to.
+fn lookup_row(cx: &mut Ctx<'_>, lookup: &Lookup, owner: &str) -> (String, String) {
+    let l = cx.lookup_alias();
+    let rows = format!(
+        "FROM {} {l} WHERE {l}.{} = {owner}.{}",
+        qualified(&lookup.table),
+        quote_ident(&lookup.key_column),
+        quote_ident(&lookup.column)
+    );
+    (rows, l)
 }
 
 /// `FROM <users> mN WHERE mN.<key> = <user>.<fk column>`: the user a reference points to.

@@ -167,6 +167,31 @@ fn keys_for(
                 crossing(&v, shape, n, unit)
             ))
         }
+        // A lookup row's value crossing changes the users (or related rows) pointing to it.
+        (FieldPath::Lookup { lookup, column }, rel) => {
+            let v = format!("l.{}", quote_ident(&column.name));
+            let crossing = crossing(&v, column_shape(&column.kind)?, n, unit);
+            let join = |owner: &str| {
+                format!(
+                    "JOIN {} l ON l.{} = {owner}.{}",
+                    qualified(&lookup.table),
+                    quote_ident(&lookup.key_column),
+                    quote_ident(&lookup.column)
+                )
+            };
+            Some(match rel {
+                Some(r) => format!(
+                    "SELECT r.{} FROM {} r {} WHERE {crossing}",
+                    quote_ident(r.user_column),
+                    qualified(r.table),
+                    join("r")
+                ),
+                None => format!(
+                    "SELECT u.{key} FROM {users} u {} WHERE {crossing}",
+                    join("u")
+                ),
+            })
+        }
         // A referenced user's value crossing changes the users that point to it.
         (FieldPath::Reference { reference, inner }, _) => {
             let targets = keys_for(inner, n, unit, catalog, None)?;

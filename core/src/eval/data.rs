@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::catalog::TableName;
+
 /// One stored value of a users or relation column.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Datum {
@@ -51,6 +53,12 @@ pub struct RelRow {
     pub values: BTreeMap<String, Datum>,
 }
 
+/// A row of a lookup table (`catalog::Lookup`): found through the lookup's key column.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LookupRow {
+    pub values: BTreeMap<String, Datum>,
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Dataset {
     pub users: Vec<UserRow>,
@@ -58,6 +66,8 @@ pub struct Dataset {
     /// Rows of each relation, by the relation's catalog name (`catalog::Relation::name`), not
     /// its table name.
     pub relations: BTreeMap<String, Vec<RelRow>>,
+    /// Rows of each lookup table, by table.
+    pub lookups: BTreeMap<TableName, Vec<LookupRow>>,
     /// Current members of each group (by group id), as users keys in text form.
     pub members: BTreeMap<i64, BTreeSet<String>>,
 }

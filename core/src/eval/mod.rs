@@ -16,7 +16,7 @@ mod ops;
 mod read;
 mod time;
 
-pub use data::{CustomRow, Dataset, Datum, RelRow, UserRow};
+pub use data::{CustomRow, Dataset, Datum, LookupRow, RelRow, UserRow};
 pub use ops::Lower;
 
 use std::collections::{BTreeMap, BTreeSet};

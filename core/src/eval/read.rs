@@ -57,7 +57,26 @@ impl<'d> Evaluator<'d> {
                     .flat_map(|target| self.values(inner, Row::User(target)))
                     .collect()
             }
-            // Relation rows have only columns; validation never produces anything else there.
+            // The lookup row the user's or the related row's foreign key points to.
+            (FieldPath::Lookup { lookup, column }, Row::User(UserRow { values, .. }))
+            | (FieldPath::Lookup { lookup, column }, Row::Rel(RelRow { values, .. })) => {
+                let Some(key) = values.get(&lookup.column).and_then(referenced_key) else {
+                    return Vec::new();
+                };
+                self.data
+                    .lookups
+                    .get(&lookup.table)
+                    .into_iter()
+                    .flatten()
+                    .filter(|r| {
+                        r.values.get(&lookup.key_column).and_then(referenced_key) == Some(key)
+                    })
+                    .filter_map(|r| r.values.get(&column.name))
+                    .filter_map(|datum| column_value(column.ty, datum))
+                    .collect()
+            }
+            // Relation rows have only columns and lookups; validation never produces anything
+            // else there.
             (FieldPath::Custom(_) | FieldPath::Reference { .. }, Row::Rel(_)) => Vec::new(),
         }
     }
@@ -103,7 +122,7 @@ fn custom_value<'d>(field: &CustomField, text: &'d str) -> Option<Val<'d>> {
     }
 }
 
-/// The users key a reference column points at, in text form.
+/// The key a reference or foreign key column points at, in text form.
 fn referenced_key(datum: &Datum) -> Option<&str> {
     match datum {
         Datum::Text(key) | Datum::Number(key) => Some(key),

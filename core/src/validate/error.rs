@@ -15,10 +15,19 @@ pub enum ValidationError {
         name: String,
         suggestion: Option<String>,
     },
-    #[error("unknown field {}: there is no reference {}{}", q(.field), q(.reference), suggest(.suggestion))]
+    #[error("unknown field {}: there is no reference or lookup {}{}", q(.field), q(.reference), suggest(.suggestion))]
     UnknownReference {
         field: String,
         reference: String,
+        suggestion: Option<String>,
+        known: Vec<String>,
+    },
+    #[error("unknown field {}: lookup {} ({table}) has no column {}{}", q(.field), q(.lookup), q(.column), suggest(.suggestion))]
+    UnknownLookupColumn {
+        field: String,
+        lookup: String,
+        column: String,
+        table: String,
         suggestion: Option<String>,
         known: Vec<String>,
     },

@@ -2,7 +2,7 @@
 //! through references), and relation columns inside `has ... where`.
 
 use super::error::ValidationError;
-use crate::catalog::{Catalog, FieldType, Reference, Relation, UserField};
+use crate::catalog::{Catalog, Column, FieldType, Lookup, Reference, Relation, UserField};
 use crate::checked::FieldPath;
 use crate::limits::MAX_DEPTH;
 use crate::report::did_you_mean;
@@ -24,13 +24,25 @@ pub(super) fn resolve_user<'c>(
 ) -> Result<Resolved<'c>, ValidationError> {
     let mut through: Vec<&Reference> = Vec::new();
     let mut rest = name;
-    let field = loop {
+    let (mut path, ty, allowed) = loop {
         if let Some(field) = catalog.user_field(rest) {
-            break field;
+            let path = match field {
+                UserField::Column(c) => FieldPath::Column(c.clone()),
+                UserField::Custom(f) => FieldPath::Custom(f.clone()),
+            };
+            break (path, field.ty(), field.allowed());
         }
         let Some((head, tail)) = rest.split_once('.') else {
             return Err(unknown_field(catalog, name, rest));
         };
+        if let Some(lookup) = catalog.lookup(head) {
+            let column = lookup_column(lookup, name, tail)?;
+            let path = FieldPath::Lookup {
+                lookup: lookup.clone(),
+                column: column.clone(),
+            };
+            break (path, column.ty, column.allowed.as_deref());
+        }
         let Some(reference) = catalog.reference(head) else {
             return Err(unknown_reference(catalog, name, head, through.is_empty()));
         };
@@ -43,20 +55,31 @@ pub(super) fn resolve_user<'c>(
         through.push(reference);
         rest = tail;
     };
-    let mut path = match field {
-        UserField::Column(c) => FieldPath::Column(c.clone()),
-        UserField::Custom(f) => FieldPath::Custom(f.clone()),
-    };
     for reference in through.into_iter().rev() {
         path = FieldPath::Reference {
             reference: reference.clone(),
             inner: Box::new(path),
         };
     }
-    Ok(Resolved {
-        path,
-        ty: field.ty(),
-        allowed: field.allowed(),
+    Ok(Resolved { path, ty, allowed })
+}
+
+/// The column `name` of a lookup table (`tail` of the field `field`, `department.name`).
+fn lookup_column<'c>(
+    lookup: &'c Lookup,
+    field: &str,
+    name: &str,
+) -> Result<&'c Column, ValidationError> {
+    lookup.column(name).ok_or_else(|| {
+        let known = lookup.columns.iter().map(|c| c.name.as_str());
+        ValidationError::UnknownLookupColumn {
+            field: field.to_string(),
+            lookup: lookup.name.clone(),
+            column: name.to_string(),
+            table: format!("{}.{}", lookup.table.schema, lookup.table.name),
+            suggestion: did_you_mean(name, known.clone()).map(str::to_string),
+            known: known.map(str::to_string).collect(),
+        }
     })
 }
 
@@ -81,7 +104,11 @@ fn unknown_reference(catalog: &Catalog, name: &str, head: &str, at_start: bool) 
             };
         }
     }
-    let known = catalog.references.iter().map(|r| r.name.as_str());
+    let known = catalog
+        .references
+        .iter()
+        .map(|r| r.name.as_str())
+        .chain(catalog.lookups.iter().map(|l| l.name.as_str()));
     ValidationError::UnknownReference {
         field: name.to_string(),
         reference: head.to_string(),
@@ -96,12 +123,29 @@ pub(super) fn resolve_column<'c>(
     relation: &'c Relation,
     name: &str,
 ) -> Result<Resolved<'c>, ValidationError> {
-    match relation.column(name) {
-        Some(c) => Ok(Resolved {
+    if let Some(c) = relation.column(name) {
+        return Ok(Resolved {
             path: FieldPath::Column(c.clone()),
             ty: c.ty,
             allowed: c.allowed.as_deref(),
-        }),
+        });
+    }
+    // `course.title`: a column of the lookup row the related row's foreign key points to.
+    let lookup = name
+        .split_once('.')
+        .and_then(|(head, tail)| Some((relation.lookup(head)?, tail)));
+    match lookup {
+        Some((lookup, tail)) => {
+            let column = lookup_column(lookup, name, tail)?;
+            Ok(Resolved {
+                path: FieldPath::Lookup {
+                    lookup: lookup.clone(),
+                    column: column.clone(),
+                },
+                ty: column.ty,
+                allowed: column.allowed.as_deref(),
+            })
+        }
         None => {
             let known = relation.columns.iter().map(|c| c.name.as_str());
             Err(ValidationError::UnknownColumn {

@@ -132,6 +132,7 @@ mod tests {
             custom_table: None,
             custom_fields: vec![],
             references: vec![],
+            lookups: Vec::new(),
             relations: vec![],
             groups,
         }

@@ -18,9 +18,10 @@ impl Report for E {
     fn sqlstate(&self) -> &'static str {
         match self {
             E::TooDeep { .. } | E::TooManyReferences { .. } => "54001",
-            E::UnknownField { .. } | E::UnknownReference { .. } | E::UnknownColumn { .. } => {
-                "42703"
-            }
+            E::UnknownField { .. }
+            | E::UnknownReference { .. }
+            | E::UnknownColumn { .. }
+            | E::UnknownLookupColumn { .. } => "42703",
             E::UnknownRelation { .. } => "42P01",
             E::NotInWhere { .. } => "0A000",
             E::UnknownGroup { .. } => "42704",
@@ -65,10 +66,13 @@ impl Report for E {
             E::TooManyReferences { .. } => "follow fewer references in one field name".into(),
             E::UnknownField { .. } => "smart_groups.fields lists the fields a rule may name".into(),
             E::UnknownReference { known, .. } if known.is_empty() => {
-                "the users table has no references (foreign keys to itself), so field names cannot be dotted".into()
+                "the users table has no references or lookups (foreign keys), so field names cannot be dotted".into()
             }
             E::UnknownReference { known, .. } => {
-                format!("a dotted name reads a field of the user a reference points to; references: {}", list(known))
+                format!("a dotted name reads a field of the user a reference points to, or a column of the row a lookup points to; references and lookups: {}", list(known))
+            }
+            E::UnknownLookupColumn { lookup, known, .. } => {
+                format!("columns of {lookup}: {}", list(known))
             }
             E::UnknownRelation { known, .. } if known.is_empty() => {
                 "no relation is attached; attach one with smart_groups.attach_relation".into()

@@ -49,6 +49,7 @@ pub fn custom_field(key: &str, ty: FieldType) -> CustomField {
 
 pub fn enrollments() -> Relation {
     Relation {
+        lookups: Vec::new(),
         name: "enrollments".into(),
         table: table("public", "enrollments"),
         user_column: "user_id".into(),
@@ -64,6 +65,7 @@ pub fn enrollments() -> Relation {
 /// reference and an `enrollments` relation.
 pub fn catalog() -> Catalog {
     Catalog {
+        lookups: Vec::new(),
         users: UsersTable {
             table: table("public", "users"),
             key_column: "id".into(),

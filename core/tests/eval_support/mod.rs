@@ -59,6 +59,7 @@ pub fn catalog() -> Catalog {
     let mut role = column("role", T::Enum, K::Enum(table("user_role")));
     role.allowed = Some(strings(&["admin", "manager", "learner"]));
     Catalog {
+        lookups: Vec::new(),
         users: UsersTable {
             table: table("users"),
             key_column: "id".into(),
@@ -96,6 +97,7 @@ pub fn catalog() -> Catalog {
         }],
         relations: vec![
             Relation {
+                lookups: Vec::new(),
                 name: "enrollments".into(),
                 table: table("course_enrollments"),
                 user_column: "user_id".into(),
@@ -106,6 +108,7 @@ pub fn catalog() -> Catalog {
                 ],
             },
             Relation {
+                lookups: Vec::new(),
                 name: "clicks".into(),
                 table: table("clicks"),
                 user_column: "user_id".into(),

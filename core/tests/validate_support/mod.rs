@@ -45,6 +45,7 @@ pub fn catalog() -> Catalog {
     let mut role = column("role", T::Enum, K::Enum(table("user_role")));
     role.allowed = Some(strings(&["admin", "manager", "creator", "learner"]));
     Catalog {
+        lookups: Vec::new(),
         users: UsersTable {
             table: table("users"),
             key_column: "id".into(),
@@ -95,6 +96,7 @@ pub fn catalog() -> Catalog {
         }],
         relations: vec![
             Relation {
+                lookups: Vec::new(),
                 name: "enrollments".into(),
                 table: table("enrollments"),
                 user_column: "user_id".into(),
@@ -105,6 +107,7 @@ pub fn catalog() -> Catalog {
                 ],
             },
             Relation {
+                lookups: Vec::new(),
                 name: "clicks".into(),
                 table: table("clicks"),
                 user_column: "user_id".into(),

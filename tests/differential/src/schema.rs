@@ -94,6 +94,7 @@ pub fn catalog() -> Catalog {
     use ColumnKind as K;
     use FieldType as T;
     Catalog {
+        lookups: Vec::new(),
         users: UsersTable {
             table: table("app", "users"),
             key_column: "id".into(),
@@ -135,6 +136,7 @@ pub fn catalog() -> Catalog {
         }],
         relations: vec![
             Relation {
+                lookups: Vec::new(),
                 name: "clicks".into(),
                 table: table("app", "clicks"),
                 user_column: "user_id".into(),
@@ -145,6 +147,7 @@ pub fn catalog() -> Catalog {
                 ],
             },
             Relation {
+                lookups: Vec::new(),
                 name: "enrollments".into(),
                 table: table("app", "enrollments"),
                 user_column: "user_id".into(),
