@@ -91,6 +91,10 @@ pub fn run(
     Ok(())
 }
 
+/// Who points to a lookup table: (the relation, or None for the users table; its foreign key
+/// column; the lookup table's key column). Each has the columns its groups read, and them.
+type Owner = (Option<String>, String, String);
+
 /// A statement on a lookup table: the users whose row (or whose related rows) point to a
 /// lookup row whose read columns changed, or that was inserted or deleted (a deferred foreign
 /// key may point to it before it exists), for the groups reading those columns. The users are
@@ -108,9 +112,7 @@ fn lookup_changed(
         name: rel.name().to_string(),
     };
     let relid = rel.oid().to_u32();
-    // (relation, foreign key, key column) → the columns read and the groups reading them.
-    let mut owners: BTreeMap<(Option<String>, String, String), (BTreeSet<String>, Vec<i64>)> =
-        BTreeMap::new();
+    let mut owners: BTreeMap<Owner, (BTreeSet<String>, Vec<i64>)> = BTreeMap::new();
     let mut readers: BTreeSet<i64> = BTreeSet::new();
     for g in &st.groups {
         for l in g.lookups.iter().filter(|l| l.table == table) {

@@ -22,12 +22,11 @@ pub enum ValidationError {
         suggestion: Option<String>,
         known: Vec<String>,
     },
-    #[error("unknown field {}: lookup {} ({table}) has no column {}{}", q(.field), q(.lookup), q(.column), suggest(.suggestion))]
+    #[error("unknown field {}: lookup {} has no column {}{}", q(.field), q(.lookup), q(.column), suggest(.suggestion))]
     UnknownLookupColumn {
         field: String,
         lookup: String,
         column: String,
-        table: String,
         suggestion: Option<String>,
         known: Vec<String>,
     },

@@ -76,7 +76,6 @@ fn lookup_column<'c>(
             field: field.to_string(),
             lookup: lookup.name.clone(),
             column: name.to_string(),
-            table: format!("{}.{}", lookup.table.schema, lookup.table.name),
             suggestion: did_you_mean(name, known.clone()).map(str::to_string),
             known: known.map(str::to_string).collect(),
         }
