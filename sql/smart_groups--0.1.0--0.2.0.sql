@@ -279,8 +279,302 @@ BEGIN
         PERFORM smart_groups_internal._drop_triggers(cur.users_table, 'users');
     END IF;
     PERFORM smart_groups_internal._install_triggers(users_table, 'users');
+    PERFORM smart_groups_internal._install_lookup_triggers();
     PERFORM smart_groups_internal._snapshot_columns();
     PERFORM smart_groups_internal._bump_epoch();
+END $$;
+
+-- Lookup references (docs/reference/rules.md, "Fields"): foreign keys onto other tables make
+-- their columns fields; their tables get statement triggers; DDL on them is followed.
+-- Single-column foreign keys of `rel` onto tables other than the users table: lookups
+-- (docs/reference/rules.md, "Fields"); their tables' columns are fields through them.
+CREATE FUNCTION smart_groups_internal._lookups(rel regclass) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'column', a.attname, 'schema', n.nspname, 'table', c.relname, 'key_column', fa.attname,
+               'columns', smart_groups_internal._columns(k.confrelid)) ORDER BY a.attnum, k.conname), '[]'::jsonb)
+      FROM pg_constraint k
+      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+      JOIN pg_attribute fa ON fa.attrelid = k.confrelid AND fa.attnum = k.confkey[1]
+      JOIN pg_class c ON c.oid = k.confrelid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE k.contype = 'f' AND k.conrelid = rel AND cardinality(k.conkey) = 1
+       AND k.confrelid IS DISTINCT FROM (SELECT users_table FROM smart_groups.config)
+$$;
+
+-- The lookup tables of the users table and of every relation.
+CREATE FUNCTION smart_groups_internal._lookup_tables() RETURNS SETOF regclass
+LANGUAGE sql STABLE AS $$
+    SELECT DISTINCT k.confrelid::regclass
+      FROM pg_constraint k
+     WHERE k.contype = 'f' AND cardinality(k.conkey) = 1
+       AND k.conrelid IN (SELECT users_table FROM smart_groups.config
+                          UNION SELECT table_name FROM smart_groups.relations)
+       AND k.confrelid <> (SELECT users_table FROM smart_groups.config)
+$$;
+
+CREATE OR REPLACE FUNCTION smart_groups_internal._catalog() RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'users', (
+            SELECT jsonb_build_object(
+                'schema', n.nspname, 'table', c.relname,
+                'key_column', cfg.key_column, 'key_type', cfg.key_type,
+                'columns', smart_groups_internal._columns(cfg.users_table),
+                -- single-column foreign keys of the users table onto itself
+                'references', (
+                    SELECT coalesce(jsonb_agg(a.attname ORDER BY a.attnum), '[]'::jsonb)
+                      FROM pg_constraint k
+                      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+                     WHERE k.contype = 'f' AND k.conrelid = cfg.users_table
+                       AND k.confrelid = cfg.users_table AND cardinality(k.conkey) = 1),
+                'lookups', smart_groups_internal._lookups(cfg.users_table))
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.oid = cfg.users_table),
+        'custom_table', (
+            SELECT jsonb_build_object(
+                'schema', n.nspname, 'table', c.relname,
+                'user_column', cfg.custom_user_column, 'key_column', cfg.custom_key_column,
+                'value_column', cfg.custom_value_column)
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.oid = cfg.custom_table),
+        'custom_fields', (
+            SELECT coalesce(jsonb_agg(jsonb_build_object(
+                       'key', f.key, 'type', f.type, 'allowed', to_jsonb(f.allowed)) ORDER BY f.key),
+                   '[]'::jsonb)
+              FROM smart_groups.custom_fields f),
+        'relations', (
+            SELECT coalesce(jsonb_agg(jsonb_build_object(
+                       'name', r.name, 'schema', n.nspname, 'table', c.relname,
+                       'user_column', r.user_column,
+                       'columns', smart_groups_internal._columns(r.table_name),
+                       'lookups', smart_groups_internal._lookups(r.table_name)) ORDER BY r.name), '[]'::jsonb)
+              FROM smart_groups.relations r
+              JOIN pg_class c ON c.oid = r.table_name
+              JOIN pg_namespace n ON n.oid = c.relnamespace),
+        'groups', (
+            SELECT coalesce(jsonb_agg(jsonb_build_object(
+                       'id', g.id, 'name', g.name, 'kind', g.kind, 'status', g.status,
+                       'member_of', CASE WHEN g.kind = 'smart' THEN coalesce((
+                           SELECT jsonb_agg(DISTINCT m.value)
+                             FROM jsonb_path_query(g.rules, 'lax $.**.member_of') AS m(value)),
+                           '[]'::jsonb) ELSE '[]'::jsonb END) ORDER BY g.id), '[]'::jsonb)
+              FROM smart_groups.groups g))
+      FROM (SELECT 1) AS one
+      LEFT JOIN smart_groups.config cfg ON true
+$$;
+
+-- The statement triggers of the lookup tables (`_lookup_tables()`): a changed lookup row moves
+-- the users whose rows, or whose related rows, point to it (`src/live/table_change.rs`). A
+-- table that is no lookup any more loses them.
+CREATE FUNCTION smart_groups_internal._install_lookup_triggers() RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    p  text := smart_groups_internal._trigger_prefix('lookup');
+    fn text := 'smart_groups_internal._on_table_change_rs(''lookup'')';
+    r  regclass;
+    t  record;
+BEGIN
+    FOR r IN SELECT DISTINCT g.tgrelid::regclass FROM pg_trigger g
+              WHERE NOT g.tgisinternal AND g.tgname LIKE p || '\_%'
+                AND g.tgrelid NOT IN (SELECT smart_groups_internal._lookup_tables()) LOOP
+        PERFORM smart_groups_internal._drop_triggers(r, 'lookup');
+    END LOOP;
+    FOR r IN SELECT smart_groups_internal._lookup_tables() LOOP
+        CONTINUE WHEN EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = r AND g.tgname = p || '_update');
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS sg_new'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION %s', p || '_insert', r, fn);
+        EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS sg_old NEW TABLE AS sg_new'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION %s', p || '_update', r, fn);
+        EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS sg_old'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION %s', p || '_delete', r, fn);
+        FOR t IN SELECT g.tgname FROM pg_trigger g
+                  WHERE g.tgrelid = r AND NOT g.tgisinternal AND g.tgname LIKE p || '\_%' LOOP
+            EXECUTE format('ALTER TRIGGER %I ON %s DEPENDS ON EXTENSION smart_groups', t.tgname, r);
+        END LOOP;
+    END LOOP;
+END $$;
+
+-- Remembers the columns of the attached tables (see smart_groups.attached_columns).
+CREATE OR REPLACE FUNCTION smart_groups_internal._snapshot_columns() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM smart_groups.attached_columns;
+    INSERT INTO smart_groups.attached_columns (rel, attnum, name, type_id)
+    SELECT a.attrelid, a.attnum, a.attname, a.atttypid
+      FROM pg_attribute a
+     WHERE a.attnum > 0 AND NOT a.attisdropped
+       AND a.attrelid IN (SELECT users_table FROM smart_groups.config
+                          UNION SELECT custom_table FROM smart_groups.config WHERE custom_table IS NOT NULL
+                          UNION SELECT table_name FROM smart_groups.relations
+                          UNION SELECT smart_groups_internal._lookup_tables());
+END $$;
+
+-- At the end of an ALTER TABLE on an attached table: renamed columns are followed (the
+-- attachment's column names, and every group's rules and their text form name the new
+-- names), and groups whose rules no longer apply (a column retyped to a type their
+-- operators do not take) become static groups holding their members, with a NOTICE. The
+-- app's next statements on the table are then maintained as before.
+CREATE OR REPLACE FUNCTION smart_groups_internal._follow_schema_changes() RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    cfg         smart_groups.config := smart_groups_internal._config();
+    r           record;
+    users_map   jsonb := '{}';
+    rel_map     jsonb := '{}';
+    renames     jsonb;
+    retyped     boolean := false;
+    lookup_changed boolean := false;
+    g           smart_groups.groups;
+    ids         bigint[];
+    renamed     jsonb[];
+    new_key_type text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM smart_groups.attached_columns) THEN
+        -- Not snapshotted yet (a restore in progress): nothing to compare with.
+        RETURN;
+    END IF;
+    FOR r IN SELECT s.rel, s.name::text AS old, a.attname::text AS new, s.type_id <> a.atttypid AS retyped
+               FROM smart_groups.attached_columns s
+               JOIN pg_attribute a ON a.attrelid = s.rel AND a.attnum = s.attnum AND NOT a.attisdropped
+              WHERE a.attname <> s.name OR a.atttypid <> s.type_id
+              ORDER BY s.rel, s.attnum LOOP
+        retyped := retyped OR r.retyped;
+        -- A column of a lookup table only (its rules are checked again below).
+        lookup_changed := lookup_changed OR (r.rel IS DISTINCT FROM cfg.users_table
+            AND r.rel IS DISTINCT FROM cfg.custom_table
+            AND NOT EXISTS (SELECT 1 FROM smart_groups.relations x WHERE x.table_name = r.rel));
+        CONTINUE WHEN r.old = r.new;
+        IF r.rel = cfg.users_table THEN
+            users_map := users_map || jsonb_build_object(r.old, r.new);
+            UPDATE smart_groups.config SET key_column = r.new WHERE key_column = r.old;
+        END IF;
+        IF r.rel = cfg.custom_table THEN
+            UPDATE smart_groups.config
+               SET custom_user_column = CASE WHEN custom_user_column = r.old THEN r.new ELSE custom_user_column END,
+                   custom_key_column = CASE WHEN custom_key_column = r.old THEN r.new ELSE custom_key_column END,
+                   custom_value_column = CASE WHEN custom_value_column = r.old THEN r.new ELSE custom_value_column END;
+        END IF;
+        UPDATE smart_groups.relations SET user_column = r.new WHERE table_name = r.rel AND user_column = r.old;
+        SELECT rel_map || coalesce(jsonb_object_agg(x.name, coalesce(rel_map -> x.name, '{}') || jsonb_build_object(r.old, r.new)), '{}')
+          INTO rel_map FROM smart_groups.relations x WHERE x.table_name = r.rel;
+    END LOOP;
+    -- The users key retyped: the extension's keys follow when the new type is one a users key
+    -- may have; another type is refused, since no membership could be kept for it.
+    IF retyped THEN
+        SELECT format_type(a.atttypid, NULL) INTO new_key_type
+          FROM pg_attribute a JOIN smart_groups.config c ON a.attrelid = c.users_table AND a.attname = c.key_column;
+        IF new_key_type IS DISTINCT FROM cfg.key_type THEN
+            IF new_key_type NOT IN ('integer', 'bigint', 'uuid', 'text') THEN
+                RAISE EXCEPTION 'the users key "%" cannot become %', cfg.key_column, new_key_type
+                    USING ERRCODE = '0A000', HINT = 'the users key must be integer, bigint, uuid or text';
+            END IF;
+            IF new_key_type = 'text' AND pg_catalog.getdatabaseencoding() <> 'UTF8' THEN
+                RAISE EXCEPTION 'the users key "%" cannot become text: a text users key needs a UTF8 database', cfg.key_column
+                    USING ERRCODE = '0A000', HINT = 'keep an integer, bigint or uuid key in this database';
+            END IF;
+            UPDATE smart_groups.config SET key_type = new_key_type;
+            PERFORM smart_groups_internal._keys_as(new_key_type, true);
+            RAISE NOTICE 'users keys are now stored as %', new_key_type;
+        END IF;
+    END IF;
+    -- A foreign key added or dropped makes a table a lookup table or no longer one.
+    PERFORM smart_groups_internal._install_lookup_triggers();
+    PERFORM smart_groups_internal._snapshot_columns();
+    PERFORM smart_groups_internal._bump_epoch();
+    IF users_map <> '{}' OR rel_map <> '{}' THEN
+        renames := jsonb_build_object('users', users_map, 'relations', rel_map);
+        -- Every group's new rules in one statement, so the catalog is read once; the groups'
+        -- rows are written afterwards (each write moves the catalog epoch).
+        SELECT array_agg(x.id ORDER BY x.id), array_agg(x.new_rules ORDER BY x.id)
+          INTO ids, renamed
+          FROM (SELECT gr.id, gr.rules, smart_groups_internal._rename_fields(gr.rules, renames) AS new_rules
+                  FROM smart_groups.groups gr WHERE gr.rules IS NOT NULL) x
+         WHERE x.new_rules IS DISTINCT FROM x.rules;
+        FOR i IN 1 .. coalesce(cardinality(ids), 0) LOOP
+            UPDATE smart_groups.groups
+               SET rules = renamed[i], rules_text = smart_groups.to_text(renamed[i]), updated_at = now()
+             WHERE id = ids[i]
+            RETURNING * INTO g;
+            RAISE NOTICE 'the rules of group "%" follow the renamed columns: %', g.name, g.rules_text;
+        END LOOP;
+    END IF;
+    IF retyped THEN
+        PERFORM smart_groups_internal._check_attachments();
+    END IF;
+    IF users_map <> '{}' OR rel_map <> '{}' OR retyped OR lookup_changed THEN
+        PERFORM smart_groups_internal._convert_broken_groups('the columns its rules read were changed');
+        -- What the remaining smart groups read, under the new names.
+        UPDATE smart_groups.groups x SET deps = smart_groups_internal._deps(x.rules, x.name)
+         WHERE x.kind = 'smart' AND smart_groups_internal._rules_valid(x.rules, x.name);
+    END IF;
+END $$;
+
+CREATE OR REPLACE FUNCTION smart_groups.attach_relation(name text, relation_table regclass, user_column name)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    cfg smart_groups.config := smart_groups_internal._config();
+BEGIN
+    IF name IS NULL OR btrim(name) = '' OR name <> btrim(name) THEN
+        RAISE EXCEPTION 'invalid relation name "%"', name USING ERRCODE = '42602';
+    END IF;
+    PERFORM smart_groups_internal._require_utf8('the relation name', name);
+    PERFORM smart_groups_internal._check_table(relation_table);
+    PERFORM smart_groups_internal._column_type(relation_table, user_column);
+    IF EXISTS (SELECT 1 FROM smart_groups.relations r WHERE r.name = attach_relation.name) THEN
+        RAISE EXCEPTION 'relation "%" already exists', name USING ERRCODE = '42710';
+    END IF;
+    INSERT INTO smart_groups.relations (name, table_name, user_column)
+    VALUES (name, relation_table, user_column);
+    PERFORM smart_groups_internal._install_triggers(relation_table, 'relation', name);
+    PERFORM smart_groups_internal._install_lookup_triggers();
+    PERFORM smart_groups_internal._snapshot_columns();
+    PERFORM smart_groups_internal._bump_epoch();
+END $$;
+
+CREATE OR REPLACE FUNCTION smart_groups_internal._on_sql_drop() RETURNS event_trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    o record;
+BEGIN
+    IF EXISTS (SELECT 1 FROM smart_groups.config) THEN
+        PERFORM smart_groups_internal._bump_epoch();
+    END IF;
+    -- A dropped relation or custom-field table is detached; rules that used it no longer validate.
+    FOR o IN SELECT * FROM pg_event_trigger_dropped_objects() WHERE object_type = 'table' LOOP
+        DELETE FROM smart_groups.relations WHERE table_name = o.objid;
+        IF FOUND THEN
+            PERFORM smart_groups_internal._convert_broken_groups(format('table %s was dropped', o.object_identity));
+        END IF;
+        UPDATE smart_groups.config
+           SET custom_table = NULL, custom_user_column = NULL, custom_key_column = NULL, custom_value_column = NULL
+         WHERE custom_table = o.objid;
+        IF FOUND THEN
+            PERFORM smart_groups_internal._convert_broken_groups(format('table %s was dropped', o.object_identity));
+        END IF;
+    END LOOP;
+    FOR o IN SELECT * FROM pg_event_trigger_dropped_objects() WHERE object_type = 'table column' LOOP
+        -- A column the custom-field table is read by: the table is detached.
+        UPDATE smart_groups.config
+           SET custom_table = NULL, custom_user_column = NULL, custom_key_column = NULL, custom_value_column = NULL
+         WHERE custom_table = o.objid
+           AND o.address_names[3] IN (custom_user_column, custom_key_column, custom_value_column);
+        IF FOUND THEN
+            PERFORM smart_groups_internal._convert_broken_groups(format('column %s was dropped', o.object_identity));
+        END IF;
+        -- A relation whose user column goes is detached.
+        DELETE FROM smart_groups.relations r WHERE r.table_name = o.objid AND r.user_column = o.address_names[3];
+        IF EXISTS (SELECT 1 FROM smart_groups.config c WHERE c.users_table = o.objid)
+           OR EXISTS (SELECT 1 FROM smart_groups.relations r WHERE r.table_name = o.objid)
+           OR EXISTS (SELECT 1 FROM smart_groups.attached_columns s WHERE s.rel = o.objid) THEN
+            PERFORM smart_groups_internal._convert_broken_groups(format('column %s was dropped', o.object_identity));
+        END IF;
+    END LOOP;
+    -- A dropped foreign key may have been a reference (manager.x).
+    IF EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() WHERE object_type = 'table constraint') THEN
+        PERFORM smart_groups_internal._convert_broken_groups('a foreign key was dropped');
+    END IF;
 END $$;
 
 -- Comments and privileges, as the fresh install gives them.
@@ -495,13 +789,16 @@ BEGIN
 END $$;
 
 -- The functions returning keys, in the attached key's type (none while nothing is attached);
--- this also sets their privileges and comments.
+-- this also sets their privileges and comments. The lookup tables' triggers, and their columns
+-- in the snapshot DDL is compared with.
 DO $$
 DECLARE
     kt text := (SELECT key_type FROM smart_groups.config);
 BEGIN
     IF kt IS NOT NULL THEN
         PERFORM smart_groups_internal._create_key_functions(kt);
+        PERFORM smart_groups_internal._install_lookup_triggers();
+        PERFORM smart_groups_internal._snapshot_columns();
     END IF;
 END $$;
 SELECT smart_groups_internal._set_privileges();
