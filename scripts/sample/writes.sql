@@ -11,6 +11,11 @@ INSERT INTO app.clicks (user_id) VALUES (501), (501);
 SELECT FROM smart_groups.create_group('Added later', 'dept = "Support"');
 SELECT FROM smart_groups.activate_group('Old');
 SELECT FROM smart_groups.restore_group('Gone');
+-- A lookup table's trigger, as the restore or the upgrade left it.
+SELECT FROM smart_groups.create_group('In Oslo', 'office.city = "Oslo"');
+UPDATE app.offices SET city = 'Oslo' WHERE id = 2;
+UPDATE app.users SET office_id = 1 WHERE id = 1;
+SELECT 'In Oslo: ' || smart_groups.member_count('In Oslo');
 SELECT format('user %s: %s', k, (SELECT string_agg(group_name, ',' ORDER BY group_name)
                                     FROM smart_groups.memberships WHERE user_key = k))
   FROM unnest(ARRAY[1, 501]) k ORDER BY k;
