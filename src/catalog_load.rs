@@ -43,13 +43,12 @@ struct LookupDoc {
     columns: Vec<ColumnDoc>,
 }
 
-/// The lookups of a table with `columns` (and `references`, for the users table): named after
-/// the foreign key column; a name a column or a reference already has would be ambiguous, and
-/// two foreign keys of one column (onto two tables) too: those are left out.
-fn lookups(docs: Vec<LookupDoc>, columns: &[Column], references: &[Reference]) -> Vec<Lookup> {
-    let named = |name: &str| {
-        columns.iter().any(|c| c.name == name) || references.iter().any(|r| r.name == name)
-    };
+/// The lookups of a table (with `references`, for the users table): named after the foreign
+/// key column. A column of the same name is no clash (`course = "x"` reads the column,
+/// `course.title` the lookup: a column is never dotted); a reference of the same name, or two
+/// foreign keys of one column (onto two tables), would be ambiguous: those are left out.
+fn lookups(docs: Vec<LookupDoc>, references: &[Reference]) -> Vec<Lookup> {
+    let named = |name: &str| references.iter().any(|r| r.name == name);
     let all: Vec<Lookup> = docs
         .into_iter()
         .map(|l| Lookup {
@@ -178,7 +177,7 @@ pub fn load() -> Result<Catalog, DbError> {
         // A reference named like a column would make that name ambiguous; the column wins.
         .filter(|r| !columns.iter().any(|c| c.name == r.name))
         .collect();
-    let user_lookups = lookups(users.lookups, &columns, &references);
+    let user_lookups = lookups(users.lookups, &references);
     let key_type = key_type(&users.key_type)
         .ok_or_else(|| DbError::Spi(format!("bad key type {}", users.key_type)))?;
     Ok(Catalog {
@@ -219,7 +218,7 @@ pub fn load() -> Result<Catalog, DbError> {
             .map(|r| {
                 let columns: Vec<Column> = r.columns.iter().filter_map(column_from_doc).collect();
                 Relation {
-                    lookups: lookups(r.lookups, &columns, &[]),
+                    lookups: lookups(r.lookups, &[]),
                     columns,
                     name: r.name,
                     table: TableName {

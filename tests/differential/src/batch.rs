@@ -47,6 +47,7 @@ fn next_step(cx: &mut Ctx) -> Option<Step> {
         80..=85 => group_ops::inclusion(rng, cx.model, cx.state),
         86..=91 => group_ops::static_members(rng, cx.model, cx.state),
         92..=94 => group_ops::toggle(rng, cx.model),
+        95..=97 => Some(data_ops::lookup_change(rng, cx.pools)),
         _ => user_ops::user_change(rng, cx.pools, cx.state),
     }
 }

@@ -220,6 +220,23 @@ pub fn relation_change(rng: &mut Rng, pools: &Pools, state: &mut State) -> Optio
     })
 }
 
+/// An UPDATE of a lookup table: one row, or every other one.
+pub fn lookup_change(rng: &mut Rng, pools: &Pools) -> Step {
+    let (table, row) = pools.lookup_set(rng);
+    let keys = if table == "app.depts" { 6 } else { 5 };
+    let (which, filter) = if rng.chance(70) {
+        let k = 1 + rng.below(keys);
+        (format!("row {k}"), format!("id = {k}"))
+    } else {
+        ("even rows".to_string(), "id % 2 = 0".to_string())
+    };
+    Step::sql(
+        format!("UPDATE {table} ({which})"),
+        format!("UPDATE {table} SET {} WHERE {filter}", set_clause(&row)),
+        Effect::None,
+    )
+}
+
 pub fn truncate(rng: &mut Rng) -> Step {
     let table = rng
         .pick(&["app.clicks", "app.enrollments", "app.custom"])

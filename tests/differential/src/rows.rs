@@ -21,6 +21,7 @@ pub const USER_COLUMNS: &[&str] = &[
     "mood",
     "tags",
     "manager_id",
+    "dept_id",
 ];
 
 /// Custom-field keys written to app.custom: the defined ones, plus one that is not defined
@@ -56,6 +57,8 @@ impl Pools {
                 Some(m) if rng.chance(75) => Sql::Lit(m.to_string()),
                 _ => Sql::Null,
             },
+            // app.depts has keys 1..=6 and never loses one.
+            "dept_id" if rng.chance(85) => Sql::Lit((1 + rng.below(6)).to_string()),
             _ => Sql::Null,
         }
     }
@@ -165,7 +168,62 @@ impl Pools {
             ("course", course),
             ("status", status),
             ("completed_at", self.timestamp(rng, true, copy)),
+            // app.courses has keys 1..=5 and never loses one.
+            (
+                "course_id",
+                if rng.chance(85) {
+                    Sql::Lit((1 + rng.below(5)).to_string())
+                } else {
+                    Sql::Null
+                },
+            ),
         ]
+    }
+
+    /// A change to the lookup tables' rows (never their keys): a department's name, floor or
+    /// opening day, a course's title or hours; one row or several.
+    pub fn lookup_set(&self, rng: &mut Rng) -> (&'static str, Row) {
+        let text = |rng: &mut Rng, names: &[&str]| match rng.below(5) {
+            0 => Sql::Null,
+            1 => Sql::Lit(pick(rng, TEXTS)),
+            _ => Sql::Lit(pick(rng, names)),
+        };
+        if rng.chance(50) {
+            let mut row: Row = Vec::new();
+            if rng.chance(60) {
+                row.push((
+                    "name",
+                    text(rng, &["Sales", "sales", "Support", "100%", ""]),
+                ));
+            }
+            if rng.chance(40) {
+                row.push(("floor", self.int(rng)));
+            }
+            if row.is_empty() || rng.chance(30) {
+                row.push(("opened", self.date(rng, false)));
+            }
+            ("app.depts", row)
+        } else {
+            let mut row: Row = Vec::new();
+            if rng.chance(60) {
+                row.push((
+                    "title",
+                    text(
+                        rng,
+                        &[
+                            "Driver Safety",
+                            "driver safety",
+                            "Fire Drill",
+                            "100% Safety",
+                        ],
+                    ),
+                ));
+            }
+            if row.is_empty() || rng.chance(50) {
+                row.push(("hours", self.number(rng, false)));
+            }
+            ("app.courses", row)
+        }
     }
 
     /// `user` may be a key no user has (yet), or NULL.

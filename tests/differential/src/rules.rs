@@ -79,17 +79,31 @@ impl<'a> RuleGen<'a> {
                 let (name, ty, allowed) = (format!("{prefix}{}", f.key), f.ty, f.allowed.clone());
                 user_fields.push(Field { name, ty, allowed });
             }
+            for l in &catalog.lookups {
+                for c in &l.columns {
+                    let name = format!("{prefix}{}.{}", l.name, c.name);
+                    let (ty, allowed) = (c.ty, c.allowed.clone());
+                    user_fields.push(Field { name, ty, allowed });
+                }
+            }
         }
         let relations = catalog
             .relations
             .iter()
             .map(|r| {
-                let fields = r.columns.iter().map(|c| Field {
+                let columns = r.columns.iter().map(|c| Field {
                     name: c.name.clone(),
                     ty: c.ty,
                     allowed: c.allowed.clone(),
                 });
-                (r.name.clone(), fields.collect())
+                let lookups = r.lookups.iter().flat_map(|l| {
+                    l.columns.iter().map(move |c| Field {
+                        name: format!("{}.{}", l.name, c.name),
+                        ty: c.ty,
+                        allowed: c.allowed.clone(),
+                    })
+                });
+                (r.name.clone(), columns.chain(lookups).collect())
             })
             .collect();
         let pending = FieldType::ALL
@@ -242,10 +256,12 @@ impl<'a> RuleGen<'a> {
             }
         };
         self.pending.retain(|p| *p != (field.ty, op));
-        let source = match (scope, field.name.contains('.')) {
-            (Scope::Relation(_), _) => "relation",
-            (_, true) => "reference",
-            _ => "user",
+        let source = match (scope, field.name.split('.').count()) {
+            (Scope::Relation(_), 1) => "relation",
+            (Scope::Relation(_), _) => "relation lookup",
+            (_, 1) => "user",
+            _ if field.name.starts_with("manager.") => "reference",
+            _ => "lookup",
         };
         self.covered.insert((field.ty.name(), op.name(), source));
         let value = self.value(rng, &field, op);

@@ -1,13 +1,14 @@
 //! The application schema the test drives: a users table with a column of every supported
-//! type, a custom-field (EAV) table with a field of every custom type, two relations — and the
+//! type, a custom-field (EAV) table with a field of every custom type, two relations, a lookup
+//! table of the users and one of a relation — and the
 //! `Catalog` that mirrors it for the core validator. The mirror is written by hand from the
 //! DDL below, not loaded from the extension, and checked against `smart_groups.fields`: a
 //! catalog copied from the extension would make the test agree with the extension's mistakes.
 
 use postgres::Client;
 use smart_groups_core::catalog::{
-    Catalog, Column, ColumnKind, CustomField, CustomFieldTable, FieldType, KeyType, Reference,
-    Relation, TableName, UsersTable,
+    Catalog, Column, ColumnKind, CustomField, CustomFieldTable, FieldType, KeyType, Lookup,
+    Reference, Relation, TableName, UsersTable,
 };
 
 use crate::fail::Failure;
@@ -24,13 +25,23 @@ CREATE EXTENSION citext;
 CREATE EXTENSION smart_groups;
 CREATE SCHEMA app;
 CREATE TYPE app.mood AS ENUM ('happy', 'sad', 'Meh', 'ünï cödé');
+-- Lookup tables: users point to a department, enrollments to a course (lookups: dept.name,
+-- manager.dept.floor, course.title). Their rows change, never their keys.
+CREATE TABLE app.depts (id integer PRIMARY KEY, name text, floor integer, opened date);
+INSERT INTO app.depts SELECT i, (ARRAY['Sales', 'sales', 'Support', '100%', '', NULL])[i], i - 3,
+       date '2024-01-31' + (i - 3) FROM generate_series(1, 6) i;
+CREATE TABLE app.courses (id integer PRIMARY KEY, title text, hours numeric);
+INSERT INTO app.courses SELECT i, (ARRAY['Driver Safety', 'driver safety', 'Fire Drill', '100% Safety', NULL])[i],
+       (ARRAY[1.5, 8, NULL, 0, 40])[i] FROM generate_series(1, 5) i;
 CREATE TABLE app.users (
     id integer PRIMARY KEY,
     name text, nick varchar(40), email citext,
     age integer, score numeric, ratio double precision,
     birth date, seen timestamp, joined timestamptz,
     active boolean, mood app.mood, tags text[],
-    manager_id integer REFERENCES app.users (id) ON DELETE SET NULL ON UPDATE CASCADE);
+    manager_id integer REFERENCES app.users (id) ON DELETE SET NULL ON UPDATE CASCADE,
+    dept_id integer REFERENCES app.depts (id));
+CREATE INDEX ON app.users (dept_id);
 CREATE TABLE app.custom (
     user_id integer NOT NULL REFERENCES app.users (id) ON DELETE CASCADE ON UPDATE CASCADE,
     field_key text NOT NULL,
@@ -39,7 +50,9 @@ CREATE INDEX ON app.custom (user_id, field_key);
 CREATE TABLE app.enrollments (
     id serial PRIMARY KEY,
     user_id integer NOT NULL REFERENCES app.users (id) ON DELETE CASCADE ON UPDATE CASCADE,
-    course text, status text, completed_at timestamptz);
+    course text, status text, completed_at timestamptz,
+    course_id integer REFERENCES app.courses (id));
+CREATE INDEX ON app.enrollments (course_id);
 -- Enrollments are read through this index (src/live/direct.rs), clicks by a statement.
 CREATE INDEX ON app.enrollments (user_id);
 CREATE TABLE app.clicks (user_id integer, at timestamptz, n integer);
@@ -94,7 +107,6 @@ pub fn catalog() -> Catalog {
     use ColumnKind as K;
     use FieldType as T;
     Catalog {
-        lookups: Vec::new(),
         users: UsersTable {
             table: table("app", "users"),
             key_column: "id".into(),
@@ -115,6 +127,7 @@ pub fn catalog() -> Catalog {
             col("mood", T::Enum, K::Enum(table("app", "mood"))),
             col("tags", T::List, K::TextArray),
             col("manager_id", T::Number, K::Number),
+            col("dept_id", T::Number, K::Number),
         ],
         custom_table: Some(CustomFieldTable {
             table: table("app", "custom"),
@@ -134,6 +147,18 @@ pub fn catalog() -> Catalog {
             name: "manager".into(),
             column: "manager_id".into(),
         }],
+        lookups: vec![Lookup {
+            name: "dept".into(),
+            column: "dept_id".into(),
+            table: table("app", "depts"),
+            key_column: "id".into(),
+            columns: vec![
+                col("id", T::Number, K::Number),
+                col("name", T::Text, K::Text),
+                col("floor", T::Number, K::Number),
+                col("opened", T::Date, K::Date),
+            ],
+        }],
         relations: vec![
             Relation {
                 lookups: Vec::new(),
@@ -147,7 +172,17 @@ pub fn catalog() -> Catalog {
                 ],
             },
             Relation {
-                lookups: Vec::new(),
+                lookups: vec![Lookup {
+                    name: "course".into(),
+                    column: "course_id".into(),
+                    table: table("app", "courses"),
+                    key_column: "id".into(),
+                    columns: vec![
+                        col("id", T::Number, K::Number),
+                        col("title", T::Text, K::Text),
+                        col("hours", T::Number, K::Number),
+                    ],
+                }],
                 name: "enrollments".into(),
                 table: table("app", "enrollments"),
                 user_column: "user_id".into(),
@@ -157,6 +192,7 @@ pub fn catalog() -> Catalog {
                     col("course", T::Text, K::Text),
                     col("status", T::Text, K::Text),
                     col("completed_at", T::Timestamp, K::Timestamptz),
+                    col("course_id", T::Number, K::Number),
                 ],
             },
         ],
@@ -179,6 +215,12 @@ fn expected_fields(c: &Catalog) -> Vec<FieldRow> {
             let name = format!("{prefix}{}", f.key);
             out.push((name, f.ty.name().into(), None, f.allowed.clone()));
         }
+        for l in &c.lookups {
+            for column in &l.columns {
+                let name = format!("{prefix}{}.{}", l.name, column.name);
+                out.push((name, column.ty.name().into(), None, column.allowed.clone()));
+            }
+        }
     };
     user_fields("", &mut out);
     for r in &c.references {
@@ -193,6 +235,12 @@ fn expected_fields(c: &Catalog) -> Vec<FieldRow> {
                 None,
             );
             out.push(row);
+        }
+        for l in &rel.lookups {
+            for column in &l.columns {
+                let name = format!("{}.{}", l.name, column.name);
+                out.push((name, column.ty.name().into(), Some(rel.name.clone()), None));
+            }
         }
     }
     out.sort();

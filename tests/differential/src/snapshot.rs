@@ -1,4 +1,5 @@
-//! Everything read back after a batch: the app's tables as an evaluator `Dataset`, the
+//! Everything read back after a batch: the app's tables (lookup tables too) as an evaluator
+//! `Dataset`, the
 //! extension's groups, inclusions, exclusions and members, and the instant of the check.
 //!
 //! Values are read as text and converted here, so that what the evaluator sees is exactly what
@@ -9,7 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use postgres::{GenericClient, Row};
-use smart_groups_core::eval::{CustomRow, Dataset, Datum, RelRow, UserRow};
+use smart_groups_core::catalog::TableName;
+use smart_groups_core::eval::{CustomRow, Dataset, Datum, LookupRow, RelRow, UserRow};
 
 use crate::fail::Failure;
 
@@ -33,7 +35,7 @@ pub struct Snapshot {
 
 const USERS_SQL: &str = "SELECT id, name, nick, email::text, age, score::text, ratio::text, \
     birth::text, seen::text, (joined AT TIME ZONE 'UTC')::text, active, mood::text, tags, \
-    manager_id FROM app.users";
+    manager_id, dept_id FROM app.users";
 
 fn text(row: &Row, i: usize) -> Result<Datum, Failure> {
     let v: Option<String> = row.try_get(i)?;
@@ -86,7 +88,7 @@ type Reader = fn(&Row, usize) -> Result<Datum, Failure>;
 fn user(row: &Row) -> Result<UserRow, Failure> {
     let id: i32 = row.try_get(0)?;
     let mut u = UserRow::new(id.to_string()).with("id", Datum::Number(id.to_string()));
-    let readers: [(&str, Reader); 13] = [
+    let readers: [(&str, Reader); 14] = [
         ("name", text),
         ("nick", text),
         ("email", text),
@@ -106,6 +108,7 @@ fn user(row: &Row) -> Result<UserRow, Failure> {
             Ok(v.map_or(Datum::Null, Datum::List))
         }),
         ("manager_id", int),
+        ("dept_id", int),
     ];
     for (i, (name, read)) in readers.iter().enumerate() {
         u.values.insert(name.to_string(), read(row, i + 1)?);
@@ -135,7 +138,7 @@ pub fn read(client: &mut impl GenericClient) -> Result<Snapshot, Failure> {
             .push(CustomRow::new(user_id.to_string(), key, value.as_deref()));
     }
     let enrollments = client.query(
-        "SELECT id, user_id, course, status, (completed_at AT TIME ZONE 'UTC')::text \
+        "SELECT id, user_id, course, status, (completed_at AT TIME ZONE 'UTC')::text, course_id \
          FROM app.enrollments",
         &[],
     )?;
@@ -148,7 +151,10 @@ pub fn read(client: &mut impl GenericClient) -> Result<Snapshot, Failure> {
         r = r
             .with("course", text(&row, 2)?)
             .with("status", text(&row, 3)?);
-        rows.push(r.with("completed_at", stamp(&row, 4)?));
+        rows.push(
+            r.with("completed_at", stamp(&row, 4)?)
+                .with("course_id", int(&row, 5)?),
+        );
     }
     s.data.relations.insert("enrollments".into(), rows);
     let clicks = client.query(
@@ -162,6 +168,41 @@ pub fn read(client: &mut impl GenericClient) -> Result<Snapshot, Failure> {
         rows.push(r.with("at", stamp(&row, 1)?).with("n", int(&row, 2)?));
     }
     s.data.relations.insert("clicks".into(), rows);
+    let table = |name: &str| TableName {
+        schema: "app".into(),
+        name: name.into(),
+    };
+    let mut rows = Vec::new();
+    for row in client.query("SELECT id, name, floor, opened::text FROM app.depts", &[])? {
+        let values = [
+            ("id", int(&row, 0)?),
+            ("name", text(&row, 1)?),
+            ("floor", int(&row, 2)?),
+            ("opened", date(&row, 3)?),
+        ];
+        rows.push(LookupRow {
+            values: values
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        });
+    }
+    s.data.lookups.insert(table("depts"), rows);
+    let mut rows = Vec::new();
+    for row in client.query("SELECT id, title, hours::text FROM app.courses", &[])? {
+        let values = [
+            ("id", int(&row, 0)?),
+            ("title", text(&row, 1)?),
+            ("hours", number(&row, 2)?),
+        ];
+        rows.push(LookupRow {
+            values: values
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        });
+    }
+    s.data.lookups.insert(table("courses"), rows);
     for row in client.query(
         "SELECT id, name, kind, status FROM smart_groups.groups ORDER BY id",
         &[],
