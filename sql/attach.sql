@@ -251,6 +251,8 @@ DECLARE
     r           record;
     users_map   jsonb := '{}';
     rel_map     jsonb := '{}';
+    lookup_map  jsonb := '{}';
+    lookup_key  text;
     renames     jsonb;
     retyped     boolean := false;
     lookup_changed boolean := false;
@@ -285,6 +287,12 @@ BEGIN
                    custom_value_column = CASE WHEN custom_value_column = r.old THEN r.new ELSE custom_value_column END;
         END IF;
         UPDATE smart_groups.relations SET user_column = r.new WHERE table_name = r.rel AND user_column = r.old;
+        IF r.rel IN (SELECT smart_groups_internal._lookup_tables()) THEN
+            SELECT n.nspname || '.' || c.relname INTO lookup_key
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = r.rel;
+            lookup_map := lookup_map || jsonb_build_object(lookup_key,
+                coalesce(lookup_map -> lookup_key, '{}') || jsonb_build_object(r.old, r.new));
+        END IF;
         SELECT rel_map || coalesce(jsonb_object_agg(x.name, coalesce(rel_map -> x.name, '{}') || jsonb_build_object(r.old, r.new)), '{}')
           INTO rel_map FROM smart_groups.relations x WHERE x.table_name = r.rel;
     END LOOP;
@@ -311,8 +319,8 @@ BEGIN
     PERFORM smart_groups_internal._install_lookup_triggers();
     PERFORM smart_groups_internal._snapshot_columns();
     PERFORM smart_groups_internal._bump_epoch();
-    IF users_map <> '{}' OR rel_map <> '{}' THEN
-        renames := jsonb_build_object('users', users_map, 'relations', rel_map);
+    IF users_map <> '{}' OR rel_map <> '{}' OR lookup_map <> '{}' THEN
+        renames := jsonb_build_object('users', users_map, 'relations', rel_map, 'lookups', lookup_map);
         -- Every group's new rules in one statement, so the catalog is read once; the groups'
         -- rows are written afterwards (each write moves the catalog epoch).
         SELECT array_agg(x.id ORDER BY x.id), array_agg(x.new_rules ORDER BY x.id)

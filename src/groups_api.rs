@@ -139,6 +139,8 @@ fn _rename_fields(rules: JsonB, renames: JsonB) -> JsonB {
         users: std::collections::BTreeMap<String, String>,
         #[serde(default)]
         relations: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+        #[serde(default)]
+        lookups: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
     }
     let Ok(doc) = serde_json::from_value::<Doc>(renames.0) else {
         return rules;
@@ -146,6 +148,7 @@ fn _rename_fields(rules: JsonB, renames: JsonB) -> JsonB {
     let renames = rename::Renames {
         users: doc.users,
         relations: doc.relations,
+        lookups: doc.lookups,
     };
     let Ok(node) = json::read_value(&rules.0) else {
         return rules;

@@ -131,3 +131,92 @@ fn custom_fields_member_of_and_unknown_names_are_left_alone() {
     let renamed = rename_fields(&node, &catalog(), &r);
     assert_eq!(renamed, node);
 }
+
+/// The fixture with lookups: users.dept_id → depts, enrollments.course_id → courses. With
+/// `new` names the catalog after the renames of `lookups_follow_renames`.
+fn with_lookups(new: bool) -> Catalog {
+    use smart_groups_core::catalog::{Column, ColumnKind, FieldType, Lookup, TableName};
+    let n = |old: &'static str, renamed: &'static str| if new { renamed } else { old };
+    let col = |name: &str, ty: FieldType, kind: ColumnKind| Column {
+        name: name.into(),
+        ty,
+        kind,
+        allowed: None,
+    };
+    let table = |name: &str| TableName {
+        schema: "public".into(),
+        name: name.into(),
+    };
+    let mut c = catalog();
+    c.columns.push(col(
+        n("dept_id", "division_id"),
+        FieldType::Number,
+        ColumnKind::Number,
+    ));
+    c.lookups.push(Lookup {
+        name: n("dept", "division").into(),
+        column: n("dept_id", "division_id").into(),
+        table: table("depts"),
+        key_column: "id".into(),
+        columns: vec![
+            col("id", FieldType::Number, ColumnKind::Number),
+            col(n("name", "label"), FieldType::Text, ColumnKind::Text),
+            col("floor", FieldType::Number, ColumnKind::Number),
+        ],
+    });
+    let enrollments = c
+        .relations
+        .iter_mut()
+        .find(|r| r.name == "enrollments")
+        .expect("the fixture has enrollments");
+    enrollments.columns.push(col(
+        n("course_id", "class_id"),
+        FieldType::Number,
+        ColumnKind::Number,
+    ));
+    enrollments.lookups.push(Lookup {
+        name: n("course", "class").into(),
+        column: n("course_id", "class_id").into(),
+        table: table("courses"),
+        key_column: "id".into(),
+        columns: vec![
+            col("id", FieldType::Number, ColumnKind::Number),
+            col(n("title", "heading"), FieldType::Text, ColumnKind::Text),
+        ],
+    });
+    c
+}
+
+#[test]
+fn lookups_follow_renames() {
+    let mut r = renames(
+        &[("dept_id", "division_id")],
+        &[("enrollments", "course_id", "class_id")],
+    );
+    r.lookups
+        .entry("public.depts".into())
+        .or_default()
+        .insert("name".into(), "label".into());
+    r.lookups
+        .entry("public.courses".into())
+        .or_default()
+        .insert("title".into(), "heading".into());
+    let after = with_lookups(true);
+    let before = r.undo(&after);
+    assert_eq!(
+        before,
+        with_lookups(false),
+        "undo gives back the catalog before"
+    );
+    let node = text::parse(
+        r#"dept.name = "Sales" and manager.dept.floor > 2 and (has enrollments where course.title = course and course_id is not empty) and dept_id = 3"#,
+    )
+    .expect("parses");
+    let renamed = rename_fields(&node, &before, &r);
+    assert_eq!(
+        text::print(&renamed),
+        r#"division.label = "Sales" and manager.division.floor > 2 and (has enrollments where class.heading = course and class_id is not empty) and division_id = 3"#
+    );
+    let v = validate::validate(&renamed, &after, &Options { group: None });
+    assert!(v.pred.is_some(), "{:?}", v.problems);
+}

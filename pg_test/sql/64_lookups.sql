@@ -95,14 +95,18 @@ SELECT app.try(format('SELECT smart_groups.compile(%L)', r)) FROM (VALUES
  ('department.name.x = "y"')
 ) AS t(r);
 
--- A lookup column renamed or dropped: its groups become static, with a NOTICE, and the
--- app's writes go on.
+-- A lookup column or a foreign key column renamed: the rules follow, as for the users
+-- table's columns. Dropped: its groups become static, with a NOTICE. The app's writes go on.
 ALTER TABLE lk.departments RENAME COLUMN floor TO storey;
-SELECT name, kind FROM smart_groups.groups WHERE name = 'upstairs';
-UPDATE lk.departments SET name = 'Sales' WHERE id = 2;
+ALTER TABLE lk.enrollments RENAME COLUMN course_id TO class_id;
+ALTER TABLE lk.courses RENAME COLUMN title TO heading;
+SELECT name, kind, rules_text FROM smart_groups.groups WHERE name IN ('upstairs', 'driver safety done') ORDER BY id;
+UPDATE lk.departments SET name = 'Sales', storey = 0 WHERE id = 2;
+UPDATE lk.courses SET heading = 'Fire' WHERE id = 1;
+SELECT * FROM lk.state();
 ALTER TABLE lk.courses DROP COLUMN hours;
 SELECT name, kind FROM smart_groups.groups WHERE name = 'long courses';
-UPDATE lk.courses SET title = 'Fire' WHERE id = 2;
+UPDATE lk.courses SET heading = 'Driver Safety' WHERE id = 1;
 SELECT * FROM lk.state();
 -- A foreign key dropped: its lookup with it.
 ALTER TABLE lk.users DROP CONSTRAINT users_department_id_fkey;
