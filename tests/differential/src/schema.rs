@@ -102,6 +102,17 @@ fn custom(key: &str, ty: FieldType) -> CustomField {
     }
 }
 
+/// The lookup `name` (column `name_id`) onto `app.<table>` by its `id`.
+fn lookup(name: &str, table_name: &str, columns: Vec<Column>) -> Lookup {
+    Lookup {
+        name: name.into(),
+        column: format!("{name}_id"),
+        table: table("app", table_name),
+        key_column: "id".into(),
+        columns,
+    }
+}
+
 /// The catalog of the schema above, with no groups yet.
 pub fn catalog() -> Catalog {
     use ColumnKind as K;
@@ -147,18 +158,16 @@ pub fn catalog() -> Catalog {
             name: "manager".into(),
             column: "manager_id".into(),
         }],
-        lookups: vec![Lookup {
-            name: "dept".into(),
-            column: "dept_id".into(),
-            table: table("app", "depts"),
-            key_column: "id".into(),
-            columns: vec![
+        lookups: vec![lookup(
+            "dept",
+            "depts",
+            vec![
                 col("id", T::Number, K::Number),
                 col("name", T::Text, K::Text),
                 col("floor", T::Number, K::Number),
                 col("opened", T::Date, K::Date),
             ],
-        }],
+        )],
         relations: vec![
             Relation {
                 lookups: Vec::new(),
@@ -172,17 +181,15 @@ pub fn catalog() -> Catalog {
                 ],
             },
             Relation {
-                lookups: vec![Lookup {
-                    name: "course".into(),
-                    column: "course_id".into(),
-                    table: table("app", "courses"),
-                    key_column: "id".into(),
-                    columns: vec![
+                lookups: vec![lookup(
+                    "course",
+                    "courses",
+                    vec![
                         col("id", T::Number, K::Number),
                         col("title", T::Text, K::Text),
                         col("hours", T::Number, K::Number),
                     ],
-                }],
+                )],
                 name: "enrollments".into(),
                 table: table("app", "enrollments"),
                 user_column: "user_id".into(),

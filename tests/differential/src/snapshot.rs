@@ -116,6 +116,23 @@ fn user(row: &Row) -> Result<UserRow, Failure> {
     Ok(u)
 }
 
+/// A lookup table's rows, each column read by its reader, in the order of `sql`'s columns.
+fn lookup_rows(
+    client: &mut impl GenericClient,
+    sql: &str,
+    readers: &[(&str, Reader)],
+) -> Result<Vec<LookupRow>, Failure> {
+    let mut out = Vec::new();
+    for row in client.query(sql, &[])? {
+        let mut values = BTreeMap::new();
+        for (i, (name, read)) in readers.iter().enumerate() {
+            values.insert(name.to_string(), read(&row, i)?);
+        }
+        out.push(LookupRow { values });
+    }
+    Ok(out)
+}
+
 fn sets(rows: Vec<Row>) -> Result<BTreeMap<i64, BTreeSet<String>>, Failure> {
     let mut out: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
     for r in rows {
@@ -172,37 +189,21 @@ pub fn read(client: &mut impl GenericClient) -> Result<Snapshot, Failure> {
         schema: "app".into(),
         name: name.into(),
     };
-    let mut rows = Vec::new();
-    for row in client.query("SELECT id, name, floor, opened::text FROM app.depts", &[])? {
-        let values = [
-            ("id", int(&row, 0)?),
-            ("name", text(&row, 1)?),
-            ("floor", int(&row, 2)?),
-            ("opened", date(&row, 3)?),
-        ];
-        rows.push(LookupRow {
-            values: values
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
-        });
-    }
-    s.data.lookups.insert(table("depts"), rows);
-    let mut rows = Vec::new();
-    for row in client.query("SELECT id, title, hours::text FROM app.courses", &[])? {
-        let values = [
-            ("id", int(&row, 0)?),
-            ("title", text(&row, 1)?),
-            ("hours", number(&row, 2)?),
-        ];
-        rows.push(LookupRow {
-            values: values
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
-        });
-    }
-    s.data.lookups.insert(table("courses"), rows);
+    let depts: [(&str, Reader); 4] = [
+        ("id", int),
+        ("name", text),
+        ("floor", int),
+        ("opened", date),
+    ];
+    let sql = "SELECT id, name, floor, opened::text FROM app.depts";
+    s.data
+        .lookups
+        .insert(table("depts"), lookup_rows(client, sql, &depts)?);
+    let courses: [(&str, Reader); 3] = [("id", int), ("title", text), ("hours", number)];
+    let sql = "SELECT id, title, hours::text FROM app.courses";
+    s.data
+        .lookups
+        .insert(table("courses"), lookup_rows(client, sql, &courses)?);
     for row in client.query(
         "SELECT id, name, kind, status FROM smart_groups.groups ORDER BY id",
         &[],
