@@ -84,6 +84,14 @@ UPDATE lk.departments SET name = upper(name), floor = floor + 1;
 UPDATE lk.courses SET title = 'Driver Safety', hours = hours + 10;
 SELECT * FROM lk.state();
 
+-- Relative time on a lookup column: the time refresh finds the users through the lookup.
+SELECT smart_groups.create_group('opened lately', 'department.opened within last 1 day') > 0 AS created;
+UPDATE lk.departments SET opened = ((now() AT TIME ZONE 'UTC') - interval '1 day')::date + 1 WHERE id = 2;
+SELECT * FROM lk.state() WHERE name = 'opened lately';
+SELECT smart_groups.refresh_time_rules() >= 0 AS refreshed;
+SELECT * FROM lk.state() WHERE name = 'opened lately';
+SELECT smart_groups.drop_group('opened lately');
+
 -- Why: the lookup's value.
 SELECT * FROM smart_groups.explain('in sales', 2);
 
