@@ -103,6 +103,13 @@ SELECT app.try(format('SELECT smart_groups.compile(%L)', r)) FROM (VALUES
  ('department.name.x = "y"')
 ) AS t(r);
 
+-- A lookup table renamed: its rows still move their users.
+ALTER TABLE lk.departments RENAME TO divisions;
+UPDATE lk.divisions SET name = 'Sales' WHERE id = 2;
+SELECT * FROM lk.state() WHERE name = 'in sales';
+UPDATE lk.divisions SET name = 'SUPPORT' WHERE id = 2;
+ALTER TABLE lk.divisions RENAME TO departments;
+
 -- A lookup column or a foreign key column renamed: the rules follow, as for the users
 -- table's columns. Dropped: its groups become static, with a NOTICE. The app's writes go on.
 ALTER TABLE lk.departments RENAME COLUMN floor TO storey;

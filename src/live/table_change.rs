@@ -114,17 +114,31 @@ fn lookup_changed(
     let relid = rel.oid().to_u32();
     let mut owners: BTreeMap<Owner, (BTreeSet<String>, Vec<i64>)> = BTreeMap::new();
     let mut readers: BTreeSet<i64> = BTreeSet::new();
-    for g in &st.groups {
-        for l in g.lookups.iter().filter(|l| l.table == table) {
+    // What each group reads is taken from its rules under the current catalog, not from the
+    // names stored with the group: a lookup table renamed (or moved to another schema) since
+    // keeps its readers.
+    let lookup_readers: Vec<(i64, bool)> = st
+        .groups
+        .iter()
+        .filter(|g| !g.lookups.is_empty())
+        .map(|g| (g.id, g.reads_references()))
+        .collect();
+    for (id, references) in lookup_readers {
+        let pred = st.shared_pred(id)?;
+        for l in compile::dependencies(&pred)
+            .lookups
+            .into_iter()
+            .filter(|l| l.table == table)
+        {
             let entry = owners
                 .entry((l.relation.clone(), l.fk.clone(), l.key_column.clone()))
                 .or_default();
             entry.0.insert(l.column.clone());
-            if !entry.1.contains(&g.id) {
-                entry.1.push(g.id);
+            if !entry.1.contains(&id) {
+                entry.1.push(id);
             }
-            if g.reads_references() {
-                readers.insert(g.id);
+            if references {
+                readers.insert(id);
             }
         }
     }
