@@ -95,6 +95,18 @@ struct Work {
     /// Too many users were recorded: recompute these groups whole (and those naming them),
     /// or every commit-time group.
     whole: Option<Whole>,
+    /// Lookup rows that changed: their users are searched at commit (`defer_lookup`).
+    lookups: Vec<LookupSearch>,
+}
+
+/// The users pointing to changed lookup rows, to search at commit: `sql` takes the rows' keys
+/// as text (`$1`) and returns the users' keys; `groups` read the changed columns, `readers`
+/// among them through a reference (their referrers are evaluated too).
+pub struct LookupSearch {
+    pub sql: String,
+    pub keys: Vec<String>,
+    pub groups: Vec<i64>,
+    pub readers: Vec<i64>,
 }
 
 #[derive(Default)]
@@ -118,6 +130,7 @@ impl Work {
             && self.items.is_empty()
             && self.referents.is_empty()
             && self.pairs.is_empty()
+            && self.lookups.is_empty()
     }
 
     /// What recomputing whole covers of what is recorded so far, plus `more`: every group an
@@ -154,6 +167,18 @@ impl Work {
 /// Pairs a statement changed at most per transaction, recorded one by one; beyond it the
 /// groups are recomputed whole.
 pub const PAIR_LIMIT: usize = 1_000_000;
+
+/// Records changed lookup rows whose users the commit-time step searches and decides. The
+/// search waits for the commit lock held exclusively: a transaction moving a user to one of
+/// those rows either committed before it (at READ COMMITTED the search finds the user) or
+/// decides that user after this transaction commits (and reads the changed row), never in
+/// between with the row as it was (`pg_test/isolation/specs/lookup_rename.spec`).
+pub fn defer_lookup(search: LookupSearch) {
+    if search.keys.is_empty() {
+        return;
+    }
+    WORK.with(|w| w.borrow_mut().lookups.push(search));
+}
 
 /// Records (group, user) pairs to decide at commit: a large statement's users whose own-row
 /// rules flipped (`users_update::defer_at_commit`), logged as the user's change; the groups
@@ -332,12 +357,37 @@ fn as_owner<R>(
     out.map(Some)
 }
 
-fn step(client: &mut SpiClient<'_>, st: &mut State, work: Work) -> Result<i64, DbError> {
+fn step(client: &mut SpiClient<'_>, st: &mut State, mut work: Work) -> Result<i64, DbError> {
     let groups = st.at_commit.clone();
     if groups.is_empty() {
         return Ok(0);
     }
     let snapshot = snapshot_isolation();
+    if !work.lookups.is_empty() {
+        lock_commit(true, snapshot)?;
+        for l in std::mem::take(&mut work.lookups) {
+            pgrx::check_for_interrupts!();
+            let users = statements::query_one::<Vec<String>>(
+                client,
+                &l.sql,
+                &[PgBuiltInOids::TEXTARRAYOID.oid()],
+                &[l.keys.into()],
+            )?
+            .unwrap_or_default();
+            if users.is_empty() {
+                continue;
+            }
+            let item = (
+                super::users_update::USER.to_string(),
+                Some(l.groups.iter().copied().collect()),
+            );
+            if !l.readers.is_empty() {
+                work.referents.extend(users.iter().cloned());
+                work.readers.extend(l.readers);
+            }
+            work.items.entry(item).or_default().extend(users);
+        }
+    }
     if snapshot {
         super::small::lock_groups(client, &groups)?;
     }

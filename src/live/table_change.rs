@@ -177,28 +177,45 @@ fn lookup_changed(
                 None => continue,
             },
         };
+        // The changed rows' keys, as text, with the type to read them back as.
         let sql = format!(
-            "SELECT array_agg(DISTINCT t.{user}::text) FILTER (WHERE t.{user} IS NOT NULL)                FROM {from} t WHERE t.{} IN ({changed}) /* lookup table {relid} */",
+            "SELECT array_agg(DISTINCT c.k::text), min(format_type(pg_typeof(c.k), NULL)) \
+               FROM ({changed}) AS c(k) WHERE c.k IS NOT NULL /* lookup table {relid} */"
+        );
+        let (keys, ty) = statements::run(client, &sql, &[], &[], |rows| {
+            let mut out = (Vec::new(), None);
+            for row in rows {
+                out = (
+                    row.get::<Vec<String>>(1)?.unwrap_or_default(),
+                    row.get::<String>(2)?,
+                );
+            }
+            Ok(out)
+        })?;
+        let Some(ty) = ty else {
+            continue;
+        };
+        // At commit, with a snapshot that sees what committed meanwhile (`commit::defer_lookup`).
+        let search = format!(
+            "SELECT array_agg(DISTINCT t.{user}::text) FILTER (WHERE t.{user} IS NOT NULL) \
+               FROM {from} t WHERE t.{} IN (SELECT x::{ty} FROM unnest($1::text[]) x)",
             quote_ident(&fk)
         );
-        let keys = statements::run(client, &sql, &[], &[], |rows| {
-            let mut keys = Vec::new();
-            for row in rows {
-                keys = row.get::<Vec<String>>(1)?.unwrap_or_default();
-            }
-            Ok(keys)
-        })?;
-        let mine: Vec<i64> = groups
-            .iter()
-            .copied()
-            .filter(|g| readers.contains(g))
-            .collect();
-        let referents = if relation.is_some() || mine.is_empty() {
-            super::commit::Referents::No
+        let mine: Vec<i64> = if relation.is_some() {
+            Vec::new()
         } else {
-            super::commit::Referents::For(&mine)
+            groups
+                .iter()
+                .copied()
+                .filter(|g| readers.contains(g))
+                .collect()
         };
-        super::commit::defer(&keys, super::users_update::USER, Some(&groups), referents);
+        super::commit::defer_lookup(super::commit::LookupSearch {
+            sql: search,
+            keys,
+            groups,
+            readers: mine,
+        });
     }
     Ok(())
 }
