@@ -103,6 +103,8 @@ struct Work {
 /// as text (`$1`) and returns the users' keys; `groups` read the changed columns, `readers`
 /// among them through a reference (their referrers are evaluated too).
 pub struct LookupSearch {
+    /// The lookup table, `schema.name` (`lookup_hash`).
+    pub table: String,
     pub sql: String,
     pub keys: Vec<String>,
     pub groups: Vec<i64>,
@@ -365,15 +367,31 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, mut work: Work) -> Result<i6
     let snapshot = snapshot_isolation();
     if !work.lookups.is_empty() {
         lock_commit(true, snapshot)?;
+        let mut changed_rows: BTreeSet<i32> = BTreeSet::new();
         for l in std::mem::take(&mut work.lookups) {
             pgrx::check_for_interrupts!();
+            changed_rows.extend(l.keys.iter().map(|k| lookup_hash(&l.table, k)));
             let users = statements::query_one::<Vec<String>>(
                 client,
                 &l.sql,
                 &[PgBuiltInOids::TEXTARRAYOID.oid()],
-                &[l.keys.into()],
+                &[l.keys.clone().into()],
             )?
             .unwrap_or_default();
+            // Under snapshot isolation a user moved to one of the rows by a transaction that
+            // committed after the snapshot is not found: that is a serialization failure.
+            if snapshot {
+                let mut now: Vec<String> = Vec::new();
+                statements::run_latest(&l.sql, &[l.keys.into()], false, |col| {
+                    // SAFETY: the statement's one column is text[].
+                    now = unsafe { col(1).and_then(|d| Vec::<String>::from_datum(d, false)) }
+                        .unwrap_or_default();
+                })?;
+                let ours: BTreeSet<&String> = users.iter().collect();
+                if now.iter().collect::<BTreeSet<_>>() != ours {
+                    return Err(DbError::SerializationFailure);
+                }
+            }
             if users.is_empty() {
                 continue;
             }
@@ -387,6 +405,9 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, mut work: Work) -> Result<i6
             }
             work.items.entry(item).or_default().extend(users);
         }
+        // The changed rows' marks: a step that decided users from these rows as its
+        // snapshot showed them before this commit fails (`lookup_rows_unchanged`).
+        bump_marks(client, &changed_rows)?;
     }
     if snapshot {
         super::small::lock_groups(client, &groups)?;
@@ -449,6 +470,9 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, mut work: Work) -> Result<i6
             .filter(|f| f.exclusive)
             .all(|f| held.get(&user_hash(&f.key)) == Some(&true));
     mark_users(client, &found, snapshot, sole)?;
+    if snapshot {
+        lookup_rows_unchanged(client, st, &groups, &users, &found)?;
+    }
     let referrers: Vec<String> = found
         .iter()
         .filter(|k| k.referrer)
@@ -804,6 +828,103 @@ fn search_sql(st: &State, reads: &References) -> String {
 }
 
 /// FNV-1a of the key's text: the same in every backend, so every step orders its locks alike.
+/// The step mark of a lookup row: `table` (`schema.name`) and its key as text.
+fn lookup_hash(table: &str, key: &str) -> i32 {
+    user_hash(&format!("\u{1}lookup\u{1}{table}\u{1}{key}"))
+}
+
+/// Bumps the step marks `marks` (`mark_users`).
+fn bump_marks(client: &mut SpiClient<'_>, marks: &BTreeSet<i32>) -> Result<(), DbError> {
+    if marks.is_empty() {
+        return Ok(());
+    }
+    statements::run(
+        client,
+        "INSERT INTO smart_groups_internal.step_marks AS m (h) \
+         SELECT h FROM unnest($1::int4[]) h ORDER BY h \
+         ON CONFLICT (h) DO UPDATE SET n = m.n + 1",
+        &[PgBuiltInOids::INT4ARRAYOID.oid()],
+        &[marks.iter().copied().collect::<Vec<i32>>().into()],
+        |_| Ok(()),
+    )
+}
+
+/// Under snapshot isolation, the lookup rows the evaluated users point to (for the groups
+/// reading lookups) must not have changed since the snapshot: a rename committed after it
+/// searched its users as committed then, before this step's users pointed there, and this
+/// step would decide them from the row as it was (isolation spec lookup_rename). Another
+/// mark than the snapshot's is a serialization failure.
+fn lookup_rows_unchanged(
+    client: &mut SpiClient<'_>,
+    st: &mut State,
+    groups: &[i64],
+    users: &BTreeSet<String>,
+    found: &[Found],
+) -> Result<(), DbError> {
+    let mut reads: BTreeSet<(Option<String>, String, String)> = BTreeSet::new();
+    for id in groups {
+        if let Some(g) = st.group(*id) {
+            for l in &g.lookups {
+                let table = format!("{}.{}", l.table.schema, l.table.name);
+                reads.insert((l.relation.clone(), l.fk.clone(), table));
+            }
+        }
+    }
+    if reads.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<String> = users
+        .iter()
+        .cloned()
+        .chain(found.iter().map(|f| f.key.clone()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let catalog = st.catalog()?.clone();
+    let mut marks: BTreeSet<i32> = BTreeSet::new();
+    for (relation, fk, table) in reads {
+        let (from, user) = match &relation {
+            None => (
+                smart_groups_core::compile::qualified(&catalog.users.table),
+                smart_groups_core::compile::quote_ident(&catalog.users.key_column),
+            ),
+            Some(name) => match catalog.relation(name) {
+                Some(r) => (
+                    smart_groups_core::compile::qualified(&r.table),
+                    smart_groups_core::compile::quote_ident(&r.user_column),
+                ),
+                None => continue,
+            },
+        };
+        let sql = format!(
+            "SELECT array_agg(DISTINCT t.{}::text) FROM {from} t WHERE t.{user}::text = ANY ($1)",
+            smart_groups_core::compile::quote_ident(&fk)
+        );
+        let pointed = statements::query_one::<Vec<Option<String>>>(
+            client,
+            &sql,
+            &[PgBuiltInOids::TEXTARRAYOID.oid()],
+            &[keys.clone().into()],
+        )?
+        .unwrap_or_default();
+        marks.extend(pointed.iter().flatten().map(|k| lookup_hash(&table, k)));
+    }
+    if marks.is_empty() {
+        return Ok(());
+    }
+    const SQL: &str = "SELECT count(*), coalesce(sum(n), 0)::bigint \
+         FROM smart_groups_internal.step_marks WHERE h = ANY ($1)";
+    statements::unchanged_since_snapshot(
+        client,
+        SQL,
+        &[PgBuiltInOids::INT4ARRAYOID.oid()],
+        &[marks.into_iter().collect::<Vec<i32>>().into()],
+    )
+}
+
 fn user_hash(key: &str) -> i32 {
     let mut h: u32 = 0x811c_9dc5;
     for b in key.bytes() {

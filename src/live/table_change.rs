@@ -211,6 +211,7 @@ fn lookup_changed(
                 .collect()
         };
         super::commit::defer_lookup(super::commit::LookupSearch {
+            table: format!("{}.{}", table.schema, table.name),
             sql: search,
             keys,
             groups,
