@@ -106,6 +106,15 @@ BEGIN
     RETURN format('MISMATCH: got %s, expected %s; not gave %s; NULL for %s users', got, expected, neg, nulls);
 END $$;
 
+-- group_state(): every group's members and how many problems verify() finds (the live tests).
+CREATE FUNCTION group_state() RETURNS TABLE (name text, members text, verify_problems bigint)
+LANGUAGE sql AS $$
+    SELECT g.name, coalesce((SELECT string_agg(m.user_key::text, ',' ORDER BY m.user_key)
+                               FROM smart_groups.members m WHERE m.group_id = g.id), ''),
+           (SELECT count(*) FROM smart_groups.verify())
+      FROM smart_groups.groups g ORDER BY g.id
+$$;
+
 -- try(SQL): 'ok', or the error's SQLSTATE, message, detail and hint.
 CREATE FUNCTION try(q text) RETURNS text
 LANGUAGE plpgsql AS $$

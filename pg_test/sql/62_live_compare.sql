@@ -34,13 +34,6 @@ SELECT smart_groups.attach_relation('tasks', 'fc.tasks', user_column => 'user_id
 INSERT INTO fc.fields VALUES (1, 'target', '4'), (2, 'target', '8'), (3, 'target', 'seven');
 INSERT INTO fc.tasks VALUES (1, '2024-03-01', '2024-03-02'), (2, '2024-03-01', '2024-03-01'), (3, '2024-03-01', NULL);
 
-CREATE FUNCTION fc.state() RETURNS TABLE (name text, members text, verify_problems bigint)
-LANGUAGE sql AS $$
-    SELECT g.name, coalesce((SELECT string_agg(m.user_key::text, ',' ORDER BY m.user_key)
-                               FROM smart_groups.members m WHERE m.group_id = g.id), ''),
-           (SELECT count(*) FROM smart_groups.verify())
-      FROM smart_groups.groups g ORDER BY g.id
-$$;
 
 SELECT smart_groups.create_group('same city as boss', 'city = boss.city') > 0 AS created;
 SELECT smart_groups.create_group('other city than boss', 'city != boss.city') > 0 AS created;
@@ -54,7 +47,7 @@ SELECT smart_groups.create_group('late', 'has tasks where done after due') > 0 A
 SELECT smart_groups.create_group('loc is city', 'loc = city') > 0 AS created;
 SELECT smart_groups.create_group('loc is city ignoring case', 'loc equals ignoring case city') > 0 AS created;
 SELECT smart_groups.create_group('boss city in a group', 'member of "same city as boss" and grade >= boss.grade') > 0 AS created;
-SELECT * FROM fc.state();
+SELECT * FROM app.group_state();
 
 -- Each side of own-row comparisons.
 UPDATE fc.users SET created = '2024-01-09 00:00+00' WHERE id = 2;   -- 2 joins "hired after created"
@@ -62,15 +55,15 @@ UPDATE fc.users SET hired = '2024-01-12' WHERE id = 3;               -- 3 joins
 UPDATE fc.users SET grade = 2 WHERE id = 1;                          -- 1 leaves "above target"
 UPDATE fc.users SET quota = 9.5 WHERE id = 3;                        -- 3 joins "ratio at quota"
 UPDATE fc.users SET loc = 'oslo' WHERE id = 1;                       -- exact now
-SELECT * FROM fc.state();
+SELECT * FROM app.group_state();
 
 -- The boss's row: their reports move (and through member of).
 UPDATE fc.users SET city = 'Bergen' WHERE id = 1;
-SELECT * FROM fc.state();
+SELECT * FROM app.group_state();
 UPDATE fc.users SET grade = 1 WHERE id = 3;                          -- 4's boss no longer outranks
 UPDATE fc.users SET boss_id = 2 WHERE id = 4;                        -- a new boss
 UPDATE fc.users SET city = 'Oslo' WHERE id = 4;
-SELECT * FROM fc.state();
+SELECT * FROM app.group_state();
 
 -- Custom fields and related rows.
 UPDATE fc.fields SET v = '0' WHERE user_id = 3 AND k = 'target';      -- readable now
@@ -79,7 +72,7 @@ DELETE FROM fc.fields WHERE user_id = 2;                               -- no tar
 UPDATE fc.tasks SET done = '2024-03-05' WHERE user_id = 3;
 INSERT INTO fc.tasks VALUES (4, '2024-01-01', '2023-12-31');
 UPDATE fc.tasks SET due = '2024-03-03' WHERE user_id = 1;
-SELECT * FROM fc.state();
+SELECT * FROM app.group_state();
 
 -- Statements larger than the kept-plan path, both ways.
 SET smart_groups.small_statement_rows = 0;
@@ -88,7 +81,7 @@ UPDATE fc.users SET created = created - interval '1 day', ratio = quota;
 RESET smart_groups.small_statement_rows;
 INSERT INTO fc.users SELECT i, 'Oslo', 'Oslo', '2024-02-01', '2024-01-01', i, i, i, 2 FROM generate_series(5, 8) i;
 DELETE FROM fc.users WHERE id = 8;
-SELECT * FROM fc.state();
+SELECT * FROM app.group_state();
 
 -- Why: both values, and the outcome.
 SELECT * FROM smart_groups.explain('other city than boss', 3);
@@ -98,7 +91,7 @@ SELECT * FROM smart_groups.explain('hired after created', 4);
 ALTER TABLE fc.users RENAME COLUMN city TO town;
 SELECT name, rules_text FROM smart_groups.groups WHERE name IN ('same city as boss', 'loc is city') ORDER BY id;
 UPDATE fc.users SET town = 'Bergen' WHERE id = 2;
-SELECT * FROM fc.state();
+SELECT * FROM app.group_state();
 
 -- A related row without a user (its user column is nullable) whose time crosses a boundary
 -- concerns no one; the time refresh passes it by (it once failed with XX000, "array contains
@@ -109,9 +102,9 @@ INSERT INTO fc.visits VALUES
  (NULL, ((now() AT TIME ZONE 'UTC') - interval '30 days' + interval '3 seconds') AT TIME ZONE 'UTC'),
  (2,    ((now() AT TIME ZONE 'UTC') - interval '30 days' + interval '3 seconds') AT TIME ZONE 'UTC');
 SELECT smart_groups.create_group('visited lately', '(has visits where at within last 30 days) and boss.town = town') > 0 AS created;
-SELECT * FROM fc.state() WHERE name = 'visited lately';
+SELECT * FROM app.group_state() WHERE name = 'visited lately';
 SELECT pg_sleep(4);
 SELECT smart_groups.refresh_time_rules() AS changed;
-SELECT * FROM fc.state() WHERE name = 'visited lately';
+SELECT * FROM app.group_state() WHERE name = 'visited lately';
 
 DO $$ DECLARE g record; BEGIN FOR g IN SELECT name FROM smart_groups.groups ORDER BY depth DESC, id DESC LOOP PERFORM smart_groups.drop_group(g.name); END LOOP; END $$;

@@ -37,13 +37,6 @@ SELECT name, type, source, relation FROM smart_groups.fields
  WHERE (source = 'lookup' OR name LIKE 'manager.department.%') AND coalesce(relation, 'lk_enrollments') = 'lk_enrollments'
  ORDER BY relation NULLS FIRST, name;
 
-CREATE FUNCTION lk.state() RETURNS TABLE (name text, members text, verify_problems bigint)
-LANGUAGE sql AS $$
-    SELECT g.name, coalesce((SELECT string_agg(m.user_key::text, ',' ORDER BY m.user_key)
-                               FROM smart_groups.members m WHERE m.group_id = g.id), ''),
-           (SELECT count(*) FROM smart_groups.verify())
-      FROM smart_groups.groups g ORDER BY g.id
-$$;
 
 SELECT smart_groups.create_group('in sales', 'department.name = "Sales"') > 0 AS created;
 SELECT smart_groups.create_group('boss in sales', 'manager.department.name = "Sales"') > 0 AS created;
@@ -52,14 +45,14 @@ SELECT smart_groups.create_group('no department', 'department.name is empty') > 
 SELECT smart_groups.create_group('lives by the name', 'home = department.name') > 0 AS created;
 SELECT smart_groups.create_group('driver safety done', 'has lk_enrollments where course.title = "Driver Safety" and status = "completed"') > 0 AS created;
 SELECT smart_groups.create_group('long courses', 'has at least 2 lk_enrollments where course.hours >= 6') > 0 AS created;
-SELECT * FROM lk.state();
+SELECT * FROM app.group_state();
 
 -- Renaming a department moves its users, and the users whose manager is in it.
 UPDATE lk.departments SET name = 'Sales' WHERE id = 2;
-SELECT * FROM lk.state();
+SELECT * FROM app.group_state();
 UPDATE lk.departments SET name = 'Support', floor = 1 WHERE id = 2;
 UPDATE lk.departments SET opened = '2019-01-01' WHERE id = 3;     -- floor 1: still not upstairs
-SELECT * FROM lk.state();
+SELECT * FROM app.group_state();
 -- A column no rule reads: nothing to do.
 SELECT count(*) AS log_rows_before FROM smart_groups.membership_log \gset
 UPDATE lk.departments SET opened = opened;
@@ -68,28 +61,28 @@ SELECT count(*) - :log_rows_before AS log_rows_added FROM smart_groups.membershi
 UPDATE lk.departments SET id = 10 WHERE id = 1;
 UPDATE lk.users SET department_id = 10 WHERE id = 4;
 DELETE FROM lk.departments WHERE id = 3;                           -- Cy's department goes
-SELECT * FROM lk.state();
+SELECT * FROM app.group_state();
 
 -- Courses: a title and hours change; an enrollment moved to another course.
 UPDATE lk.courses SET title = 'Driver Safety' WHERE id = 2;
-SELECT * FROM lk.state();
+SELECT * FROM app.group_state();
 UPDATE lk.courses SET hours = 2 WHERE id = 3;
 UPDATE lk.enrollments SET course_id = 3 WHERE user_id = 5;
 INSERT INTO lk.courses VALUES (4, 'Driver Safety', 9);
 UPDATE lk.enrollments SET course_id = 4 WHERE user_id = 1;
-SELECT * FROM lk.state();
+SELECT * FROM app.group_state();
 
 -- Many rows at once, both tables.
 UPDATE lk.departments SET name = upper(name), floor = floor + 1;
 UPDATE lk.courses SET title = 'Driver Safety', hours = hours + 10;
-SELECT * FROM lk.state();
+SELECT * FROM app.group_state();
 
 -- Relative time on a lookup column: the time refresh finds the users through the lookup.
 SELECT smart_groups.create_group('opened lately', 'department.opened within last 1 day') > 0 AS created;
 UPDATE lk.departments SET opened = ((now() AT TIME ZONE 'UTC') - interval '1 day')::date + 1 WHERE id = 2;
-SELECT * FROM lk.state() WHERE name = 'opened lately';
+SELECT * FROM app.group_state() WHERE name = 'opened lately';
 SELECT smart_groups.refresh_time_rules() >= 0 AS refreshed;
-SELECT * FROM lk.state() WHERE name = 'opened lately';
+SELECT * FROM app.group_state() WHERE name = 'opened lately';
 SELECT smart_groups.drop_group('opened lately');
 
 -- Why: the lookup's value.
@@ -106,7 +99,7 @@ SELECT app.try(format('SELECT smart_groups.compile(%L)', r)) FROM (VALUES
 -- A lookup table renamed: its rows still move their users.
 ALTER TABLE lk.departments RENAME TO divisions;
 UPDATE lk.divisions SET name = 'Sales' WHERE id = 2;
-SELECT * FROM lk.state() WHERE name = 'in sales';
+SELECT * FROM app.group_state() WHERE name = 'in sales';
 UPDATE lk.divisions SET name = 'SUPPORT' WHERE id = 2;
 ALTER TABLE lk.divisions RENAME TO departments;
 
@@ -118,16 +111,16 @@ ALTER TABLE lk.courses RENAME COLUMN title TO heading;
 SELECT name, kind, rules_text FROM smart_groups.groups WHERE name IN ('upstairs', 'driver safety done') ORDER BY id;
 UPDATE lk.departments SET name = 'Sales', storey = 0 WHERE id = 2;
 UPDATE lk.courses SET heading = 'Fire' WHERE id = 1;
-SELECT * FROM lk.state();
+SELECT * FROM app.group_state();
 ALTER TABLE lk.courses DROP COLUMN hours;
 SELECT name, kind FROM smart_groups.groups WHERE name = 'long courses';
 UPDATE lk.courses SET heading = 'Driver Safety' WHERE id = 1;
-SELECT * FROM lk.state();
+SELECT * FROM app.group_state();
 -- A foreign key dropped: its lookup with it.
 ALTER TABLE lk.users DROP CONSTRAINT users_department_id_fkey;
 SELECT name, kind FROM smart_groups.groups WHERE name IN ('in sales', 'boss in sales', 'lives by the name') ORDER BY id;
 SELECT count(*) AS lookup_triggers_left FROM pg_trigger WHERE tgrelid = 'lk.departments'::regclass AND NOT tgisinternal;
 UPDATE lk.departments SET name = 'Legal' WHERE id = 2;
-SELECT * FROM lk.state();
+SELECT * FROM app.group_state();
 
 DO $$ DECLARE g record; BEGIN FOR g IN SELECT name FROM smart_groups.groups ORDER BY depth DESC, id DESC LOOP PERFORM smart_groups.drop_group(g.name); END LOOP; END $$;

@@ -1001,15 +1001,7 @@ fn mark_users(
     }
     let direct = || !snapshot && sole && direct::bump_marks(&evaluated).is_some();
     if !evaluated.is_empty() && !direct() {
-        statements::run(
-            client,
-            "INSERT INTO smart_groups_internal.step_marks AS m (h) \
-             SELECT h FROM unnest($1::int4[]) h ORDER BY h \
-             ON CONFLICT (h) DO UPDATE SET n = m.n + 1",
-            &[PgBuiltInOids::INT4ARRAYOID.oid()],
-            &[evaluated.iter().copied().collect::<Vec<i32>>().into()],
-            |_| Ok(()),
-        )?;
+        bump_marks(client, &evaluated)?;
     }
     let read: Vec<i32> = read.difference(&evaluated).copied().collect();
     if snapshot && !read.is_empty() {
