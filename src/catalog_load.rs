@@ -215,18 +215,15 @@ pub fn load() -> Result<Catalog, DbError> {
         relations: doc
             .relations
             .into_iter()
-            .map(|r| {
-                let columns: Vec<Column> = r.columns.iter().filter_map(column_from_doc).collect();
-                Relation {
-                    lookups: lookups(r.lookups, &[]),
-                    columns,
-                    name: r.name,
-                    table: TableName {
-                        schema: r.schema,
-                        name: r.table,
-                    },
-                    user_column: r.user_column,
-                }
+            .map(|r| Relation {
+                lookups: lookups(r.lookups, &[]),
+                columns: r.columns.iter().filter_map(column_from_doc).collect(),
+                name: r.name,
+                table: TableName {
+                    schema: r.schema,
+                    name: r.table,
+                },
+                user_column: r.user_column,
             })
             .collect(),
         groups: doc

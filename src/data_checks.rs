@@ -44,8 +44,9 @@ fn walk(
             unreadable(&t.field, &t.path, catalog, out, seen);
         }
         Pred::Compare(c) => {
-            unreadable(&c.left, &c.path, catalog, out, seen);
-            unreadable(&c.right, &c.path, catalog, out, seen);
+            for field in c.fields() {
+                unreadable(field, &c.path, catalog, out, seen);
+            }
         }
         _ => {}
     }

@@ -64,6 +64,13 @@ pub struct Compare {
     pub right: FieldPath,
 }
 
+impl Compare {
+    /// Both fields, the one named first first.
+    pub fn fields(&self) -> [&FieldPath; 2] {
+        [&self.left, &self.right]
+    }
+}
+
 /// Where a rule's value is read from, relative to the row in scope (a user, or a relation row
 /// inside `has ... where`).
 #[derive(Debug, Clone, PartialEq)]

@@ -84,11 +84,7 @@ impl Renames {
 
     /// The catalog as it was before the renames, from the catalog after them.
     pub fn undo(&self, after: &Catalog) -> Catalog {
-        let back_users: BTreeMap<&str, &str> = self
-            .users
-            .iter()
-            .map(|(o, n)| (n.as_str(), o.as_str()))
-            .collect();
+        let back_users = reversed(&self.users);
         let mut before = after.clone();
         for c in &mut before.columns {
             if let Some(old) = back_users.get(c.name.as_str()) {
@@ -108,11 +104,11 @@ impl Renames {
             self.undo_lookup(l, &back_users);
         }
         for rel in &mut before.relations {
-            let Some(map) = self.relations.get(&rel.name) else {
-                continue;
-            };
-            let back: BTreeMap<&str, &str> =
-                map.iter().map(|(o, n)| (n.as_str(), o.as_str())).collect();
+            let back = self
+                .relations
+                .get(&rel.name)
+                .map(reversed)
+                .unwrap_or_default();
             for c in &mut rel.columns {
                 if let Some(old) = back.get(c.name.as_str()) {
                     c.name = (*old).to_string();
@@ -121,13 +117,6 @@ impl Renames {
             if let Some(old) = back.get(rel.user_column.as_str()) {
                 rel.user_column = (*old).to_string();
             }
-        }
-        for rel in &mut before.relations {
-            let back = self
-                .relations
-                .get(&rel.name)
-                .map(reversed)
-                .unwrap_or_default();
             for l in &mut rel.lookups {
                 self.undo_lookup(l, &back);
             }

@@ -4,23 +4,16 @@
 //! is NULL, and `neq` is `NOT` of `eq` (docs/reference/rules.md, "Comparing two fields").
 
 use super::ops::{Kind, Slot};
-use super::{paths, Ctx, Scope};
+use super::{expr, paths, Ctx, Scope};
 use crate::ast::Op;
 use crate::checked::Compare;
 
 pub(super) fn compare(cx: &mut Ctx<'_>, c: &Compare, scope: &Scope) -> String {
-    let (negated, op) = match c.op.negation_of() {
-        Some(base) => (true, base),
-        None => (false, c.op),
-    };
-    let sql = paths::with_slot(cx, &c.left, scope, &mut |cx, a| {
-        paths::with_slot(cx, &c.right, scope, &mut |_, b| guarded(a, b, op))
-    });
-    if negated {
-        format!("NOT ({sql})")
-    } else {
-        sql
-    }
+    expr::two_valued(c.op, |op| {
+        paths::with_slot(cx, &c.left, scope, &mut |cx, a| {
+            paths::with_slot(cx, &c.right, scope, &mut |_, b| guarded(a, b, op))
+        })
+    })
 }
 
 /// `(a IS NOT NULL AND b IS NOT NULL AND comparison)`: never NULL.

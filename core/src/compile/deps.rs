@@ -63,7 +63,7 @@ fn walk(pred: &Pred, in_relation: Option<&str>, deps: &mut Deps) {
             }
         }
         Pred::Compare(c) => {
-            for side in [&c.left, &c.right] {
+            for side in c.fields() {
                 field(side, in_relation, deps);
                 deps.reference_depth = deps.reference_depth.max(references_followed(side));
             }

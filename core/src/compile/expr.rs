@@ -1,6 +1,7 @@
 //! all / any / not, and the split of each rule into a base operator or its negation.
 
 use super::{has, paths, Ctx, Scope};
+use crate::ast::Op;
 use crate::checked::{FieldPath, Pred, Test};
 
 pub(super) fn pred(cx: &mut Ctx<'_>, p: &Pred, scope: &Scope) -> String {
@@ -43,7 +44,7 @@ fn cost(p: &Pred) -> u8 {
         Pred::All(items) | Pred::Any(items) => items.iter().map(cost).max().unwrap_or(0),
         Pred::Not(inner) => cost(inner),
         Pred::Test(t) => path_cost(&t.field),
-        Pred::Compare(c) => path_cost(&c.left).max(path_cost(&c.right)),
+        Pred::Compare(c) => c.fields().map(path_cost).into_iter().max().unwrap_or(0),
         Pred::MemberOf { .. } => 1,
         Pred::Has { .. } => 3,
     }
@@ -57,13 +58,15 @@ fn path_cost(path: &FieldPath) -> u8 {
 }
 
 /// A negated operator (`neq`, `not_in`, `is_empty`, …) is compiled as `NOT` of its base, so
-/// that it is true exactly where the base is false, NULL values included.
-pub(super) fn test(cx: &mut Ctx<'_>, t: &Test, scope: &Scope) -> String {
-    match t.op.negation_of() {
-        Some(base) => format!(
-            "NOT ({})",
-            paths::base(cx, &t.field, base, &t.operand, scope)
-        ),
-        None => paths::base(cx, &t.field, t.op, &t.operand, scope),
+/// that it is true exactly where the base is false, NULL values included: `base` compiles a
+/// base operator.
+pub(super) fn two_valued(op: Op, base: impl FnOnce(Op) -> String) -> String {
+    match op.negation_of() {
+        Some(positive) => format!("NOT ({})", base(positive)),
+        None => base(op),
     }
+}
+
+pub(super) fn test(cx: &mut Ctx<'_>, t: &Test, scope: &Scope) -> String {
+    two_valued(t.op, |op| paths::base(cx, &t.field, op, &t.operand, scope))
 }

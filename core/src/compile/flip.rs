@@ -49,7 +49,7 @@ pub fn reads_via_reference(pred: &Pred, changed: &BTreeSet<String>) -> bool {
             .as_deref()
             .is_some_and(|f| reads_via_reference(f, changed)),
         Pred::Test(t) => via_reference(&t.field, changed),
-        Pred::Compare(c) => via_reference(&c.left, changed) || via_reference(&c.right, changed),
+        Pred::Compare(c) => c.fields().iter().any(|f| via_reference(f, changed)),
     }
 }
 
@@ -182,9 +182,7 @@ fn walk_references(
             // A field-to-field rule is judged on the referrer's row and the referenced
             // user's together: its referrers are all re-evaluated when it reads a changed
             // column through a reference.
-            Rule::Compare(c) => {
-                return via_reference(&c.left, changed) || via_reference(&c.right, changed)
-            }
+            Rule::Compare(c) => return c.fields().iter().any(|f| via_reference(f, changed)),
         };
         let FieldPath::Reference { inner, .. } = &t.field else {
             return false;
@@ -236,22 +234,18 @@ fn walk<'p>(
                 }
                 false
             }
-            FieldPath::Custom(_) => false,
-            FieldPath::Reference { reference, .. } => changed.contains(&reference.column),
-            // A changed foreign key leads to another lookup row; inside `has … where` the
-            // key is the related row's.
-            FieldPath::Lookup { lookup, .. } => !in_relation && changed.contains(&lookup.column),
+            // A changed reference or foreign key column leads to another row; inside
+            // `has … where` the columns are the related row's.
+            other => !in_relation && reads_own(other, changed),
         },
         // Not an atom of the row part (`RowTree`): a field-to-field rule reading a changed
         // column of the user's own row re-evaluates every changed user.
-        Rule::Compare(c) => {
-            !in_relation && (reads_own(&c.left, changed) || reads_own(&c.right, changed))
-        }
+        Rule::Compare(c) => !in_relation && c.fields().iter().any(|f| reads_own(f, changed)),
     })
 }
 
 /// Whether `path`, read on the user's own row, reads a changed column of that row (a column,
-/// or the column of the first reference followed).
+/// or the column of the first reference or lookup followed).
 fn reads_own(path: &FieldPath, changed: &BTreeSet<String>) -> bool {
     match path {
         FieldPath::Column(c) => changed.contains(&c.name),

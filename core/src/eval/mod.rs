@@ -76,15 +76,25 @@ pub fn crossed_since(test: &Test, user: &UserRow, from: DateTime<Utc>, to: DateT
 
 /// A rule's value given every value v has (none: NULL). Negated operators are `!positive`.
 fn decide(test: &Test, values: &[Val<'_>], now: DateTime<Utc>, lower: Lower<'_>) -> bool {
-    let any = |op| {
+    two_valued(test.op, |op| {
         values
             .iter()
             .any(|v| ops::satisfies(op, &test.operand, v, now, lower))
-    };
-    match test.op.negation_of() {
+    })
+}
+
+/// A rule's value from whether some value satisfies a positive operator (`any`): the
+/// operators defined as negations are `!positive`.
+fn two_valued(op: Op, any: impl Fn(Op) -> bool) -> bool {
+    match op.negation_of() {
         Some(positive) => !any(positive),
-        None => any(test.op),
+        None => any(op),
     }
+}
+
+/// Case folding without Postgres: Rust's `to_lowercase`.
+fn rust_lower(text: &str) -> String {
+    text.to_lowercase()
 }
 
 type Nested<'d, T> = BTreeMap<&'d str, BTreeMap<&'d str, Vec<T>>>;
@@ -211,30 +221,18 @@ impl<'d> Evaluator<'d> {
 
     fn test(&self, test: &Test, row: Row<'d>) -> bool {
         let values = self.values(&test.field, row);
-        match self.lower {
-            Some(lower) => decide(test, &values, self.now, lower),
-            None => decide(test, &values, self.now, &|t: &str| t.to_lowercase()),
-        }
+        decide(test, &values, self.now, self.lower.unwrap_or(&rust_lower))
     }
 
     /// Any value of one side against any of the other (duplicate custom-field rows give
     /// several); the negated operators are `!positive`, true when either side is NULL.
     fn compare(&self, c: &Compare, row: Row<'d>) -> bool {
         let (left, right) = (self.values(&c.left, row), self.values(&c.right, row));
-        let positive = c.op.negation_of().unwrap_or(c.op);
-        let rust_lower = |t: &str| t.to_lowercase();
-        let lower: Lower<'_> = match self.lower {
-            Some(lower) => lower,
-            None => &rust_lower,
-        };
-        let any = left
-            .iter()
-            .any(|a| right.iter().any(|b| ops::compare(positive, a, b, lower)));
-        if c.op.negation_of().is_some() {
-            !any
-        } else {
-            any
-        }
+        let lower = self.lower.unwrap_or(&rust_lower);
+        two_valued(c.op, |op| {
+            left.iter()
+                .any(|a| right.iter().any(|b| ops::compare(op, a, b, lower)))
+        })
     }
 
     fn custom_texts(&self, user_key: &str, field_key: &str) -> &[Option<&'d str>] {

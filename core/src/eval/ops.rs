@@ -63,13 +63,9 @@ fn text(op: Op, operand: &Operand, s: &str, lower: Lower<'_>) -> bool {
 }
 
 fn number(op: Op, operand: &Operand, v: &str) -> bool {
-    // Exact decimal order; `None` (not a number) satisfies nothing.
-    // Rule values are always finite; NaN and Infinity sort above them, -Infinity below.
-    ordered(op, operand, &|x: &Number| match v {
-        "NaN" | "Infinity" => Some(Ordering::Greater),
-        "-Infinity" => Some(Ordering::Less),
-        _ => compare_numbers(v, x.as_str()),
-    })
+    // Exact decimal order; `None` (not a number) satisfies nothing. Rule values are always
+    // finite.
+    ordered(op, operand, &|x: &Number| numeric_order(v, x.as_str()))
 }
 
 /// Postgres compares a float column with a rule's number in float8: the number rounded to
