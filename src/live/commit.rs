@@ -47,8 +47,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
-use smart_groups_core::compile::quote_ident;
+use smart_groups_core::compile::{qualified, quote_ident};
 use smart_groups_core::eval::Datum;
+use smart_groups_core::rename::lookup_key;
 
 use super::advisory::{self, NAMESPACE};
 use super::depths::{self, Own, Phase};
@@ -861,13 +862,15 @@ fn lookup_rows_unchanged(
     users: &BTreeSet<String>,
     found: &[Found],
 ) -> Result<(), DbError> {
+    let readers: Vec<i64> = groups
+        .iter()
+        .copied()
+        .filter(|id| st.group(*id).is_some_and(|g| g.reads_lookups))
+        .collect();
     let mut reads: BTreeSet<(Option<String>, String, String)> = BTreeSet::new();
-    for id in groups {
-        if let Some(g) = st.group(*id) {
-            for l in &g.lookups {
-                let table = format!("{}.{}", l.table.schema, l.table.name);
-                reads.insert((l.relation.clone(), l.fk.clone(), table));
-            }
+    for id in readers {
+        for l in st.lookup_reads(id)? {
+            reads.insert((l.relation, l.fk, lookup_key(&l.table)));
         }
     }
     if reads.is_empty() {
@@ -888,20 +891,17 @@ fn lookup_rows_unchanged(
     for (relation, fk, table) in reads {
         let (from, user) = match &relation {
             None => (
-                smart_groups_core::compile::qualified(&catalog.users.table),
-                smart_groups_core::compile::quote_ident(&catalog.users.key_column),
+                qualified(&catalog.users.table),
+                quote_ident(&catalog.users.key_column),
             ),
             Some(name) => match catalog.relation(name) {
-                Some(r) => (
-                    smart_groups_core::compile::qualified(&r.table),
-                    smart_groups_core::compile::quote_ident(&r.user_column),
-                ),
+                Some(r) => (qualified(&r.table), quote_ident(&r.user_column)),
                 None => continue,
             },
         };
         let sql = format!(
             "SELECT array_agg(DISTINCT t.{}::text) FROM {from} t WHERE t.{user}::text = ANY ($1)",
-            smart_groups_core::compile::quote_ident(&fk)
+            quote_ident(&fk)
         );
         let pointed = statements::query_one::<Vec<Option<String>>>(
             client,

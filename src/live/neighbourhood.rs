@@ -513,7 +513,7 @@ pub fn decide(
             && (g.custom.is_empty() || custom_exact)
             && g.relations.is_disjoint(undecidable_relations)
             // Lookup rows are not loaded: rules reading them are decided in SQL.
-            && g.lookups.is_empty();
+            && !g.reads_lookups;
         let pred = if ok {
             Some(st.shared_pred(g.id)?)
         } else {

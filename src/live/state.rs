@@ -45,8 +45,9 @@ pub struct Group {
     pub reference_depth: i32,
     /// Whether the rules have a relative-time rule (`within last`).
     pub relative_time: bool,
-    /// Columns of lookup tables the rules read (`department.name`, `course.title`).
-    pub lookups: Vec<LookupRead>,
+    /// Whether the rules read lookup tables (`department.name`, `course.title`); which
+    /// columns, under the current names: `State::lookup_reads`.
+    pub reads_lookups: bool,
 }
 
 impl Group {
@@ -83,17 +84,7 @@ struct DepsDoc {
     #[serde(default)]
     relative_time: bool,
     #[serde(default)]
-    lookups: Vec<LookupReadDoc>,
-}
-
-#[derive(Deserialize)]
-struct LookupReadDoc {
-    relation: Option<String>,
-    fk: String,
-    schema: String,
-    table: String,
-    key_column: String,
-    column: String,
+    lookups: Vec<serde::de::IgnoredAny>,
 }
 
 fn unknown_reference_depth() -> i32 {
@@ -290,21 +281,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
                 reference_columns: d.deps.reference_columns.into_iter().collect(),
                 reference_depth: d.deps.reference_depth,
                 relative_time: d.deps.relative_time,
-                lookups: d
-                    .deps
-                    .lookups
-                    .into_iter()
-                    .map(|l| LookupRead {
-                        relation: l.relation,
-                        fk: l.fk,
-                        table: TableName {
-                            schema: l.schema,
-                            name: l.table,
-                        },
-                        key_column: l.key_column,
-                        column: l.column,
-                    })
-                    .collect(),
+                reads_lookups: !d.deps.lookups.is_empty(),
             })
             .map(Rc::new)
             .collect();
@@ -372,7 +349,7 @@ fn at_commit(groups: &[Rc<Group>]) -> Vec<i64> {
         if g.reads_references()
             || !g.custom.is_empty()
             || !g.relations.is_empty()
-            || !g.lookups.is_empty()
+            || g.reads_lookups
             || g.names.iter().any(|n| out.contains(n))
         {
             out.insert(g.id);
@@ -532,6 +509,14 @@ impl State {
 
     pub(super) fn pred(&mut self, id: i64) -> Result<Pred, DbError> {
         Ok((*self.shared_pred(id)?).clone())
+    }
+
+    /// The lookup columns group `id` reads, under the current catalog: the names stored with
+    /// the group (`groups.deps`) are those of when its rules were saved, and a lookup table
+    /// renamed since keeps its readers only under its new name.
+    pub(super) fn lookup_reads(&mut self, id: i64) -> Result<Vec<LookupRead>, DbError> {
+        let pred = self.shared_pred(id)?;
+        Ok(compile::dependencies(&pred).lookups.into_iter().collect())
     }
 
     /// The group's checked rules, shared (`neighbourhood` decides a thousand groups per user).

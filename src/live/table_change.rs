@@ -13,6 +13,7 @@ use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use smart_groups_core::catalog::TableName;
 use smart_groups_core::compile::{self, quote_ident};
+use smart_groups_core::rename::lookup_key;
 
 use super::row_read;
 use super::state::State;
@@ -114,19 +115,15 @@ fn lookup_changed(
     let relid = rel.oid().to_u32();
     let mut owners: BTreeMap<Owner, (BTreeSet<String>, Vec<i64>)> = BTreeMap::new();
     let mut readers: BTreeSet<i64> = BTreeSet::new();
-    // What each group reads is taken from its rules under the current catalog, not from the
-    // names stored with the group: a lookup table renamed (or moved to another schema) since
-    // keeps its readers.
     let lookup_readers: Vec<(i64, bool)> = st
         .groups
         .iter()
-        .filter(|g| !g.lookups.is_empty())
+        .filter(|g| g.reads_lookups)
         .map(|g| (g.id, g.reads_references()))
         .collect();
     for (id, references) in lookup_readers {
-        let pred = st.shared_pred(id)?;
-        for l in compile::dependencies(&pred)
-            .lookups
+        for l in st
+            .lookup_reads(id)?
             .into_iter()
             .filter(|l| l.table == table)
         {
@@ -211,7 +208,7 @@ fn lookup_changed(
                 .collect()
         };
         super::commit::defer_lookup(super::commit::LookupSearch {
-            table: format!("{}.{}", table.schema, table.name),
+            table: lookup_key(&table),
             sql: search,
             keys,
             groups,
