@@ -42,7 +42,9 @@ BEGIN
     END IF;
 END $$;
 
-CREATE FUNCTION smart_groups.attach_users(users_table regclass) RETURNS void
+-- `tenant_column`: the column saying which tenant a user belongs to, when the app keeps many
+-- tenants' users in one table (docs/reference/tenants.md).
+CREATE FUNCTION smart_groups.attach_users(users_table regclass, tenant_column name DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     pk_cols  name[];
@@ -50,8 +52,16 @@ DECLARE
     new_type text;
     clash    text;
     cur      smart_groups.config;
+    tenant_type text;
 BEGIN
     PERFORM smart_groups_internal._check_table(users_table);
+    IF tenant_column IS NOT NULL THEN
+        tenant_type := smart_groups_internal._column_type(users_table, tenant_column);
+        IF tenant_type NOT IN ('text', 'character varying', 'smallint', 'integer', 'bigint') THEN
+            RAISE EXCEPTION 'tenant column "%" of % has type %', tenant_column, users_table, tenant_type
+                USING ERRCODE = '42804', HINT = 'a tenant column is text, varchar, smallint, integer or bigint';
+        END IF;
+    END IF;
     SELECT array_agg(a.attname), min(format_type(a.atttypid, NULL))
       INTO pk_cols, pk_type
       FROM pg_index i
@@ -85,7 +95,8 @@ BEGIN
             USING ERRCODE = '42701', HINT = 'field names are unique: drop or rename the custom field first';
     END IF;
     SELECT * INTO cur FROM smart_groups.config;
-    IF FOUND AND (cur.users_table <> users_table OR cur.key_column <> pk_cols[1] OR cur.key_type <> new_type)
+    IF FOUND AND (cur.users_table <> users_table OR cur.key_column <> pk_cols[1] OR cur.key_type <> new_type
+                  OR cur.tenant_column IS DISTINCT FROM tenant_column)
        AND EXISTS (SELECT 1 FROM smart_groups.groups) THEN
         RAISE EXCEPTION 'the users table cannot change while groups exist'
             USING ERRCODE = '55006', HINT = 'drop the groups first';
@@ -96,11 +107,16 @@ BEGIN
         TRUNCATE smart_groups.membership_changes, smart_groups.membership_resets;
         RAISE NOTICE 'membership_log of the previously attached table % was cleared', cur.users_table;
     END IF;
-    INSERT INTO smart_groups.config AS c (users_table, key_column, key_type)
-    VALUES (users_table, pk_cols[1], new_type)
+    -- Custom fields of one tenant are for tenants only.
+    IF tenant_column IS NULL AND EXISTS (SELECT 1 FROM smart_groups.custom_fields f WHERE f.tenant IS NOT NULL) THEN
+        RAISE EXCEPTION 'custom fields are defined for tenants, and % has no tenant column', users_table
+            USING ERRCODE = '55006', HINT = 'drop those custom fields first, or name the tenant column';
+    END IF;
+    INSERT INTO smart_groups.config AS c (users_table, key_column, key_type, tenant_column)
+    VALUES (users_table, pk_cols[1], new_type, tenant_column)
     ON CONFLICT (singleton) DO UPDATE
        SET users_table = excluded.users_table, key_column = excluded.key_column,
-           key_type = excluded.key_type, attached_at = now();
+           key_type = excluded.key_type, tenant_column = excluded.tenant_column, attached_at = now();
     PERFORM smart_groups_internal._keys_as(new_type, cur.key_type IS DISTINCT FROM new_type);
     IF FOUND AND cur.users_table <> users_table
        AND EXISTS (SELECT 1 FROM pg_class WHERE oid = cur.users_table) THEN
@@ -279,6 +295,7 @@ BEGIN
         IF r.rel = cfg.users_table THEN
             users_map := users_map || jsonb_build_object(r.old, r.new);
             UPDATE smart_groups.config SET key_column = r.new WHERE key_column = r.old;
+            UPDATE smart_groups.config SET tenant_column = r.new WHERE tenant_column = r.old;
         END IF;
         IF r.rel = cfg.custom_table THEN
             UPDATE smart_groups.config
@@ -342,8 +359,8 @@ BEGIN
     IF users_map <> '{}' OR rel_map <> '{}' OR retyped OR lookup_changed THEN
         PERFORM smart_groups_internal._convert_broken_groups('the columns its rules read were changed');
         -- What the remaining smart groups read, under the new names.
-        UPDATE smart_groups.groups x SET deps = smart_groups_internal._deps(x.rules, x.name)
-         WHERE x.kind = 'smart' AND smart_groups_internal._rules_valid(x.rules, x.name);
+        UPDATE smart_groups.groups x SET deps = smart_groups_internal._deps(x.rules, x.name, x.tenant)
+         WHERE x.kind = 'smart' AND smart_groups_internal._rules_valid(x.rules, x.name, x.tenant);
     END IF;
 END $$;
 
@@ -377,12 +394,17 @@ BEGIN
     PERFORM smart_groups_internal._bump_epoch();
 END $$;
 
-CREATE FUNCTION smart_groups.define_custom_field(key text, type text, allowed text[] DEFAULT NULL)
+-- `tenant`: the tenant the field is for; NULL, every tenant (docs/reference/tenants.md).
+CREATE FUNCTION smart_groups.define_custom_field(key text, type text, allowed text[] DEFAULT NULL,
+                                                 tenant text DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     cfg smart_groups.config := smart_groups_internal._config();
 BEGIN
+    IF tenant IS NOT NULL THEN
+        tenant := smart_groups_internal._tenant(tenant);
+    END IF;
     IF cfg.custom_table IS NULL THEN
         RAISE EXCEPTION 'no custom-field table is attached' USING ERRCODE = '55000',
             HINT = 'call smart_groups.attach_custom_fields(...) first';
@@ -413,19 +435,30 @@ BEGIN
         RAISE EXCEPTION 'custom field "%" collides with column "%" of %', key, key, cfg.users_table
             USING ERRCODE = '42701', HINT = 'field names are unique: choose another key';
     END IF;
-    IF EXISTS (SELECT 1 FROM smart_groups.custom_fields f WHERE f.key = define_custom_field.key) THEN
-        RAISE EXCEPTION 'custom field "%" already exists', key USING ERRCODE = '42710';
+    -- A key is every tenant's or some tenants' own: rules of any tenant name one field by it.
+    IF EXISTS (SELECT 1 FROM smart_groups.custom_fields f
+                WHERE f.key = define_custom_field.key
+                  AND (f.tenant IS NULL OR define_custom_field.tenant IS NULL OR f.tenant = define_custom_field.tenant)) THEN
+        RAISE EXCEPTION '%', format('custom field "%s" already exists%s', key,
+                                    CASE WHEN tenant IS NOT NULL THEN format(' for tenant "%s" or every tenant', tenant) ELSE '' END)
+            USING ERRCODE = '42710';
     END IF;
-    INSERT INTO smart_groups.custom_fields (key, type, allowed) VALUES (key, type, allowed);
+    INSERT INTO smart_groups.custom_fields (key, type, allowed, tenant) VALUES (key, type, allowed, tenant);
     PERFORM smart_groups_internal._bump_epoch();
 END $$;
 
-CREATE FUNCTION smart_groups.drop_custom_field(key text) RETURNS void
+CREATE FUNCTION smart_groups.drop_custom_field(key text, tenant text DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    DELETE FROM smart_groups.custom_fields f WHERE f.key = drop_custom_field.key;
+    IF tenant IS NOT NULL THEN
+        tenant := smart_groups_internal._tenant(tenant);
+    END IF;
+    DELETE FROM smart_groups.custom_fields f
+     WHERE f.key = drop_custom_field.key AND f.tenant IS NOT DISTINCT FROM drop_custom_field.tenant;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'unknown custom field "%"', key USING ERRCODE = '42704';
+        RAISE EXCEPTION '%', format('unknown custom field "%s"%s', key,
+                                    CASE WHEN tenant IS NOT NULL THEN format(' of tenant "%s"', tenant) ELSE '' END)
+            USING ERRCODE = '42704';
     END IF;
     PERFORM smart_groups_internal._bump_epoch();
     PERFORM smart_groups_internal._convert_broken_groups(format('custom field "%s" was dropped', key));

@@ -15,8 +15,46 @@ GRANT SELECT ON smart_groups.groups, smart_groups.members, smart_groups.membersh
                 smart_groups.excluded, smart_groups.included,
                 smart_groups.membership_changes, smart_groups.membership_resets,
                 smart_groups.fields, smart_groups.custom_fields, smart_groups.relations,
-                smart_groups.member_counts
+                smart_groups.member_counts, smart_groups.member_rows
    TO smart_groups_reader;
+
+-- Tenant policies (docs/reference/tenants.md): shipped with every table that holds groups,
+-- membership, overrides or history, and in force once the app enables them
+-- (set_tenant_security): a role then sees and changes only the rows of the tenant its
+-- session names in smart_groups.tenant. The extension's own maintenance runs as the tables'
+-- owner, which the policies do not bind.
+CREATE POLICY tenant_rows ON smart_groups.groups
+    USING (tenant = current_setting('smart_groups.tenant', true));
+CREATE POLICY tenant_rows ON smart_groups.custom_fields
+    USING (tenant IS NULL OR tenant = current_setting('smart_groups.tenant', true));
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['member_rows', 'member_counts', 'inclusions', 'exclusions',
+                             'membership_changes', 'membership_resets'] LOOP
+        EXECUTE format('CREATE POLICY tenant_rows ON smart_groups.%I USING (group_id IN ('
+                       'SELECT g.id FROM smart_groups.groups g'
+                       ' WHERE g.tenant = current_setting(''smart_groups.tenant'', true)))', t);
+    END LOOP;
+END $$;
+
+-- Enables (or disables) row-level security on the tables the tenant policies are on. Only the
+-- extension's owner may: it changes what every role reads.
+CREATE FUNCTION smart_groups.set_tenant_security(enabled boolean) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    t text;
+BEGIN
+    IF enabled IS NULL THEN
+        RAISE EXCEPTION 'enabled must be true or false' USING ERRCODE = '22004';
+    END IF;
+    FOREACH t IN ARRAY ARRAY['groups', 'custom_fields', 'member_rows', 'member_counts', 'inclusions',
+                             'exclusions', 'membership_changes', 'membership_resets'] LOOP
+        EXECUTE format('ALTER TABLE smart_groups.%I %s ROW LEVEL SECURITY', t,
+                       CASE WHEN enabled THEN 'ENABLE' ELSE 'DISABLE' END);
+    END LOOP;
+END $$;
 
 CREATE FUNCTION smart_groups_internal._qname(rel regclass) RETURNS text
 LANGUAGE sql STABLE AS $$
@@ -24,25 +62,74 @@ LANGUAGE sql STABLE AS $$
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel
 $$;
 
--- The group named `name`, locked against concurrent lifecycle changes; 42704 if none.
-CREATE FUNCTION smart_groups_internal._group(name text) RETURNS smart_groups.groups
+-- The tenant an API call addresses (docs/reference/tenants.md): NULL without a tenant column;
+-- else the `tenant` argument, or the session's smart_groups.tenant, as the tenant column's
+-- type prints it. With the tenant policies enabled (set_tenant_security), the session's
+-- tenant is the only one a call may address.
+CREATE FUNCTION smart_groups_internal._tenant(tenant text) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    cfg     smart_groups.config := smart_groups_internal._config();
+    setting text := nullif(current_setting('smart_groups.tenant', true), '');
+    t       text;
+BEGIN
+    IF cfg.tenant_column IS NULL THEN
+        IF tenant IS NOT NULL THEN
+            RAISE EXCEPTION 'the users table has no tenant column'
+                USING ERRCODE = '22023',
+                      HINT = 'attach it with smart_groups.attach_users(..., tenant_column => ...) to use tenants';
+        END IF;
+        RETURN NULL;
+    END IF;
+    t := coalesce(tenant, setting);
+    IF t IS NULL THEN
+        RAISE EXCEPTION 'no tenant given'
+            USING ERRCODE = '22023',
+                  HINT = 'pass tenant => ..., or SET smart_groups.tenant for the session';
+    END IF;
+    IF smart_groups_internal._tenant_security() AND t IS DISTINCT FROM setting THEN
+        RAISE EXCEPTION 'tenant "%" is not this session''s tenant', t
+            USING ERRCODE = '42501',
+                  HINT = 'with the tenant policies enabled, calls address the tenant in smart_groups.tenant';
+    END IF;
+    BEGIN
+        EXECUTE format('SELECT $1::%s::text', smart_groups_internal._column_type(cfg.users_table, cfg.tenant_column))
+           INTO t USING t;
+    EXCEPTION WHEN data_exception THEN
+        RAISE EXCEPTION 'tenant "%" is not a value of the tenant column "%"', t, cfg.tenant_column
+            USING ERRCODE = '22023';
+    END;
+    RETURN t;
+END $$;
+
+-- Whether the tenant policies are enabled (set_tenant_security).
+CREATE FUNCTION smart_groups_internal._tenant_security() RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT relrowsecurity FROM pg_class WHERE oid = 'smart_groups.groups'::regclass
+$$;
+
+-- The group named `name` in `tenant`, locked against concurrent lifecycle changes; 42704 if none.
+CREATE FUNCTION smart_groups_internal._group(name text, tenant text) RETURNS smart_groups.groups
 LANGUAGE plpgsql AS $$
 DECLARE
     g smart_groups.groups;
     guess text;
 BEGIN
-    SELECT * INTO g FROM smart_groups.groups WHERE groups.name = _group.name FOR UPDATE;
+    SELECT * INTO g FROM smart_groups.groups
+     WHERE groups.name = _group.name AND groups.tenant IS NOT DISTINCT FROM _group.tenant FOR UPDATE;
     IF NOT FOUND THEN
         guess := smart_groups_internal._did_you_mean(coalesce(name, ''),
-                                            ARRAY(SELECT gg.name FROM smart_groups.groups gg));
-        RAISE EXCEPTION 'unknown group "%"%', name,
-              CASE WHEN guess IS NOT NULL THEN format(' (did you mean "%s"?)', guess) ELSE '' END
+                     ARRAY(SELECT gg.name FROM smart_groups.groups gg
+                            WHERE gg.tenant IS NOT DISTINCT FROM _group.tenant));
+        RAISE EXCEPTION '%', format('unknown group "%s"%s%s', name,
+              CASE WHEN tenant IS NOT NULL THEN format(' in tenant "%s"', tenant) ELSE '' END,
+              CASE WHEN guess IS NOT NULL THEN format(' (did you mean "%s"?)', guess) ELSE '' END)
             USING ERRCODE = '42704', HINT = 'smart_groups.groups lists the groups';
     END IF;
     RETURN g;
 END $$;
 
-CREATE FUNCTION smart_groups_internal._check_new_name(name text) RETURNS void
+CREATE FUNCTION smart_groups_internal._check_new_name(name text, tenant text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     other smart_groups.groups;
@@ -57,25 +144,27 @@ BEGIN
         RAISE EXCEPTION 'group name is too long (% characters)', length(name)
             USING ERRCODE = '42622', HINT = 'a group name has at most 200 characters';
     END IF;
-    SELECT * INTO other FROM smart_groups.groups g WHERE g.name = _check_new_name.name;
+    SELECT * INTO other FROM smart_groups.groups g
+     WHERE g.name = _check_new_name.name AND g.tenant IS NOT DISTINCT FROM _check_new_name.tenant;
     IF FOUND THEN
-        RAISE EXCEPTION 'group "%" already exists%', name,
-              CASE WHEN other.status = 'archived' THEN ' (archived)' ELSE '' END
+        RAISE EXCEPTION '%', format('group "%s" already exists%s%s', name,
+              CASE WHEN tenant IS NOT NULL THEN format(' in tenant "%s"', tenant) ELSE '' END,
+              CASE WHEN other.status = 'archived' THEN ' (archived)' ELSE '' END)
             USING ERRCODE = '23505',
                   HINT = CASE WHEN other.status = 'archived'
                               THEN 'names stay taken by archived groups: restore and rename that group, or choose another name'
+                              WHEN tenant IS NOT NULL THEN 'group names are unique within a tenant'
                               ELSE 'group names are unique' END;
     END IF;
 END $$;
 
--- Active smart groups whose rules name group `name` with member_of.
-CREATE FUNCTION smart_groups_internal._dependants(name text, only_active boolean DEFAULT true)
+-- Active smart groups whose rules name group `gid` with member_of.
+CREATE FUNCTION smart_groups_internal._dependants(gid bigint, only_active boolean DEFAULT true)
 RETURNS SETOF smart_groups.groups
 LANGUAGE sql STABLE AS $$
-    SELECT g.* FROM smart_groups.groups g, smart_groups.groups named
-     WHERE named.name = $1   -- $1, not `name`: in a SQL function a column of that name would win
-       AND g.kind = 'smart' AND (NOT only_active OR g.status = 'active')
-       AND g.deps @> jsonb_build_object('groups', jsonb_build_array(named.id))
+    SELECT g.* FROM smart_groups.groups g
+     WHERE g.kind = 'smart' AND (NOT only_active OR g.status = 'active')
+       AND g.deps @> jsonb_build_object('groups', jsonb_build_array(gid))
      ORDER BY g.depth, g.id
 $$;
 
@@ -85,7 +174,7 @@ DECLARE
     names text;
 BEGIN
     SELECT string_agg(format('"%s"', d.name), ', ' ORDER BY d.name) INTO names
-      FROM smart_groups_internal._dependants(g.name, false) d;
+      FROM smart_groups_internal._dependants(g.id, false) d;
     IF names IS NOT NULL THEN
         RAISE EXCEPTION 'cannot % group "%": other groups name it in member_of: %', action, g.name, names
             USING ERRCODE = '2BP01', HINT = 'change or drop those groups first';
@@ -175,15 +264,16 @@ END $$;
 -- are checked: drop_group, archive_group and deactivate_group take the named group's row FOR
 -- UPDATE and then look for groups naming it, so either they wait for this transaction and
 -- see its rules, or this waits for them and finds the group gone.
-CREATE FUNCTION smart_groups_internal._lock_named(rules jsonb) RETURNS void
+CREATE FUNCTION smart_groups_internal._lock_named(rules jsonb, tenant text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM 1 FROM smart_groups.groups g
      WHERE g.name IN (SELECT m #>> '{}' FROM jsonb_path_query(_lock_named.rules, 'lax $.**.member_of') m)
+       AND g.tenant IS NOT DISTINCT FROM _lock_named.tenant
      ORDER BY g.id FOR SHARE;
 END $$;
 
-CREATE FUNCTION smart_groups_internal._new_group(name text, kind text, rules jsonb, active boolean) RETURNS bigint
+CREATE FUNCTION smart_groups_internal._new_group(name text, kind text, rules jsonb, active boolean, tenant text) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     gid bigint;
@@ -191,15 +281,16 @@ BEGIN
     PERFORM smart_groups_internal._config();
     -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
     PERFORM smart_groups_internal._maintenance_lock();
-    PERFORM smart_groups_internal._check_new_name(name);
+    PERFORM smart_groups_internal._check_new_name(name, tenant);
     IF rules IS NOT NULL THEN
-        PERFORM smart_groups_internal._lock_named(rules);
-        PERFORM smart_groups_internal._check_rules(rules, name);
+        PERFORM smart_groups_internal._lock_named(rules, tenant);
+        PERFORM smart_groups_internal._check_rules(rules, name, tenant);
     END IF;
-    INSERT INTO smart_groups.groups (name, kind, status, rules, rules_text, deps)
+    INSERT INTO smart_groups.groups (name, kind, status, rules, rules_text, deps, tenant)
     VALUES (name, kind, CASE WHEN active THEN 'active' ELSE 'inactive' END, rules,
             CASE WHEN rules IS NOT NULL THEN smart_groups.to_text(rules) END,
-            CASE WHEN rules IS NOT NULL THEN smart_groups_internal._deps(rules, name) ELSE '{}' END)
+            CASE WHEN rules IS NOT NULL THEN smart_groups_internal._deps(rules, name, tenant) ELSE '{}' END,
+            tenant)
     RETURNING id INTO gid;
     PERFORM smart_groups_internal._recompute_depths();
     -- Ids do not repeat unless someone resets the sequence; then what a dropped group of the
@@ -211,67 +302,69 @@ BEGIN
     RETURN gid;
 END $$;
 
-CREATE FUNCTION smart_groups.create_group(name text, rules text, active boolean DEFAULT true) RETURNS bigint
-LANGUAGE sql AS $$ SELECT smart_groups_internal._new_group(name, 'smart', smart_groups_internal._normalize(rules), active) $$;
-CREATE FUNCTION smart_groups.create_group(name text, rules jsonb, active boolean DEFAULT true) RETURNS bigint
-LANGUAGE sql AS $$ SELECT smart_groups_internal._new_group(name, 'smart', smart_groups_internal._normalize(rules), active) $$;
-CREATE FUNCTION smart_groups.create_static_group(name text) RETURNS bigint
-LANGUAGE sql AS $$ SELECT smart_groups_internal._new_group(name, 'static', NULL, true) $$;
+-- Every function addressing a group takes `tenant` last: with a tenant column, the group's
+-- tenant (else the session's smart_groups.tenant); without one, NULL (_tenant).
+CREATE FUNCTION smart_groups.create_group(name text, rules text, active boolean DEFAULT true, tenant text DEFAULT NULL) RETURNS bigint
+LANGUAGE sql AS $$ SELECT smart_groups_internal._new_group(name, 'smart', smart_groups_internal._normalize(rules, smart_groups_internal._tenant(tenant)), active, smart_groups_internal._tenant(tenant)) $$;
+CREATE FUNCTION smart_groups.create_group(name text, rules jsonb, active boolean DEFAULT true, tenant text DEFAULT NULL) RETURNS bigint
+LANGUAGE sql AS $$ SELECT smart_groups_internal._new_group(name, 'smart', smart_groups_internal._normalize(rules), active, smart_groups_internal._tenant(tenant)) $$;
+CREATE FUNCTION smart_groups.create_static_group(name text, tenant text DEFAULT NULL) RETURNS bigint
+LANGUAGE sql AS $$ SELECT smart_groups_internal._new_group(name, 'static', NULL, true, smart_groups_internal._tenant(tenant)) $$;
 
-CREATE FUNCTION smart_groups_internal._set_rules(name text, rules jsonb) RETURNS void
+CREATE FUNCTION smart_groups_internal._set_rules(name text, rules jsonb, tenant text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     g smart_groups.groups;
 BEGIN
     -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
     PERFORM smart_groups_internal._maintenance_lock();
-    g := smart_groups_internal._group(name);
+    g := smart_groups_internal._group(name, tenant);
     IF g.kind <> 'smart' THEN
         RAISE EXCEPTION 'group "%" is a static group and has no rules', g.name
             USING ERRCODE = '42809', HINT = 'create a smart group with smart_groups.create_group()';
     END IF;
-    PERFORM smart_groups_internal._lock_named(rules);
-    PERFORM smart_groups_internal._check_rules(rules, g.name);
+    PERFORM smart_groups_internal._lock_named(rules, tenant);
+    PERFORM smart_groups_internal._check_rules(rules, g.name, tenant);
     UPDATE smart_groups.groups
        SET rules = _set_rules.rules, rules_text = smart_groups.to_text(_set_rules.rules),
-           deps = smart_groups_internal._deps(_set_rules.rules, g.name), updated_at = now(), time_refreshed_at = now()
+           deps = smart_groups_internal._deps(_set_rules.rules, g.name, _set_rules.tenant), updated_at = now(), time_refreshed_at = now()
      WHERE id = g.id;
     PERFORM smart_groups_internal._recompute_depths();
     PERFORM smart_groups_internal._refresh(g.id, 'rules_change');
 END $$;
 
-CREATE FUNCTION smart_groups.set_rules(name text, rules text) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups_internal._set_rules(name, smart_groups_internal._normalize(rules)) $$;
-CREATE FUNCTION smart_groups.set_rules(name text, rules jsonb) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups_internal._set_rules(name, smart_groups_internal._normalize(rules)) $$;
+CREATE FUNCTION smart_groups.set_rules(name text, rules text, tenant text DEFAULT NULL) RETURNS void
+LANGUAGE sql AS $$ SELECT smart_groups_internal._set_rules(name, smart_groups_internal._normalize(rules, smart_groups_internal._tenant(tenant)), smart_groups_internal._tenant(tenant)) $$;
+CREATE FUNCTION smart_groups.set_rules(name text, rules jsonb, tenant text DEFAULT NULL) RETURNS void
+LANGUAGE sql AS $$ SELECT smart_groups_internal._set_rules(name, smart_groups_internal._normalize(rules), smart_groups_internal._tenant(tenant)) $$;
 
-CREATE FUNCTION smart_groups.rename_group(name text, new_name text) RETURNS void
+CREATE FUNCTION smart_groups.rename_group(name text, new_name text, tenant text DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    g smart_groups.groups := smart_groups_internal._group(name);
+    g smart_groups.groups := smart_groups_internal._group(name, smart_groups_internal._tenant(tenant));
 BEGIN
     IF new_name IS NOT DISTINCT FROM g.name THEN
         RETURN;
     END IF;
-    PERFORM smart_groups_internal._check_new_name(new_name);
+    PERFORM smart_groups_internal._check_new_name(new_name, g.tenant);
     -- Rules that name this group follow the rename, so dependants keep working.
     UPDATE smart_groups.groups d
        SET rules = smart_groups_internal._rename_member_of(d.rules, g.name, new_name),
            rules_text = smart_groups.to_text(smart_groups_internal._rename_member_of(d.rules, g.name, new_name)),
            updated_at = now()
-      FROM smart_groups_internal._dependants(g.name, false) dep
+      FROM smart_groups_internal._dependants(g.id, false) dep
      WHERE d.id = dep.id;
     UPDATE smart_groups.groups SET name = new_name, updated_at = now() WHERE id = g.id;
 END $$;
 
-CREATE FUNCTION smart_groups.activate_group(name text) RETURNS void
+CREATE FUNCTION smart_groups.activate_group(name text, tenant text DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     g smart_groups.groups;
 BEGIN
     -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
     PERFORM smart_groups_internal._maintenance_lock();
-    g := smart_groups_internal._group(name);
+    g := smart_groups_internal._group(name, smart_groups_internal._tenant(tenant));
     IF g.status = 'archived' THEN
         RAISE EXCEPTION 'group "%" is archived', g.name
             USING ERRCODE = '55000', HINT = 'restore it first with smart_groups.restore_group()';
@@ -280,22 +373,22 @@ BEGIN
         RETURN;
     END IF;
     IF g.kind = 'smart' THEN
-        PERFORM smart_groups_internal._lock_named(g.rules);
-        PERFORM smart_groups_internal._check_rules(g.rules, g.name);
+        PERFORM smart_groups_internal._lock_named(g.rules, g.tenant);
+        PERFORM smart_groups_internal._check_rules(g.rules, g.name, g.tenant);
     END IF;
     UPDATE smart_groups.groups SET status = 'active', updated_at = now(), time_refreshed_at = now() WHERE id = g.id;
     PERFORM smart_groups_internal._discard_rows(g.id);
     PERFORM smart_groups_internal._refresh(g.id, 'group_change');
 END $$;
 
-CREATE FUNCTION smart_groups.deactivate_group(name text) RETURNS void
+CREATE FUNCTION smart_groups.deactivate_group(name text, tenant text DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     g smart_groups.groups;
 BEGIN
     -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
     PERFORM smart_groups_internal._maintenance_lock();
-    g := smart_groups_internal._group(name);
+    g := smart_groups_internal._group(name, smart_groups_internal._tenant(tenant));
     IF g.status = 'archived' THEN
         RAISE EXCEPTION 'group "%" is archived', g.name USING ERRCODE = '55000';
     END IF;
@@ -309,32 +402,33 @@ END $$;
 
 -- A group's id by name, for functions that only read (no row lock, unlike _group); an
 -- unknown name raises _group's error.
-CREATE FUNCTION smart_groups_internal._group_id(name text) RETURNS bigint
+CREATE FUNCTION smart_groups_internal._group_id(name text, tenant text) RETURNS bigint
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     gid bigint;
 BEGIN
-    SELECT g.id INTO gid FROM smart_groups.groups g WHERE g.name = _group_id.name;
+    SELECT g.id INTO gid FROM smart_groups.groups g
+     WHERE g.name = _group_id.name AND g.tenant IS NOT DISTINCT FROM _group_id.tenant;
     IF NOT FOUND THEN
-        PERFORM smart_groups_internal._group(name);
+        PERFORM smart_groups_internal._group(name, tenant);
     END IF;
     RETURN gid;
 END $$;
 
 -- How many members a group has, exactly and without counting them (see member_counts).
-CREATE FUNCTION smart_groups.member_count(name text) RETURNS bigint
+CREATE FUNCTION smart_groups.member_count(name text, tenant text DEFAULT NULL) RETURNS bigint
 LANGUAGE sql STABLE AS $$
-    SELECT smart_groups_internal._member_count(smart_groups_internal._group_id(name))
+    SELECT smart_groups_internal._member_count(smart_groups_internal._group_id(name, smart_groups_internal._tenant(tenant)))
 $$;
 
-CREATE FUNCTION smart_groups.archive_group(name text) RETURNS void
+CREATE FUNCTION smart_groups.archive_group(name text, tenant text DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     g smart_groups.groups;
 BEGIN
     -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
     PERFORM smart_groups_internal._maintenance_lock();
-    g := smart_groups_internal._group(name);
+    g := smart_groups_internal._group(name, smart_groups_internal._tenant(tenant));
     IF g.status = 'archived' THEN
         RETURN;
     END IF;
@@ -345,10 +439,10 @@ END $$;
 
 -- A restored group comes back inactive, so that restoring is instant whatever its size;
 -- activate_group() brings its members back.
-CREATE FUNCTION smart_groups.restore_group(name text) RETURNS void
+CREATE FUNCTION smart_groups.restore_group(name text, tenant text DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    g smart_groups.groups := smart_groups_internal._group(name);
+    g smart_groups.groups := smart_groups_internal._group(name, smart_groups_internal._tenant(tenant));
 BEGIN
     IF g.status <> 'archived' THEN
         RAISE EXCEPTION 'group "%" is not archived', g.name USING ERRCODE = '55000';
@@ -356,14 +450,14 @@ BEGIN
     UPDATE smart_groups.groups SET status = 'inactive', updated_at = now() WHERE id = g.id;
 END $$;
 
-CREATE FUNCTION smart_groups.drop_group(name text) RETURNS void
+CREATE FUNCTION smart_groups.drop_group(name text, tenant text DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     g smart_groups.groups;
 BEGIN
     -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
     PERFORM smart_groups_internal._maintenance_lock();
-    g := smart_groups_internal._group(name);
+    g := smart_groups_internal._group(name, smart_groups_internal._tenant(tenant));
     PERFORM smart_groups_internal._refuse_if_named(g, 'drop');
     IF g.status = 'active' AND smart_groups_internal._has_members(g.id) THEN
         PERFORM smart_groups_internal._log_reset(g.id);
@@ -374,7 +468,8 @@ BEGIN
 END $$;
 
 -- Keys given by the caller, as text, after checking they are users (23503 otherwise).
-CREATE FUNCTION smart_groups_internal._user_keys(keys text[]) RETURNS text[]
+-- A user of another tenant is no user of the group's tenant (`tenant`: the group's).
+CREATE FUNCTION smart_groups_internal._user_keys(keys text[], tenant text) RETURNS text[]
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     cfg     smart_groups.config := smart_groups_internal._config();
@@ -384,11 +479,14 @@ BEGIN
         RAISE EXCEPTION 'user keys must not be NULL' USING ERRCODE = '22004';
     END IF;
     EXECUTE format('SELECT string_agg(k, '', '') FROM (SELECT DISTINCT k FROM unnest($1) k'
-                   ' WHERE NOT EXISTS (SELECT 1 FROM %s u WHERE u.%I = k::%s) ORDER BY k LIMIT 10) s',
-                   smart_groups_internal._qname(cfg.users_table), cfg.key_column, cfg.key_type)
-       INTO missing USING keys;
+                   ' WHERE NOT EXISTS (SELECT 1 FROM %s u WHERE u.%I = k::%s%s) ORDER BY k LIMIT 10) s',
+                   smart_groups_internal._qname(cfg.users_table), cfg.key_column, cfg.key_type,
+                   CASE WHEN tenant IS NOT NULL AND cfg.tenant_column IS NOT NULL
+                        THEN format(' AND u.%I::text = $2', cfg.tenant_column) ELSE '' END)
+       INTO missing USING keys, tenant;
     IF missing IS NOT NULL THEN
-        RAISE EXCEPTION 'no such user: %', missing
+        RAISE EXCEPTION 'no such user%: %',
+              CASE WHEN tenant IS NOT NULL THEN format(' in tenant "%s"', tenant) ELSE '' END, missing
             USING ERRCODE = '23503', HINT = format('keys are values of %s.%I', cfg.users_table, cfg.key_column);
     END IF;
     RETURN keys;
@@ -409,17 +507,18 @@ END $$;
 -- row after those, so an override and a writer never wait for each other in opposite
 -- orders. `kind`: the kind the function is for (static: add/remove_members, smart:
 -- include/exclude), or NULL for either.
-CREATE FUNCTION smart_groups_internal._override_group(name text, kind text, locked boolean) RETURNS smart_groups.groups
+CREATE FUNCTION smart_groups_internal._override_group(name text, kind text, locked boolean, tenant text) RETURNS smart_groups.groups
 LANGUAGE plpgsql AS $$
 DECLARE
     g smart_groups.groups;
 BEGIN
     IF locked THEN
-        g := smart_groups_internal._group(name);
+        g := smart_groups_internal._group(name, tenant);
     ELSE
-        SELECT * INTO g FROM smart_groups.groups WHERE groups.name = _override_group.name;
+        SELECT * INTO g FROM smart_groups.groups
+         WHERE groups.name = _override_group.name AND groups.tenant IS NOT DISTINCT FROM _override_group.tenant;
         IF NOT FOUND THEN
-            PERFORM smart_groups_internal._group(name);
+            PERFORM smart_groups_internal._group(name, tenant);
         END IF;
     END IF;
     IF kind = 'static' AND g.kind <> 'static' THEN
@@ -433,16 +532,16 @@ BEGIN
     RETURN g;
 END $$;
 
-CREATE FUNCTION smart_groups_internal._include(name text, kind text, keys text[]) RETURNS bigint
+CREATE FUNCTION smart_groups_internal._include(name text, kind text, keys text[], tenant text) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     cfg smart_groups.config := smart_groups_internal._config();
-    g   smart_groups.groups := smart_groups_internal._override_group(name, kind, false);
+    g   smart_groups.groups := smart_groups_internal._override_group(name, kind, false, tenant);
     r   record;
 BEGIN
-    keys := smart_groups_internal._user_keys(keys);
+    keys := smart_groups_internal._user_keys(keys, tenant);
     PERFORM smart_groups_internal._lock_for(keys);
-    g := smart_groups_internal._override_group(name, kind, true);
+    g := smart_groups_internal._override_group(name, kind, true, tenant);
     EXECUTE format('INSERT INTO smart_groups.inclusions (group_id, user_key)'
                    ' SELECT $1, k::%s FROM unnest($2) k ON CONFLICT DO NOTHING', cfg.key_type)
       USING g.id, keys;
@@ -450,45 +549,45 @@ BEGIN
     RETURN r.joined;
 END $$;
 
-CREATE FUNCTION smart_groups_internal._uninclude(name text, kind text, keys text[]) RETURNS bigint
+CREATE FUNCTION smart_groups_internal._uninclude(name text, kind text, keys text[], tenant text) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     cfg smart_groups.config := smart_groups_internal._config();
-    g   smart_groups.groups := smart_groups_internal._override_group(name, kind, false);
+    g   smart_groups.groups := smart_groups_internal._override_group(name, kind, false, tenant);
     r   record;
 BEGIN
     PERFORM smart_groups_internal._lock_for(keys);
-    g := smart_groups_internal._override_group(name, kind, true);
+    g := smart_groups_internal._override_group(name, kind, true, tenant);
     EXECUTE format('DELETE FROM smart_groups.inclusions WHERE group_id = $1 AND user_key = ANY ($2::%s[])', cfg.key_type)
       USING g.id, keys;
     r := smart_groups_internal._refresh(g.id, 'inclusion', keys);
     RETURN r."left";
 END $$;
 
-CREATE FUNCTION smart_groups.add_members(name text, keys anyarray) RETURNS bigint
-LANGUAGE sql AS $$ SELECT smart_groups_internal._include(name, 'static', keys::text[]) $$;
-CREATE FUNCTION smart_groups.remove_members(name text, keys anyarray) RETURNS bigint
-LANGUAGE sql AS $$ SELECT smart_groups_internal._uninclude(name, 'static', keys::text[]) $$;
+CREATE FUNCTION smart_groups.add_members(name text, keys anyarray, tenant text DEFAULT NULL) RETURNS bigint
+LANGUAGE sql AS $$ SELECT smart_groups_internal._include(name, 'static', keys::text[], smart_groups_internal._tenant(tenant)) $$;
+CREATE FUNCTION smart_groups.remove_members(name text, keys anyarray, tenant text DEFAULT NULL) RETURNS bigint
+LANGUAGE sql AS $$ SELECT smart_groups_internal._uninclude(name, 'static', keys::text[], smart_groups_internal._tenant(tenant)) $$;
 
-CREATE FUNCTION smart_groups.include(name text, key anyelement) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups_internal._include(name, 'smart', ARRAY[key::text]) $$;
-CREATE FUNCTION smart_groups.uninclude(name text, key anyelement) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups_internal._uninclude(name, 'smart', ARRAY[key::text]) $$;
+CREATE FUNCTION smart_groups.include(name text, key anyelement, tenant text DEFAULT NULL) RETURNS void
+LANGUAGE sql AS $$ SELECT smart_groups_internal._include(name, 'smart', ARRAY[key::text], smart_groups_internal._tenant(tenant)) $$;
+CREATE FUNCTION smart_groups.uninclude(name text, key anyelement, tenant text DEFAULT NULL) RETURNS void
+LANGUAGE sql AS $$ SELECT smart_groups_internal._uninclude(name, 'smart', ARRAY[key::text], smart_groups_internal._tenant(tenant)) $$;
 -- A key as text: an untyped literal ('42', as drivers send parameters) resolves to these
 -- rather than failing to determine the polymorphic type; the key is cast to the users key type
 -- where it is used, as the typed versions' keys are. (An untyped array literal for
 -- add_members would be ambiguous between anyarray and text[]: arrays take a typed literal.)
-CREATE FUNCTION smart_groups.include(name text, key text) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups_internal._include(name, 'smart', ARRAY[key]) $$;
-CREATE FUNCTION smart_groups.uninclude(name text, key text) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups_internal._uninclude(name, 'smart', ARRAY[key]) $$;
+CREATE FUNCTION smart_groups.include(name text, key text, tenant text DEFAULT NULL) RETURNS void
+LANGUAGE sql AS $$ SELECT smart_groups_internal._include(name, 'smart', ARRAY[key], smart_groups_internal._tenant(tenant)) $$;
+CREATE FUNCTION smart_groups.uninclude(name text, key text, tenant text DEFAULT NULL) RETURNS void
+LANGUAGE sql AS $$ SELECT smart_groups_internal._uninclude(name, 'smart', ARRAY[key], smart_groups_internal._tenant(tenant)) $$;
 
-CREATE FUNCTION smart_groups_internal._exclude(name text, key text, reason text, note text) RETURNS void
+CREATE FUNCTION smart_groups_internal._exclude(name text, key text, reason text, note text, tenant text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    g   smart_groups.groups := smart_groups_internal._override_group(name, NULL, false);
+    g   smart_groups.groups := smart_groups_internal._override_group(name, NULL, false, tenant);
     cfg smart_groups.config := smart_groups_internal._config();
-    keys text[] := smart_groups_internal._user_keys(ARRAY[key]);
+    keys text[] := smart_groups_internal._user_keys(ARRAY[key], tenant);
 BEGIN
     IF reason IS NULL OR reason NOT IN ('does_not_represent_criteria', 'already_addressed', 'data_quality', 'other') THEN
         RAISE EXCEPTION 'unknown exclusion reason "%"', reason
@@ -500,7 +599,7 @@ BEGIN
             HINT = 'say why in note => ''...''';
     END IF;
     PERFORM smart_groups_internal._lock_for(keys);
-    g := smart_groups_internal._override_group(name, NULL, true);
+    g := smart_groups_internal._override_group(name, NULL, true, tenant);
     EXECUTE format('INSERT INTO smart_groups.exclusions AS e (group_id, user_key, reason, note)'
                    ' VALUES ($1, $2::%s, $3, $4) ON CONFLICT (group_id, user_key)'
                    ' DO UPDATE SET reason = excluded.reason, note = excluded.note, created_at = now(),'
@@ -509,20 +608,20 @@ BEGIN
     PERFORM smart_groups_internal._refresh(g.id, 'exclusion', keys);
 END $$;
 
-CREATE FUNCTION smart_groups.exclude(name text, key anyelement, reason text, note text DEFAULT NULL) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups_internal._exclude(name, key::text, reason, note) $$;
-CREATE FUNCTION smart_groups.exclude(name text, key text, reason text, note text DEFAULT NULL) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups_internal._exclude(name, key, reason, note) $$;
+CREATE FUNCTION smart_groups.exclude(name text, key anyelement, reason text, note text DEFAULT NULL, tenant text DEFAULT NULL) RETURNS void
+LANGUAGE sql AS $$ SELECT smart_groups_internal._exclude(name, key::text, reason, note, smart_groups_internal._tenant(tenant)) $$;
+CREATE FUNCTION smart_groups.exclude(name text, key text, reason text, note text DEFAULT NULL, tenant text DEFAULT NULL) RETURNS void
+LANGUAGE sql AS $$ SELECT smart_groups_internal._exclude(name, key, reason, note, smart_groups_internal._tenant(tenant)) $$;
 
-CREATE FUNCTION smart_groups_internal._unexclude(name text, key text) RETURNS void
+CREATE FUNCTION smart_groups_internal._unexclude(name text, key text, tenant text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    g   smart_groups.groups := smart_groups_internal._override_group(name, NULL, false);
+    g   smart_groups.groups := smart_groups_internal._override_group(name, NULL, false, tenant);
     cfg smart_groups.config := smart_groups_internal._config();
     n   bigint;
 BEGIN
     PERFORM smart_groups_internal._lock_for(ARRAY[key]);
-    g := smart_groups_internal._override_group(name, NULL, true);
+    g := smart_groups_internal._override_group(name, NULL, true, tenant);
     EXECUTE format('DELETE FROM smart_groups.exclusions WHERE group_id = $1 AND user_key = $2::%s', cfg.key_type)
       USING g.id, key;
     GET DIAGNOSTICS n = ROW_COUNT;
@@ -532,19 +631,19 @@ BEGIN
     PERFORM smart_groups_internal._refresh(g.id, 'exclusion', ARRAY[key]);
 END $$;
 
-CREATE FUNCTION smart_groups.unexclude(name text, key anyelement) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups_internal._unexclude(name, key::text) $$;
-CREATE FUNCTION smart_groups.unexclude(name text, key text) RETURNS void
-LANGUAGE sql AS $$ SELECT smart_groups_internal._unexclude(name, key) $$;
+CREATE FUNCTION smart_groups.unexclude(name text, key anyelement, tenant text DEFAULT NULL) RETURNS void
+LANGUAGE sql AS $$ SELECT smart_groups_internal._unexclude(name, key::text, smart_groups_internal._tenant(tenant)) $$;
+CREATE FUNCTION smart_groups.unexclude(name text, key text, tenant text DEFAULT NULL) RETURNS void
+LANGUAGE sql AS $$ SELECT smart_groups_internal._unexclude(name, key, smart_groups_internal._tenant(tenant)) $$;
 
-CREATE FUNCTION smart_groups.recalculate(name text) RETURNS TABLE (joined bigint, "left" bigint)
+CREATE FUNCTION smart_groups.recalculate(name text, tenant text DEFAULT NULL) RETURNS TABLE (joined bigint, "left" bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
     g smart_groups.groups;
 BEGIN
     -- The maintenance lock before any row lock, as every path takes them (sql/maintain.sql).
     PERFORM smart_groups_internal._maintenance_lock();
-    g := smart_groups_internal._group(name);
+    g := smart_groups_internal._group(name, smart_groups_internal._tenant(tenant));
     RETURN QUERY SELECT * FROM smart_groups_internal._refresh(g.id, 'recalculate');
     PERFORM smart_groups_internal._recount(g.id);
 END $$;
@@ -591,7 +690,7 @@ DECLARE
 BEGIN
     PERFORM smart_groups_internal._maintenance_lock();
     FOR g IN SELECT * FROM smart_groups_internal._groups_in_order() WHERE status = 'active' LOOP
-        PERFORM smart_groups_internal._group(g.name);
+        PERFORM smart_groups_internal._group(g.name, g.tenant);
         r := smart_groups_internal._refresh(g.id, 'recalculate');
         PERFORM smart_groups_internal._recount(g.id);
         group_name := g.name;
@@ -601,21 +700,21 @@ BEGIN
     END LOOP;
 END $$;
 
-CREATE FUNCTION smart_groups_internal._preview_count(rules jsonb) RETURNS bigint
+CREATE FUNCTION smart_groups_internal._preview_count(rules jsonb, tenant text) RETURNS bigint
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     cfg smart_groups.config := smart_groups_internal._config();
     n   bigint;
 BEGIN
     EXECUTE format('SELECT count(*) FROM %s u WHERE %s', smart_groups_internal._qname(cfg.users_table),
-                   smart_groups_internal._group_predicate(rules, NULL)) INTO n;
+                   smart_groups_internal._group_predicate(rules, NULL, tenant)) INTO n;
     RETURN n;
 END $$;
 
-CREATE FUNCTION smart_groups.preview_count(rules text) RETURNS bigint
-LANGUAGE sql STABLE AS $$ SELECT smart_groups_internal._preview_count(smart_groups_internal._normalize(rules)) $$;
-CREATE FUNCTION smart_groups.preview_count(rules jsonb) RETURNS bigint
-LANGUAGE sql STABLE AS $$ SELECT smart_groups_internal._preview_count(smart_groups_internal._normalize(rules)) $$;
+CREATE FUNCTION smart_groups.preview_count(rules text, tenant text DEFAULT NULL) RETURNS bigint
+LANGUAGE sql STABLE AS $$ SELECT smart_groups_internal._preview_count(smart_groups_internal._normalize(rules, smart_groups_internal._tenant(tenant)), smart_groups_internal._tenant(tenant)) $$;
+CREATE FUNCTION smart_groups.preview_count(rules jsonb, tenant text DEFAULT NULL) RETURNS bigint
+LANGUAGE sql STABLE AS $$ SELECT smart_groups_internal._preview_count(smart_groups_internal._normalize(rules), smart_groups_internal._tenant(tenant)) $$;
 
 -- The functions that return users return them in the users key's own type, so they are
 -- (re)created by attach_users() once that type is known.
@@ -633,27 +732,33 @@ BEGIN
         EXECUTE format('DROP FUNCTION %s', f);
     END LOOP;
     EXECUTE format($f$
-        CREATE FUNCTION smart_groups.preview(rules text) RETURNS SETOF %1$s
+        CREATE FUNCTION smart_groups.preview(rules text, tenant text DEFAULT NULL) RETURNS SETOF %1$s
+        LANGUAGE plpgsql STABLE AS $b$
+        DECLARE
+            t text := smart_groups_internal._tenant(tenant);
+        BEGIN
+            RETURN QUERY EXECUTE smart_groups_internal._preview_sql(smart_groups_internal._normalize(rules, t), t);
+        END $b$;
+        CREATE FUNCTION smart_groups.preview(rules jsonb, tenant text DEFAULT NULL) RETURNS SETOF %1$s
         LANGUAGE plpgsql STABLE AS $b$
         BEGIN
-            RETURN QUERY EXECUTE smart_groups_internal._preview_sql(smart_groups_internal._normalize(rules));
+            RETURN QUERY EXECUTE smart_groups_internal._preview_sql(smart_groups_internal._normalize(rules),
+                                                                    smart_groups_internal._tenant(tenant));
         END $b$;
-        CREATE FUNCTION smart_groups.preview(rules jsonb) RETURNS SETOF %1$s
+        CREATE FUNCTION smart_groups.preview_change(name text, rules text, tenant text DEFAULT NULL)
+        RETURNS TABLE (user_key %1$s, change text)
         LANGUAGE plpgsql STABLE AS $b$
+        DECLARE
+            t text := smart_groups_internal._tenant(tenant);
         BEGIN
-            RETURN QUERY EXECUTE smart_groups_internal._preview_sql(smart_groups_internal._normalize(rules));
+            RETURN QUERY EXECUTE smart_groups_internal._preview_change_sql(name, smart_groups_internal._normalize(rules, t), t);
         END $b$;
-        CREATE FUNCTION smart_groups.preview_change(name text, rules text)
+        CREATE FUNCTION smart_groups.preview_change(name text, rules jsonb, tenant text DEFAULT NULL)
         RETURNS TABLE (user_key %1$s, change text)
         LANGUAGE plpgsql STABLE AS $b$
         BEGIN
-            RETURN QUERY EXECUTE smart_groups_internal._preview_change_sql(name, smart_groups_internal._normalize(rules));
-        END $b$;
-        CREATE FUNCTION smart_groups.preview_change(name text, rules jsonb)
-        RETURNS TABLE (user_key %1$s, change text)
-        LANGUAGE plpgsql STABLE AS $b$
-        BEGIN
-            RETURN QUERY EXECUTE smart_groups_internal._preview_change_sql(name, smart_groups_internal._normalize(rules));
+            RETURN QUERY EXECUTE smart_groups_internal._preview_change_sql(name, smart_groups_internal._normalize(rules),
+                                                                           smart_groups_internal._tenant(tenant));
         END $b$;
         CREATE FUNCTION smart_groups.verify() RETURNS TABLE (group_name text, user_key %1$s, problem text)
         LANGUAGE plpgsql STABLE AS $b$
@@ -672,10 +777,11 @@ BEGIN
         -- Membership over time (README "Membership over time"): replayed from the log, a
         -- group's rows through its (group_id, at) index, a user's through the user index;
         -- a reset (every member left at once) ends what came before it.
-        CREATE FUNCTION smart_groups.members_at(group_name text, at timestamptz) RETURNS SETOF %1$s
+        CREATE FUNCTION smart_groups.members_at(group_name text, at timestamptz, tenant text DEFAULT NULL)
+        RETURNS SETOF %1$s
         LANGUAGE plpgsql STABLE AS $b$
         DECLARE
-            gid bigint := smart_groups_internal._group_id(group_name);
+            gid bigint := smart_groups_internal._group_id(group_name, smart_groups_internal._tenant(tenant));
         BEGIN
             RETURN QUERY
             SELECT s.k FROM (
@@ -734,37 +840,38 @@ BEGIN
     PERFORM smart_groups_internal._comment_api();
 END $$;
 
-CREATE FUNCTION smart_groups_internal._preview_sql(rules jsonb) RETURNS text
+CREATE FUNCTION smart_groups_internal._preview_sql(rules jsonb, tenant text) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     cfg smart_groups.config := smart_groups_internal._config();
 BEGIN
     RETURN format('SELECT u.%I FROM %s u WHERE %s ORDER BY 1', cfg.key_column,
-                  smart_groups_internal._qname(cfg.users_table), smart_groups_internal._group_predicate(rules, NULL));
+                  smart_groups_internal._qname(cfg.users_table), smart_groups_internal._group_predicate(rules, NULL, tenant));
 END $$;
 
 -- What set_rules(name, rules) would do to the group's members; for an inactive group, what
 -- activating it with those rules would do.
-CREATE FUNCTION smart_groups_internal._preview_change_sql(name text, rules jsonb) RETURNS text
+CREATE FUNCTION smart_groups_internal._preview_change_sql(name text, rules jsonb, tenant text) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     g smart_groups.groups;
 BEGIN
-    SELECT * INTO g FROM smart_groups.groups WHERE groups.name = _preview_change_sql.name;
+    SELECT * INTO g FROM smart_groups.groups
+     WHERE groups.name = _preview_change_sql.name AND groups.tenant IS NOT DISTINCT FROM _preview_change_sql.tenant;
     IF NOT FOUND THEN
-        PERFORM smart_groups_internal._group(name);
+        PERFORM smart_groups_internal._group(name, tenant);
     END IF;
     IF g.kind <> 'smart' THEN
-        PERFORM smart_groups_internal._override_group(name, 'smart', false);
+        PERFORM smart_groups_internal._override_group(name, 'smart', false, tenant);
     END IF;
-    PERFORM smart_groups_internal._check_rules(rules, g.name);
+    PERFORM smart_groups_internal._check_rules(rules, g.name, g.tenant);
     RETURN format(
         'WITH target AS (%s), cur AS (SELECT user_key FROM smart_groups.members WHERE group_id = %s)'
         ' SELECT k, ''join'' FROM target t WHERE NOT EXISTS (SELECT 1 FROM cur c WHERE c.user_key = t.k)'
         ' UNION ALL'
         ' SELECT user_key, ''leave'' FROM cur c WHERE NOT EXISTS (SELECT 1 FROM target t WHERE t.k = c.user_key)'
         ' ORDER BY 2, 1',
-        smart_groups_internal._target_sql(g.id, g.name, rules), g.id);
+        smart_groups_internal._target_sql(g.id, g.name, rules, g.tenant), g.id);
 END $$;
 
 -- Differences between a group's stored members and a fresh evaluation.
@@ -773,8 +880,8 @@ LANGUAGE plpgsql STABLE AS $$
 DECLARE
     target text;
 BEGIN
-    IF g.status = 'active' AND (g.kind = 'static' OR smart_groups_internal._rules_valid(g.rules, g.name)) THEN
-        target := smart_groups_internal._target_sql(g.id, g.name, CASE WHEN g.kind = 'smart' THEN g.rules END);
+    IF g.status = 'active' AND (g.kind = 'static' OR smart_groups_internal._rules_valid(g.rules, g.name, g.tenant)) THEN
+        target := smart_groups_internal._target_sql(g.id, g.name, CASE WHEN g.kind = 'smart' THEN g.rules END, g.tenant);
     ELSE
         target := format('SELECT user_key AS k FROM smart_groups.members WHERE false');
     END IF;
@@ -799,7 +906,7 @@ BEGIN
         RETURN;
     END IF;
     FOR g IN SELECT * FROM smart_groups.groups WHERE kind = 'smart' ORDER BY id LOOP
-        IF NOT smart_groups_internal._rules_valid(g.rules, g.name) THEN
+        IF NOT smart_groups_internal._rules_valid(g.rules, g.name, g.tenant) THEN
             INSERT INTO smart_groups.inclusions (group_id, user_key)
             SELECT group_id, user_key FROM smart_groups.members WHERE group_id = g.id
             ON CONFLICT DO NOTHING;
@@ -860,12 +967,12 @@ END $$;
 
 CREATE EVENT TRIGGER smart_groups_sql_drop ON sql_drop EXECUTE FUNCTION smart_groups_internal._on_sql_drop();
 
-CREATE FUNCTION smart_groups.explain(name text, key anyelement)
+CREATE FUNCTION smart_groups.explain(name text, key anyelement, tenant text DEFAULT NULL)
 RETURNS TABLE (path text, rule text, actual text, result boolean)
-LANGUAGE sql AS $$ SELECT * FROM smart_groups_internal._explain(name, key::text) $$;
-CREATE FUNCTION smart_groups.explain(name text, key text)
+LANGUAGE sql AS $$ SELECT * FROM smart_groups_internal._explain(name, key::text, smart_groups_internal._tenant(tenant)) $$;
+CREATE FUNCTION smart_groups.explain(name text, key text, tenant text DEFAULT NULL)
 RETURNS TABLE (path text, rule text, actual text, result boolean)
-LANGUAGE sql AS $$ SELECT * FROM smart_groups_internal._explain(name, key) $$;
+LANGUAGE sql AS $$ SELECT * FROM smart_groups_internal._explain(name, key, smart_groups_internal._tenant(tenant)) $$;
 
 -- COMMENT ON every function, table, view and column of the API schema (\df+ and \d+ show
 -- them). Run at the end of the extension script and again wherever the functions and views

@@ -26,14 +26,21 @@ CREATE TABLE smart_groups.config (
     -- compiled rules and group lists are not reused. Starts from the clock, in microseconds,
     -- so that a users table attached again never repeats an epoch a backend has cached.
     catalog_epoch       bigint NOT NULL DEFAULT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint,
-    attached_at         timestamptz NOT NULL DEFAULT now()
+    attached_at         timestamptz NOT NULL DEFAULT now(),
+    -- The users table's tenant column, if the app keeps tenants in one users table
+    -- (docs/reference/tenants.md).
+    tenant_column       name
 );
 
+-- tenant NULL: a field of every tenant (or of the one users table without tenants); a key is
+-- either every tenant's or some tenants' own (define_custom_field).
 CREATE TABLE smart_groups.custom_fields (
-    key        text PRIMARY KEY,
+    key        text NOT NULL,
     type       text NOT NULL CHECK (type IN ('text', 'number', 'date', 'timestamp', 'boolean', 'enum')),
     allowed    text[] CHECK ((type = 'enum') = (allowed IS NOT NULL)),
-    created_at timestamptz NOT NULL DEFAULT now()
+    created_at timestamptz NOT NULL DEFAULT now(),
+    tenant     text,
+    CONSTRAINT custom_fields_key_tenant_key UNIQUE NULLS NOT DISTINCT (key, tenant)
 );
 
 CREATE TABLE smart_groups.relations (
@@ -45,7 +52,7 @@ CREATE TABLE smart_groups.relations (
 
 CREATE TABLE smart_groups.groups (
     id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    name       text NOT NULL CONSTRAINT groups_name_key UNIQUE,
+    name       text NOT NULL,
     kind       text NOT NULL CHECK (kind IN ('smart', 'static')),
     status     text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'inactive', 'archived')),
     rules      jsonb,
@@ -59,8 +66,12 @@ CREATE TABLE smart_groups.groups (
     time_refreshed_at timestamptz NOT NULL DEFAULT now(),
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
+    -- The tenant the group belongs to (a value of the users table's tenant column, as text);
+    -- NULL without a tenant column. Names are unique within a tenant, archived groups included.
+    tenant     text,
     -- A static group keeps the rules it had when it was converted from a smart group.
-    CHECK (kind = 'static' OR rules IS NOT NULL)
+    CHECK (kind = 'static' OR rules IS NOT NULL),
+    CONSTRAINT groups_name_key UNIQUE NULLS NOT DISTINCT (name, tenant)
 );
 
 -- The columns of the attached tables (users, custom fields, relations) as the rules last saw
@@ -179,26 +190,31 @@ CREATE TABLE smart_groups.membership_resets (
 CREATE FUNCTION smart_groups_internal._create_views(in_extension_script boolean) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    CREATE VIEW smart_groups.members AS
-    SELECT m.group_id, m.user_key, m.since
+    -- security_invoker: with the tenant policies enabled (set_tenant_security), a role reads
+    -- through these views only what the policies let it read of the tables beneath.
+    CREATE VIEW smart_groups.members WITH (security_invoker = true) AS
+    SELECT m.group_id, m.user_key, m.since,
+           (SELECT g.tenant FROM smart_groups.groups g WHERE g.id = m.group_id) AS tenant
       FROM smart_groups.member_rows m
      WHERE EXISTS (SELECT 1 FROM smart_groups.groups g WHERE g.id = m.group_id AND g.status = 'active');
-    CREATE VIEW smart_groups.memberships AS
-    SELECT m.group_id, g.name AS group_name, m.user_key, m.since
+    CREATE VIEW smart_groups.memberships WITH (security_invoker = true) AS
+    SELECT m.group_id, g.name AS group_name, m.user_key, m.since, g.tenant
       FROM smart_groups.member_rows m
       JOIN smart_groups.groups g ON g.id = m.group_id AND g.status = 'active';
-    -- id is the change row's: the users of one statement's change to one group share it.
-    CREATE VIEW smart_groups.membership_log AS
-    SELECT c.id, c.group_id, k.user_key, c.change, c.cause, c.at
+    -- id is the change row's: the users of one statement's change to one group share it. The
+    -- tenant is the group's (NULL once the group is dropped).
+    CREATE VIEW smart_groups.membership_log WITH (security_invoker = true) AS
+    SELECT c.id, c.group_id, k.user_key, c.change, c.cause, c.at,
+           (SELECT g.tenant FROM smart_groups.groups g WHERE g.id = c.group_id) AS tenant
       FROM smart_groups.membership_changes c
       LEFT JOIN LATERAL unnest(c.user_keys) AS k(user_key) ON true;
     -- The manual overrides with the group's name, for reporting: exclusions, and inclusions
     -- into smart groups (a static group's added members are its membership, in memberships).
-    CREATE VIEW smart_groups.excluded AS
-    SELECT e.group_id, g.name AS group_name, e.user_key, e.reason, e.note, e.created_at, e.created_by
+    CREATE VIEW smart_groups.excluded WITH (security_invoker = true) AS
+    SELECT e.group_id, g.name AS group_name, e.user_key, e.reason, e.note, e.created_at, e.created_by, g.tenant
       FROM smart_groups.exclusions e JOIN smart_groups.groups g ON g.id = e.group_id;
-    CREATE VIEW smart_groups.included AS
-    SELECT i.group_id, g.name AS group_name, i.user_key, i.created_at
+    CREATE VIEW smart_groups.included WITH (security_invoker = true) AS
+    SELECT i.group_id, g.name AS group_name, i.user_key, i.created_at, g.tenant
       FROM smart_groups.inclusions i JOIN smart_groups.groups g ON g.id = i.group_id AND g.kind = 'smart';
     IF NOT in_extension_script THEN
         ALTER EXTENSION smart_groups ADD VIEW smart_groups.members;
@@ -209,6 +225,7 @@ BEGIN
         GRANT SELECT ON smart_groups.members, smart_groups.memberships, smart_groups.membership_log,
                         smart_groups.excluded, smart_groups.included
            TO smart_groups_reader;
+        GRANT SELECT ON smart_groups.member_rows TO smart_groups_reader;
         -- Their comments come with the key-typed functions made next (_keys_as).
     END IF;
 END $$;
@@ -307,7 +324,8 @@ LANGUAGE sql STABLE AS $$
              WHERE c.oid = cfg.custom_table),
         'custom_fields', (
             SELECT coalesce(jsonb_agg(jsonb_build_object(
-                       'key', f.key, 'type', f.type, 'allowed', to_jsonb(f.allowed)) ORDER BY f.key),
+                       'key', f.key, 'type', f.type, 'allowed', to_jsonb(f.allowed), 'tenant', f.tenant)
+                       ORDER BY f.key, f.tenant),
                    '[]'::jsonb)
               FROM smart_groups.custom_fields f),
         'relations', (
@@ -319,9 +337,10 @@ LANGUAGE sql STABLE AS $$
               FROM smart_groups.relations r
               JOIN pg_class c ON c.oid = r.table_name
               JOIN pg_namespace n ON n.oid = c.relnamespace),
+        'tenant_column', cfg.tenant_column,
         'groups', (
             SELECT coalesce(jsonb_agg(jsonb_build_object(
-                       'id', g.id, 'name', g.name, 'kind', g.kind, 'status', g.status,
+                       'id', g.id, 'name', g.name, 'kind', g.kind, 'status', g.status, 'tenant', g.tenant,
                        'member_of', CASE WHEN g.kind = 'smart' THEN coalesce((
                            SELECT jsonb_agg(DISTINCT m.value)
                              FROM jsonb_path_query(g.rules, 'lax $.**.member_of') AS m(value)),

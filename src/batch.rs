@@ -13,6 +13,7 @@ use pgrx::JsonB;
 
 use crate::errors::{raise, DbError};
 use crate::groups_api::predicate;
+use crate::rules_api::Owner;
 use crate::guc_scope::NO_JIT;
 use crate::live::writer::{self, Change, Run, Write};
 use crate::live::{statements, State};
@@ -175,18 +176,19 @@ pub fn refresh(
     let groups = statements::run(
         client,
         &format!(
-            "SELECT id, name, CASE WHEN kind = 'smart' THEN rules END FROM smart_groups.groups \
+            "SELECT id, name, CASE WHEN kind = 'smart' THEN rules END, tenant FROM smart_groups.groups \
              WHERE id = ANY ($1) AND status = 'active' ORDER BY id{lock}"
         ),
         &[statements::int8_array()],
         &[gids.to_vec().into()],
         |rows| {
-            let mut out: Vec<(i64, String, Option<JsonB>)> = Vec::new();
+            let mut out: Vec<(i64, String, Option<JsonB>, Option<String>)> = Vec::new();
             for r in rows {
                 out.push((
                     r.get::<i64>(1)?.unwrap_or_default(),
                     r.get::<String>(2)?.unwrap_or_default(),
                     r.get::<JsonB>(3)?,
+                    r.get::<String>(4)?,
                 ));
             }
             Ok(out)
@@ -197,7 +199,7 @@ pub fn refresh(
     }
     let active: Vec<i64> = groups.iter().map(|g| g.0).collect();
     let mut predicates: Vec<(i64, String)> = Vec::new();
-    for (id, name, rules) in groups {
+    for (id, name, rules, tenant) in groups {
         let Some(rules) = rules else {
             continue;
         };
@@ -205,7 +207,10 @@ pub fn refresh(
         // from its row.
         let pred = match st.predicate(id) {
             Ok(pred) => pred,
-            Err(_) => predicate(&rules.0.to_string(), Some(&name)),
+            Err(_) => predicate(
+                &rules.0.to_string(),
+                Owner::new(Some(&name), tenant.as_deref()),
+            ),
         };
         predicates.push((id, pred));
     }
@@ -252,7 +257,7 @@ pub fn refresh_full(
     let u = Users::of(st);
     let found = statements::run(
         client,
-        "SELECT name, kind, rules, EXISTS (SELECT 1 FROM smart_groups.member_rows WHERE group_id = g.id) \
+        "SELECT name, kind, rules, EXISTS (SELECT 1 FROM smart_groups.member_rows WHERE group_id = g.id), tenant \
            FROM smart_groups.groups g WHERE id = $1 AND status = 'active'",
         &[PgBuiltInOids::INT8OID.oid()],
         &[gid.into()],
@@ -264,16 +269,20 @@ pub fn refresh_full(
                     r.get::<String>(2)?.unwrap_or_default(),
                     r.get::<JsonB>(3)?,
                     r.get::<bool>(4)?.unwrap_or(false),
+                    r.get::<String>(5)?,
                 ));
             }
             Ok(found)
         },
     )?;
-    let Some((name, kind, rules, has_members)) = found else {
+    let Some((name, kind, rules, has_members, tenant)) = found else {
         return Ok(None);
     };
     let pred = match (kind.as_str(), rules) {
-        ("smart", Some(r)) => predicate(&r.0.to_string(), Some(&name)),
+        ("smart", Some(r)) => predicate(
+            &r.0.to_string(),
+            Owner::new(Some(&name), tenant.as_deref()),
+        ),
         _ => "false".to_string(),
     };
     let sql = Write {
@@ -323,12 +332,22 @@ fn target_sql(u: &Users, pred: &str, gid: &str) -> String {
     )
 }
 
-/// `_target_sql(gid, name, rules)`: the SELECT of the users group `gid` should contain, for
-/// verify() and preview_change(); `rules` NULL: a static group (its inclusions only).
+/// `_target_sql(gid, name, rules, tenant)`: the SELECT of the users group `gid` (of `tenant`)
+/// should contain, for verify() and preview_change(); `rules` NULL: a static group (its
+/// inclusions only).
 #[pg_extern(stable, schema = "smart_groups_internal")]
-fn _target_sql(gid: i64, name: crate::args::Text, rules: Option<crate::args::RulesJson>) -> String {
+fn _target_sql(
+    gid: i64,
+    name: crate::args::Text,
+    rules: Option<crate::args::RulesJson>,
+    tenant: default!(Option<crate::args::Text>, "NULL"),
+) -> String {
+    let owner = Owner::new(
+        Some(name.get("the group name")),
+        tenant.as_ref().map(|t| t.get("the tenant")),
+    );
     let pred = match rules {
-        Some(r) => predicate(r.text(), Some(name.get("the group name"))),
+        Some(r) => predicate(r.text(), owner),
         None => "false".to_string(),
     };
     match Spi::connect_mut(users) {

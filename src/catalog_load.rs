@@ -20,6 +20,8 @@ struct Doc {
     custom_fields: Vec<CustomFieldDoc>,
     relations: Vec<RelationDoc>,
     groups: Vec<GroupDoc>,
+    #[serde(default)]
+    tenant_column: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -94,6 +96,8 @@ struct CustomFieldDoc {
     #[serde(rename = "type")]
     ty: String,
     allowed: Option<Vec<String>>,
+    #[serde(default)]
+    tenant: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -114,6 +118,8 @@ struct GroupDoc {
     kind: String,
     status: String,
     member_of: Vec<serde_json::Value>,
+    #[serde(default)]
+    tenant: Option<String>,
 }
 
 /// Maps a Postgres column type to its field type; `None` for types rules cannot use.
@@ -208,6 +214,7 @@ pub fn load() -> Result<Catalog, DbError> {
                     ty: FieldType::from_name(&f.ty)?,
                     key: f.key,
                     allowed: f.allowed,
+                    tenant: f.tenant,
                 })
             })
             .collect(),
@@ -247,8 +254,10 @@ pub fn load() -> Result<Catalog, DbError> {
                     .into_iter()
                     .filter_map(|v| v.as_str().map(str::to_string))
                     .collect(),
+                tenant: g.tenant,
             })
             .collect(),
+        tenant_column: doc.tenant_column,
     })
 }
 

@@ -3,14 +3,13 @@
 
 use pgrx::prelude::*;
 use pgrx::JsonB;
-use smart_groups_core::ast::Node;
+use smart_groups_core::ast::{Condition, Node, Value};
 use smart_groups_core::catalog::Catalog;
 use smart_groups_core::checked::Pred;
-use smart_groups_core::{compile, json, text};
+use smart_groups_core::{compile, json, text, validate};
 
-use crate::catalog_load;
 use crate::errors::OrRaise;
-use crate::rules_api::check;
+use crate::rules_api::{catalog_for, check, Owner};
 
 /// One explained node: where it is, its text, and SQL for its outcome and actual value.
 struct Item {
@@ -79,11 +78,35 @@ fn walk(node: &Node, pred: &Pred, path: String, catalog: &Catalog, out: &mut Vec
 
 type Row = (String, String, Option<String>, bool);
 
+/// The condition a tenant's group adds to its rules, as a rule and its checked form.
+fn tenant_rule(catalog: &Catalog, column: &str, tenant: &str) -> Option<(Node, Pred)> {
+    let opts = validate::Options {
+        tenant: Some(tenant.to_string()),
+        ..validate::Options::default()
+    };
+    match validate::validate(&Node::All(Vec::new()), catalog, &opts).pred? {
+        Pred::All(mut items) if items.len() == 2 => {
+            let pred = items.swap_remove(0);
+            let Pred::Test(test) = &pred else {
+                return None;
+            };
+            let node = Node::Cond(Condition {
+                field: column.to_string(),
+                op: test.op,
+                value: Some(Value::String(tenant.to_string())),
+            });
+            Some((node, pred))
+        }
+        _ => None,
+    }
+}
+
 #[allow(clippy::type_complexity)]
 #[pg_extern(schema = "smart_groups_internal")]
 fn _explain(
     name: crate::args::Text,
     key: crate::args::Text,
+    tenant: default!(Option<crate::args::Text>, "NULL"),
 ) -> TableIterator<
     'static,
     (
@@ -94,25 +117,33 @@ fn _explain(
     ),
 > {
     let (name, key) = (name.get("the group name"), key.get("the user key"));
-    let catalog = catalog_load::load_cached().or_raise();
-    // Both raise their own errors: unknown group (42704), unknown user (23503).
+    let tenant = tenant.as_ref().map(|t| t.get("the tenant"));
+    let catalog = catalog_for(tenant);
+    // Both raise their own errors: unknown group (42704), unknown user (23503), a user of
+    // another tenant included.
     let (gid, kind, rules) = Spi::get_three_with_args::<i64, String, JsonB>(
-        "SELECT (g).id, (g).kind, (g).rules FROM (SELECT smart_groups_internal._group($1) AS g) s",
-        &[name.into()],
+        "SELECT (g).id, (g).kind, (g).rules FROM (SELECT smart_groups_internal._group($1, $2) AS g) s",
+        &[name.into(), tenant.into()],
     )
     .unwrap_or_else(|e| crate::errors::raise(&crate::errors::DbError::from(e)));
     let gid = gid.unwrap_or_default();
     Spi::run_with_args(
-        "SELECT smart_groups_internal._user_keys(ARRAY[$1])",
-        &[key.into()],
+        "SELECT smart_groups_internal._user_keys(ARRAY[$1], $2)",
+        &[key.into(), tenant.into()],
     )
     .unwrap_or_else(|e| crate::errors::raise(&crate::errors::DbError::from(e)));
 
     let mut items = Vec::new();
     if let (Some("smart"), Some(rules)) = (kind.as_deref(), rules) {
         let node = json::read_value(&rules.0).or_raise();
-        let (pred, _) = check(&node, Some(name));
+        // The rules as written, then the tenant's condition the group adds to them.
+        let (pred, _) = check(&node, Owner::new(Some(name), None));
         walk(&node, &pred, String::new(), &catalog, &mut items);
+        if let (Some(t), Some(column)) = (tenant, &catalog.tenant_column) {
+            if let Some((node, pred)) = tenant_rule(&catalog, column, t) {
+                walk(&node, &pred, "(tenant)".into(), &catalog, &mut items);
+            }
+        }
     }
     let key_col = compile::quote_ident(&catalog.users.key_column);
     let key_type = catalog.users.key_type.sql();

@@ -4,13 +4,13 @@
 use pgrx::prelude::*;
 use pgrx::JsonB;
 use smart_groups_core::ast::Node;
-use smart_groups_core::validate::{self, Form, Options};
+use smart_groups_core::validate::{self, Form};
 use smart_groups_core::{compile, json, rename, report};
 
 use crate::args::{RulesJson, Text};
 use crate::catalog_load;
 use crate::errors::{raise, OrRaise};
-use crate::rules_api::{check, check_in, form_of, read_jsonb, read_text};
+use crate::rules_api::{catalog_for, check, check_in, form_of, read_jsonb, read_text, Owner};
 
 /// Canonical JSON of a ruleset given as text, in either form. A ruleset in the text form is
 /// also validated here, so that its errors speak the text form (`>`, "write a number"): the
@@ -21,13 +21,17 @@ use crate::rules_api::{check, check_in, form_of, read_jsonb, read_text};
     parallel_safe,
     schema = "smart_groups_internal"
 )]
-fn normalize_text(rules: Text) -> JsonB {
+fn normalize_text(rules: Option<Text>, tenant: default!(Option<Text>, "NULL")) -> Option<JsonB> {
+    // NULL rules give NULL, as when this took the rules only and was STRICT: the callers
+    // report a NULL ruleset.
+    let rules = rules?;
     let rules = rules.get("the ruleset");
     let node = read_text(rules);
     if form_of(rules) == Form::Text {
-        check_in(&node, None, Form::Text);
+        let tenant = tenant.as_ref().map(|t| t.get("the tenant"));
+        check_in(&node, Owner::new(None, tenant), Form::Text);
     }
-    JsonB(json::write(&node))
+    Some(JsonB(json::write(&node)))
 }
 
 #[pg_extern(
@@ -41,29 +45,42 @@ fn normalize_jsonb(rules: RulesJson) -> JsonB {
 }
 
 /// The validated predicate of a group's rules over users alias `u`. `group_name` is the group
-/// the rules belong to (NULL for a preview), so that `member_of` cycles are refused.
+/// the rules belong to (NULL for a preview), so that `member_of` cycles are refused; `tenant`
+/// its tenant (or the preview's).
 #[pg_extern(stable, parallel_safe, schema = "smart_groups_internal")]
-fn _group_predicate(rules: RulesJson, group_name: Option<Text>) -> String {
+fn _group_predicate(
+    rules: RulesJson,
+    group_name: Option<Text>,
+    tenant: default!(Option<Text>, "NULL"),
+) -> String {
     predicate(
         rules.text(),
-        group_name.as_ref().map(|n| n.get("the group name")),
+        Owner::new(
+            group_name.as_ref().map(|n| n.get("the group name")),
+            tenant.as_ref().map(|t| t.get("the tenant")),
+        ),
     )
 }
 
 /// The compiled predicate of a group's rules, from the per-backend cache when possible.
-pub fn predicate(rules: &str, group_name: Option<&str>) -> String {
+pub fn predicate(rules: &str, owner: Owner) -> String {
     // Triggers ask for the same groups' predicates statement after statement: compiled rules
     // are kept per backend until what rules can name changes (the catalog epoch).
     let epoch = Spi::get_one::<i64>("SELECT catalog_epoch FROM smart_groups.config")
         .ok()
         .flatten()
         .unwrap_or(-1);
-    let key = (epoch, group_name.map(str::to_string), rules.to_string());
+    let key = (
+        epoch,
+        owner.group.map(str::to_string),
+        owner.tenant.map(str::to_string),
+        rules.to_string(),
+    );
     if let Some(hit) = PREDICATES.with(|c| c.borrow().get(&key).cloned()) {
         return hit;
     }
     let node = json::read_str(rules).or_raise();
-    let (pred, catalog) = check(&node, group_name);
+    let (pred, catalog) = check(&node, owner);
     let sql = compile::compile(&pred, &catalog);
     PREDICATES.with(|c| {
         let mut c = c.borrow_mut();
@@ -75,7 +92,7 @@ pub fn predicate(rules: &str, group_name: Option<&str>) -> String {
     sql
 }
 
-type PredicateKey = (i64, Option<String>, String);
+type PredicateKey = (i64, Option<String>, Option<String>, String);
 
 const PREDICATE_CACHE_LIMIT: usize = 4096;
 
@@ -87,16 +104,16 @@ thread_local! {
 /// Whether a stored ruleset still validates against the current catalog (after a column or
 /// custom field was dropped, groups whose rules no longer do become static).
 #[pg_extern(stable, schema = "smart_groups_internal")]
-fn _rules_valid(rules: RulesJson, group_name: Text) -> bool {
-    let group_name = group_name.get("the group name");
+fn _rules_valid(rules: RulesJson, group_name: Text, tenant: default!(Option<Text>, "NULL")) -> bool {
+    let owner = Owner::new(
+        Some(group_name.get("the group name")),
+        tenant.as_ref().map(|t| t.get("the tenant")),
+    );
     let Ok(node) = json::read_str(rules.text()) else {
         return false;
     };
-    let catalog = catalog_load::load_cached().or_raise();
-    let opts = Options {
-        group: Some(group_name.to_string()),
-    };
-    match validate::validate(&node, &catalog, &opts).pred {
+    let catalog = catalog_for(owner.tenant);
+    match validate::validate(&node, &catalog, &owner.options()).pred {
         // Custom fields read without a custom-field table (it was dropped) would compile to
         // `false`: the group no longer means what it says.
         Some(pred) => {
@@ -169,13 +186,18 @@ fn _did_you_mean(word: Text, candidates: Vec<String>) -> Option<String> {
 
 /// Validation problems raised from PL/pgSQL keep their SQLSTATE: this re-raises the first.
 #[pg_extern(stable, schema = "smart_groups_internal")]
-fn _check_rules(rules: RulesJson, group_name: Option<Text>) {
+fn _check_rules(
+    rules: RulesJson,
+    group_name: Option<Text>,
+    tenant: default!(Option<Text>, "NULL"),
+) {
     let node = read_jsonb(&rules);
-    let catalog = catalog_load::load_cached().or_raise();
-    let opts = Options {
-        group: group_name.map(|n| n.get("the group name").to_string()),
-    };
-    if let Err(problem) = validate::validate(&node, &catalog, &opts).into_result() {
+    let owner = Owner::new(
+        group_name.as_ref().map(|n| n.get("the group name")),
+        tenant.as_ref().map(|t| t.get("the tenant")),
+    );
+    let catalog = catalog_for(owner.tenant);
+    if let Err(problem) = validate::validate(&node, &catalog, &owner.options()).into_result() {
         raise(&problem);
     }
 }
@@ -185,9 +207,13 @@ fn _check_rules(rules: RulesJson, group_name: Option<Text>) {
 /// change moves users between referenced users), whether time alone changes the result, and
 /// the columns of lookup tables read through which foreign key.
 #[pg_extern(stable, schema = "smart_groups_internal")]
-fn _deps(rules: RulesJson, group_name: Text) -> JsonB {
+fn _deps(rules: RulesJson, group_name: Text, tenant: default!(Option<Text>, "NULL")) -> JsonB {
     let node = read_jsonb(&rules);
-    let (pred, catalog) = check(&node, Some(group_name.get("the group name")));
+    let owner = Owner::new(
+        Some(group_name.get("the group name")),
+        tenant.as_ref().map(|t| t.get("the tenant")),
+    );
+    let (pred, catalog) = check(&node, owner);
     let deps = compile::dependencies(&pred);
     let reference_columns: Vec<&str> = deps
         .references
@@ -213,11 +239,3 @@ fn _deps(rules: RulesJson, group_name: Text) -> JsonB {
     }))
 }
 
-/// SQL selecting the users whose relative-time rules may have flipped between `$1` (the
-/// previous time refresh) and `$2` (now); NULL when the rules have none.
-#[pg_extern(stable, schema = "smart_groups_internal")]
-fn _time_keys_sql(rules: RulesJson, group_name: Text) -> Option<String> {
-    let node = read_jsonb(&rules);
-    let (pred, catalog) = check(&node, Some(group_name.get("the group name")));
-    compile::time_boundary_keys(&pred, &catalog)
-}

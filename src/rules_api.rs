@@ -4,6 +4,7 @@
 use pgrx::prelude::*;
 use pgrx::JsonB;
 use smart_groups_core::ast::Node;
+use smart_groups_core::catalog::Catalog;
 use smart_groups_core::checked::Pred;
 use smart_groups_core::report::Report;
 use smart_groups_core::validate::{self, Form, InForm, Options, Severity};
@@ -31,29 +32,60 @@ pub fn read_jsonb(rules: &RulesJson) -> Node {
     json::read_str(rules.text()).or_raise()
 }
 
+/// Whose rules a ruleset is: the group (so that `member_of` does not lead back to it) and its
+/// tenant (docs/reference/tenants.md), both None for rules of no group without tenants.
+#[derive(Clone, Copy, Default)]
+pub struct Owner<'a> {
+    pub group: Option<&'a str>,
+    pub tenant: Option<&'a str>,
+}
+
+impl<'a> Owner<'a> {
+    pub fn new(group: Option<&'a str>, tenant: Option<&'a str>) -> Owner<'a> {
+        Owner { group, tenant }
+    }
+
+    pub fn options(self) -> Options {
+        Options {
+            group: self.group.map(str::to_string),
+            tenant: self.tenant.map(str::to_string),
+        }
+    }
+}
+
+/// The live catalog as the rules of `tenant`'s groups see it.
+pub fn catalog_for(tenant: Option<&str>) -> Catalog {
+    catalog_load::load_cached().or_raise().scoped(tenant)
+}
+
 /// Validates against the live catalog and raises the first error, in the words of JSON.
-pub fn check(node: &Node, group: Option<&str>) -> (Pred, smart_groups_core::catalog::Catalog) {
-    check_in(node, group, Form::Json)
+pub fn check(node: &Node, owner: Owner) -> (Pred, Catalog) {
+    check_in(node, owner, Form::Json)
 }
 
 /// Validates against the live catalog and raises the first error in `form`'s words.
-pub fn check_in(
-    node: &Node,
-    group: Option<&str>,
-    form: Form,
-) -> (Pred, smart_groups_core::catalog::Catalog) {
-    let catalog = catalog_load::load_cached().or_raise();
-    let opts = Options {
-        group: group.map(str::to_string),
-    };
-    match validate::validate(node, &catalog, &opts).into_result() {
+pub fn check_in(node: &Node, owner: Owner, form: Form) -> (Pred, Catalog) {
+    let catalog = catalog_for(owner.tenant);
+    match validate::validate(node, &catalog, &owner.options()).into_result() {
         Ok(pred) => (pred, catalog),
         Err(problem) => raise(&InForm(&problem, form)),
     }
 }
 
+/// The session's tenant (smart_groups.tenant) when the users table has a tenant column: the
+/// rules functions that address no group (compile, validate) read fields as its groups do.
+pub fn session_tenant() -> Option<String> {
+    Spi::get_one::<String>(
+        "SELECT nullif(current_setting('smart_groups.tenant', true), '') \
+           FROM smart_groups.config WHERE tenant_column IS NOT NULL",
+    )
+    .ok()
+    .flatten()
+}
+
 fn compile_node(node: &Node, form: Form) -> String {
-    let (pred, catalog) = check_in(node, None, form);
+    let tenant = session_tenant();
+    let (pred, catalog) = check_in(node, Owner::new(None, tenant.as_deref()), form);
     compile::compile(&pred, &catalog)
 }
 
@@ -109,8 +141,10 @@ fn validate_rows(
             e.hint(),
         )],
         Ok(node) => {
-            let catalog = catalog_load::load_cached().or_raise();
-            let mut validation = validate::validate(&node, &catalog, &Options::default());
+            let tenant = session_tenant();
+            let owner = Owner::new(None, tenant.as_deref());
+            let catalog = catalog_for(owner.tenant);
+            let mut validation = validate::validate(&node, &catalog, &owner.options());
             if let Some(pred) = validation.pred.clone() {
                 for problem in crate::data_checks::warnings(&pred, &catalog) {
                     validation.push(problem);

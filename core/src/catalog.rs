@@ -105,6 +105,8 @@ pub struct CustomField {
     pub key: String,
     pub ty: FieldType,
     pub allowed: Option<Vec<String>>,
+    /// The tenant it is defined for; None: every tenant (docs/reference/tenants.md).
+    pub tenant: Option<String>,
 }
 
 /// A self-referencing foreign key of the users table (`manager_id → users.id`), named after
@@ -182,6 +184,8 @@ pub struct Group {
     pub status: GroupStatus,
     /// Names of the groups its rules name in `member_of` (for cycle detection).
     pub member_of: Vec<String>,
+    /// The tenant it belongs to; None when the users table has no tenant column.
+    pub tenant: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -195,6 +199,8 @@ pub struct Catalog {
     pub lookups: Vec<Lookup>,
     pub relations: Vec<Relation>,
     pub groups: Vec<Group>,
+    /// The users table's tenant column, if it has one (docs/reference/tenants.md).
+    pub tenant_column: Option<String>,
 }
 
 /// Where a user-level field's value lives.
@@ -221,6 +227,33 @@ impl<'a> UserField<'a> {
 }
 
 impl Catalog {
+    /// What the rules of a group of `tenant` may name: the groups of that tenant, and the
+    /// custom fields defined for it or for every tenant. Without a tenant column every group
+    /// and field has no tenant, and this is the whole catalog.
+    pub fn scoped(&self, tenant: Option<&str>) -> Catalog {
+        Catalog {
+            users: self.users.clone(),
+            columns: self.columns.clone(),
+            custom_table: self.custom_table.clone(),
+            custom_fields: self
+                .custom_fields
+                .iter()
+                .filter(|f| f.tenant.is_none() || f.tenant.as_deref() == tenant)
+                .cloned()
+                .collect(),
+            references: self.references.clone(),
+            lookups: self.lookups.clone(),
+            relations: self.relations.clone(),
+            groups: self
+                .groups
+                .iter()
+                .filter(|g| g.tenant.as_deref() == tenant)
+                .cloned()
+                .collect(),
+            tenant_column: self.tenant_column.clone(),
+        }
+    }
+
     /// A user-level field by exact name: a column or a custom field (names are unique).
     pub fn user_field(&self, name: &str) -> Option<UserField<'_>> {
         self.columns

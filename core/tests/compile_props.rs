@@ -77,6 +77,7 @@ fn leaf_path() -> impl Strategy<Value = FieldPath> {
             key,
             ty,
             allowed: None,
+            tenant: None,
         })
     });
     prop_oneof![column, custom]

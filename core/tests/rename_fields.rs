@@ -62,7 +62,7 @@ fn follow(rules: &str, r: &Renames) -> String {
         "undo gives back the catalog before the renames"
     );
     let renamed = rename_fields(&node, &before, r);
-    let opts = Options { group: None };
+    let opts = Options::default();
     assert!(
         validate::validate(&renamed, &new_catalog, &opts)
             .pred
@@ -217,6 +217,6 @@ fn lookups_follow_renames() {
         text::print(&renamed),
         r#"division.label = "Sales" and manager.division.floor > 2 and (has enrollments where class.heading = course and class_id is not empty) and division_id = 3"#
     );
-    let v = validate::validate(&renamed, &after, &Options { group: None });
+    let v = validate::validate(&renamed, &after, &Options::default());
     assert!(v.pred.is_some(), "{:?}", v.problems);
 }

@@ -73,6 +73,7 @@ fn a_group_can_be_unusable_and_cyclic_at_once() {
         .status = smart_groups_core::catalog::GroupStatus::Inactive;
     let opts = smart_groups_core::validate::Options {
         group: Some("A".into()),
+        ..Default::default()
     };
     let v =
         smart_groups_core::validate::validate(&node(json!({"member_of": "B"})), &catalog, &opts);

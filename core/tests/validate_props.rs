@@ -178,6 +178,7 @@ fn ruleset() -> impl Strategy<Value = Node> {
 fn options() -> impl Strategy<Value = Options> {
     prop::option::of(prop::sample::select(GROUPS)).prop_map(|g| Options {
         group: g.map(str::to_string),
+        ..Options::default()
     })
 }
 

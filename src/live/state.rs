@@ -48,6 +48,8 @@ pub struct Group {
     /// Whether the rules read lookup tables (`department.name`, `course.title`); which
     /// columns, under the current names: `State::lookup_reads`.
     pub reads_lookups: bool,
+    /// The group's tenant (docs/reference/tenants.md); None without a tenant column.
+    pub tenant: Option<String>,
 }
 
 impl Group {
@@ -64,6 +66,8 @@ struct GroupDoc {
     depth: i32,
     rules: serde_json::Value,
     deps: DepsDoc,
+    #[serde(default)]
+    tenant: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -158,7 +162,7 @@ const EPOCH_SQL: &str = "SELECT catalog_epoch FROM smart_groups.config";
 const LOAD_SQL: &str = "\
 SELECT c.catalog_epoch, c.key_column::text, c.key_type, smart_groups_internal._qname(c.users_table), \
        (SELECT coalesce(jsonb_agg(jsonb_build_object('id', g.id, 'name', g.name, 'depth', g.depth, \
-                                                     'rules', g.rules, 'deps', g.deps) ORDER BY g.depth, g.id), '[]') \
+                                                     'rules', g.rules, 'deps', g.deps, 'tenant', g.tenant) ORDER BY g.depth, g.id), '[]') \
           FROM smart_groups.groups g WHERE g.status = 'active' AND g.kind = 'smart'), \
        (SELECT coalesce(jsonb_object_agg(a.attname, a.attnum), '{}') FROM pg_attribute a \
          WHERE a.attrelid = c.users_table AND a.attnum > 0 AND NOT a.attisdropped), \
@@ -282,6 +286,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
                 reference_depth: d.deps.reference_depth,
                 relative_time: d.deps.relative_time,
                 reads_lookups: !d.deps.lookups.is_empty(),
+                tenant: d.tenant,
             })
             .map(Rc::new)
             .collect();
@@ -529,9 +534,10 @@ impl State {
             .cloned()
             .ok_or(DbError::Spi(format!("group {id} is not active")))?;
         let node = json::read_value(&g.rules).map_err(|e| DbError::Spi(e.to_string()))?;
-        let catalog = self.catalog()?.clone();
+        let catalog = self.catalog()?.scoped(g.tenant.as_deref());
         let opts = Options {
             group: Some(g.name.clone()),
+            tenant: g.tenant.clone(),
         };
         let pred = validate::validate(&node, &catalog, &opts)
             .into_result()

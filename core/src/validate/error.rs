@@ -52,6 +52,8 @@ pub enum ValidationError {
         what: &'static str,
         relation: String,
     },
+    #[error("tenant {} is not a value of the tenant column {}", q(.tenant), q(.column))]
+    TenantNotUsable { tenant: String, column: String },
     #[error("unknown group {}{}", q(.name), suggest(.suggestion))]
     UnknownGroup {
         name: String,

@@ -117,6 +117,7 @@ mod tests {
                 kind: GroupKind::Smart,
                 status: GroupStatus::Active,
                 member_of: to.iter().map(|s| s.to_string()).collect(),
+                tenant: None,
             })
             .collect();
         Catalog {
@@ -135,6 +136,7 @@ mod tests {
             lookups: Vec::new(),
             relations: vec![],
             groups,
+            tenant_column: None,
         }
     }
 

@@ -19,7 +19,7 @@ pub use error::{SpaceIssue, ValidationError};
 pub use operators::{applicable_ops, comparison_ops, comparison_ops_between};
 pub use report::{Form, InForm};
 
-use crate::ast::Node;
+use crate::ast::{Condition, Node, Number, Op, Value};
 use crate::catalog::{Catalog, FieldType};
 use crate::checked::Pred;
 use crate::limits::MAX_DEPTH;
@@ -28,6 +28,9 @@ use crate::limits::MAX_DEPTH;
 pub struct Options {
     /// The group whose rules these are, if any: `member_of` must not lead back to it.
     pub group: Option<String>,
+    /// The tenant of the group (or preview) these rules are for: with a tenant column, the
+    /// rules match only that tenant's users (`validate` adds the condition, docs/reference/tenants.md).
+    pub tenant: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -105,11 +108,52 @@ pub fn validate(node: &Node, catalog: &Catalog, opts: &Options) -> Validation {
         problems: Vec::new(),
     };
     let pred = walk::walk(&mut ctx, node, "", walk::Scope::Users);
+    let pred = match (&opts.tenant, &catalog.tenant_column) {
+        (Some(tenant), Some(column)) => {
+            let only = tenant_condition(&mut ctx, column, tenant);
+            pred.zip(only).map(|(p, only)| Pred::All(vec![only, p]))
+        }
+        _ => pred,
+    };
     let has_errors = ctx.problems.iter().any(|p| p.severity == Severity::Error);
     Validation {
         pred: pred.filter(|_| !has_errors),
         problems: ctx.problems,
     }
+}
+
+/// `tenant_column = tenant`, checked like a rule of the ruleset at path `tenant` (where
+/// `explain` shows it). A tenant is kept as text; a number column takes it as a number.
+fn tenant_condition(ctx: &mut walk::Ctx, column: &str, tenant: &str) -> Option<Pred> {
+    let value = match catalog_column_type(ctx.catalog, column) {
+        Some(FieldType::Text) => Some(Value::String(tenant.to_string())),
+        Some(FieldType::Number) => Number::parse(tenant).map(Value::Number),
+        _ => None,
+    };
+    let Some(value) = value else {
+        ctx.report(
+            "tenant".into(),
+            ValidationError::TenantNotUsable {
+                tenant: tenant.to_string(),
+                column: column.to_string(),
+            },
+        );
+        return None;
+    };
+    let cond = Node::Cond(Condition {
+        field: column.to_string(),
+        op: Op::Eq,
+        value: Some(value),
+    });
+    walk::walk(ctx, &cond, "tenant", walk::Scope::Users)
+}
+
+fn catalog_column_type(catalog: &Catalog, column: &str) -> Option<FieldType> {
+    catalog
+        .columns
+        .iter()
+        .find(|c| c.name == column)
+        .map(|c| c.ty)
 }
 
 /// The type of a user-level field as rules name it (`location`, a custom field,

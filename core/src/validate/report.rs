@@ -25,6 +25,7 @@ impl Report for E {
             E::UnknownRelation { .. } => "42P01",
             E::NotInWhere { .. } => "0A000",
             E::UnknownGroup { .. } => "42704",
+            E::TenantNotUsable { .. } => "22023",
             E::GroupNotUsable { .. } => "55000",
             E::GroupCycle { .. } => "42P17",
             E::OperatorNotApplicable { .. }
@@ -92,6 +93,9 @@ impl Report for E {
                 format!("{WHERE_HINT}; has cannot be nested, so combine has rules with all or any")
             }
             E::UnknownGroup { .. } => "smart_groups.groups lists the groups".into(),
+            E::TenantNotUsable { .. } => {
+                "the tenant column is text or an integer, and a tenant is one of its values".into()
+            }
             E::GroupNotUsable { status: GroupStatus::Archived, .. } => {
                 "restore it with smart_groups.restore_group, or name another group".into()
             }

@@ -44,6 +44,7 @@ pub fn custom_field(key: &str, ty: FieldType) -> CustomField {
         key: key.into(),
         ty,
         allowed,
+        tenant: None,
     }
 }
 
@@ -103,6 +104,7 @@ pub fn catalog() -> Catalog {
         }],
         relations: vec![enrollments()],
         groups: vec![],
+        tenant_column: None,
     }
 }
 

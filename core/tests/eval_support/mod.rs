@@ -37,6 +37,7 @@ fn custom(key: &str, ty: FieldType, allowed: Option<&[&str]>) -> CustomField {
         key: key.into(),
         ty,
         allowed: allowed.map(strings),
+        tenant: None,
     }
 }
 
@@ -47,6 +48,7 @@ fn group(id: i64, name: &str, kind: GroupKind) -> Group {
         kind,
         status: GroupStatus::Active,
         member_of: Vec::new(),
+        tenant: None,
     }
 }
 
@@ -119,6 +121,7 @@ pub fn catalog() -> Catalog {
             group(SALES, "Sales", GroupKind::Smart),
             group(MARKETING, "Marketing", GroupKind::Static),
         ],
+        tenant_column: None,
     }
 }
 

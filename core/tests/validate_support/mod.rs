@@ -27,6 +27,7 @@ fn group(id: i64, name: &str, kind: GroupKind, status: GroupStatus, member_of: &
         kind,
         status,
         member_of: strings(member_of),
+        tenant: None,
     }
 }
 
@@ -78,16 +79,19 @@ pub fn catalog() -> Catalog {
                 key: "shirt_size".into(),
                 ty: T::Enum,
                 allowed: Some(strings(&["S", "M", "L", "XL"])),
+                tenant: None,
             },
             CustomField {
                 key: "start_date".into(),
                 ty: T::Date,
                 allowed: None,
+                tenant: None,
             },
             CustomField {
                 key: "score".into(),
                 ty: T::Number,
                 allowed: None,
+                tenant: None,
             },
         ],
         references: vec![Reference {
@@ -129,6 +133,7 @@ pub fn catalog() -> Catalog {
                 &["B", "Sales"],
             ),
         ],
+        tenant_column: None,
     }
 }
 
@@ -203,6 +208,7 @@ pub fn check_as(group: &str, j: J) -> Validation {
         &catalog(),
         &Options {
             group: Some(group.into()),
+            ..Options::default()
         },
     )
 }

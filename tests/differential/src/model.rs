@@ -70,6 +70,7 @@ impl Model {
                 kind: g.kind,
                 status: g.status,
                 member_of: g.named(),
+                tenant: None,
             })
             .collect();
         c

@@ -99,6 +99,7 @@ fn custom(key: &str, ty: FieldType) -> CustomField {
         ty,
         allowed: (ty == FieldType::Enum)
             .then(|| SIZE_LABELS.iter().map(|s| s.to_string()).collect()),
+        tenant: None,
     }
 }
 
@@ -204,6 +205,7 @@ pub fn catalog() -> Catalog {
             },
         ],
         groups: Vec::new(),
+        tenant_column: None,
     }
 }
 
