@@ -585,7 +585,9 @@ BEGIN
     END IF;
 END $$;
 
--- Comments and privileges, as the fresh install gives them.
+-- COMMENT ON every function, table, view and column of the API schema (\df+ and \d+ show
+-- them). Run at the end of the extension script and again wherever the functions and views
+-- that carry the users key's type are made anew (attach_users).
 CREATE OR REPLACE FUNCTION smart_groups_internal._comment_api() RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -620,6 +622,7 @@ BEGIN
         ('deactivate_group', 'Deactivates a group: it keeps its rules and has no members'),
         ('archive_group', 'Archives a group: inactive and hidden, instant whatever its size'),
         ('restore_group', 'Restores an archived group; it comes back inactive'),
+        ('set_tenant_security', 'Enables (true) or disables the shipped tenant policies: roles then see only the tenant named by smart_groups.tenant'),
         ('drop_group', 'Drops a group, its membership and overrides'),
         ('exclude', 'Excludes a user from a smart group whatever its rules say (reason: does_not_represent_criteria, already_addressed, data_quality, other with a note)'),
         ('unexclude', 'Removes a manual exclusion'),
@@ -656,10 +659,12 @@ BEGIN
         ('config', 'custom_value_column', 'Its column holding the value, as text'),
         ('config', 'catalog_epoch', 'Moves whenever what rules can name changes, so that backends do not reuse compiled rules'),
         ('config', 'attached_at', 'When the users table was attached'),
+        ('config', 'tenant_column', 'The users table''s tenant column, if users belong to tenants'),
         ('custom_fields', NULL, 'The custom fields rules may name'),
         ('custom_fields', 'key', 'The field''s key in the custom-field table, and its name in rules'),
         ('custom_fields', 'type', 'text, number, date, timestamp, boolean or enum'),
         ('custom_fields', 'allowed', 'The allowed values of an enum field'),
+        ('custom_fields', 'tenant', 'The tenant the field is for; NULL: every tenant'),
         ('custom_fields', 'created_at', 'When the field was defined'),
         ('relations', NULL, 'The related tables rules reach with "has"'),
         ('relations', 'name', 'The relation''s name in rules'),
@@ -668,7 +673,7 @@ BEGIN
         ('relations', 'created_at', 'When the relation was attached'),
         ('groups', NULL, 'Every group, archived ones included (names stay taken)'),
         ('groups', 'id', 'The group''s id, as in members, memberships and the log'),
-        ('groups', 'name', 'The group''s name, unique'),
+        ('groups', 'name', 'The group''s name, unique within its tenant'),
         ('groups', 'kind', 'smart (membership from rules) or static (members added by hand)'),
         ('groups', 'status', 'active (membership kept), inactive (rules kept, no members) or archived'),
         ('groups', 'rules', 'The ruleset as canonical JSON (a static group keeps the rules it had)'),
@@ -678,6 +683,7 @@ BEGIN
         ('groups', 'time_refreshed_at', 'Relative-time boundaries up to this time are applied'),
         ('groups', 'created_at', 'When the group was created'),
         ('groups', 'updated_at', 'When the group last changed'),
+        ('groups', 'tenant', 'The tenant the group belongs to (NULL without a tenant column); names are unique within it'),
         ('attached_columns', NULL, 'The attached tables'' columns as rules last saw them (to follow renames and type changes); internal'),
         ('attached_columns', 'rel', 'The attached table'),
         ('attached_columns', 'attnum', 'The column''s number'),
@@ -718,11 +724,13 @@ BEGIN
         ('members', 'group_id', 'The group'),
         ('members', 'user_key', 'The member, in the users key''s type'),
         ('members', 'since', 'When the user joined'),
+        ('members', 'tenant', 'The group''s tenant'),
         ('memberships', NULL, 'The members of every active group, with the group''s name'),
         ('memberships', 'group_id', 'The group'),
         ('memberships', 'group_name', 'The group''s name'),
         ('memberships', 'user_key', 'The member, in the users key''s type'),
         ('memberships', 'since', 'When the user joined'),
+        ('memberships', 'tenant', 'The group''s tenant'),
         ('membership_log', NULL, 'Every join and leave, a row per user (a NULL user_key: every member left at once)'),
         ('membership_log', 'id', 'The change (shared by the users of one statement''s change to one group)'),
         ('membership_log', 'group_id', 'The group'),
@@ -730,6 +738,7 @@ BEGIN
         ('membership_log', 'change', 'join or leave'),
         ('membership_log', 'cause', 'user_change, rules_change, time, exclusion, inclusion, group_change or recalculate'),
         ('membership_log', 'at', 'When'),
+        ('membership_log', 'tenant', 'The group''s tenant'),
         ('excluded', NULL, 'Users excluded by hand from smart groups, with the group''s name'),
         ('excluded', 'group_id', 'The group'),
         ('excluded', 'group_name', 'The group''s name'),
@@ -738,11 +747,13 @@ BEGIN
         ('excluded', 'note', 'Why (required for other)'),
         ('excluded', 'created_at', 'When the user was excluded'),
         ('excluded', 'created_by', 'Who excluded the user'),
+        ('excluded', 'tenant', 'The group''s tenant'),
         ('included', NULL, 'Users included by hand into smart groups, with the group''s name (a static group''s members are in memberships)'),
         ('included', 'group_id', 'The group'),
         ('included', 'group_name', 'The group''s name'),
         ('included', 'user_key', 'The user, in the users key''s type'),
         ('included', 'created_at', 'When the user was included'),
+        ('included', 'tenant', 'The group''s tenant'),
         ('fields', NULL, 'Every field a rule may name, with its type'),
         ('fields', 'name', 'The name rules use'),
         ('fields', 'type', 'The field''s type in rules'),
@@ -885,10 +896,10 @@ LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', '_group_predicate_wrapper';
 
 CREATE  FUNCTION smart_groups_internal."_rules_valid"(
-	"rules" jsonb, /* RulesJson */
-	"group_name" text, /* Text */
+	"rules" jsonb, /* Option < RulesJson > */
+	"group_name" text, /* Option < Text > */
 	"tenant" text DEFAULT NULL /* Option < Text > */
-) RETURNS bool /* bool */
+) RETURNS bool /* Option < bool > */
 STABLE 
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', '_rules_valid_wrapper';
@@ -903,10 +914,10 @@ LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', '_check_rules_wrapper';
 
 CREATE  FUNCTION smart_groups_internal."_deps"(
-	"rules" jsonb, /* RulesJson */
-	"group_name" text, /* Text */
+	"rules" jsonb, /* Option < RulesJson > */
+	"group_name" text, /* Option < Text > */
 	"tenant" text DEFAULT NULL /* Option < Text > */
-) RETURNS jsonb /* JsonB */
+) RETURNS jsonb /* Option < JsonB > */
 STABLE 
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', '_deps_wrapper';

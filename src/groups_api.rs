@@ -104,23 +104,30 @@ thread_local! {
 /// Whether a stored ruleset still validates against the current catalog (after a column or
 /// custom field was dropped, groups whose rules no longer do become static).
 #[pg_extern(stable, schema = "smart_groups_internal")]
-fn _rules_valid(rules: RulesJson, group_name: Text, tenant: default!(Option<Text>, "NULL")) -> bool {
+fn _rules_valid(
+    rules: Option<RulesJson>,
+    group_name: Option<Text>,
+    tenant: default!(Option<Text>, "NULL"),
+) -> Option<bool> {
+    // NULL in, NULL out, as when this was STRICT: callers evaluate it beside conditions on
+    // other columns, in any order (a static group's NULL rules).
+    let (rules, group_name) = (rules?, group_name?);
     let owner = Owner::new(
         Some(group_name.get("the group name")),
         tenant.as_ref().map(|t| t.get("the tenant")),
     );
     let Ok(node) = json::read_str(rules.text()) else {
-        return false;
+        return Some(false);
     };
     let catalog = catalog_for(owner.tenant);
-    match validate::validate(&node, &catalog, &owner.options()).pred {
+    Some(match validate::validate(&node, &catalog, &owner.options()).pred {
         // Custom fields read without a custom-field table (it was dropped) would compile to
         // `false`: the group no longer means what it says.
         Some(pred) => {
             catalog.custom_table.is_some() || compile::dependencies(&pred).custom_keys.is_empty()
         }
         None => false,
-    }
+    })
 }
 
 fn rename_in(node: Node, old: &str, new: &str) -> Node {
@@ -207,7 +214,13 @@ fn _check_rules(
 /// change moves users between referenced users), whether time alone changes the result, and
 /// the columns of lookup tables read through which foreign key.
 #[pg_extern(stable, schema = "smart_groups_internal")]
-fn _deps(rules: RulesJson, group_name: Text, tenant: default!(Option<Text>, "NULL")) -> JsonB {
+fn _deps(
+    rules: Option<RulesJson>,
+    group_name: Option<Text>,
+    tenant: default!(Option<Text>, "NULL"),
+) -> Option<JsonB> {
+    // NULL in, NULL out, as when this was STRICT (see _rules_valid).
+    let (rules, group_name) = (rules?, group_name?);
     let node = read_jsonb(&rules);
     let owner = Owner::new(
         Some(group_name.get("the group name")),
@@ -220,7 +233,7 @@ fn _deps(rules: RulesJson, group_name: Text, tenant: default!(Option<Text>, "NUL
         .iter()
         .filter_map(|r| catalog.reference(r).map(|r| r.column.as_str()))
         .collect();
-    JsonB(serde_json::json!({
+    Some(JsonB(serde_json::json!({
         "columns": deps.columns,
         "custom": deps.custom_keys,
         "relations": deps.relations,
@@ -236,6 +249,6 @@ fn _deps(rules: RulesJson, group_name: Text, tenant: default!(Option<Text>, "NUL
             "key_column": l.key_column,
             "column": l.column,
         })).collect::<Vec<_>>(),
-    }))
+    })))
 }
 
