@@ -884,43 +884,43 @@ CREATE  FUNCTION smart_groups_internal."_normalize"(
 ) RETURNS jsonb /* Option < JsonB > */
 STABLE PARALLEL SAFE  
 LANGUAGE c /* Rust */
-AS 'MODULE_PATHNAME', 'normalize_text_wrapper';
+AS 'MODULE_PATHNAME', 'normalize_text_in_wrapper';
 
 CREATE  FUNCTION smart_groups_internal."_group_predicate"(
 	"rules" jsonb, /* RulesJson */
 	"group_name" text, /* Option < Text > */
 	"tenant" text DEFAULT NULL /* Option < Text > */
 ) RETURNS TEXT /* String */
-STABLE PARALLEL SAFE 
+STABLE PARALLEL SAFE  
 LANGUAGE c /* Rust */
-AS 'MODULE_PATHNAME', '_group_predicate_wrapper';
+AS 'MODULE_PATHNAME', 'group_predicate_in_wrapper';
 
 CREATE  FUNCTION smart_groups_internal."_rules_valid"(
 	"rules" jsonb, /* Option < RulesJson > */
 	"group_name" text, /* Option < Text > */
 	"tenant" text DEFAULT NULL /* Option < Text > */
 ) RETURNS bool /* Option < bool > */
-STABLE 
+STABLE  
 LANGUAGE c /* Rust */
-AS 'MODULE_PATHNAME', '_rules_valid_wrapper';
+AS 'MODULE_PATHNAME', 'rules_valid_in_wrapper';
 
 CREATE  FUNCTION smart_groups_internal."_check_rules"(
 	"rules" jsonb, /* RulesJson */
 	"group_name" text, /* Option < Text > */
 	"tenant" text DEFAULT NULL /* Option < Text > */
 ) RETURNS void
-STABLE 
+STABLE  
 LANGUAGE c /* Rust */
-AS 'MODULE_PATHNAME', '_check_rules_wrapper';
+AS 'MODULE_PATHNAME', 'check_rules_in_wrapper';
 
 CREATE  FUNCTION smart_groups_internal."_deps"(
 	"rules" jsonb, /* Option < RulesJson > */
 	"group_name" text, /* Option < Text > */
 	"tenant" text DEFAULT NULL /* Option < Text > */
 ) RETURNS jsonb /* Option < JsonB > */
-STABLE 
+STABLE  
 LANGUAGE c /* Rust */
-AS 'MODULE_PATHNAME', '_deps_wrapper';
+AS 'MODULE_PATHNAME', 'deps_in_wrapper';
 
 CREATE  FUNCTION smart_groups_internal."_target_sql"(
 	"gid" bigint, /* i64 */
@@ -928,9 +928,9 @@ CREATE  FUNCTION smart_groups_internal."_target_sql"(
 	"rules" jsonb, /* Option < crate :: args :: RulesJson > */
 	"tenant" text DEFAULT NULL /* Option < crate :: args :: Text > */
 ) RETURNS TEXT /* String */
-STABLE 
+STABLE  
 LANGUAGE c /* Rust */
-AS 'MODULE_PATHNAME', '_target_sql_wrapper';
+AS 'MODULE_PATHNAME', 'target_sql_in_wrapper';
 
 CREATE  FUNCTION smart_groups_internal."_explain"(
 	"name" text, /* crate :: args :: Text */
@@ -942,9 +942,9 @@ CREATE  FUNCTION smart_groups_internal."_explain"(
 	"actual" TEXT,  /* Option < String > */
 	"result" bool  /* bool */
 )
-
+ 
 LANGUAGE c /* Rust */
-AS 'MODULE_PATHNAME', '_explain_wrapper';
+AS 'MODULE_PATHNAME', 'explain_in_wrapper';
 
 -- The tenant an API call addresses (docs/reference/tenants.md): NULL without a tenant column;
 -- else the `tenant` argument, or the session's smart_groups.tenant, as the tenant column's

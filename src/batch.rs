@@ -13,10 +13,10 @@ use pgrx::JsonB;
 
 use crate::errors::{raise, DbError};
 use crate::groups_api::predicate;
-use crate::rules_api::Owner;
 use crate::guc_scope::NO_JIT;
 use crate::live::writer::{self, Change, Run, Write};
 use crate::live::{statements, State};
+use crate::rules_api::Owner;
 
 /// Key sets larger than this are planned for their size each time rather than with a kept
 /// plan (a plan good for one user is a poor one for a million).
@@ -176,7 +176,7 @@ pub fn refresh(
     let groups = statements::run(
         client,
         &format!(
-            "SELECT id, name, CASE WHEN kind = 'smart' THEN rules END, tenant FROM smart_groups.groups \
+            "SELECT id, name, CASE WHEN kind = 'smart' THEN rules END, to_jsonb(g) ->> 'tenant' FROM smart_groups.groups g \
              WHERE id = ANY ($1) AND status = 'active' ORDER BY id{lock}"
         ),
         &[statements::int8_array()],
@@ -257,7 +257,7 @@ pub fn refresh_full(
     let u = Users::of(st);
     let found = statements::run(
         client,
-        "SELECT name, kind, rules, EXISTS (SELECT 1 FROM smart_groups.member_rows WHERE group_id = g.id), tenant \
+        "SELECT name, kind, rules, EXISTS (SELECT 1 FROM smart_groups.member_rows WHERE group_id = g.id), to_jsonb(g) ->> 'tenant' \
            FROM smart_groups.groups g WHERE id = $1 AND status = 'active'",
         &[PgBuiltInOids::INT8OID.oid()],
         &[gid.into()],
@@ -279,10 +279,9 @@ pub fn refresh_full(
         return Ok(None);
     };
     let pred = match (kind.as_str(), rules) {
-        ("smart", Some(r)) => predicate(
-            &r.0.to_string(),
-            Owner::new(Some(&name), tenant.as_deref()),
-        ),
+        ("smart", Some(r)) => {
+            predicate(&r.0.to_string(), Owner::new(Some(&name), tenant.as_deref()))
+        }
         _ => "false".to_string(),
     };
     let sql = Write {
@@ -335,8 +334,8 @@ fn target_sql(u: &Users, pred: &str, gid: &str) -> String {
 /// `_target_sql(gid, name, rules, tenant)`: the SELECT of the users group `gid` (of `tenant`)
 /// should contain, for verify() and preview_change(); `rules` NULL: a static group (its
 /// inclusions only).
-#[pg_extern(stable, schema = "smart_groups_internal")]
-fn _target_sql(
+#[pg_extern(name = "_target_sql", stable, schema = "smart_groups_internal")]
+pub fn target_sql_in(
     gid: i64,
     name: crate::args::Text,
     rules: Option<crate::args::RulesJson>,

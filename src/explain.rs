@@ -102,11 +102,30 @@ fn tenant_rule(catalog: &Catalog, column: &str, tenant: &str) -> Option<(Node, P
 }
 
 #[allow(clippy::type_complexity)]
-#[pg_extern(schema = "smart_groups_internal")]
-fn _explain(
+#[pg_extern(name = "_explain", schema = "smart_groups_internal")]
+pub fn explain_in(
     name: crate::args::Text,
     key: crate::args::Text,
     tenant: default!(Option<crate::args::Text>, "NULL"),
+) -> TableIterator<
+    'static,
+    (
+        name!(path, String),
+        name!(rule, String),
+        name!(actual, Option<String>),
+        name!(result, bool),
+    ),
+> {
+    explain_rows(name, key, tenant, false)
+}
+
+/// `legacy`: called through release 0.1.0's declaration (`legacy::_explain`), whose helper
+/// functions take no tenant.
+pub fn explain_rows(
+    name: crate::args::Text,
+    key: crate::args::Text,
+    tenant: Option<crate::args::Text>,
+    legacy: bool,
 ) -> TableIterator<
     'static,
     (
@@ -121,17 +140,30 @@ fn _explain(
     let catalog = catalog_for(tenant);
     // Both raise their own errors: unknown group (42704), unknown user (23503), a user of
     // another tenant included.
-    let (gid, kind, rules) = Spi::get_three_with_args::<i64, String, JsonB>(
-        "SELECT (g).id, (g).kind, (g).rules FROM (SELECT smart_groups_internal._group($1, $2) AS g) s",
-        &[name.into(), tenant.into()],
-    )
-    .unwrap_or_else(|e| crate::errors::raise(&crate::errors::DbError::from(e)));
+    let (group_sql, keys_sql) = if legacy {
+        (
+            "SELECT (g).id, (g).kind, (g).rules FROM (SELECT smart_groups_internal._group($1) AS g) s",
+            "SELECT smart_groups_internal._user_keys(ARRAY[$1])",
+        )
+    } else {
+        (
+            "SELECT (g).id, (g).kind, (g).rules FROM (SELECT smart_groups_internal._group($1, $2) AS g) s",
+            "SELECT smart_groups_internal._user_keys(ARRAY[$1], $2)",
+        )
+    };
+    let (group_args, key_args) = if legacy {
+        (vec![name.into()], vec![key.into()])
+    } else {
+        (
+            vec![name.into(), tenant.into()],
+            vec![key.into(), tenant.into()],
+        )
+    };
+    let (gid, kind, rules) = Spi::get_three_with_args::<i64, String, JsonB>(group_sql, &group_args)
+        .unwrap_or_else(|e| crate::errors::raise(&crate::errors::DbError::from(e)));
     let gid = gid.unwrap_or_default();
-    Spi::run_with_args(
-        "SELECT smart_groups_internal._user_keys(ARRAY[$1], $2)",
-        &[key.into(), tenant.into()],
-    )
-    .unwrap_or_else(|e| crate::errors::raise(&crate::errors::DbError::from(e)));
+    Spi::run_with_args(keys_sql, &key_args)
+        .unwrap_or_else(|e| crate::errors::raise(&crate::errors::DbError::from(e)));
 
     let mut items = Vec::new();
     if let (Some("smart"), Some(rules)) = (kind.as_deref(), rules) {

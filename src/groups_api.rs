@@ -21,7 +21,10 @@ use crate::rules_api::{catalog_for, check, check_in, form_of, read_jsonb, read_t
     parallel_safe,
     schema = "smart_groups_internal"
 )]
-fn normalize_text(rules: Option<Text>, tenant: default!(Option<Text>, "NULL")) -> Option<JsonB> {
+pub fn normalize_text_in(
+    rules: Option<Text>,
+    tenant: default!(Option<Text>, "NULL"),
+) -> Option<JsonB> {
     // NULL rules give NULL, as when this took the rules only and was STRICT: the callers
     // report a NULL ruleset.
     let rules = rules?;
@@ -47,8 +50,13 @@ fn normalize_jsonb(rules: RulesJson) -> JsonB {
 /// The validated predicate of a group's rules over users alias `u`. `group_name` is the group
 /// the rules belong to (NULL for a preview), so that `member_of` cycles are refused; `tenant`
 /// its tenant (or the preview's).
-#[pg_extern(stable, parallel_safe, schema = "smart_groups_internal")]
-fn _group_predicate(
+#[pg_extern(
+    name = "_group_predicate",
+    stable,
+    parallel_safe,
+    schema = "smart_groups_internal"
+)]
+pub fn group_predicate_in(
     rules: RulesJson,
     group_name: Option<Text>,
     tenant: default!(Option<Text>, "NULL"),
@@ -103,8 +111,8 @@ thread_local! {
 
 /// Whether a stored ruleset still validates against the current catalog (after a column or
 /// custom field was dropped, groups whose rules no longer do become static).
-#[pg_extern(stable, schema = "smart_groups_internal")]
-fn _rules_valid(
+#[pg_extern(name = "_rules_valid", stable, schema = "smart_groups_internal")]
+pub fn rules_valid_in(
     rules: Option<RulesJson>,
     group_name: Option<Text>,
     tenant: default!(Option<Text>, "NULL"),
@@ -120,14 +128,17 @@ fn _rules_valid(
         return Some(false);
     };
     let catalog = catalog_for(owner.tenant);
-    Some(match validate::validate(&node, &catalog, &owner.options()).pred {
-        // Custom fields read without a custom-field table (it was dropped) would compile to
-        // `false`: the group no longer means what it says.
-        Some(pred) => {
-            catalog.custom_table.is_some() || compile::dependencies(&pred).custom_keys.is_empty()
-        }
-        None => false,
-    })
+    Some(
+        match validate::validate(&node, &catalog, &owner.options()).pred {
+            // Custom fields read without a custom-field table (it was dropped) would compile to
+            // `false`: the group no longer means what it says.
+            Some(pred) => {
+                catalog.custom_table.is_some()
+                    || compile::dependencies(&pred).custom_keys.is_empty()
+            }
+            None => false,
+        },
+    )
 }
 
 fn rename_in(node: Node, old: &str, new: &str) -> Node {
@@ -192,8 +203,8 @@ fn _did_you_mean(word: Text, candidates: Vec<String>) -> Option<String> {
 }
 
 /// Validation problems raised from PL/pgSQL keep their SQLSTATE: this re-raises the first.
-#[pg_extern(stable, schema = "smart_groups_internal")]
-fn _check_rules(
+#[pg_extern(name = "_check_rules", stable, schema = "smart_groups_internal")]
+pub fn check_rules_in(
     rules: RulesJson,
     group_name: Option<Text>,
     tenant: default!(Option<Text>, "NULL"),
@@ -213,8 +224,8 @@ fn _check_rules(
 /// reference), custom-field keys, relations, named groups, the columns of references (whose
 /// change moves users between referenced users), whether time alone changes the result, and
 /// the columns of lookup tables read through which foreign key.
-#[pg_extern(stable, schema = "smart_groups_internal")]
-fn _deps(
+#[pg_extern(name = "_deps", stable, schema = "smart_groups_internal")]
+pub fn deps_in(
     rules: Option<RulesJson>,
     group_name: Option<Text>,
     tenant: default!(Option<Text>, "NULL"),
@@ -251,4 +262,3 @@ fn _deps(
         })).collect::<Vec<_>>(),
     })))
 }
-

@@ -16,6 +16,7 @@ mod fields;
 mod formats_api;
 mod groups_api;
 mod guc_scope;
+mod legacy;
 mod live;
 mod readers;
 mod rules_api;

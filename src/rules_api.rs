@@ -77,7 +77,7 @@ pub fn check_in(node: &Node, owner: Owner, form: Form) -> (Pred, Catalog) {
 pub fn session_tenant() -> Option<String> {
     Spi::get_one::<String>(
         "SELECT nullif(current_setting('smart_groups.tenant', true), '') \
-           FROM smart_groups.config WHERE tenant_column IS NOT NULL",
+           FROM smart_groups.config c WHERE to_jsonb(c) ->> 'tenant_column' IS NOT NULL",
     )
     .ok()
     .flatten()

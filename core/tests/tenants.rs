@@ -37,7 +37,8 @@ fn tenant_catalog(column: &str) -> Catalog {
     let mut c = catalog();
     c.tenant_column = Some(column.into());
     c.groups = vec![group(11, "Sales", "a"), group(12, "Sales", "b")];
-    c.custom_fields.push(field("region", FieldType::Text, Some("a")));
+    c.custom_fields
+        .push(field("region", FieldType::Text, Some("a")));
     c.custom_fields
         .push(field("cost_centre", FieldType::Number, Some("b")));
     c
@@ -142,6 +143,9 @@ fn custom_fields_are_for_one_tenant_or_all() {
     ));
     assert!(check(&c, "b", r#"motto = "x""#).is_ok());
     let scoped = c.scoped(Some("a"));
-    assert!(scoped.groups.iter().all(|g| g.tenant.as_deref() == Some("a")));
+    assert!(scoped
+        .groups
+        .iter()
+        .all(|g| g.tenant.as_deref() == Some("a")));
     assert_eq!(scoped.groups.len(), 1);
 }

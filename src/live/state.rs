@@ -162,7 +162,8 @@ const EPOCH_SQL: &str = "SELECT catalog_epoch FROM smart_groups.config";
 const LOAD_SQL: &str = "\
 SELECT c.catalog_epoch, c.key_column::text, c.key_type, smart_groups_internal._qname(c.users_table), \
        (SELECT coalesce(jsonb_agg(jsonb_build_object('id', g.id, 'name', g.name, 'depth', g.depth, \
-                                                     'rules', g.rules, 'deps', g.deps, 'tenant', g.tenant) ORDER BY g.depth, g.id), '[]') \
+                                                     'rules', g.rules, 'deps', g.deps, 'tenant', to_jsonb(g) -> 'tenant') \
+                                            ORDER BY g.depth, g.id), '[]') \
           FROM smart_groups.groups g WHERE g.status = 'active' AND g.kind = 'smart'), \
        (SELECT coalesce(jsonb_object_agg(a.attname, a.attnum), '{}') FROM pg_attribute a \
          WHERE a.attrelid = c.users_table AND a.attnum > 0 AND NOT a.attisdropped), \
