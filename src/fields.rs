@@ -93,9 +93,13 @@ pub fn _field_list() -> TableIterator<
         name!(allowed, Option<Vec<String>>),
     ),
 > {
-    // Before attach_users the catalog is simply empty.
+    // Before attach_users the catalog is simply empty. With a session tenant, the fields its
+    // groups' rules may name (docs/reference/tenants.md); without, every tenant's.
     let rows = match catalog_load::load() {
-        Ok(catalog) => rows(&catalog),
+        Ok(catalog) => match crate::rules_api::session_tenant() {
+            Some(t) => rows(&catalog.scoped(Some(&t))),
+            None => rows(&catalog),
+        },
         Err(DbError::NotAttached) => Vec::new(),
         Err(e) => crate::errors::raise(&e),
     };

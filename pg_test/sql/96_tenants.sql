@@ -136,6 +136,21 @@ INSERT INTO saas.logins VALUES (1, now()), (8, now());
 SELECT * FROM tenant_state();
 SELECT count(*) AS problems FROM smart_groups.verify();
 
+-- A user moved to another tenant leaves the old tenant's groups, overrides included: their
+-- inclusions (a static group's members too) and exclusions there go.
+INSERT INTO saas.accounts VALUES (10, 'acme', 'Jo', 'support', 1, '2024-03-01', NULL);
+SELECT smart_groups.include('Sales', 10, tenant => 'acme');
+SELECT smart_groups.add_members('VIP', ARRAY[10], tenant => 'acme');
+SELECT smart_groups.exclude('North', 7, 'other', 'moves away', tenant => 'acme');
+UPDATE saas.accounts SET org = 'globex' WHERE id IN (7, 10);
+SELECT g.tenant, g.name, m.user_key FROM smart_groups.members m JOIN smart_groups.groups g ON g.id = m.group_id
+ WHERE m.user_key IN (7, 10) ORDER BY 1, 2, 3;
+SELECT count(*) AS overrides_left FROM smart_groups.inclusions WHERE user_key IN (7, 10);
+SELECT count(*) AS exclusions_left FROM smart_groups.exclusions WHERE user_key IN (7, 10);
+UPDATE saas.accounts SET org = 'acme' WHERE id IN (7, 10);
+SELECT * FROM tenant_state();
+SELECT count(*) AS problems FROM smart_groups.verify();
+
 -- Names are unique per tenant, archived included; lifecycle by tenant.
 SELECT smart_groups.archive_group('Everyone', tenant => 'acme');
 SELECT try($$SELECT smart_groups.create_group('Everyone', 'level > 0', tenant => 'acme')$$);

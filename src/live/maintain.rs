@@ -211,6 +211,38 @@ pub fn moved(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> 
     users(client, st, &keys, Concerns::Every, USER, false).map(|_| ())
 }
 
+/// The users a users UPDATE moved to another tenant (docs/reference/tenants.md): their
+/// inclusions (static groups' memberships too) and exclusions in other tenants' groups go,
+/// and those users are evaluated for every group, so that no group keeps a user of another
+/// tenant. Rules need nothing more: every tenant group reads the tenant column, and the
+/// UPDATE's own maintenance follows.
+pub fn tenant_moved(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> {
+    let Some(tenant) = st.tenant_column.as_deref() else {
+        return Ok(());
+    };
+    super::advisory::writer();
+    let (key, tenant) = (quote_ident(&st.key_column), quote_ident(tenant));
+    let kt = &st.key_type;
+    let keys = statements::query_one::<Vec<String>>(
+        client,
+        &format!(
+            "WITH m AS (SELECT n.{key} AS k, n.{tenant}::text AS t FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} \
+                         WHERE o.{tenant}::text IS DISTINCT FROM n.{tenant}::text), \
+                  i AS (DELETE FROM smart_groups.inclusions x USING m, smart_groups.groups g \
+                         WHERE x.user_key = m.k::{kt} AND g.id = x.group_id AND g.tenant IS DISTINCT FROM m.t \
+                        RETURNING x.user_key), \
+                  e AS (DELETE FROM smart_groups.exclusions x USING m, smart_groups.groups g \
+                         WHERE x.user_key = m.k::{kt} AND g.id = x.group_id AND g.tenant IS DISTINCT FROM m.t \
+                        RETURNING x.user_key) \
+             SELECT array_agg(DISTINCT k) FROM (SELECT user_key::text AS k FROM i UNION ALL SELECT user_key::text FROM e) s"
+        ),
+        &[],
+        &[],
+    )?
+    .unwrap_or_default();
+    users(client, st, &keys, Concerns::Every, USER, false).map(|_| ())
+}
+
 /// `_refresh_group(gid, cause, keys)`: the API's refresh of one group, and of the groups
 /// naming it (as group_change), for every user (`batch::refresh_full`: create, activate,
 /// set_rules, recalculate) or for `keys` (an inclusion, an exclusion, a time boundary; the

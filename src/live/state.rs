@@ -110,6 +110,8 @@ pub struct State {
     pub users_table: String,
     /// The users table by schema and name (`direct` reads).
     pub users_name: TableName,
+    /// The users table's tenant column (docs/reference/tenants.md), if it has one.
+    pub tenant_column: Option<String>,
     /// Active smart groups, by depth then id.
     pub groups: Vec<Rc<Group>>,
     /// Position in `groups` by group id: the trigger looks groups up once per pair.
@@ -174,7 +176,8 @@ SELECT c.catalog_epoch, c.key_column::text, c.key_type, smart_groups_internal._q
            AND m.reltuples >= 0 AND u.reltuples > 0), \
        (SELECT n.nspname::text FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace \
          WHERE r.oid = c.users_table), \
-       (SELECT r.relname::text FROM pg_class r WHERE r.oid = c.users_table) \
+       (SELECT r.relname::text FROM pg_class r WHERE r.oid = c.users_table), \
+       to_jsonb(c) ->> 'tenant_column' \
   FROM smart_groups.config c";
 
 /// Forgets the bound `State::time_since` read: the transaction that read it may have moved it
@@ -268,6 +271,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             schema: row.get::<String>(9)?.unwrap_or_default(),
             name: row.get::<String>(10)?.unwrap_or_default(),
         };
+        let tenant_column = row.get::<String>(11)?;
         let static_groups: Vec<(i64, i32)> = match row.get::<JsonB>(7)? {
             Some(j) => serde_json::from_value(j.0).map_err(|e| DbError::Spi(e.to_string()))?,
             None => Vec::new(),
@@ -291,9 +295,12 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             })
             .map(Rc::new)
             .collect();
+        // The tenant column too, read or not: a user moving to another tenant leaves its
+        // groups' overrides, static groups included (`maintain::tenant_moved`).
         let read: BTreeSet<String> = groups
             .iter()
             .flat_map(|g| g.columns.iter().cloned())
+            .chain(tenant_column.iter().cloned())
             .filter(|c| existing.contains(c))
             .collect();
         let commit_time = at_commit(&groups);
@@ -303,6 +310,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             key_type,
             users_table,
             users_name,
+            tenant_column,
             at_commit_pos: positions(&commit_time, &groups),
             at_commit: commit_time,
             by_id: groups.iter().enumerate().map(|(i, g)| (g.id, i)).collect(),
