@@ -1672,6 +1672,15 @@ BEGIN
     END LOOP;
 END $$;
 
+-- Whether a group of `tenant` is the session's business: always, unless the tenant policies
+-- are enabled; then only the session's tenant's groups (the functions that span groups run
+-- with the owner's rights, which the policies do not bind).
+CREATE FUNCTION smart_groups_internal._visible(tenant text) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT NOT smart_groups_internal._tenant_security()
+        OR tenant = nullif(current_setting('smart_groups.tenant', true), '')
+$$;
+
 CREATE OR REPLACE FUNCTION smart_groups_internal._refuse_if_named(g smart_groups.groups, action text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -1692,7 +1701,8 @@ DECLARE
     r record;
 BEGIN
     PERFORM smart_groups_internal._maintenance_lock();
-    FOR g IN SELECT * FROM smart_groups_internal._groups_in_order() WHERE status = 'active' LOOP
+    FOR g IN SELECT * FROM smart_groups_internal._groups_in_order() o
+              WHERE o.status = 'active' AND smart_groups_internal._visible(o.tenant) LOOP
         PERFORM smart_groups_internal._group(g.name, g.tenant);
         r := smart_groups_internal._refresh(g.id, 'recalculate');
         PERFORM smart_groups_internal._recount(g.id);
@@ -1908,7 +1918,7 @@ BEGIN
         DECLARE
             g smart_groups.groups;
         BEGIN
-            FOR g IN SELECT * FROM smart_groups.groups ORDER BY id LOOP
+            FOR g IN SELECT * FROM smart_groups.groups gr WHERE smart_groups_internal._visible(gr.tenant) ORDER BY id LOOP
                 RETURN QUERY EXECUTE smart_groups_internal._verify_sql(g);
                 RETURN QUERY
                     SELECT g.name, NULL::%1$s, format('member_count() says %%s, the group has %%s members', c.kept, c.real)
@@ -1946,7 +1956,7 @@ BEGIN
                      WHERE c.user_keys @> ARRAY[groups_of.key] AND c.at <= groups_of.at
                      ORDER BY c.group_id, c.id DESC) e
               LEFT JOIN smart_groups.groups g ON g.id = e.group_id
-             WHERE e.change = 'join'
+             WHERE e.change = 'join' AND smart_groups_internal._visible(g.tenant)
                AND NOT EXISTS (SELECT 1 FROM smart_groups.membership_resets r
                                 WHERE r.group_id = e.group_id AND r.change_id > e.id
                                   AND r.at <= groups_of.at)
@@ -1967,7 +1977,7 @@ BEGIN
                          WHERE r.group_id IN (SELECT m.group_id FROM mine m)) x)
             SELECT s.at, s.group_id, g.name, s.change, s.cause, s.id
               FROM seq s LEFT JOIN smart_groups.groups g ON g.id = s.group_id
-             WHERE NOT s.reset OR s.before = 'join'
+             WHERE (NOT s.reset OR s.before = 'join') AND smart_groups_internal._visible(g.tenant)
              ORDER BY s.id
         $b$;
         $f$, key_type);
