@@ -80,6 +80,7 @@ impl Model {
     pub fn check(&self, node: &Node, group: &str) -> Result<Pred, String> {
         let opts = Options {
             group: Some(group.to_string()),
+            tenant: None,
         };
         let v = validate(node, &self.catalog(), &opts);
         let errors: Vec<String> = v
