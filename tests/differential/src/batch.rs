@@ -218,6 +218,15 @@ pub fn sync(state: &mut State, snap: &Snapshot) {
         .iter()
         .filter_map(|u| u.key.parse().ok())
         .collect();
+    state.tenant_of = snap
+        .data
+        .users
+        .iter()
+        .filter_map(|u| match u.values.get("org") {
+            Some(smart_groups_core::eval::Datum::Text(t)) => Some((u.key.parse().ok()?, t.clone())),
+            _ => None,
+        })
+        .collect();
     state.excluded = snap.exclusions.clone();
     state.included = snap.inclusions.clone();
     if let Some(max) = state.live.iter().max() {

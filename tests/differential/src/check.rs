@@ -8,7 +8,8 @@ use smart_groups_core::catalog::{GroupKind, GroupStatus};
 use smart_groups_core::eval::{Datum, Evaluator};
 
 use crate::model::Model;
-use crate::snapshot::Snapshot;
+use crate::schema::TENANTS;
+use crate::snapshot::{tenant_users, Snapshot};
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Tally {
@@ -24,7 +25,7 @@ fn levels(model: &Model) -> Vec<Vec<usize>> {
         let l = g
             .named()
             .iter()
-            .filter_map(|n| model.index_of(n))
+            .filter_map(|n| model.index_of(n, &g.tenant))
             .filter_map(|i| level.get(i).map(|l| l + 1))
             .max()
             .unwrap_or(0);
@@ -50,9 +51,14 @@ fn status_name(s: GroupStatus) -> &'static str {
     }
 }
 
-/// Expected members of every group, by id.
+/// Expected members of every group, by id. A group holds only users of its tenant: the
+/// rules were checked without the tenant's condition (`Model::check`), so the test applies
+/// it here, from the `org` values it read back, to rule matches and inclusions alike.
 pub fn expected(model: &Model, snap: &mut Snapshot) -> BTreeMap<i64, BTreeSet<String>> {
-    let users = snap.user_keys();
+    let tenants: BTreeMap<&str, BTreeSet<String>> = TENANTS
+        .iter()
+        .map(|t| (*t, tenant_users(&snap.data, t)))
+        .collect();
     let now = snap.now.unwrap_or_default();
     let empty = BTreeSet::new();
     let mut out = BTreeMap::new();
@@ -64,6 +70,7 @@ pub fn expected(model: &Model, snap: &mut Snapshot) -> BTreeMap<i64, BTreeSet<St
                 let Some(g) = model.groups.get(i) else {
                     continue;
                 };
+                let users = tenants.get(g.tenant.as_str()).unwrap_or(&empty);
                 let included = snap.inclusions.get(&g.id).unwrap_or(&empty);
                 let excluded = snap.exclusions.get(&g.id).unwrap_or(&empty);
                 let mut set: BTreeSet<String> = match (g.status, g.kind, &g.rules) {
@@ -71,8 +78,8 @@ pub fn expected(model: &Model, snap: &mut Snapshot) -> BTreeMap<i64, BTreeSet<St
                     _ => BTreeSet::new(),
                 };
                 if g.status == GroupStatus::Active {
-                    set.extend(included.intersection(&users).cloned());
-                    set.retain(|k| !excluded.contains(k));
+                    set.extend(included.iter().cloned());
+                    set.retain(|k| !excluded.contains(k) && users.contains(k));
                 }
                 computed.push((g.id, set));
             }
@@ -104,12 +111,16 @@ pub fn compare(
             "static"
         };
         match db_groups.get(&g.id) {
-            Some(d) if d.name == g.name && d.kind == kind && d.status == status_name(g.status) => {}
+            Some(d)
+                if d.name == g.name
+                    && d.tenant.as_deref() == Some(g.tenant.as_str())
+                    && d.kind == kind
+                    && d.status == status_name(g.status) => {}
             other => {
                 tally.failed += 1;
                 println!(
-                    "MISMATCH [{label}] group {} \"{}\": the test expects a {kind} {} group, smart_groups.groups has {:?}",
-                    g.id, g.name, status_name(g.status), other
+                    "MISMATCH [{label}] group {} \"{}\": the test expects a {kind} {} group of {}, smart_groups.groups has {:?}",
+                    g.id, g.name, status_name(g.status), g.tenant, other
                 );
             }
         }
@@ -128,9 +139,10 @@ pub fn compare(
         let missing: Vec<&String> = want.difference(have).collect();
         let unexpected: Vec<&String> = have.difference(want).collect();
         println!(
-            "MISMATCH [{label}] group {} \"{}\" ({}, {}): {} missing from members {:?}, {} unexpected {:?}",
+            "MISMATCH [{label}] group {} \"{}\" of {} ({}, {}): {} missing from members {:?}, {} unexpected {:?}",
             g.id,
             g.name,
+            g.tenant,
             if g.kind == GroupKind::Smart { "smart" } else { "static" },
             status_name(g.status),
             missing.len(),

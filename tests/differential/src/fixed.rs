@@ -39,4 +39,7 @@ pub const FIXED: &[&str] = &[
     "c_num = 1e3",
     "ratio = 0.1",
     "c_ts after 2024-01-31T23:59:59Z",
+    // Another tenant's users, directly or through the manager: only the group's own count.
+    "org = \"t2\" or manager.org = \"t1\"",
+    "not (org = \"t3\")",
 ];

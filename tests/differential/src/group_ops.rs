@@ -6,7 +6,7 @@ use smart_groups_core::checked::Pred;
 use smart_groups_core::eval::{Dataset, Evaluator};
 use smart_groups_core::{json, text};
 
-use crate::snapshot::Snapshot;
+use crate::snapshot::{tenant_users, Snapshot};
 use chrono::{DateTime, Utc};
 
 use crate::model::Model;
@@ -22,7 +22,7 @@ const REASONS: &[&str] = &[
     "other",
 ];
 
-/// A valid ruleset for the group at `index` (named `name`), with its checked form. The
+/// A valid ruleset for the group at `index` (named `name`, of `tenant`), with its checked form. The
 /// generator aims at valid rulesets; the few it gets wrong are redrawn. `None` means every
 /// attempt failed.
 fn valid_rules(
@@ -31,12 +31,13 @@ fn valid_rules(
     model: &Model,
     index: usize,
     name: &str,
+    tenant: &str,
     rejected: &mut Vec<String>,
 ) -> Option<(Node, Pred)> {
-    let targets = model.targets(index);
+    let targets = model.targets(index, tenant);
     for _ in 0..40 {
-        let node = gen.ruleset(rng, &targets);
-        match model.check(&node, name) {
+        let node = gen.ruleset(rng, &targets, tenant);
+        match model.check(&node, name, tenant) {
             Ok(pred) => return Some((node, pred)),
             Err(e) => rejected.push(format!("{}: {e}", text::print(&node))),
         }
@@ -44,8 +45,8 @@ fn valid_rules(
     None
 }
 
-/// Like `valid_rules`, but prefers a ruleset that some users match and others do not (as
-/// the evaluator sees `data`): random conjunctions are mostly empty, and a group that is
+/// Like `valid_rules`, but prefers a ruleset that some users of the tenant match and others
+/// do not (as the evaluator sees `data`): random conjunctions are mostly empty, and a group that is
 /// always empty or always everyone tests little. Which candidate is kept depends only on the
 /// data, so seeded runs stay reproducible.
 #[allow(clippy::too_many_arguments)]
@@ -55,17 +56,20 @@ pub fn interesting_rules(
     model: &Model,
     index: usize,
     name: &str,
+    tenant: &str,
     rejected: &mut Vec<String>,
     data: &Dataset,
     now: DateTime<Utc>,
 ) -> Option<(Node, Pred)> {
     let mut last = None;
+    let users = tenant_users(data, tenant);
     for _ in 0..6 {
-        let Some((node, pred)) = valid_rules(rng, gen, model, index, name, rejected) else {
+        let Some((node, pred)) = valid_rules(rng, gen, model, index, name, tenant, rejected) else {
             continue;
         };
-        let n = Evaluator::new(data, now).matching(&pred).len();
-        if n > 0 && n < data.users.len() {
+        let matching = Evaluator::new(data, now).matching(&pred);
+        let n = matching.intersection(&users).count();
+        if n > 0 && n < users.len() {
             return Some((node, pred));
         }
         last = Some((node, pred));
@@ -99,24 +103,53 @@ pub fn set_rules(
         })
         .collect();
     let index = *rng.pick(&smart)?;
-    let name = model.groups.get(index)?.name.clone();
+    let g = model.groups.get(index)?;
+    let (name, tenant) = (g.name.clone(), g.tenant.clone());
     let now = snap.now.unwrap_or_default();
-    let (node, pred) = interesting_rules(rng, gen, model, index, &name, rejected, &snap.data, now)?;
+    let (node, pred) = interesting_rules(
+        rng, gen, model, index, &name, &tenant, rejected, &snap.data, now,
+    )?;
     let sql = format!(
-        "SELECT smart_groups.set_rules({}, {})",
+        "SELECT smart_groups.set_rules({}, {}, tenant => {})",
         quote_literal(&name),
-        rules_arg(rng, &node)
+        rules_arg(rng, &node),
+        quote_literal(&tenant)
     );
     Some(Step::sql(
-        format!("set_rules {name}"),
+        format!("set_rules {name} of {tenant}"),
         sql,
         Effect::SetRules(index, Box::new((node, pred))),
     ))
 }
 
-fn pick_group<'m>(rng: &mut Rng, model: &'m Model, kind: GroupKind) -> Option<(i64, &'m str)> {
+/// A group of `kind`: its id, its name (quoted) and its tenant.
+fn pick_group<'m>(
+    rng: &mut Rng,
+    model: &'m Model,
+    kind: GroupKind,
+) -> Option<(i64, String, &'m str)> {
     let groups: Vec<_> = model.groups.iter().filter(|g| g.kind == kind).collect();
-    rng.pick(&groups).map(|g| (g.id, g.name.as_str()))
+    rng.pick(&groups)
+        .map(|g| (g.id, quote_literal(&g.name), g.tenant.as_str()))
+}
+
+/// A call of `smart_groups.<call>` for user `key` of `tenant`, made only if the user still
+/// belongs to it (an UPDATE earlier in the batch may have moved them; the extension refuses
+/// users of other tenants, rightly).
+fn for_user_of(call: &str, key: i32, tenant: &str) -> String {
+    format!(
+        "SELECT smart_groups.{call} FROM app.users WHERE id = {key} AND org = {}",
+        quote_literal(tenant)
+    )
+}
+
+/// `keys` as an integer array of those of them who (still) belong to `tenant`.
+pub fn keys_of(keys: &[String], tenant: &str) -> String {
+    format!(
+        "ARRAY(SELECT id FROM app.users WHERE id IN ({}) AND org = {} ORDER BY id)",
+        keys.join(", "),
+        quote_literal(tenant)
+    )
 }
 
 pub fn exclusion(rng: &mut Rng, model: &Model, state: &State) -> Option<Step> {
@@ -125,17 +158,19 @@ pub fn exclusion(rng: &mut Rng, model: &Model, state: &State) -> Option<Step> {
     } else {
         GroupKind::Static
     };
-    let (gid, name) = pick_group(rng, model, kind)?;
+    let (gid, n, tenant) = pick_group(rng, model, kind)?;
+    let t = quote_literal(tenant);
+    let name = format!("{n} of {tenant}");
     let excluded: Vec<String> = state
         .excluded
         .get(&gid)
         .map_or(Vec::new(), |s| s.iter().cloned().collect());
-    let n = quote_literal(name);
     if rng.chance(35) {
         if let Some(key) = rng.pick(&excluded) {
             // A key moved away by an UPDATE of the key still has its exclusion row, and may be
-            // unexcluded; a deleted user's rows went with them (`step::apply`).
-            let sql = format!("SELECT smart_groups.unexclude({n}, {key}::integer)");
+            // unexcluded; a deleted user's rows went with them (`step::apply`). So may a user
+            // who moved to another tenant since.
+            let sql = format!("SELECT smart_groups.unexclude({n}, {key}::integer, tenant => {t})");
             return Some(Step::sql(
                 format!("unexclude {key} from {name}"),
                 sql,
@@ -143,17 +178,18 @@ pub fn exclusion(rng: &mut Rng, model: &Model, state: &State) -> Option<Step> {
             ));
         }
     }
-    let key = *rng.pick(&state.live_vec())?;
+    let key = *rng.pick(&state.live_in(tenant))?;
     let reason = rng.pick(REASONS).copied().unwrap_or("other");
     let note = if reason == "other" || rng.chance(30) {
         quote_literal("checked by hand")
     } else {
         "NULL".into()
     };
-    let sql = format!(
-        "SELECT smart_groups.exclude({n}, {key}::integer, {}, {note})",
+    let call = format!(
+        "exclude({n}, {key}::integer, {}, {note}, tenant => {t})",
         quote_literal(reason)
     );
+    let sql = for_user_of(&call, key, tenant);
     Some(Step::sql(
         format!("exclude {key} from {name}"),
         sql,
@@ -162,8 +198,9 @@ pub fn exclusion(rng: &mut Rng, model: &Model, state: &State) -> Option<Step> {
 }
 
 pub fn inclusion(rng: &mut Rng, model: &Model, state: &State) -> Option<Step> {
-    let (gid, name) = pick_group(rng, model, GroupKind::Smart)?;
-    let n = quote_literal(name);
+    let (gid, n, tenant) = pick_group(rng, model, GroupKind::Smart)?;
+    let t = quote_literal(tenant);
+    let name = format!("{n} of {tenant}");
     let included: Vec<String> = state
         .included
         .get(&gid)
@@ -172,17 +209,21 @@ pub fn inclusion(rng: &mut Rng, model: &Model, state: &State) -> Option<Step> {
         let key = match rng.pick(&included) {
             Some(k) => k.clone(),
             // Unincluding a user who was never included changes nothing, and must not fail.
-            None => rng.pick(&state.live_vec())?.to_string(),
+            None => rng.pick(&state.live_in(tenant))?.to_string(),
         };
-        let sql = format!("SELECT smart_groups.uninclude({n}, {key}::integer)");
+        let sql = format!("SELECT smart_groups.uninclude({n}, {key}::integer, tenant => {t})");
         return Some(Step::sql(
             format!("uninclude {key} from {name}"),
             sql,
             Effect::Include(gid, vec![key], false),
         ));
     }
-    let key = *rng.pick(&state.live_vec())?;
-    let sql = format!("SELECT smart_groups.include({n}, {key}::integer)");
+    let key = *rng.pick(&state.live_in(tenant))?;
+    let sql = for_user_of(
+        &format!("include({n}, {key}::integer, tenant => {t})"),
+        key,
+        tenant,
+    );
     Some(Step::sql(
         format!("include {key} in {name}"),
         sql,
@@ -191,9 +232,10 @@ pub fn inclusion(rng: &mut Rng, model: &Model, state: &State) -> Option<Step> {
 }
 
 pub fn static_members(rng: &mut Rng, model: &Model, state: &State) -> Option<Step> {
-    let (gid, name) = pick_group(rng, model, GroupKind::Static)?;
-    let n = quote_literal(name);
-    let live = state.live_vec();
+    let (gid, n, tenant) = pick_group(rng, model, GroupKind::Static)?;
+    let t = quote_literal(tenant);
+    let name = format!("{n} of {tenant}");
+    let live = state.live_in(tenant);
     if rng.chance(35) {
         let current: Vec<String> = state
             .included
@@ -206,7 +248,7 @@ pub fn static_members(rng: &mut Rng, model: &Model, state: &State) -> Option<Ste
             return None;
         }
         let sql = format!(
-            "SELECT smart_groups.remove_members({n}, ARRAY[{}]::integer[])",
+            "SELECT smart_groups.remove_members({n}, ARRAY[{}]::integer[], tenant => {t})",
             keys.join(", ")
         );
         return Some(Step::sql(
@@ -222,8 +264,8 @@ pub fn static_members(rng: &mut Rng, model: &Model, state: &State) -> Option<Ste
         return None;
     }
     let sql = format!(
-        "SELECT smart_groups.add_members({n}, ARRAY[{}]::integer[])",
-        keys.join(", ")
+        "SELECT smart_groups.add_members({n}, {}, tenant => {t})",
+        keys_of(&keys, tenant)
     );
     Some(Step::sql(
         format!("add_members {name} {keys:?}"),
@@ -240,21 +282,22 @@ pub fn toggle(rng: &mut Rng, model: &Model) -> Option<Step> {
             model
                 .groups
                 .get(*i)
-                .is_some_and(|g| !model.is_named(&g.name))
+                .is_some_and(|g| !model.is_named(&g.name, &g.tenant))
         })
         .collect();
     let index = *rng.pick(&free)?;
     let g = model.groups.get(index)?;
     let n = quote_literal(&g.name);
+    let t = quote_literal(&g.tenant);
     Some(match g.status {
         GroupStatus::Active => Step::sql(
-            format!("deactivate {}", g.name),
-            format!("SELECT smart_groups.deactivate_group({n})"),
+            format!("deactivate {} of {}", g.name, g.tenant),
+            format!("SELECT smart_groups.deactivate_group({n}, tenant => {t})"),
             Effect::SetStatus(index, GroupStatus::Inactive),
         ),
         _ => Step::sql(
-            format!("activate {}", g.name),
-            format!("SELECT smart_groups.activate_group({n})"),
+            format!("activate {} of {}", g.name, g.tenant),
+            format!("SELECT smart_groups.activate_group({n}, tenant => {t})"),
             Effect::SetStatus(index, GroupStatus::Active),
         ),
     })

@@ -84,7 +84,7 @@ fn sabotage(client: &mut postgres::Client) -> Result<(), Failure> {
     let added = client.execute(
         "INSERT INTO smart_groups.member_rows (group_id, user_key) \
          SELECT g.id, u.id FROM smart_groups.groups g CROSS JOIN app.users u \
-          WHERE g.status = 'active' AND NOT EXISTS (SELECT 1 FROM smart_groups.members m \
+          WHERE g.status = 'active' AND u.org = g.tenant AND NOT EXISTS (SELECT 1 FROM smart_groups.members m \
                  WHERE m.group_id = g.id AND m.user_key = u.id) \
           ORDER BY g.id DESC, u.id LIMIT 1",
         &[],

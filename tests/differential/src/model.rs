@@ -10,6 +10,8 @@ use smart_groups_core::validate::{validate, Options, Severity};
 #[derive(Debug, Clone)]
 pub struct GroupModel {
     pub id: i64,
+    /// The tenant it belongs to (names are unique per tenant only).
+    pub tenant: String,
     pub name: String,
     pub kind: GroupKind,
     pub status: GroupStatus,
@@ -70,19 +72,24 @@ impl Model {
                 kind: g.kind,
                 status: g.status,
                 member_of: g.named(),
-                tenant: None,
+                tenant: Some(g.tenant.clone()),
             })
             .collect();
         c
     }
 
-    /// The checked ruleset, or every error the validator found.
-    pub fn check(&self, node: &Node, group: &str) -> Result<Pred, String> {
+    /// The checked ruleset of a group of `tenant`, or every error the validator found. The
+    /// rules are checked as the tenant's rules see the catalog (its groups, its and every
+    /// tenant's custom fields), but without the tenant's condition: the test applies that
+    /// itself (`check::expected`), so that the extension's tenant scoping is tested too.
+    pub fn check(&self, node: &Node, group: &str, tenant: &str) -> Result<Pred, String> {
         let opts = Options {
             group: Some(group.to_string()),
-            ..Options::default()
+            // The tenant's rule is applied by the check itself (`check::expected`), not
+            // by the validator, so that a mistake in the extension's scoping shows.
+            tenant: None,
         };
-        let v = validate(node, &self.catalog(), &opts);
+        let v = validate(node, &self.catalog().scoped(Some(tenant)), &opts);
         let errors: Vec<String> = v
             .problems
             .iter()
@@ -99,11 +106,12 @@ impl Model {
     /// that member_of accepts (active smart groups, static groups that are not archived).
     /// The hand-written groups are left out: they target known edge cases, and a discrepancy
     /// there would otherwise reappear in every random group that names them.
-    pub fn targets(&self, index: usize) -> Vec<String> {
+    /// Only groups of `tenant`: member_of resolves within the tenant.
+    pub fn targets(&self, index: usize, tenant: &str) -> Vec<String> {
         self.groups
             .iter()
             .take(index)
-            .filter(|g| !g.fixed)
+            .filter(|g| !g.fixed && g.tenant == tenant)
             .filter(|g| match g.kind {
                 GroupKind::Static => g.status != GroupStatus::Archived,
                 GroupKind::Smart => g.status == GroupStatus::Active,
@@ -112,16 +120,19 @@ impl Model {
             .collect()
     }
 
-    /// Whether some smart group (in any status) names `name`: the extension then refuses to
-    /// deactivate it.
-    pub fn is_named(&self, name: &str) -> bool {
+    /// Whether some smart group (in any status) of `tenant` names `name`: the extension then
+    /// refuses to deactivate it.
+    pub fn is_named(&self, name: &str, tenant: &str) -> bool {
         self.groups
             .iter()
-            .filter(|g| g.kind == GroupKind::Smart)
+            .filter(|g| g.kind == GroupKind::Smart && g.tenant == tenant)
             .any(|g| g.named().iter().any(|n| n == name))
     }
 
-    pub fn index_of(&self, name: &str) -> Option<usize> {
-        self.groups.iter().position(|g| g.name == name)
+    /// The group `name` of `tenant`.
+    pub fn index_of(&self, name: &str, tenant: &str) -> Option<usize> {
+        self.groups
+            .iter()
+            .position(|g| g.name == name && g.tenant == tenant)
     }
 }

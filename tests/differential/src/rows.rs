@@ -4,10 +4,12 @@ use chrono::Duration;
 
 use crate::pools::{Pools, FRAGMENTS, TEXTS};
 use crate::rng::Rng;
+use crate::schema::TENANTS;
 use crate::sqlval::Sql;
 
 /// Columns of app.users other than the key, in DDL order.
 pub const USER_COLUMNS: &[&str] = &[
+    "org",
     "name",
     "nick",
     "email",
@@ -33,6 +35,7 @@ pub const CUSTOM_KEYS: &[&str] = &[
     "c_ts",
     "c_bool",
     "c_enum",
+    "t1_only",
     "c_undefined",
 ];
 
@@ -42,6 +45,8 @@ impl Pools {
     /// One user column's value. `managers` are keys a manager_id may point at.
     pub fn user_value(&self, rng: &mut Rng, column: &str, managers: &[i32], copy: bool) -> Sql {
         match column {
+            // The tenant: NOT NULL; an UPDATE of it moves the user to another tenant.
+            "org" => Sql::lit(rng.pick(&TENANTS).copied().unwrap_or("t1")),
             "name" | "nick" => self.text(rng),
             "email" => self.email(rng),
             "age" => self.int(rng),

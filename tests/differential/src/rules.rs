@@ -12,6 +12,7 @@ use smart_groups_core::validate::{applicable_ops, comparison_ops_between};
 
 use crate::pools::{Pools, INTERVALS};
 use crate::rng::Rng;
+use crate::schema::TENANTS;
 
 /// Numbers rules compare with: the stored pools' values, their neighbours, and long decimals.
 const RULE_NUMBERS: &[&str] = &[
@@ -46,6 +47,8 @@ struct Field {
     name: String,
     ty: FieldType,
     allowed: Option<Vec<String>>,
+    /// The only tenant whose rules may name it (a tenant's custom field); None: every tenant.
+    tenant: Option<String>,
 }
 
 pub struct RuleGen<'a> {
@@ -56,6 +59,8 @@ pub struct RuleGen<'a> {
     /// (type, operator) pairs not generated yet: leaves prefer them until all are covered.
     pending: Vec<(FieldType, Op)>,
     numbers: Vec<Number>,
+    /// The tenant of the group whose ruleset is being generated.
+    tenant: String,
     pub covered: BTreeSet<(&'static str, &'static str, &'static str)>,
 }
 
@@ -73,17 +78,34 @@ impl<'a> RuleGen<'a> {
         {
             for c in &catalog.columns {
                 let (name, ty, allowed) = (format!("{prefix}{}", c.name), c.ty, c.allowed.clone());
-                user_fields.push(Field { name, ty, allowed });
+                let tenant = None;
+                user_fields.push(Field {
+                    name,
+                    ty,
+                    allowed,
+                    tenant,
+                });
             }
             for f in &catalog.custom_fields {
                 let (name, ty, allowed) = (format!("{prefix}{}", f.key), f.ty, f.allowed.clone());
-                user_fields.push(Field { name, ty, allowed });
+                let tenant = f.tenant.clone();
+                user_fields.push(Field {
+                    name,
+                    ty,
+                    allowed,
+                    tenant,
+                });
             }
             for l in &catalog.lookups {
                 for c in &l.columns {
                     let name = format!("{prefix}{}.{}", l.name, c.name);
                     let (ty, allowed) = (c.ty, c.allowed.clone());
-                    user_fields.push(Field { name, ty, allowed });
+                    user_fields.push(Field {
+                        name,
+                        ty,
+                        allowed,
+                        tenant: None,
+                    });
                 }
             }
         }
@@ -95,12 +117,14 @@ impl<'a> RuleGen<'a> {
                     name: c.name.clone(),
                     ty: c.ty,
                     allowed: c.allowed.clone(),
+                    tenant: None,
                 });
                 let lookups = r.lookups.iter().flat_map(|l| {
                     l.columns.iter().map(move |c| Field {
                         name: format!("{}.{}", l.name, c.name),
                         ty: c.ty,
                         allowed: c.allowed.clone(),
+                        tenant: None,
                     })
                 });
                 (r.name.clone(), columns.chain(lookups).collect())
@@ -119,12 +143,14 @@ impl<'a> RuleGen<'a> {
                 .iter()
                 .filter_map(|n| Number::parse(n))
                 .collect(),
+            tenant: String::new(),
             covered: BTreeSet::new(),
         }
     }
 
-    /// A ruleset that may name the groups in `targets` with member_of.
-    pub fn ruleset(&mut self, rng: &mut Rng, targets: &[String]) -> Node {
+    /// A ruleset of a group of `tenant` that may name the groups in `targets` with member_of.
+    pub fn ruleset(&mut self, rng: &mut Rng, targets: &[String], tenant: &str) -> Node {
+        self.tenant = tenant.to_string();
         let depth = 1 + rng.below(3);
         self.node(rng, Scope::User, depth, targets)
     }
@@ -216,15 +242,20 @@ impl<'a> RuleGen<'a> {
         })
     }
 
-    fn fields(&self, scope: Scope) -> &[Field] {
-        match scope {
-            Scope::User => &self.user_fields,
+    /// The fields a rule of the current tenant may name in `scope`.
+    fn fields(&self, scope: Scope) -> Vec<Field> {
+        let all = match scope {
+            Scope::User => &self.user_fields[..],
             Scope::Relation(name) => self
                 .relations
                 .iter()
                 .find(|r| r.0 == name)
-                .map_or(&[], |r| r.1.as_slice()),
-        }
+                .map_or(&[][..], |r| r.1.as_slice()),
+        };
+        all.iter()
+            .filter(|f| f.tenant.as_ref().is_none_or(|t| *t == self.tenant))
+            .cloned()
+            .collect()
     }
 
     fn condition(&mut self, rng: &mut Rng, scope: Scope) -> Condition {
@@ -246,6 +277,7 @@ impl<'a> RuleGen<'a> {
                     name: "name".into(),
                     ty: FieldType::Text,
                     allowed: None,
+                    tenant: None,
                 }),
         };
         let op = match wanted {
@@ -282,6 +314,19 @@ impl<'a> RuleGen<'a> {
         };
         let number = |rng: &mut Rng| self.numbers.get(rng.below(self.numbers.len())).cloned();
         Some(match field.ty {
+            // The tenant column (or the manager's): mostly tenant names, so that rules naming
+            // another tenant's users are common.
+            FieldType::Text
+                if (field.name == "org" || field.name.ends_with(".org")) && rng.chance(70) =>
+            {
+                let tenant = |r: &mut Rng| {
+                    Value::String(r.pick(&TENANTS).copied().unwrap_or("t1").to_string())
+                };
+                match op {
+                    Op::In | Op::NotIn => list(rng, &mut |r| tenant(r)),
+                    _ => tenant(rng),
+                }
+            }
             FieldType::Text => match op {
                 Op::In | Op::NotIn => list(rng, &mut |r| Value::String(self.pools.rule_text(r))),
                 _ => Value::String(self.pools.rule_text(rng)),

@@ -16,6 +16,10 @@ use crate::fail::Failure;
 pub const MOOD_LABELS: [&str; 4] = ["happy", "sad", "Meh", "ünï cödé"];
 /// Labels of the custom enum field; "X L" has a space so that quoting matters.
 pub const SIZE_LABELS: [&str; 4] = ["S", "M", "L", "X L"];
+/// The tenants (values of `app.users.org`). Every group belongs to one of them.
+pub const TENANTS: [&str; 3] = ["t1", "t2", "t3"];
+/// A custom field defined for one tenant only: only that tenant's rules may name it.
+pub const TENANT_FIELD: (&str, &str) = ("t1_only", "t1");
 
 /// The DDL, run in a fresh database. FKs cascade key moves and deletes into the custom table
 /// and enrollments, so one statement changes several attached tables at once; clicks has no
@@ -35,6 +39,7 @@ INSERT INTO app.courses SELECT i, (ARRAY['Driver Safety', 'driver safety', 'Fire
        (ARRAY[1.5, 8, NULL, 0, 40])[i] FROM generate_series(1, 5) i;
 CREATE TABLE app.users (
     id integer PRIMARY KEY,
+    org text NOT NULL,
     name text, nick varchar(40), email citext,
     age integer, score numeric, ratio double precision,
     birth date, seen timestamp, joined timestamptz,
@@ -42,6 +47,7 @@ CREATE TABLE app.users (
     manager_id integer REFERENCES app.users (id) ON DELETE SET NULL ON UPDATE CASCADE,
     dept_id integer REFERENCES app.depts (id));
 CREATE INDEX ON app.users (dept_id);
+CREATE INDEX ON app.users (org);
 CREATE TABLE app.custom (
     user_id integer NOT NULL REFERENCES app.users (id) ON DELETE CASCADE ON UPDATE CASCADE,
     field_key text NOT NULL,
@@ -56,7 +62,7 @@ CREATE INDEX ON app.enrollments (course_id);
 -- Enrollments are read through this index (src/live/direct.rs), clicks by a statement.
 CREATE INDEX ON app.enrollments (user_id);
 CREATE TABLE app.clicks (user_id integer, at timestamptz, n integer);
-SELECT smart_groups.attach_users('app.users');
+SELECT smart_groups.attach_users('app.users', tenant_column => 'org');
 SELECT smart_groups.attach_custom_fields('app.custom', user_column => 'user_id',
        key_column => 'field_key', value_column => 'value');
 SELECT smart_groups.define_custom_field('c_text', 'text');
@@ -65,6 +71,7 @@ SELECT smart_groups.define_custom_field('c_date', 'date');
 SELECT smart_groups.define_custom_field('c_ts', 'timestamp');
 SELECT smart_groups.define_custom_field('c_bool', 'boolean');
 SELECT smart_groups.define_custom_field('c_enum', 'enum', allowed => '{S,M,L,"X L"}');
+SELECT smart_groups.define_custom_field('t1_only', 'text', tenant => 't1');
 SELECT smart_groups.attach_relation('enrollments', 'app.enrollments', user_column => 'user_id');
 SELECT smart_groups.attach_relation('clicks', 'app.clicks', user_column => 'user_id');
 "#;
@@ -126,6 +133,7 @@ pub fn catalog() -> Catalog {
         },
         columns: vec![
             col("id", T::Number, K::Number),
+            col("org", T::Text, K::Text),
             col("name", T::Text, K::Text),
             col("nick", T::Text, K::Text),
             col("email", T::Text, K::Citext),
@@ -154,6 +162,10 @@ pub fn catalog() -> Catalog {
             custom("c_num", T::Number),
             custom("c_text", T::Text),
             custom("c_ts", T::Timestamp),
+            CustomField {
+                tenant: Some(TENANT_FIELD.1.into()),
+                ..custom(TENANT_FIELD.0, T::Text)
+            },
         ],
         references: vec![Reference {
             name: "manager".into(),
@@ -205,7 +217,7 @@ pub fn catalog() -> Catalog {
             },
         ],
         groups: Vec::new(),
-        tenant_column: None,
+        tenant_column: Some("org".into()),
     }
 }
 

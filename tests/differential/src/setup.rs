@@ -7,13 +7,13 @@ use crate::args::Args;
 use crate::data_ops;
 use crate::fail::{describe, Failure};
 use crate::fixed::FIXED;
-use crate::group_ops::{interesting_rules, rules_arg};
+use crate::group_ops::{interesting_rules, keys_of, rules_arg};
 use crate::model::{GroupModel, Model};
 use crate::pools::Pools;
 use crate::rng::Rng;
 use crate::rules::RuleGen;
-use crate::schema;
-use crate::snapshot::Snapshot;
+use crate::schema::{self, TENANTS};
+use crate::snapshot::{tenant_users, Snapshot};
 use crate::sqlval::quote_literal;
 use crate::step::{self, State, Step};
 use crate::user_ops;
@@ -101,6 +101,24 @@ fn group_name(i: usize) -> String {
     }
 }
 
+/// The name of the `i`-th group, of `tenant`: one in four takes the name of an earlier
+/// group of another tenant (names are unique per tenant only), unless `tenant` has it already.
+fn colliding_name(rng: &mut Rng, model: &Model, i: usize, tenant: &str) -> String {
+    let taken = |name: &str| model.index_of(name, tenant).is_some();
+    if rng.chance(25) {
+        let others: Vec<&str> = model
+            .groups
+            .iter()
+            .filter(|g| !g.fixed && g.tenant != tenant && !taken(&g.name))
+            .map(|g| g.name.as_str())
+            .collect();
+        if let Some(name) = rng.pick(&others) {
+            return name.to_string();
+        }
+    }
+    group_name(i)
+}
+
 /// One group to create: fixed rules, random rules, or a static group.
 enum Plan {
     Fixed(&'static str),
@@ -137,20 +155,21 @@ pub fn groups(
         k += 1;
     }
     for (i, plan) in plans.into_iter().enumerate() {
+        let tenant = rng.pick(&TENANTS).copied().unwrap_or("t1").to_string();
         let name = match plan {
             Plan::Fixed(_) => format!("fixed{i:02}"),
-            _ => group_name(i),
+            _ => colliding_name(rng, model, i, &tenant),
         };
         let index = model.groups.len();
         let rules = match plan {
             Plan::Static => None,
-            Plan::Random => {
-                interesting_rules(rng, gen, model, index, &name, rejected, &snap.data, now)
-            }
+            Plan::Random => interesting_rules(
+                rng, gen, model, index, &name, &tenant, rejected, &snap.data, now,
+            ),
             Plan::Fixed(t) => {
                 let checked = text::parse(t)
                     .map_err(|e| format!("{e:?}"))
-                    .and_then(|node| model.check(&node, &name).map(|pred| (node, pred)));
+                    .and_then(|node| model.check(&node, &name, &tenant).map(|pred| (node, pred)));
                 match checked {
                     Ok(r) => Some(r),
                     Err(e) => {
@@ -163,13 +182,14 @@ pub fn groups(
         };
         // Some smart groups start inactive; static groups are always created active.
         let active = !matches!(plan, Plan::Random) || !rng.chance(8);
+        let t = quote_literal(&tenant);
         let sql = match &rules {
             None => format!(
-                "SELECT smart_groups.create_static_group({})",
+                "SELECT smart_groups.create_static_group({}, tenant => {t})",
                 quote_literal(&name)
             ),
             Some((node, _)) => format!(
-                "SELECT smart_groups.create_group({}, {}, active => {active})",
+                "SELECT smart_groups.create_group({}, {}, active => {active}, tenant => {t})",
                 quote_literal(&name),
                 rules_arg(rng, node)
             ),
@@ -179,7 +199,7 @@ pub fn groups(
             Err(e) => {
                 *errors += 1;
                 println!(
-                    "OP ERROR [setup] creating group \"{name}\": {}\n  statement: {sql}",
+                    "OP ERROR [setup] creating group \"{name}\" of {tenant}: {}\n  statement: {sql}",
                     describe(&e)
                 );
                 continue;
@@ -196,13 +216,18 @@ pub fn groups(
             GroupStatus::Inactive
         };
         let members = match (&rules, active) {
-            (Some((_, pred)), true) => Evaluator::new(&snap.data, now).matching(pred),
+            (Some((_, pred)), true) => {
+                let users = tenant_users(&snap.data, &tenant);
+                let matching = Evaluator::new(&snap.data, now).matching(pred);
+                matching.intersection(&users).cloned().collect()
+            }
             _ => Default::default(),
         };
         snap.data.members.insert(id, members);
         let fixed = matches!(plan, Plan::Fixed(_));
         model.groups.push(GroupModel {
             id,
+            tenant: tenant.clone(),
             name: name.clone(),
             kind,
             status,
@@ -210,14 +235,17 @@ pub fn groups(
             fixed,
         });
         if kind == GroupKind::Static {
-            let live = state.live_vec();
+            let live = state.live_in(&tenant);
             let keys: Vec<String> = (0..8)
                 .filter_map(|_| rng.pick(&live).map(|k| k.to_string()))
                 .collect();
+            if keys.is_empty() {
+                continue;
+            }
             let sql = format!(
-                "SELECT smart_groups.add_members({}, ARRAY[{}]::integer[])",
+                "SELECT smart_groups.add_members({}, {}, tenant => {t})",
                 quote_literal(&name),
-                keys.join(", ")
+                keys_of(&keys, &tenant)
             );
             client.batch_execute(&sql)?;
             snap.data.members.insert(id, keys.iter().cloned().collect());

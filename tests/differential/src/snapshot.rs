@@ -18,6 +18,7 @@ use crate::fail::Failure;
 #[derive(Debug, Clone)]
 pub struct DbGroup {
     pub id: i64,
+    pub tenant: Option<String>,
     pub name: String,
     pub kind: String,
     pub status: String,
@@ -35,7 +36,7 @@ pub struct Snapshot {
 
 const USERS_SQL: &str = "SELECT id, name, nick, email::text, age, score::text, ratio::text, \
     birth::text, seen::text, (joined AT TIME ZONE 'UTC')::text, active, mood::text, tags, \
-    manager_id, dept_id FROM app.users";
+    manager_id, dept_id, org FROM app.users";
 
 fn text(row: &Row, i: usize) -> Result<Datum, Failure> {
     let v: Option<String> = row.try_get(i)?;
@@ -88,7 +89,7 @@ type Reader = fn(&Row, usize) -> Result<Datum, Failure>;
 fn user(row: &Row) -> Result<UserRow, Failure> {
     let id: i32 = row.try_get(0)?;
     let mut u = UserRow::new(id.to_string()).with("id", Datum::Number(id.to_string()));
-    let readers: [(&str, Reader); 14] = [
+    let readers: [(&str, Reader); 15] = [
         ("name", text),
         ("nick", text),
         ("email", text),
@@ -109,6 +110,7 @@ fn user(row: &Row) -> Result<UserRow, Failure> {
         }),
         ("manager_id", int),
         ("dept_id", int),
+        ("org", text),
     ];
     for (i, (name, read)) in readers.iter().enumerate() {
         u.values.insert(name.to_string(), read(row, i + 1)?);
@@ -205,14 +207,15 @@ pub fn read(client: &mut impl GenericClient) -> Result<Snapshot, Failure> {
         .lookups
         .insert(table("courses"), lookup_rows(client, sql, &courses)?);
     for row in client.query(
-        "SELECT id, name, kind, status FROM smart_groups.groups ORDER BY id",
+        "SELECT id, tenant, name, kind, status FROM smart_groups.groups ORDER BY id",
         &[],
     )? {
         s.groups.push(DbGroup {
             id: row.try_get(0)?,
-            name: row.try_get(1)?,
-            kind: row.try_get(2)?,
-            status: row.try_get(3)?,
+            tenant: row.try_get(1)?,
+            name: row.try_get(2)?,
+            kind: row.try_get(3)?,
+            status: row.try_get(4)?,
         });
     }
     s.inclusions = sets(client.query(
@@ -234,8 +237,11 @@ pub fn read(client: &mut impl GenericClient) -> Result<Snapshot, Failure> {
     Ok(s)
 }
 
-impl Snapshot {
-    pub fn user_keys(&self) -> BTreeSet<String> {
-        self.data.users.iter().map(|u| u.key.clone()).collect()
-    }
+/// Keys of the users of `tenant` (their `org` as read back), for the test's own tenant rule.
+pub fn tenant_users(data: &Dataset, tenant: &str) -> BTreeSet<String> {
+    data.users
+        .iter()
+        .filter(|u| matches!(u.values.get("org"), Some(Datum::Text(t)) if t == tenant))
+        .map(|u| u.key.clone())
+        .collect()
 }

@@ -26,6 +26,8 @@ pub enum Effect {
     None,
     AddUsers(Vec<i32>),
     MoveKey(i32, i32),
+    /// Users moved to a tenant.
+    SetTenant(Vec<i32>, String),
     ClearUsers,
     // Boxed: a checked ruleset is far larger than every other variant.
     SetRules(usize, Box<(Node, Pred)>),
@@ -57,6 +59,9 @@ impl Step {
 #[derive(Debug, Clone, Default)]
 pub struct State {
     pub live: BTreeSet<i32>,
+    /// Each user's tenant as far as the test knows (exact after each check; within a batch an
+    /// UPDATE of several users' `org` is not followed, so calls for a user check it again).
+    pub tenant_of: BTreeMap<i32, String>,
     pub next_id: i32,
     pub excluded: BTreeMap<i64, BTreeSet<String>>,
     pub included: BTreeMap<i64, BTreeSet<String>>,
@@ -65,6 +70,15 @@ pub struct State {
 impl State {
     pub fn live_vec(&self) -> Vec<i32> {
         self.live.iter().copied().collect()
+    }
+
+    /// The live users of `tenant`.
+    pub fn live_in(&self, tenant: &str) -> Vec<i32> {
+        self.live
+            .iter()
+            .copied()
+            .filter(|k| self.tenant_of.get(k).is_some_and(|t| t == tenant))
+            .collect()
     }
 
     pub fn fresh_id(&mut self) -> i32 {
@@ -120,9 +134,18 @@ pub fn apply(state: &mut State, model: &mut Model, effect: Effect, removed: &[i3
             if state.live.remove(&from) {
                 state.live.insert(to);
             }
+            if let Some(t) = state.tenant_of.remove(&from) {
+                state.tenant_of.insert(to, t);
+            }
+        }
+        Effect::SetTenant(ids, tenant) => {
+            for id in ids {
+                state.tenant_of.insert(id, tenant.clone());
+            }
         }
         Effect::ClearUsers => {
             state.live.clear();
+            state.tenant_of.clear();
             state.excluded.clear();
             state.included.clear();
         }

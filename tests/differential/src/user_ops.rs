@@ -19,6 +19,9 @@ pub fn new_users(rng: &mut Rng, pools: &Pools, state: &mut State, n: usize, copy
         ids.push(id);
         let mut row: Row = vec![("id", Sql::Lit(id.to_string()))];
         row.extend(pools.user_row(rng, &managers, copy_in));
+        if let Some((_, Sql::Lit(t))) = row.iter().find(|(c, _)| *c == "org") {
+            state.tenant_of.insert(id, t.clone());
+        }
         rows.push(row);
     }
     let (desc, action) = if copy_in {
@@ -61,8 +64,10 @@ pub fn user_change(rng: &mut Rng, pools: &Pools, state: &mut State) -> Option<St
                     row.push((c, pools.user_value(rng, c, &live, false)));
                 }
             }
-            let sql = format!("UPDATE app.users SET {} WHERE id = {user}", dedup_set(&row));
-            Step::sql(format!("UPDATE user {user}"), sql, Effect::None)
+            let (set, tenant) = dedup_set(&row);
+            let sql = format!("UPDATE app.users SET {set} WHERE id = {user}");
+            let effect = tenant.map_or(Effect::None, |t| Effect::SetTenant(vec![user], t));
+            Step::sql(format!("UPDATE user {user}"), sql, effect)
         }
         10..=11 => {
             let column = rng.pick(USER_COLUMNS).copied().unwrap_or("name");
@@ -113,8 +118,9 @@ pub fn user_change(rng: &mut Rng, pools: &Pools, state: &mut State) -> Option<St
     })
 }
 
-/// `SET a = x, a = y` is an error; keep the last value of each column.
-fn dedup_set(row: &Row) -> String {
+/// `SET a = x, a = y` is an error; keep the last value of each column. Also returns the
+/// tenant the user moves to, if `org` is set.
+fn dedup_set(row: &Row) -> (String, Option<String>) {
     let mut seen: Vec<&str> = Vec::new();
     let mut kept: Row = Vec::new();
     for (c, v) in row.iter().rev() {
@@ -123,7 +129,11 @@ fn dedup_set(row: &Row) -> String {
             kept.push((c, v.clone()));
         }
     }
-    set_clause(&kept)
+    let tenant = kept.iter().find_map(|(c, v)| match v {
+        Sql::Lit(t) if *c == "org" => Some(t.clone()),
+        _ => None,
+    });
+    (set_clause(&kept), tenant)
 }
 
 /// TRUNCATE of the users table (CASCADE empties custom rows and enrollments too; clicks
