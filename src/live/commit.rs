@@ -361,7 +361,7 @@ fn as_owner<R>(
 }
 
 fn step(client: &mut SpiClient<'_>, st: &mut State, mut work: Work) -> Result<i64, DbError> {
-    let groups = st.at_commit.clone();
+    let groups = step_groups(st, &work);
     if groups.is_empty() {
         return Ok(0);
     }
@@ -496,6 +496,29 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, mut work: Work) -> Result<i6
             .extend(referrers);
     }
     evaluate(client, st, &groups, items, work.pairs)
+}
+
+/// The groups the step decides, in depth order: the active groups maintained at commit, and
+/// those the recorded work names that a later statement of the transaction took off that list
+/// (new rules reading no custom field, reference, relation or lookup): what was recorded for
+/// them is still owed (a member_of follower's leave, recorded when the group it names was
+/// refreshed, was lost when set_rules then made both plain groups).
+fn step_groups(st: &State, work: &Work) -> Vec<i64> {
+    let named: BTreeSet<i64> = work
+        .items
+        .keys()
+        .filter_map(|(_, g)| g.as_ref())
+        .flatten()
+        .chain(work.pairs.values().flatten())
+        .chain(work.readers.iter())
+        .chain(work.whole.iter().flat_map(|w| w.groups.iter()))
+        .copied()
+        .collect();
+    st.groups
+        .iter()
+        .map(|g| g.id)
+        .filter(|id| st.is_at_commit(*id) || named.contains(id))
+        .collect()
 }
 
 /// The commit-time groups the step may evaluate: those its items name (every one, for an
@@ -1062,7 +1085,7 @@ fn evaluate(
             .into_iter()
             .flat_map(|(k, gs)| {
                 gs.into_iter()
-                    .filter(|g| st.is_at_commit(*g))
+                    .filter(|g| groups.contains(g))
                     .map(move |g| (g, k.clone(), super::users_update::USER, None))
             })
             .collect();

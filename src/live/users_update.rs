@@ -69,7 +69,11 @@ pub fn run(
     if changed.is_empty() {
         return Ok(());
     }
-    if st.tenant_column.as_ref().is_some_and(|t| changed.contains(t)) {
+    if st
+        .tenant_column
+        .as_ref()
+        .is_some_and(|t| changed.contains(t))
+    {
         super::maintain::tenant_moved(client, st)?;
     }
     defer_at_commit(client, st, &key, &changed, rows, at_hand)?;
