@@ -199,6 +199,10 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM smart_groups.attached_columns) THEN
         PERFORM smart_groups_internal._snapshot_columns();
     END IF;
+    -- A restore makes the tables anew, with row-level security off.
+    IF cfg.tenant_security AND NOT smart_groups_internal._tenant_security() THEN
+        PERFORM smart_groups.set_tenant_security(true);
+    END IF;
 END $$;
 
 -- Remembers the columns of the attached tables (see smart_groups.attached_columns).

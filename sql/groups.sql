@@ -54,6 +54,7 @@ BEGIN
         EXECUTE format('ALTER TABLE smart_groups.%I %s ROW LEVEL SECURITY', t,
                        CASE WHEN enabled THEN 'ENABLE' ELSE 'DISABLE' END);
     END LOOP;
+    UPDATE smart_groups.config SET tenant_security = enabled;
 END $$;
 
 CREATE FUNCTION smart_groups_internal._qname(rel regclass) RETURNS text
@@ -1059,6 +1060,7 @@ BEGIN
         ('config', 'catalog_epoch', 'Moves whenever what rules can name changes, so that backends do not reuse compiled rules'),
         ('config', 'attached_at', 'When the users table was attached'),
         ('config', 'tenant_column', 'The users table''s tenant column, if users belong to tenants'),
+        ('config', 'tenant_security', 'Whether the tenant policies are enabled (set_tenant_security)'),
         ('custom_fields', NULL, 'The custom fields rules may name'),
         ('custom_fields', 'key', 'The field''s key in the custom-field table, and its name in rules'),
         ('custom_fields', 'type', 'text, number, date, timestamp, boolean or enum'),

@@ -29,7 +29,10 @@ CREATE TABLE smart_groups.config (
     attached_at         timestamptz NOT NULL DEFAULT now(),
     -- The users table's tenant column, if the app keeps tenants in one users table
     -- (docs/reference/tenants.md).
-    tenant_column       name
+    tenant_column       name,
+    -- Whether the tenant policies are enabled (set_tenant_security): kept here because a
+    -- restore recreates the tables with row-level security off (_repair_after_restore).
+    tenant_security     boolean NOT NULL DEFAULT false
 );
 
 -- tenant NULL: a field of every tenant (or of the one users table without tenants); a key is
