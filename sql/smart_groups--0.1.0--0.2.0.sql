@@ -1328,6 +1328,10 @@ DECLARE
 BEGIN
     keys := smart_groups_internal._user_keys(keys, tenant);
     PERFORM smart_groups_internal._lock_for(keys);
+    -- Again under the users' row locks: a move to another tenant committed meanwhile.
+    IF tenant IS NOT NULL THEN
+        PERFORM smart_groups_internal._user_keys(keys, tenant);
+    END IF;
     g := smart_groups_internal._override_group(name, kind, true, tenant);
     EXECUTE format('INSERT INTO smart_groups.inclusions (group_id, user_key)'
                    ' SELECT $1, k::%s FROM unnest($2) k ON CONFLICT DO NOTHING', cfg.key_type)
@@ -1390,6 +1394,9 @@ BEGIN
             HINT = 'say why in note => ''...''';
     END IF;
     PERFORM smart_groups_internal._lock_for(keys);
+    IF tenant IS NOT NULL THEN
+        PERFORM smart_groups_internal._user_keys(keys, tenant);
+    END IF;
     g := smart_groups_internal._override_group(name, NULL, true, tenant);
     EXECUTE format('INSERT INTO smart_groups.exclusions AS e (group_id, user_key, reason, note)'
                    ' VALUES ($1, $2::%s, $3, $4) ON CONFLICT (group_id, user_key)'
