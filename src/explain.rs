@@ -76,7 +76,8 @@ fn walk(node: &Node, pred: &Pred, path: String, catalog: &Catalog, out: &mut Vec
     }
 }
 
-type Row = (String, String, Option<String>, bool);
+/// (path, rule, actual, result): `explain`'s columns, named in its signature.
+pub type Row = (String, String, Option<String>, bool);
 
 /// The condition a tenant's group adds to its rules, as a rule and its checked form.
 fn tenant_rule(catalog: &Catalog, column: &str, tenant: &str) -> Option<(Node, Pred)> {
@@ -126,15 +127,7 @@ pub fn explain_rows(
     key: crate::args::Text,
     tenant: Option<crate::args::Text>,
     legacy: bool,
-) -> TableIterator<
-    'static,
-    (
-        name!(path, String),
-        name!(rule, String),
-        name!(actual, Option<String>),
-        name!(result, bool),
-    ),
-> {
+) -> TableIterator<'static, Row> {
     let (name, key) = (name.get("the group name"), key.get("the user key"));
     let tenant = tenant.as_ref().map(|t| t.get("the tenant"));
     let catalog = catalog_for(tenant);
