@@ -1603,6 +1603,8 @@ DECLARE
 BEGIN
     IF tenant IS NOT NULL THEN
         tenant := smart_groups_internal._tenant(tenant);
+    ELSE
+        PERFORM smart_groups_internal._every_tenant('define');
     END IF;
     IF cfg.custom_table IS NULL THEN
         RAISE EXCEPTION 'no custom-field table is attached' USING ERRCODE = '55000',
@@ -1651,6 +1653,8 @@ LANGUAGE plpgsql AS $$
 BEGIN
     IF tenant IS NOT NULL THEN
         tenant := smart_groups_internal._tenant(tenant);
+    ELSE
+        PERFORM smart_groups_internal._every_tenant('drop');
     END IF;
     DELETE FROM smart_groups.custom_fields f
      WHERE f.key = drop_custom_field.key AND f.tenant IS NOT DISTINCT FROM drop_custom_field.tenant;
@@ -1689,6 +1693,23 @@ LANGUAGE sql STABLE AS $$
     SELECT NOT smart_groups_internal._tenant_security()
         OR tenant = nullif(current_setting('smart_groups.tenant', true), '')
 $$;
+
+-- With the tenant policies enabled, a field of every tenant is a superuser's business only: a
+-- tenant's admin defines and drops fields of its own tenant. The caller is the session's role
+-- (SET ROLE's, else the session user): inside this SECURITY DEFINER call current_user is the
+-- extension's owner.
+CREATE FUNCTION smart_groups_internal._every_tenant(action text) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    caller text := CASE WHEN current_setting('role') = 'none' THEN session_user::text
+                        ELSE current_setting('role') END;
+BEGIN
+    IF smart_groups_internal._tenant_security()
+       AND NOT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = caller), false) THEN
+        RAISE EXCEPTION 'cannot % a custom field of every tenant while the tenant policies are enabled', action
+            USING ERRCODE = '42501', HINT = 'pass tenant => the session''s tenant';
+    END IF;
+END $$;
 
 CREATE OR REPLACE FUNCTION smart_groups_internal._refuse_if_named(g smart_groups.groups, action text) RETURNS void
 LANGUAGE plpgsql AS $$

@@ -3,8 +3,8 @@
 
 use pgrx::prelude::*;
 use pgrx::JsonB;
-use smart_groups_core::ast::{Condition, Node, Value};
-use smart_groups_core::catalog::Catalog;
+use smart_groups_core::ast::{Condition, Node, Number, Value};
+use smart_groups_core::catalog::{Catalog, FieldType};
 use smart_groups_core::checked::Pred;
 use smart_groups_core::{compile, json, text, validate};
 
@@ -91,10 +91,15 @@ fn tenant_rule(catalog: &Catalog, column: &str, tenant: &str) -> Option<(Node, P
             let Pred::Test(test) = &pred else {
                 return None;
             };
+            // As validate took it: a number for a number column.
+            let value = match catalog.columns.iter().find(|c| c.name == column) {
+                Some(c) if c.ty == FieldType::Number => Number::parse(tenant).map(Value::Number),
+                _ => None,
+            };
             let node = Node::Cond(Condition {
                 field: column.to_string(),
                 op: test.op,
-                value: Some(Value::String(tenant.to_string())),
+                value: Some(value.unwrap_or_else(|| Value::String(tenant.to_string()))),
             });
             Some((node, pred))
         }

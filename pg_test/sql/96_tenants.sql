@@ -204,6 +204,9 @@ SELECT smart_groups.member_count('Sales');
 SELECT try($$SELECT smart_groups.member_count('Sellers', tenant => 'globex')$$);
 SELECT try($$SELECT smart_groups.create_group('Sneaky', 'level > 0', tenant => 'globex')$$);
 SELECT smart_groups.create_group('Mine', 'level > 1') > 0 AS created_in_acme;
+SELECT try($$SELECT smart_groups.define_custom_field('everyone', 'text')$$);
+SELECT try($$SELECT smart_groups.drop_custom_field('seats')$$);
+SELECT smart_groups.define_custom_field('acme_only', 'text', tenant => 'acme');
 SET smart_groups.tenant = 'globex';
 SELECT DISTINCT tenant FROM smart_groups.memberships;
 RESET smart_groups.tenant;
@@ -216,6 +219,25 @@ SELECT count(*) AS problems FROM smart_groups.verify();
 -- A dropped tenant field converts the groups reading it, in its tenant only.
 SELECT smart_groups.drop_custom_field('region', tenant => 'acme');
 SELECT tenant, name, kind FROM smart_groups.groups WHERE name IN ('North', 'Big') ORDER BY 1;
+
+-- An integer tenant column: a tenant is one of its values, as the column's type prints it.
+DO $$
+DECLARE g record;
+BEGIN
+    FOR g IN SELECT name, tenant FROM smart_groups.groups ORDER BY depth DESC, id DESC LOOP
+        PERFORM smart_groups.drop_group(g.name, tenant => g.tenant);
+    END LOOP;
+END $$;
+ALTER TABLE saas.accounts ADD COLUMN org_no integer;
+UPDATE saas.accounts SET org_no = CASE org_code WHEN 'acme' THEN 5 ELSE 7 END;
+SELECT smart_groups.attach_users('saas.accounts', tenant_column => 'org_no');
+SELECT smart_groups.create_group('Sales', 'role = "sales"', tenant => '05') > 0;
+SELECT tenant, name FROM smart_groups.groups;
+SELECT try($$SELECT smart_groups.create_group('Sales', 'role = "sales"', tenant => 'five')$$);
+SELECT smart_groups.member_count('Sales', tenant => '5') = count(*) AS counted
+  FROM saas.accounts WHERE org_no = 5 AND role = 'sales';
+SELECT path, rule, result FROM smart_groups.explain('Sales', 1, tenant => '5') WHERE path = '(tenant)';
+SELECT count(*) AS problems FROM smart_groups.verify();
 
 RESET client_min_messages;
 DROP EXTENSION smart_groups CASCADE;
