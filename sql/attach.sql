@@ -459,6 +459,9 @@ BEGIN
             USING ERRCODE = '42701', HINT = 'field names are unique: choose another key';
     END IF;
     -- A key is every tenant's or some tenants' own: rules of any tenant name one field by it.
+    -- Definitions of custom fields go one after the other: two of one key (for a tenant and for
+    -- every tenant) conflict in a way the unique constraint cannot see.
+    PERFORM pg_advisory_xact_lock(1936159858, 4);   -- taken by nothing else (docs/design/lock-protocol.md)
     IF EXISTS (SELECT 1 FROM smart_groups.custom_fields f
                 WHERE f.key = define_custom_field.key
                   AND (f.tenant IS NULL OR define_custom_field.tenant IS NULL OR f.tenant = define_custom_field.tenant)) THEN

@@ -15,67 +15,139 @@ use smart_groups_core::validate::{Problem, ValidationError};
 const SAMPLE_ROWS: usize = 50_000;
 const MAX_CANDIDATES: usize = 2_000;
 
-pub fn warnings(pred: &Pred, catalog: &Catalog) -> Vec<Problem> {
+/// `tenant`: the tenant whose rules these are (docs/reference/tenants.md): only its users'
+/// data is looked at, so that warnings and suggestions say nothing of other tenants' users.
+pub fn warnings(pred: &Pred, catalog: &Catalog, tenant: Option<&str>) -> Vec<Problem> {
     let mut out = Vec::new();
     let mut seen_custom = Vec::new();
-    walk(pred, catalog, None, &mut out, &mut seen_custom);
+    let scope = Scope {
+        catalog,
+        tenant: tenant.zip(catalog.tenant_column.as_deref()),
+    };
+    walk(pred, &scope, None, &mut out, &mut seen_custom);
     out
+}
+
+/// The catalog and, with tenants, the tenant column and the tenant whose users' data counts.
+struct Scope<'a> {
+    catalog: &'a Catalog,
+    tenant: Option<(&'a str, &'a str)>,
+}
+
+impl Scope<'_> {
+    /// `AND` the users row `u` is of the tenant; empty without a tenant.
+    fn of_tenant(&self) -> String {
+        match self.tenant {
+            Some((tenant, column)) => format!(
+                " AND u.{}::text = {}",
+                quote_ident(column),
+                quote_literal(tenant)
+            ),
+            None => String::new(),
+        }
+    }
+
+    /// `AND` the user `user_sql` (a users key) is of the tenant; empty without a tenant.
+    fn user_of_tenant(&self, user_sql: &str) -> String {
+        if self.tenant.is_none() {
+            return String::new();
+        }
+        format!(
+            " AND EXISTS (SELECT 1 FROM {} u WHERE u.{} = {user_sql}{})",
+            qualified(&self.catalog.users.table),
+            quote_ident(&self.catalog.users.key_column),
+            self.of_tenant()
+        )
+    }
 }
 
 fn walk(
     pred: &Pred,
-    catalog: &Catalog,
+    scope: &Scope,
     rel: Option<&Relation>,
     out: &mut Vec<Problem>,
     seen: &mut Vec<String>,
 ) {
     match pred {
         Pred::All(items) | Pred::Any(items) => {
-            items.iter().for_each(|p| walk(p, catalog, rel, out, seen))
+            items.iter().for_each(|p| walk(p, scope, rel, out, seen))
         }
-        Pred::Not(inner) => walk(inner, catalog, rel, out, seen),
+        Pred::Not(inner) => walk(inner, scope, rel, out, seen),
         Pred::Has {
             relation,
             filter: Some(f),
             ..
-        } => walk(f, catalog, Some(relation), out, seen),
+        } => walk(f, scope, Some(relation), out, seen),
         Pred::Test(t) => {
-            unmatched(t, catalog, rel, out);
-            unreadable(&t.field, &t.path, catalog, out, seen);
+            unmatched(t, scope, rel, out);
+            unreadable(&t.field, &t.path, scope, out, seen);
         }
         Pred::Compare(c) => {
             for field in c.fields() {
-                unreadable(field, &c.path, catalog, out, seen);
+                unreadable(field, &c.path, scope, out, seen);
             }
         }
         _ => {}
     }
 }
 
-/// The values of `field` as text, from the rows that hold it: `(value expression, FROM …)`.
-fn source(field: &FieldPath, catalog: &Catalog, rel: Option<&Relation>) -> (String, String) {
+/// The values of `field` as text, from the rows that hold it: `(value expression, FROM …)`,
+/// with a tenant the rows of its users only (a lookup's rows its users or their relation rows
+/// point to).
+fn source(field: &FieldPath, scope: &Scope, rel: Option<&Relation>) -> (String, String) {
+    let catalog = scope.catalog;
     match (field, rel) {
         // The lookup table's own values: "did you mean" among departments' names.
-        (FieldPath::Lookup { lookup, column }, _) => (
-            format!("l.{}::text", quote_ident(&column.name)),
-            format!("FROM {} l", qualified(&lookup.table)),
-        ),
-        (FieldPath::Column(c), Some(r)) => (
-            format!("r.{}::text", quote_ident(&c.name)),
-            format!("FROM {} r", qualified(&r.table)),
-        ),
-        _ => (
-            compile::actual_value(field, catalog, compile::USER_ALIAS),
-            format!(
-                "FROM {} {}",
-                qualified(&catalog.users.table),
-                compile::USER_ALIAS
-            ),
-        ),
+        (FieldPath::Lookup { lookup, column }, _) => {
+            let pointed = match (scope.tenant, rel) {
+                (None, _) => String::new(),
+                (Some(_), None) => format!(
+                    " WHERE EXISTS (SELECT 1 FROM {} u WHERE u.{} = l.{}{})",
+                    qualified(&catalog.users.table),
+                    quote_ident(&lookup.column),
+                    quote_ident(&lookup.key_column),
+                    scope.of_tenant()
+                ),
+                (Some(_), Some(r)) => format!(
+                    " WHERE EXISTS (SELECT 1 FROM {} r WHERE r.{} = l.{}{})",
+                    qualified(&r.table),
+                    quote_ident(&lookup.column),
+                    quote_ident(&lookup.key_column),
+                    scope.user_of_tenant(&format!("r.{}", quote_ident(&r.user_column)))
+                ),
+            };
+            (
+                format!("l.{}::text", quote_ident(&column.name)),
+                format!(
+                    "FROM (SELECT l.* FROM {} l{pointed}) l",
+                    qualified(&lookup.table)
+                ),
+            )
+        }
+        (FieldPath::Column(c), Some(r)) => {
+            let mine = scope
+                .user_of_tenant(&format!("r.{}", quote_ident(&r.user_column)))
+                .replacen(" AND ", " WHERE ", 1);
+            (
+                format!("r.{}::text", quote_ident(&c.name)),
+                format!("FROM (SELECT r.* FROM {} r{mine}) r", qualified(&r.table)),
+            )
+        }
+        _ => {
+            let mine = scope.of_tenant().replacen(" AND ", " WHERE ", 1);
+            (
+                compile::actual_value(field, catalog, compile::USER_ALIAS),
+                format!(
+                    "FROM (SELECT u.* FROM {} u{mine}) {}",
+                    qualified(&catalog.users.table),
+                    compile::USER_ALIAS
+                ),
+            )
+        }
     }
 }
 
-fn unmatched(t: &Test, catalog: &Catalog, rel: Option<&Relation>, out: &mut Vec<Problem>) {
+fn unmatched(t: &Test, scope: &Scope, rel: Option<&Relation>, out: &mut Vec<Problem>) {
     if !matches!(t.op, Op::Eq | Op::Neq | Op::In | Op::NotIn) {
         return;
     }
@@ -88,7 +160,7 @@ fn unmatched(t: &Test, catalog: &Catalog, rel: Option<&Relation>, out: &mut Vec<
             .collect(),
         _ => return,
     };
-    let (expr, from) = source(&t.field, catalog, rel);
+    let (expr, from) = source(&t.field, scope, rel);
     let mut candidates: Option<Vec<String>> = None;
     for (path, value) in values {
         let exists = Spi::get_one_with_args::<bool>(
@@ -134,13 +206,14 @@ fn sample(expr: &str, from: &str) -> Vec<String> {
 fn unreadable(
     field: &FieldPath,
     path: &str,
-    catalog: &Catalog,
+    scope: &Scope,
     out: &mut Vec<Problem>,
     seen: &mut Vec<String>,
 ) {
+    let catalog = scope.catalog;
     let f = match field {
         FieldPath::Custom(f) => f,
-        FieldPath::Reference { inner, .. } => return unreadable(inner, path, catalog, out, seen),
+        FieldPath::Reference { inner, .. } => return unreadable(inner, path, scope, out, seen),
         FieldPath::Column(_) | FieldPath::Lookup { .. } => return,
     };
     let Some(table) = catalog.custom_table.as_ref() else {
@@ -171,10 +244,11 @@ fn unreadable(
         FieldType::Text | FieldType::List => return,
     };
     let sql = format!(
-        "SELECT count(*) FROM {} f WHERE f.{} = {} AND {value} IS NOT NULL AND {value}::text <> '' AND NOT ({readable})",
+        "SELECT count(*) FROM {} f WHERE f.{} = {} AND {value} IS NOT NULL AND {value}::text <> '' AND NOT ({readable}){}",
         qualified(&table.table),
         quote_ident(&table.key_column),
         quote_literal(&f.key),
+        scope.user_of_tenant(&format!("f.{}", quote_ident(&table.user_column))),
     );
     let count = Spi::get_one::<i64>(&sql).ok().flatten().unwrap_or(0);
     if count > 0 {

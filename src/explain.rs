@@ -9,7 +9,7 @@ use smart_groups_core::checked::Pred;
 use smart_groups_core::{compile, json, text, validate};
 
 use crate::errors::OrRaise;
-use crate::rules_api::{catalog_for, check, Owner};
+use crate::rules_api::catalog_for;
 
 /// One explained node: where it is, its text, and SQL for its outcome and actual value.
 struct Item {
@@ -166,8 +166,16 @@ pub fn explain_rows(
     let mut items = Vec::new();
     if let (Some("smart"), Some(rules)) = (kind.as_deref(), rules) {
         let node = json::read_value(&rules.0).or_raise();
-        // The rules as written, then the tenant's condition the group adds to them.
-        let (pred, _) = check(&node, Owner::new(Some(name), None));
+        // The rules as written (their names resolved in the tenant: `catalog` is scoped),
+        // then the tenant's condition the group adds to them.
+        let opts = validate::Options {
+            group: Some(name.to_string()),
+            tenant: None,
+        };
+        let pred = match validate::validate(&node, &catalog, &opts).into_result() {
+            Ok(pred) => pred,
+            Err(problem) => crate::errors::raise(&problem),
+        };
         walk(&node, &pred, String::new(), &catalog, &mut items);
         if let (Some(t), Some(column)) = (tenant, &catalog.tenant_column) {
             if let Some((node, pred)) = tenant_rule(&catalog, column, t) {

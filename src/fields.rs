@@ -94,14 +94,27 @@ pub fn _field_list() -> TableIterator<
     ),
 > {
     // Before attach_users the catalog is simply empty. With a session tenant, the fields its
-    // groups' rules may name (docs/reference/tenants.md); without, every tenant's.
+    // groups' rules may name (docs/reference/tenants.md); without, every tenant's, unless the
+    // tenant policies are on: then the fields of every tenant only.
     let rows = match catalog_load::load() {
         Ok(catalog) => match crate::rules_api::session_tenant() {
             Some(t) => rows(&catalog.scoped(Some(&t))),
+            None if tenant_policies_on() => rows(&catalog.scoped(None)),
             None => rows(&catalog),
         },
         Err(DbError::NotAttached) => Vec::new(),
         Err(e) => crate::errors::raise(&e),
     };
     TableIterator::new(rows)
+}
+
+/// Whether the tenant policies are enabled (`set_tenant_security`), read from the catalog so
+/// that a database still on release 0.1.0 answers too.
+fn tenant_policies_on() -> bool {
+    Spi::get_one::<bool>(
+        "SELECT relrowsecurity FROM pg_class WHERE oid = 'smart_groups.groups'::regclass",
+    )
+    .ok()
+    .flatten()
+    .unwrap_or(false)
 }

@@ -146,7 +146,7 @@ fn validate_rows(
             let catalog = catalog_for(owner.tenant);
             let mut validation = validate::validate(&node, &catalog, &owner.options());
             if let Some(pred) = validation.pred.clone() {
-                for problem in crate::data_checks::warnings(&pred, &catalog) {
+                for problem in crate::data_checks::warnings(&pred, &catalog, owner.tenant) {
                     validation.push(problem);
                 }
             }

@@ -94,6 +94,15 @@ SELECT smart_groups.create_group('North', 'region = "north"', tenant => 'acme') 
 SELECT smart_groups.create_group('Big', 'seats > 10 and region is empty', tenant => 'globex') > 0;
 SELECT try($$SELECT smart_groups.create_group('North', 'region = "north"', tenant => 'globex')$$);
 SELECT * FROM tenant_state();
+-- explain resolves names in the group's tenant: another group, a field of the tenant.
+SELECT path, rule, actual, result FROM smart_groups.explain('Senior', 4, tenant => 'globex') WHERE path <> '(member)';
+SELECT path, rule, actual, result FROM smart_groups.explain('North', 1, tenant => 'acme') WHERE path <> '(member)';
+-- validate's data warnings look at the tenant's users only: Dee is globex's, Ann acme's.
+SET smart_groups.tenant = 'acme';
+SELECT severity, path, message FROM smart_groups.validate('name in ("Dee", "Anne")');
+SET smart_groups.tenant = 'globex';
+SELECT severity, path, message FROM smart_groups.validate('name in ("Dee", "Anne")');
+RESET smart_groups.tenant;
 
 -- The session's tenant, for apps that set one per connection.
 SET smart_groups.tenant = 'globex';
@@ -149,6 +158,16 @@ SELECT count(*) AS overrides_left FROM smart_groups.inclusions WHERE user_key IN
 SELECT count(*) AS exclusions_left FROM smart_groups.exclusions WHERE user_key IN (7, 10);
 UPDATE saas.accounts SET org = 'acme' WHERE id IN (7, 10);
 SELECT * FROM tenant_state();
+SELECT count(*) AS problems FROM smart_groups.verify();
+
+-- A user's key changes: the old key's overrides go, and a user given the freed key later (of
+-- the other tenant here) inherits none of them.
+SELECT smart_groups.add_members('VIP', ARRAY[3], tenant => 'acme');
+UPDATE saas.accounts SET id = 103 WHERE id = 3;
+INSERT INTO saas.accounts VALUES (3, 'globex', 'Cyd', 'support', 1, '2024-04-01', NULL);
+SELECT g.tenant, g.name FROM smart_groups.members m JOIN smart_groups.groups g ON g.id = m.group_id
+ WHERE m.user_key IN (3, 103) AND g.kind = 'static';
+SELECT count(*) AS overrides_of_3 FROM smart_groups.inclusions WHERE user_key IN (3, 103);
 SELECT count(*) AS problems FROM smart_groups.verify();
 
 -- Names are unique per tenant, archived included; lifecycle by tenant.
@@ -211,6 +230,7 @@ SET smart_groups.tenant = 'globex';
 SELECT DISTINCT tenant FROM smart_groups.memberships;
 RESET smart_groups.tenant;
 SELECT count(*) AS rows_without_tenant FROM smart_groups.memberships;
+SELECT name, source FROM smart_groups.fields WHERE source = 'custom' ORDER BY 1;
 RESET ROLE;
 SELECT smart_groups.set_tenant_security(false);
 SELECT tenant, name FROM smart_groups.groups WHERE name = 'Mine';

@@ -208,6 +208,23 @@ pub fn moved(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), DbError> 
         &[],
     )?
     .unwrap_or_default();
+    // Keys no user has any more lose their overrides, as a deleted user does: a user given a
+    // freed key later (of another tenant, maybe) must not inherit them.
+    statements::run(
+        client,
+        &format!(
+            "WITH gone AS (SELECT k::{kt} AS k FROM unnest($1::text[]) k \
+                            WHERE NOT EXISTS (SELECT 1 FROM {users} u WHERE u.{key} = k::{kt})), \
+                  i AS (DELETE FROM smart_groups.inclusions x USING gone WHERE x.user_key = gone.k RETURNING 1), \
+                  e AS (DELETE FROM smart_groups.exclusions x USING gone WHERE x.user_key = gone.k RETURNING 1) \
+             SELECT (SELECT count(*) FROM i) + (SELECT count(*) FROM e)",
+            kt = st.key_type,
+            users = st.users_table,
+        ),
+        &[text_array()],
+        &[keys.clone().into()],
+        |_| Ok(()),
+    )?;
     users(client, st, &keys, Concerns::Every, USER, false).map(|_| ())
 }
 
@@ -223,24 +240,70 @@ pub fn tenant_moved(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), Db
     super::advisory::writer();
     let (key, tenant) = (quote_ident(&st.key_column), quote_ident(tenant));
     let kt = &st.key_type;
-    let keys = statements::query_one::<Vec<String>>(
+    let moved = statements::run(
         client,
         &format!(
-            "WITH m AS (SELECT n.{key} AS k, n.{tenant}::text AS t FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} \
-                         WHERE o.{tenant}::text IS DISTINCT FROM n.{tenant}::text), \
-                  i AS (DELETE FROM smart_groups.inclusions x USING m, smart_groups.groups g \
-                         WHERE x.user_key = m.k::{kt} AND g.id = x.group_id AND g.tenant IS DISTINCT FROM m.t \
-                        RETURNING x.user_key), \
-                  e AS (DELETE FROM smart_groups.exclusions x USING m, smart_groups.groups g \
-                         WHERE x.user_key = m.k::{kt} AND g.id = x.group_id AND g.tenant IS DISTINCT FROM m.t \
-                        RETURNING x.user_key) \
-             SELECT array_agg(DISTINCT k) FROM (SELECT user_key::text AS k FROM i UNION ALL SELECT user_key::text FROM e) s"
+            "SELECT n.{key}::text, n.{tenant}::text FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} \
+              WHERE o.{tenant}::text IS DISTINCT FROM n.{tenant}::text"
         ),
         &[],
         &[],
+        |rows| {
+            let mut out: Vec<(String, Option<String>)> = Vec::new();
+            for r in rows {
+                out.push((r.get::<String>(1)?.unwrap_or_default(), r.get::<String>(2)?));
+            }
+            Ok(out)
+        },
+    )?;
+    if moved.is_empty() {
+        return Ok(());
+    }
+    let (keys, tenants): (Vec<String>, Vec<Option<String>>) = moved.into_iter().unzip();
+    let m = format!("m AS (SELECT k::{kt} AS k, t FROM unnest($1::text[], $2::text[]) AS m(k, t))");
+    let overrides = |verb: &str, then: &str| {
+        format!(
+            "i AS ({verb} smart_groups.inclusions x USING m, smart_groups.groups g \
+                    WHERE x.user_key = m.k AND g.id = x.group_id AND g.tenant IS DISTINCT FROM m.t{then}), \
+             e AS ({verb} smart_groups.exclusions x USING m, smart_groups.groups g \
+                    WHERE x.user_key = m.k AND g.id = x.group_id AND g.tenant IS DISTINCT FROM m.t{then})"
+        )
+    };
+    let gone = statements::query_one::<Vec<String>>(
+        client,
+        &format!(
+            "WITH {m}, {} \
+             SELECT array_agg(DISTINCT k) FROM (SELECT user_key::text AS k FROM i UNION ALL SELECT user_key::text FROM e) s",
+            overrides("DELETE FROM", " RETURNING x.user_key")
+        ),
+        &[text_array(), text_array()],
+        &[keys.clone().into(), tenants.clone().into()],
     )?
     .unwrap_or_default();
-    users(client, st, &keys, Concerns::Every, USER, false).map(|_| ())
+    // Under snapshot isolation an override committed after this transaction's snapshot (an
+    // include that our UPDATE of the user waited for) is not deleted above: as committed now,
+    // none may be left.
+    if crate::guc_scope::snapshot_isolation() {
+        let mut left = false;
+        statements::run_latest(
+            &format!(
+                "WITH {m} SELECT EXISTS (SELECT 1 FROM smart_groups.inclusions x JOIN m ON x.user_key = m.k \
+                   JOIN smart_groups.groups g ON g.id = x.group_id WHERE g.tenant IS DISTINCT FROM m.t) \
+                 OR EXISTS (SELECT 1 FROM smart_groups.exclusions x JOIN m ON x.user_key = m.k \
+                   JOIN smart_groups.groups g ON g.id = x.group_id WHERE g.tenant IS DISTINCT FROM m.t)"
+            ),
+            &[keys.into(), tenants.into()],
+            false,
+            |col| {
+                // SAFETY: the statement's one column is boolean.
+                left = unsafe { col(1).and_then(|d| bool::from_datum(d, false)) }.unwrap_or(false);
+            },
+        )?;
+        if left {
+            return Err(DbError::SerializationFailure);
+        }
+    }
+    users(client, st, &gone, Concerns::Every, USER, false).map(|_| ())
 }
 
 /// `_refresh_group(gid, cause, keys)`: the API's refresh of one group, and of the groups
