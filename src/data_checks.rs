@@ -35,30 +35,39 @@ struct Scope<'a> {
 }
 
 impl Scope<'_> {
-    /// `AND` the users row `u` is of the tenant; empty without a tenant.
-    fn of_tenant(&self) -> String {
-        match self.tenant {
-            Some((tenant, column)) => format!(
-                " AND u.{}::text = {}",
-                quote_ident(column),
-                quote_literal(tenant)
-            ),
-            None => String::new(),
-        }
+    /// The users row `u` is of the tenant; None without a tenant.
+    fn of_tenant(&self) -> Option<String> {
+        let (tenant, column) = self.tenant?;
+        Some(format!(
+            "u.{}::text = {}",
+            quote_ident(column),
+            quote_literal(tenant)
+        ))
     }
 
-    /// `AND` the user `user_sql` (a users key) is of the tenant; empty without a tenant.
-    fn user_of_tenant(&self, user_sql: &str) -> String {
-        if self.tenant.is_none() {
-            return String::new();
-        }
+    /// The users rows `u` for which `cond` holds and, with a tenant, of the tenant: `EXISTS`.
+    fn some_user(&self, cond: &str) -> String {
+        let mine = self
+            .of_tenant()
+            .map(|t| format!(" AND {t}"))
+            .unwrap_or_default();
         format!(
-            " AND EXISTS (SELECT 1 FROM {} u WHERE u.{} = {user_sql}{})",
-            qualified(&self.catalog.users.table),
-            quote_ident(&self.catalog.users.key_column),
-            self.of_tenant()
+            "EXISTS (SELECT 1 FROM {} u WHERE {cond}{mine})",
+            qualified(&self.catalog.users.table)
         )
     }
+
+    /// The user `user_sql` (a users key) is of the tenant; None without a tenant.
+    fn user_of_tenant(&self, user_sql: &str) -> Option<String> {
+        self.tenant?;
+        let key = quote_ident(&self.catalog.users.key_column);
+        Some(self.some_user(&format!("u.{key} = {user_sql}")))
+    }
+}
+
+/// ` WHERE cond`, or nothing.
+fn where_(cond: Option<String>) -> String {
+    cond.map(|c| format!(" WHERE {c}")).unwrap_or_default()
 }
 
 fn walk(
@@ -99,23 +108,24 @@ fn source(field: &FieldPath, scope: &Scope, rel: Option<&Relation>) -> (String, 
     match (field, rel) {
         // The lookup table's own values: "did you mean" among departments' names.
         (FieldPath::Lookup { lookup, column }, _) => {
-            let pointed = match (scope.tenant, rel) {
-                (None, _) => String::new(),
-                (Some(_), None) => format!(
-                    " WHERE EXISTS (SELECT 1 FROM {} u WHERE u.{} = l.{}{})",
-                    qualified(&catalog.users.table),
-                    quote_ident(&lookup.column),
-                    quote_ident(&lookup.key_column),
-                    scope.of_tenant()
-                ),
-                (Some(_), Some(r)) => format!(
-                    " WHERE EXISTS (SELECT 1 FROM {} r WHERE r.{} = l.{}{})",
-                    qualified(&r.table),
-                    quote_ident(&lookup.column),
-                    quote_ident(&lookup.key_column),
-                    scope.user_of_tenant(&format!("r.{}", quote_ident(&r.user_column)))
-                ),
-            };
+            let points = format!(
+                "{} = l.{}",
+                quote_ident(&lookup.column),
+                quote_ident(&lookup.key_column)
+            );
+            let pointed = where_(match (scope.tenant, rel) {
+                (None, _) => None,
+                (Some(_), None) => Some(scope.some_user(&format!("u.{points}"))),
+                (Some(_), Some(r)) => {
+                    let user = format!("r.{}", quote_ident(&r.user_column));
+                    scope.user_of_tenant(&user).map(|mine| {
+                        format!(
+                            "EXISTS (SELECT 1 FROM {} r WHERE r.{points} AND {mine})",
+                            qualified(&r.table)
+                        )
+                    })
+                }
+            });
             (
                 format!("l.{}::text", quote_ident(&column.name)),
                 format!(
@@ -125,16 +135,14 @@ fn source(field: &FieldPath, scope: &Scope, rel: Option<&Relation>) -> (String, 
             )
         }
         (FieldPath::Column(c), Some(r)) => {
-            let mine = scope
-                .user_of_tenant(&format!("r.{}", quote_ident(&r.user_column)))
-                .replacen(" AND ", " WHERE ", 1);
+            let mine = where_(scope.user_of_tenant(&format!("r.{}", quote_ident(&r.user_column))));
             (
                 format!("r.{}::text", quote_ident(&c.name)),
                 format!("FROM (SELECT r.* FROM {} r{mine}) r", qualified(&r.table)),
             )
         }
         _ => {
-            let mine = scope.of_tenant().replacen(" AND ", " WHERE ", 1);
+            let mine = where_(scope.of_tenant());
             (
                 compile::actual_value(field, catalog, compile::USER_ALIAS),
                 format!(
@@ -248,7 +256,10 @@ fn unreadable(
         qualified(&table.table),
         quote_ident(&table.key_column),
         quote_literal(&f.key),
-        scope.user_of_tenant(&format!("f.{}", quote_ident(&table.user_column))),
+        scope
+            .user_of_tenant(&format!("f.{}", quote_ident(&table.user_column)))
+            .map(|mine| format!(" AND {mine}"))
+            .unwrap_or_default(),
     );
     let count = Spi::get_one::<i64>(&sql).ok().flatten().unwrap_or(0);
     if count > 0 {

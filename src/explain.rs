@@ -3,8 +3,8 @@
 
 use pgrx::prelude::*;
 use pgrx::JsonB;
-use smart_groups_core::ast::{Condition, Node, Number, Value};
-use smart_groups_core::catalog::{Catalog, FieldType};
+use smart_groups_core::ast::Node;
+use smart_groups_core::catalog::Catalog;
 use smart_groups_core::checked::Pred;
 use smart_groups_core::{compile, json, text, validate};
 
@@ -79,34 +79,6 @@ fn walk(node: &Node, pred: &Pred, path: String, catalog: &Catalog, out: &mut Vec
 /// (path, rule, actual, result): `explain`'s columns, named in its signature.
 pub type Row = (String, String, Option<String>, bool);
 
-/// The condition a tenant's group adds to its rules, as a rule and its checked form.
-fn tenant_rule(catalog: &Catalog, column: &str, tenant: &str) -> Option<(Node, Pred)> {
-    let opts = validate::Options {
-        tenant: Some(tenant.to_string()),
-        ..validate::Options::default()
-    };
-    match validate::validate(&Node::All(Vec::new()), catalog, &opts).pred? {
-        Pred::All(mut items) if items.len() == 2 => {
-            let pred = items.swap_remove(0);
-            let Pred::Test(test) = &pred else {
-                return None;
-            };
-            // As validate took it: a number for a number column.
-            let value = match catalog.columns.iter().find(|c| c.name == column) {
-                Some(c) if c.ty == FieldType::Number => Number::parse(tenant).map(Value::Number),
-                _ => None,
-            };
-            let node = Node::Cond(Condition {
-                field: column.to_string(),
-                op: test.op,
-                value: Some(value.unwrap_or_else(|| Value::String(tenant.to_string()))),
-            });
-            Some((node, pred))
-        }
-        _ => None,
-    }
-}
-
 #[allow(clippy::type_complexity)]
 #[pg_extern(name = "_explain", schema = "smart_groups_internal")]
 pub fn explain_in(
@@ -178,8 +150,11 @@ pub fn explain_rows(
         };
         walk(&node, &pred, String::new(), &catalog, &mut items);
         if let (Some(t), Some(column)) = (tenant, &catalog.tenant_column) {
-            if let Some((node, pred)) = tenant_rule(&catalog, column, t) {
-                walk(&node, &pred, "(tenant)".into(), &catalog, &mut items);
+            if let Some(node) = validate::tenant_rule(&catalog, column, t) {
+                let checked = validate::validate(&node, &catalog, &validate::Options::default());
+                if let Some(pred) = checked.pred {
+                    walk(&node, &pred, "(tenant)".into(), &catalog, &mut items);
+                }
             }
         }
     }

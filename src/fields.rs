@@ -97,11 +97,14 @@ pub fn _field_list() -> TableIterator<
     // groups' rules may name (docs/reference/tenants.md); without, every tenant's, unless the
     // tenant policies are on: then the fields of every tenant only.
     let rows = match catalog_load::load() {
-        Ok(catalog) => match crate::rules_api::session_tenant() {
-            Some(t) => rows(&catalog.scoped(Some(&t))),
-            None if tenant_policies_on() => rows(&catalog.scoped(None)),
-            None => rows(&catalog),
-        },
+        Ok(mut catalog) => {
+            match crate::rules_api::session_tenant() {
+                Some(t) => catalog.keep_tenant(Some(&t)),
+                None if tenant_policies_on() => catalog.keep_tenant(None),
+                None => {}
+            }
+            rows(&catalog)
+        }
         Err(DbError::NotAttached) => Vec::new(),
         Err(e) => crate::errors::raise(&e),
     };

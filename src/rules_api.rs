@@ -55,7 +55,9 @@ impl<'a> Owner<'a> {
 
 /// The live catalog as the rules of `tenant`'s groups see it.
 pub fn catalog_for(tenant: Option<&str>) -> Catalog {
-    catalog_load::load_cached().or_raise().scoped(tenant)
+    let mut catalog = catalog_load::load_cached().or_raise();
+    catalog.keep_tenant(tenant);
+    catalog
 }
 
 /// Validates against the live catalog and raises the first error, in the words of JSON.

@@ -231,27 +231,16 @@ impl Catalog {
     /// custom fields defined for it or for every tenant. Without a tenant column every group
     /// and field has no tenant, and this is the whole catalog.
     pub fn scoped(&self, tenant: Option<&str>) -> Catalog {
-        Catalog {
-            users: self.users.clone(),
-            columns: self.columns.clone(),
-            custom_table: self.custom_table.clone(),
-            custom_fields: self
-                .custom_fields
-                .iter()
-                .filter(|f| f.tenant.is_none() || f.tenant.as_deref() == tenant)
-                .cloned()
-                .collect(),
-            references: self.references.clone(),
-            lookups: self.lookups.clone(),
-            relations: self.relations.clone(),
-            groups: self
-                .groups
-                .iter()
-                .filter(|g| g.tenant.as_deref() == tenant)
-                .cloned()
-                .collect(),
-            tenant_column: self.tenant_column.clone(),
-        }
+        let mut scoped = self.clone();
+        scoped.keep_tenant(tenant);
+        scoped
+    }
+
+    /// `scoped`, in place.
+    pub fn keep_tenant(&mut self, tenant: Option<&str>) {
+        self.custom_fields
+            .retain(|f| f.tenant.is_none() || f.tenant.as_deref() == tenant);
+        self.groups.retain(|g| g.tenant.as_deref() == tenant);
     }
 
     /// A user-level field by exact name: a column or a custom field (names are unique).

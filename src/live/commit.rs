@@ -938,13 +938,19 @@ fn lookup_rows_unchanged(
     if marks.is_empty() {
         return Ok(());
     }
+    marks_unchanged(client, marks.into_iter().collect())
+}
+
+/// A serialization failure unless the marks `hashes` are as this transaction's snapshot saw
+/// them: no step that committed since bumped one (users' marks, lookup rows' marks).
+fn marks_unchanged(client: &mut SpiClient<'_>, hashes: Vec<i32>) -> Result<(), DbError> {
     const SQL: &str = "SELECT count(*), coalesce(sum(n), 0)::bigint \
          FROM smart_groups_internal.step_marks WHERE h = ANY ($1)";
     statements::unchanged_since_snapshot(
         client,
         SQL,
         &[PgBuiltInOids::INT4ARRAYOID.oid()],
-        &[marks.into_iter().collect::<Vec<i32>>().into()],
+        &[hashes.into()],
     )
 }
 
@@ -1028,14 +1034,7 @@ fn mark_users(
     }
     let read: Vec<i32> = read.difference(&evaluated).copied().collect();
     if snapshot && !read.is_empty() {
-        const SQL: &str = "SELECT count(*), coalesce(sum(n), 0)::bigint \
-             FROM smart_groups_internal.step_marks WHERE h = ANY ($1)";
-        statements::unchanged_since_snapshot(
-            client,
-            SQL,
-            &[PgBuiltInOids::INT4ARRAYOID.oid()],
-            &[read.into()],
-        )?;
+        marks_unchanged(client, read)?;
     }
     Ok(())
 }

@@ -261,20 +261,18 @@ pub fn tenant_moved(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), Db
     }
     let (keys, tenants): (Vec<String>, Vec<Option<String>>) = moved.into_iter().unzip();
     let m = format!("m AS (SELECT k::{kt} AS k, t FROM unnest($1::text[], $2::text[]) AS m(k, t))");
-    let overrides = |verb: &str, then: &str| {
-        format!(
-            "i AS ({verb} smart_groups.inclusions x USING m, smart_groups.groups g \
-                    WHERE x.user_key = m.k AND g.id = x.group_id AND g.tenant IS DISTINCT FROM m.t{then}), \
-             e AS ({verb} smart_groups.exclusions x USING m, smart_groups.groups g \
-                    WHERE x.user_key = m.k AND g.id = x.group_id AND g.tenant IS DISTINCT FROM m.t{then})"
-        )
-    };
+    // An override `x` of a moved user `m` in a group `g` of another tenant.
+    const ELSEWHERE: &str =
+        "x.user_key = m.k AND g.id = x.group_id AND g.tenant IS DISTINCT FROM m.t";
     let gone = statements::query_one::<Vec<String>>(
         client,
         &format!(
-            "WITH {m}, {} \
-             SELECT array_agg(DISTINCT k) FROM (SELECT user_key::text AS k FROM i UNION ALL SELECT user_key::text FROM e) s",
-            overrides("DELETE FROM", " RETURNING x.user_key")
+            "WITH {m}, \
+                  i AS (DELETE FROM smart_groups.inclusions x USING m, smart_groups.groups g \
+                         WHERE {ELSEWHERE} RETURNING x.user_key), \
+                  e AS (DELETE FROM smart_groups.exclusions x USING m, smart_groups.groups g \
+                         WHERE {ELSEWHERE} RETURNING x.user_key) \
+             SELECT array_agg(DISTINCT k) FROM (SELECT user_key::text AS k FROM i UNION ALL SELECT user_key::text FROM e) s"
         ),
         &[text_array(), text_array()],
         &[keys.clone().into(), tenants.clone().into()],
@@ -287,10 +285,8 @@ pub fn tenant_moved(client: &mut SpiClient<'_>, st: &mut State) -> Result<(), Db
         let mut left = false;
         statements::run_latest(
             &format!(
-                "WITH {m} SELECT EXISTS (SELECT 1 FROM smart_groups.inclusions x JOIN m ON x.user_key = m.k \
-                   JOIN smart_groups.groups g ON g.id = x.group_id WHERE g.tenant IS DISTINCT FROM m.t) \
-                 OR EXISTS (SELECT 1 FROM smart_groups.exclusions x JOIN m ON x.user_key = m.k \
-                   JOIN smart_groups.groups g ON g.id = x.group_id WHERE g.tenant IS DISTINCT FROM m.t)"
+                "WITH {m} SELECT EXISTS (SELECT 1 FROM smart_groups.inclusions x, m, smart_groups.groups g WHERE {ELSEWHERE}) \
+                 OR EXISTS (SELECT 1 FROM smart_groups.exclusions x, m, smart_groups.groups g WHERE {ELSEWHERE})"
             ),
             &[keys.into(), tenants.into()],
             false,

@@ -123,14 +123,9 @@ pub fn validate(node: &Node, catalog: &Catalog, opts: &Options) -> Validation {
 }
 
 /// `tenant_column = tenant`, checked like a rule of the ruleset at path `tenant` (where
-/// `explain` shows it). A tenant is kept as text; a number column takes it as a number.
+/// `explain` shows it).
 fn tenant_condition(ctx: &mut walk::Ctx, column: &str, tenant: &str) -> Option<Pred> {
-    let value = match catalog_column_type(ctx.catalog, column) {
-        Some(FieldType::Text) => Some(Value::String(tenant.to_string())),
-        Some(FieldType::Number) => Number::parse(tenant).map(Value::Number),
-        _ => None,
-    };
-    let Some(value) = value else {
+    let Some(cond) = tenant_rule(ctx.catalog, column, tenant) else {
         ctx.report(
             "tenant".into(),
             ValidationError::TenantNotUsable {
@@ -140,20 +135,24 @@ fn tenant_condition(ctx: &mut walk::Ctx, column: &str, tenant: &str) -> Option<P
         );
         return None;
     };
-    let cond = Node::Cond(Condition {
-        field: column.to_string(),
-        op: Op::Eq,
-        value: Some(value),
-    });
     walk::walk(ctx, &cond, "tenant", walk::Scope::Users)
 }
 
-fn catalog_column_type(catalog: &Catalog, column: &str) -> Option<FieldType> {
-    catalog
-        .columns
-        .iter()
-        .find(|c| c.name == column)
-        .map(|c| c.ty)
+/// The rule a group of `tenant` gets beside its own (docs/reference/tenants.md):
+/// `tenant_column = tenant`, the tenant kept as text, or as a number for a number column.
+/// None when the column is neither, or the tenant no number.
+pub fn tenant_rule(catalog: &Catalog, column: &str, tenant: &str) -> Option<Node> {
+    let ty = catalog.columns.iter().find(|c| c.name == column)?.ty;
+    let value = match ty {
+        FieldType::Text => Value::String(tenant.to_string()),
+        FieldType::Number => Value::Number(Number::parse(tenant)?),
+        _ => return None,
+    };
+    Some(Node::Cond(Condition {
+        field: column.to_string(),
+        op: Op::Eq,
+        value: Some(value),
+    }))
 }
 
 /// The type of a user-level field as rules name it (`location`, a custom field,
