@@ -259,6 +259,15 @@ SELECT smart_groups.member_count('Sales', tenant => '5') = count(*) AS counted
 SELECT path, rule, result FROM smart_groups.explain('Sales', 1, tenant => '5') WHERE path = '(tenant)';
 SELECT count(*) AS problems FROM smart_groups.verify();
 
+-- The tenant column dropped: its groups become static groups holding their members, and the
+-- app's writes go on.
+ALTER TABLE saas.accounts DROP COLUMN org_no;
+SELECT tenant, name, kind FROM smart_groups.groups;
+INSERT INTO saas.accounts VALUES (11, 'acme', 'Kim', 'sales', 2, '2024-05-01', NULL);
+UPDATE saas.accounts SET level = level + 1 WHERE id IN (1, 11);
+DELETE FROM saas.accounts WHERE id = 11;
+SELECT count(*) AS problems FROM smart_groups.verify();
+
 RESET client_min_messages;
 DROP EXTENSION smart_groups CASCADE;
 DROP SCHEMA saas CASCADE;
