@@ -131,6 +131,9 @@ pub struct State {
     /// Per commit-time group: its place in `at_commit` and where its depth's run starts there.
     at_commit_pos: FxMap<i64, (usize, usize)>,
     catalog: Option<Catalog>,
+    /// The catalog as each tenant's rules see it (`Catalog::scoped`), made once per tenant: a
+    /// copy per group made loading a thousand groups' rules cost a thousand catalog copies.
+    scoped: HashMap<Option<String>, Rc<Catalog>>,
     preds: HashMap<i64, Rc<Pred>>,
     sql: HashMap<i64, String>,
     flips: FxMap<(i64, Vec<String>), (Flip, bool)>,
@@ -335,6 +338,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             groups,
             read_columns: read.into_iter().collect(),
             catalog: None,
+            scoped: HashMap::new(),
             preds: HashMap::new(),
             sql: HashMap::new(),
             flips: FxMap::default(),
@@ -533,6 +537,16 @@ impl State {
         Ok(compile::dependencies(&pred).lookups.into_iter().collect())
     }
 
+    fn scoped_catalog(&mut self, tenant: Option<&str>) -> Result<Rc<Catalog>, DbError> {
+        let key = tenant.map(str::to_string);
+        if let Some(c) = self.scoped.get(&key) {
+            return Ok(c.clone());
+        }
+        let c = Rc::new(self.catalog()?.scoped(tenant));
+        self.scoped.insert(key, c.clone());
+        Ok(c)
+    }
+
     /// The group's checked rules, shared (`neighbourhood` decides a thousand groups per user).
     pub(super) fn shared_pred(&mut self, id: i64) -> Result<Rc<Pred>, DbError> {
         if let Some(p) = self.preds.get(&id) {
@@ -543,7 +557,7 @@ impl State {
             .cloned()
             .ok_or(DbError::Spi(format!("group {id} is not active")))?;
         let node = json::read_value(&g.rules).map_err(|e| DbError::Spi(e.to_string()))?;
-        let catalog = self.catalog()?.scoped(g.tenant.as_deref());
+        let catalog = self.scoped_catalog(g.tenant.as_deref())?;
         let opts = Options {
             group: Some(g.name.clone()),
             tenant: g.tenant.clone(),

@@ -13,8 +13,13 @@ use super::state::{self, State};
 use super::statements::{self, int8_array};
 use crate::errors::{raise, DbError};
 
-/// Runs the time refresh; returns how many joins and leaves it wrote.
-pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<i64, DbError> {
+/// What the first part of a run leaves to the rest: the joins and leaves written, the groups
+/// looked at, how far their time_refreshed_at may move.
+type Found = (i64, Vec<i64>, Option<TimestampWithTimeZone>);
+
+/// Refreshes the users crossing a boundary in the groups maintained by statement, and records
+/// the others' for the commit-time step (`commit.rs`).
+fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<Found, DbError> {
     super::advisory::writer();
     let horizon = horizon(client)?;
     if horizon.is_none() {
@@ -83,10 +88,16 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<i64, DbError> {
             maintain::users(client, st, &keys, Concerns::Groups(vec![id]), "time", false)?;
         changed += joined + left;
     }
-    // Groups maintained at commit too, before the caller reads them, and before any group row
-    // is locked: the step waits for other steps' user locks, and those steps may be waiting
-    // for group rows.
-    changed += super::commit::run();
+    Ok((changed, done, horizon))
+}
+
+/// After the commit-time groups: the groups' time_refreshed_at, then the kept counts'
+/// compaction and the dropped groups' rows.
+fn finish(
+    client: &mut SpiClient<'_>,
+    done: Vec<i64>,
+    horizon: Option<TimestampWithTimeZone>,
+) -> Result<(), DbError> {
     // The group rows last, after every user row (the documented lock order): a writer at
     // SERIALIZABLE holds its users' rows and then reads its groups' rows FOR SHARE. Without
     // waiting for them: a group whose row another transaction holds keeps its previous
@@ -111,7 +122,7 @@ pub fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<i64, DbError> {
         client,
         "SELECT smart_groups_internal._collect_garbage(50000)",
     )?;
-    Ok(changed)
+    Ok(())
 }
 
 /// How far the groups' time_refreshed_at may move: not beyond the start of the oldest
@@ -166,9 +177,20 @@ fn previous_runs(
 /// `_refresh_time_rules()`: `refresh_time_rules()`'s body.
 #[pg_extern(volatile, parallel_unsafe, schema = "smart_groups_internal")]
 fn _refresh_time_rules() -> i64 {
-    let result = Spi::connect_mut(|client| state::with_state(client, run));
+    let result = Spi::connect_mut(|client| -> Result<i64, DbError> {
+        let Some((changed, done, horizon)) = state::with_state(client, run)? else {
+            return Ok(0);
+        };
+        // Groups maintained at commit too, before the caller reads them, and before any group
+        // row is locked: the step waits for other steps' user locks, and those steps may be
+        // waiting for group rows. Outside `with_state`, whose state the step uses in turn:
+        // inside, it found none and loaded its own (a third of a run at a thousand groups).
+        let changed = changed + super::commit::run();
+        finish(client, done, horizon)?;
+        Ok(changed)
+    });
     match result {
-        Ok(n) => n.unwrap_or(0),
+        Ok(n) => n,
         Err(e) => raise(&e),
     }
 }
