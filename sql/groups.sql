@@ -1217,10 +1217,9 @@ BEGIN
         EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f.sig);
         IF f.name = ANY (definer) THEN
             EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = pg_catalog, pg_temp', f.sig);
-            -- JIT off for everything the API runs (docs/design/write-floor.md, "JIT"): the
-            -- planner's estimates for the catalog's recursive queries and the rules' compiled
-            -- predicates pass jit_above_cost at a few hundred groups, and compiling them took
-            -- 0.4 s of a create_group that ran 5 ms of queries.
+            -- JIT off for everything the API runs (docs/design/engine.md, "Group changes
+            -- at a thousand groups"): there the estimate of the depth query passes
+            -- jit_above_cost, and compiling it took 0.43 s of a 0.64 s create_group.
             IF NOT f.name = ANY (row_path) THEN
                 EXECUTE format('ALTER FUNCTION %s SET jit = off', f.sig);
             END IF;
