@@ -889,6 +889,15 @@ DROP FUNCTION smart_groups_internal._time_keys_sql(jsonb, text);
 DROP FUNCTION smart_groups_internal._target_sql(bigint, text, jsonb);
 DROP FUNCTION smart_groups_internal._explain(text, text);
 
+-- The time refresh's query for one active group, from the backend's state (the benchmark's
+-- S7 counts due users with it).
+CREATE  FUNCTION smart_groups_internal."_time_keys_sql"(
+	"gid" bigint /* i64 */
+) RETURNS TEXT /* Option < String > */
+STRICT VOLATILE PARALLEL UNSAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', '_time_keys_sql_of_wrapper';
+
 CREATE  FUNCTION smart_groups_internal."_normalize"(
 	"rules" text, /* Option < Text > */
 	"tenant" text DEFAULT NULL /* Option < Text > */

@@ -86,8 +86,8 @@ def s7(ctx):
 CREATE OR REPLACE FUNCTION public.bench_due_after(span_s float8) RETURNS bigint LANGUAGE plpgsql AS $f$
 DECLARE q text; parts text[] := '{{}}'; g record; n bigint;
 BEGIN
-  FOR g IN SELECT rules, name FROM smart_groups.groups WHERE {rel} LOOP
-    q := smart_groups_internal._time_keys_sql(g.rules, g.name);
+  FOR g IN SELECT id FROM smart_groups.groups WHERE {rel} LOOP
+    q := smart_groups_internal._time_keys_sql(g.id);
     IF q IS NOT NULL THEN parts := parts || q; END IF;
   END LOOP;
   IF cardinality(parts) = 0 THEN RETURN 0; END IF;

@@ -194,3 +194,26 @@ fn _refresh_time_rules() -> i64 {
         Err(e) => raise(&e),
     }
 }
+
+/// `_time_keys_sql(gid)`: the query the time refresh runs for active group `gid` (the users
+/// whose values may have crossed one of its relative-time boundaries between `$1` and `$2`),
+/// or NULL for a group without such rules or not active. The benchmark counts due users with
+/// it (`bench/lib/scen_groups.py`, S7).
+#[pg_extern(
+    volatile,
+    parallel_unsafe,
+    schema = "smart_groups_internal",
+    name = "_time_keys_sql"
+)]
+fn _time_keys_sql_of(gid: i64) -> Option<String> {
+    let result = Spi::connect_mut(|client| {
+        state::with_state(client, |_, st| match st.group(gid) {
+            Some(_) => st.time_keys_sql(gid),
+            None => Ok(None),
+        })
+    });
+    match result {
+        Ok(q) => q.flatten(),
+        Err(e) => raise(&e),
+    }
+}
