@@ -371,6 +371,19 @@ fn with_table<R>(table: &TableName, f: impl FnOnce(pg_sys::Relation) -> Option<R
     }
 }
 
+/// Whether table `t` has column `column` (not dropped).
+pub fn has_column(t: &TableName, column: &str) -> bool {
+    let Ok(name) = CString::new(column) else {
+        return false;
+    };
+    // SAFETY: catalog lookups by name through the syscache, from a backend in a transaction.
+    unsafe {
+        relation_oid(t).is_some_and(|relid| {
+            pg_sys::get_attnum(relid, name.as_ptr()) != pg_sys::InvalidAttrNumber as i16
+        })
+    }
+}
+
 unsafe fn relation_oid(t: &TableName) -> Option<pg_sys::Oid> {
     let schema = CString::new(t.schema.as_str()).ok()?;
     let name = CString::new(t.name.as_str()).ok()?;
