@@ -373,14 +373,11 @@ fn with_table<R>(table: &TableName, f: impl FnOnce(pg_sys::Relation) -> Option<R
 
 /// Whether table `t` has column `column` (not dropped).
 pub fn has_column(t: &TableName, column: &str) -> bool {
-    let Ok(name) = CString::new(column) else {
-        return false;
-    };
     // SAFETY: catalog lookups by name through the syscache, from a backend in a transaction.
     unsafe {
-        relation_oid(t).is_some_and(|relid| {
-            pg_sys::get_attnum(relid, name.as_ptr()) != pg_sys::InvalidAttrNumber as i16
-        })
+        relation_oid(t)
+            .and_then(|relid| attnum(relid, column))
+            .is_some()
     }
 }
 
@@ -568,8 +565,13 @@ unsafe fn input_datums<'a>(
 
 /// Column `column`'s number in `heap` (None when it has no such column).
 pub(super) unsafe fn attnum_of(heap: pg_sys::Relation, column: &str) -> Option<i16> {
+    attnum((*heap).rd_id, column)
+}
+
+/// The attribute number of user column `column` of relation `relid`, unless dropped or absent.
+unsafe fn attnum(relid: pg_sys::Oid, column: &str) -> Option<i16> {
     let name = CString::new(column).ok()?;
-    let n = pg_sys::get_attnum((*heap).rd_id, name.as_ptr());
+    let n = pg_sys::get_attnum(relid, name.as_ptr());
     (n > 0).then_some(n)
 }
 

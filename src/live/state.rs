@@ -239,7 +239,9 @@ pub fn with_state<R>(
         statements::clear();
         STATE.with(|s| *s.borrow_mut() = Some(st));
     }
-    // Taken out while `f` runs: compiling rules runs SPI, which may re-enter a trigger.
+    // Taken out while `f` runs: compiling rules runs SPI, which may re-enter a trigger. A
+    // nested call (a trigger, or the commit-time step) finds none, loads its own and keeps it
+    // in place of this one: `f` must not run the commit-time step itself (`time_refresh.rs`).
     let Some(mut st) = STATE.with(|s| s.borrow_mut().take()) else {
         return Ok(None);
     };
