@@ -15,7 +15,7 @@ GRANT SELECT ON smart_groups.groups, smart_groups.members, smart_groups.membersh
                 smart_groups.excluded, smart_groups.included,
                 smart_groups.membership_changes, smart_groups.membership_resets,
                 smart_groups.fields, smart_groups.custom_fields, smart_groups.relations,
-                smart_groups.member_counts, smart_groups.member_rows
+                smart_groups.member_counts, smart_groups.member_rows, smart_groups.member_garbage
    TO smart_groups_reader;
 
 -- Tenant policies (docs/reference/tenants.md): shipped with every table that holds groups,
@@ -791,6 +791,21 @@ BEGIN
                                    smart_groups_internal._counted_members(g.id) AS real) c
                      WHERE c.kept <> c.real;
             END LOOP;
+            -- A dropped group keeps rows only while it awaits the cleanup (member_garbage),
+            -- which the members view relies on, as for an inactive group above. The group ids
+            -- in member_rows are found by skipping through its primary key, a probe per group.
+            RETURN QUERY
+                WITH RECURSIVE ids(id) AS (
+                    SELECT min(r.group_id) FROM smart_groups.member_rows r
+                    UNION ALL
+                    SELECT (SELECT min(r.group_id) FROM smart_groups.member_rows r WHERE r.group_id > ids.id)
+                      FROM ids WHERE ids.id IS NOT NULL)
+                SELECT format('(dropped group %%s)', ids.id), NULL::%1$s,
+                       'rows left in member_rows, not marked for the cleanup'
+                  FROM ids
+                 WHERE ids.id IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM smart_groups.groups gr WHERE gr.id = ids.id)
+                   AND NOT EXISTS (SELECT 1 FROM smart_groups.member_garbage x WHERE x.group_id = ids.id);
         END $b$;
         -- Membership over time (README "Membership over time"): replayed from the log, a
         -- group's rows through its (group_id, at) index, a user's through the user index;

@@ -55,6 +55,7 @@ DELETE FROM priv.users WHERE id = 5;
 -- Nothing of the extension is the app's to call or read.
 SELECT smart_groups.create_group('X', 'dept = "x"');
 SELECT count(*) FROM smart_groups.memberships;
+SELECT count(*) FROM smart_groups.members;
 SELECT count(*) FROM smart_groups.member_rows;
 SELECT smart_groups_internal._refresh(1, 'recalculate');
 SELECT smart_groups_internal._note_changes(ARRAY[1::bigint], ARRAY[5::bigint], ARRAY[0::bigint]);
@@ -69,6 +70,7 @@ SELECT count(*) AS verify_problems FROM smart_groups.verify();
 -- The reader reads and explains, and changes nothing.
 SET ROLE sg_report;
 SELECT group_name, user_key FROM smart_groups.memberships WHERE user_key = 2 ORDER BY 1;
+SELECT group_id, user_key FROM smart_groups.members WHERE user_key = 2 ORDER BY 1;
 SELECT path, rule, result FROM smart_groups.explain('Sales', 2);
 SELECT smart_groups.member_count('Sales') AS sales;
 SELECT smart_groups.preview_count('dept = "Ops"') AS ops;
