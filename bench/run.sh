@@ -28,6 +28,9 @@ Options:
                      (default 300 below 200k users, else 600)
   --hot-groups N     groups reading users.level, phase 1 (default 100)
   --cold-groups N    further groups for phase 2 (default 900)
+  --many-groups N    phase 3, after the other scenarios: more cold groups until N are active,
+                     then S11 again (default 0: none; the issue's 10,000 takes about an hour
+                     at 20,000 users)
   --setup-budget S   seconds after which no further phase-2 group is created (default 1200;
                      0: no limit); S1 and S4 then run with the groups that exist
   --only S1,S2,...   run only these scenarios (the data set and groups are still built)
@@ -42,7 +45,7 @@ while [ $# -gt 0 ]; do
     --reps) REPS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --budget) BUDGET=$2; shift 2 ;;
-    --hot-groups|--cold-groups|--setup-budget|--only|--verify) SUITE_ARGS+=("$1" "$2"); shift 2 ;;
+    --hot-groups|--cold-groups|--many-groups|--setup-budget|--only|--verify) SUITE_ARGS+=("$1" "$2"); shift 2 ;;
     --no-profile) SUITE_ARGS+=("$1"); shift ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;

@@ -102,7 +102,7 @@ def write(base, ctx, meta):
         lines.append(f"| {g['kind']} | {g['count']} | {g['wall_s']:.0f} s | {fmt_ms(g['median_ms'])} | "
                      f"{fmt_ms(g['p95_ms'])} | {fmt_ms(g['max_ms'])} | {g['members_total']:,} | "
                      f"{g['members_median'] or 0:,.0f} | {g['members_max'] or 0:,} | {g['empty']} |")
-    for phase in ("phase1", "phase2"):
+    for phase in ("phase1", "phase2", "phase3"):
         if phase in meta:
             s = meta[phase]
             lines.append(f"\n{phase}: {s['active']} active groups; {s['read_level']} read users.level; "

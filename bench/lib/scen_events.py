@@ -106,20 +106,27 @@ def s10(ctx, groups_active):
             r is not None and r <= 2, f"{n} reps × {ctx.duration} s; {_many_clients(ctx, 'S10')}")
 
 
-def s11(ctx, groups_active):
+def s11(ctx, groups_active, sc="S11"):
+    """Which groups is U in: `members` (group ids), the scenario's target, and `memberships`
+    (with the groups' names, which needs the groups table), reported beside it."""
+    tag = sc.lower().replace("·", "_")
     scripts = {
-        "target": ctx.script("s11_target.sql", "\\set id random(1, :scale)\n"
+        "target": ctx.script(f"{tag}_target.sql", "\\set id random(1, :scale)\n"
                              "SELECT group_id FROM smart_groups.members WHERE user_key = :id;\n"),
-        "baseline": ctx.script("s11_baseline.sql", "\\set id random(1, :scale)\nSELECT id FROM users_base WHERE id = :id;\n"),
+        "names": ctx.script(f"{tag}_names.sql", "\\set id random(1, :scale)\n"
+                            "SELECT group_id, group_name FROM smart_groups.memberships WHERE user_key = :id;\n"),
+        "baseline": ctx.script(f"{tag}_baseline.sql", "\\set id random(1, :scale)\nSELECT id FROM users_base WHERE id = :id;\n"),
     }
     per_user = float(ctx.c.value("SELECT count(*)::float8 / greatest((SELECT count(*) FROM users), 1) FROM smart_groups.members"))
-    n = ctx.alternate("S11", lambda rep: _latency(ctx, "S11", "target", rep, scripts["target"], 1),
-                      lambda rep: _latency(ctx, "S11", "baseline", rep, scripts["baseline"], 1))
-    t50, b50 = ctx.med("S11", "target", "p50"), ctx.med("S11", "baseline", "p50")
-    ctx.row("S11", f"which groups is user U in, {groups_active} active groups ({per_user:.0f} groups per user on average), "
+    n = ctx.alternate(sc, lambda rep: (_latency(ctx, sc, "target", rep, scripts["target"], 1),
+                                       _latency(ctx, sc, "names", rep, scripts["names"], 1)),
+                      lambda rep: _latency(ctx, sc, "baseline", rep, scripts["baseline"], 1))
+    t50, b50, n50 = ctx.med(sc, "target", "p50"), ctx.med(sc, "baseline", "p50"), ctx.med(sc, "names", "p50")
+    ctx.row(sc, f"which groups is user U in, {groups_active} active groups ({per_user:.0f} groups per user on average), "
             "prepared, 1 client", "a primary-key lookup of the user", "", f"p50 {fmt_ms(b50)}", f"p50 {fmt_ms(t50)}",
             ratio(t50, b50), "p50 ≤ 1 ms", t50 is not None and t50 <= 1,
-            f"{n} reps × {ctx.duration} s; p95 {fmt_ms(ctx.med('S11', 'target', 'p95'))}")
+            f"{n} reps × {ctx.duration} s; p95 {fmt_ms(ctx.med(sc, 'target', 'p95'))}; with the groups' names "
+            f"(memberships) p50 {fmt_ms(n50)}, p95 {fmt_ms(ctx.med(sc, 'names', 'p95'))}")
 
 
 def storage(ctx):

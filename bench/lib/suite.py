@@ -58,9 +58,10 @@ def extension_identity(files):
     return ", ".join(parts)
 
 
-def create_groups(ctx, kind, count, budget_s=0):
+def create_groups(ctx, kind, count, budget_s=0, skip=0):
     """Creates a generated set of groups, one create_group per statement, timing each, in
-    batches of 20 so that a time budget (0: none) can stop it between batches."""
+    batches of 20 so that a time budget (0: none) can stop it between batches. `skip`: how many
+    of the set exist already (the set is the same for the same kind, whatever its count)."""
     domains = ctx.c.value("SELECT json_object_agg(name, vals) FROM bench_domains")
     dpath = os.path.join(ctx.workdir, "domains.json")
     with open(dpath, "w") as f:
@@ -69,8 +70,8 @@ def create_groups(ctx, kind, count, budget_s=0):
                          check=True, text=True, capture_output=True).stdout
     with open(os.path.join(ctx.workdir, f"groups_{kind}.sql"), "w") as f:
         f.write(sql)
-    stmts = [line for line in sql.splitlines() if line.startswith("SELECT smart_groups.create_group(")]
-    ctx.log(f"creating {count} {kind} groups")
+    stmts = [line for line in sql.splitlines() if line.startswith("SELECT smart_groups.create_group(")][skip:]
+    ctx.log(f"creating {len(stmts)} {kind} groups")
     t0 = time.monotonic()
     times = []
     for i in range(0, len(stmts), 20):
@@ -78,10 +79,10 @@ def create_groups(ctx, kind, count, budget_s=0):
         times += [float(t) for t in TIME_RE.findall(out)]
         if budget_s and time.monotonic() - t0 > budget_s and i + 20 < len(stmts):
             rate = (time.monotonic() - t0) / len(times)
-            ctx.notes.append(f"Creating the {kind} groups stopped after {len(times)} of {count} (set-up budget "
+            ctx.notes.append(f"Creating the {kind} groups stopped after {len(times)} of {len(stmts)} (set-up budget "
                              f"{budget_s:.0f} s, --setup-budget): {rate:.1f} s per group on average, and each group "
                              f"costs more than the previous one, so all {count} would have taken well over "
-                             f"{rate * count / 60:.0f} min. Later scenarios ran with the groups that exist.")
+                             f"{rate * len(stmts) / 60:.0f} min. Later scenarios ran with the groups that exist.")
             break
     wall = time.monotonic() - t0
     for i, ms in enumerate(times):
@@ -131,6 +132,8 @@ def main():
     ap.add_argument("--budget", type=float, default=600, help="seconds per scenario before repetitions stop")
     ap.add_argument("--hot-groups", type=int, default=100)
     ap.add_argument("--cold-groups", type=int, default=900)
+    ap.add_argument("--many-groups", type=int, default=0,
+                    help="phase 3: more cold groups until this many are active, then S11 again (0: none)")
     ap.add_argument("--setup-budget", type=float, default=1200,
                     help="seconds after which no further phase-2 group is created (0: no limit)")
     ap.add_argument("--no-profile", action="store_true")
@@ -198,6 +201,15 @@ def main():
         run("STORAGE", scen_events.storage)
         # Last: the users it adds would count in the storage per membership.
         run("S12", scen_events.s12, active)
+        # Phase 3: "which groups is U in" at many groups (the issue asks 10,000). More of the
+        # cold set, whose first groups exist already when phase 2 ran; no budget: the point is
+        # the number of groups.
+        if args.many_groups > active and want("S11"):
+            cold = sum(g["count"] for g in meta["groups"] if g["kind"] == "cold")
+            meta["groups"].append(create_groups(ctx, "cold", cold + args.many_groups - active, 0, cold))
+            meta["phase3"] = group_stats(ctx)
+            run(f"S11·{meta['phase3']['active']}", scen_events.s11, meta["phase3"]["active"],
+                f"S11·{meta['phase3']['active']}")
         finish(ctx, args, meta)
     finally:
         meta["total_s"] = time.monotonic() - t_start
