@@ -61,8 +61,36 @@ use crate::errors::{raise, DbError};
 use crate::guc_scope::{snapshot_isolation, with_settings, FIXED_SEARCH_PATH};
 
 /// Users recorded by one transaction beyond this are not kept one by one: the step then
-/// recomputes these groups whole (memory stays bounded whatever a statement changes).
+/// recomputes these groups whole (memory stays bounded whatever a statement changes). Lower
+/// where the memory a hash table may use is smaller (`record_limit`).
 const RECORD_LIMIT: usize = 100_000;
+
+/// What a recorded user and a recorded pair cost the backend until the step is done with them
+/// (the record, the search's rows, the decisions, the statements' arguments), measured on the
+/// benchmark's UPDATE of every user (docs/design/engine.md, "Memory of a large statement").
+const BYTES_PER_USER: usize = 1_000;
+const BYTES_PER_PAIR: usize = 250;
+
+/// What one transaction's record for the step may take: maintenance_work_mem, the memory
+/// PostgreSQL gives maintenance of derived data (an index build, VACUUM's dead tuples),
+/// which this is. Beyond it the groups are recomputed whole, set-based, each of whose
+/// statements keeps within work_mem, so the backend's memory follows the settings, not the
+/// size of the statement.
+fn record_memory() -> usize {
+    // SAFETY: reads a setting of this backend (in kB; at least 1 MB).
+    let kb = unsafe { pg_sys::maintenance_work_mem };
+    usize::try_from(kb).unwrap_or(1024).saturating_mul(1024)
+}
+
+/// Users one transaction records one by one at most (`defer`).
+pub fn record_limit() -> usize {
+    (record_memory() / BYTES_PER_USER).clamp(1, RECORD_LIMIT)
+}
+
+/// Pairs one transaction records one by one at most (`defer_pairs`).
+pub fn pair_limit() -> usize {
+    (record_memory() / BYTES_PER_PAIR).clamp(1, PAIR_LIMIT)
+}
 
 /// Users locked one by one at most; a step needing more takes the commit lock exclusively.
 /// Each lock is an entry of the shared lock table (max_locks_per_transaction × connections).
@@ -160,16 +188,20 @@ impl Work {
             }
         }
         whole.add(more);
+        // The changed lookup rows stay: the step searches their users before it recomputes
+        // (`step`), and those users' groups are recomputed with the rest.
+        let lookups = std::mem::take(&mut self.lookups);
         *self = Work {
             whole: Some(whole),
+            lookups,
             ..Work::default()
         };
     }
 }
 
 /// Pairs a statement changed at most per transaction, recorded one by one; beyond it the
-/// groups are recomputed whole.
-pub const PAIR_LIMIT: usize = 1_000_000;
+/// groups are recomputed whole. Lower where memory is (`pair_limit`).
+const PAIR_LIMIT: usize = 1_000_000;
 
 /// Records changed lookup rows whose users the commit-time step searches and decides. The
 /// search waits for the commit lock held exclusively: a transaction moving a user to one of
@@ -198,7 +230,7 @@ pub fn defer_pairs(pairs: Vec<small::Pair>) {
             return;
         }
         w.paired += pairs.len();
-        if w.paired > PAIR_LIMIT {
+        if w.paired > pair_limit() {
             w.become_whole(Some(&groups), None);
             return;
         }
@@ -210,6 +242,30 @@ pub fn defer_pairs(pairs: Vec<small::Pair>) {
 
 thread_local! {
     static WORK: RefCell<Work> = RefCell::new(Work::default());
+}
+
+/// Records that `groups` (None: every commit-time group), and with `referents` those reading
+/// the changed users through a reference, are recomputed whole at commit: what `defer` does
+/// past `record_limit`, for a statement that knows its users are more than that before it
+/// lists them.
+pub fn defer_whole(groups: Option<&[i64]>, referents: Referents<'_>) {
+    let groups: Option<BTreeSet<i64>> = groups.map(|g| g.iter().copied().collect());
+    let readers: Option<Option<BTreeSet<i64>>> = match referents {
+        Referents::No => None,
+        Referents::For(g) => Some(Some(g.iter().copied().collect())),
+        Referents::ForAll => Some(None),
+    };
+    WORK.with(|w| {
+        let mut w = w.borrow_mut();
+        if let Some(whole) = w.whole.as_mut() {
+            whole.add(groups.as_ref());
+            if let Some(r) = &readers {
+                whole.add(r.as_ref());
+            }
+            return;
+        }
+        w.become_whole(groups.as_ref(), readers.as_ref().map(Option::as_ref));
+    });
 }
 
 /// Records users whose membership of commit-time groups must be decided at commit: of
@@ -240,7 +296,7 @@ pub fn defer(keys: &[String], cause: &str, groups: Option<&[i64]>, referents: Re
             return;
         }
         w.recorded += keys.len() * if referents_of.is_some() { 2 } else { 1 };
-        if w.recorded > RECORD_LIMIT {
+        if w.recorded > record_limit() {
             w.become_whole(
                 groups_set.as_ref(),
                 referents_of.map(|_| readers_set.as_ref()),
@@ -413,8 +469,15 @@ fn step(client: &mut SpiClient<'_>, st: &mut State, mut work: Work) -> Result<i6
     if snapshot {
         super::small::lock_groups(client, &groups)?;
     }
-    if let Some(whole) = work.whole {
+    if let Some(mut whole) = work.whole {
         lock_commit(true, snapshot)?;
+        // The users of changed lookup rows found above are recomputed with their groups
+        // (and the groups reading them through a reference, for their referrers).
+        for (_, groups) in work.items.keys() {
+            whole.add(groups.as_ref());
+        }
+        whole.groups.extend(work.readers.iter().copied());
+        whole.all |= work.all_readers;
         // The groups naming those recomputed follow them whole too (in depth order).
         let mut chosen = whole.groups;
         for &id in &groups {

@@ -194,11 +194,7 @@ pub fn run_kept<R>(
     generic: bool,
     f: impl FnOnce(SpiTupleTable<'_>) -> Result<R, DbError>,
 ) -> Result<R, DbError> {
-    // Taken out of the cache while it runs: the statement may fire triggers that use it too.
-    let stmt = match KEPT.with(|k| k.borrow_mut().remove(sql)) {
-        Some(stmt) => stmt,
-        None => client.prepare_mut(sql, types)?.keep(),
-    };
+    let stmt = take(client, sql, types)?;
     // Generic plans: these statements are shaped for a handful of rows and planning them is
     // most of their cost; left to itself, the plan cache re-plans an execution whenever a
     // custom plan looks cheaper, which for these statements costs more than running them.
@@ -210,6 +206,25 @@ pub fn run_kept<R>(
     let result = with_settings(settings, || client.update(&stmt, None, args))
         .map_err(DbError::from)
         .and_then(f);
+    put_back(sql, stmt);
+    result
+}
+
+/// The kept statement for `sql`, prepared if there is none. Taken out of the cache while it
+/// runs: the statement may fire triggers that use it too (`put_back`).
+fn take(
+    client: &mut SpiClient<'_>,
+    sql: &str,
+    types: &[PgOid],
+) -> Result<OwnedPreparedStatement, DbError> {
+    match KEPT.with(|k| k.borrow_mut().remove(sql)) {
+        Some(stmt) => Ok(stmt),
+        None => Ok(client.prepare_mut(sql, types)?.keep()),
+    }
+}
+
+/// Keeps `stmt` for `sql` again, unless a nested run kept one meanwhile.
+fn put_back(sql: &str, stmt: OwnedPreparedStatement) {
     KEPT.with(|k| {
         let mut k = k.borrow_mut();
         if !k.contains_key(sql) {
@@ -219,6 +234,45 @@ pub fn run_kept<R>(
             k.insert(sql.to_string(), stmt);
         }
     });
+}
+
+/// `run` for a query whose rows may be as many as a statement's: read `batch` rows at a time
+/// through a cursor, each batch's rows, and what `f` allocates in PostgreSQL's memory while
+/// reading them, freed before the next, so that the backend's memory follows the batch and
+/// not the result. `f` returns whether to read on.
+pub fn run_batches(
+    client: &mut SpiClient<'_>,
+    sql: &str,
+    types: &[PgOid],
+    args: &[DatumWithOid<'_>],
+    batch: i64,
+    mut f: impl FnMut(SpiTupleTable<'_>) -> Result<bool, DbError>,
+) -> Result<(), DbError> {
+    let stmt = take(client, sql, types)?;
+    let result = with_settings(&[GENERIC_PLANS, NO_JIT], || -> Result<(), DbError> {
+        let mut cursor = client.try_open_cursor_mut(&stmt, args)?;
+        loop {
+            pgrx::check_for_interrupts!();
+            let mut context = pgrx::memcxt::PgMemoryContexts::new("smart_groups batch");
+            // SAFETY: what `f` allocates in the context is read within `f` only; the context
+            // is deleted when it drops, after the batch.
+            let more = unsafe {
+                context.switch_to(|_| -> Result<bool, DbError> {
+                    let rows = cursor.fetch(batch)?;
+                    if rows.is_empty() {
+                        return Ok(false);
+                    }
+                    f(rows)
+                })
+            }?;
+            // SAFETY: the batch's result, which `f` read above and nothing refers to now.
+            unsafe { pg_sys::SPI_freetuptable(pg_sys::SPI_tuptable) };
+            if !more {
+                return Ok(());
+            }
+        }
+    });
+    put_back(sql, stmt);
     result
 }
 

@@ -176,31 +176,79 @@ fn flipped(
     statements::run(client, &plan.sql, &[since_type], &[since.into()], |rows| {
         let mut out = Vec::new();
         for row in rows {
-            let Some(k) = row.get::<String>(1)? else {
-                continue;
-            };
-            let new: Vec<Option<bool>> = row.get(2)?.unwrap_or_default();
-            let old: Vec<Option<bool>> = row.get(3)?.unwrap_or_default();
-            let moved: Vec<Option<bool>> = row.get(4)?.unwrap_or_default();
-            let crossed: Vec<Option<bool>> = row.get(5)?.unwrap_or_default();
-            // Compiled rules are never NULL; a missing value reads as false either way.
-            let n = |i: usize| new.get(i).copied().flatten().unwrap_or(false);
-            let o = |i: usize| match plan.olds.get(i).copied().flatten() {
-                Some(j) => old.get(j).copied().flatten().unwrap_or(false),
-                None => n(i),
-            };
-            let moved = |c: usize| moved.get(c).copied().flatten().unwrap_or(false);
-            let crossed = |i: usize| {
-                plan.crossed
-                    .get(i)
-                    .copied()
-                    .flatten()
-                    .is_some_and(|j| crossed.get(j).copied().flatten().unwrap_or(false))
-            };
-            candidates(&plan, &k, &n, &o, &moved, &crossed, &mut out);
+            flipped_row(&plan, &row, &mut out)?;
         }
         Ok(out)
     })
+}
+
+/// `flipped` for a large statement, whose rows are read in batches (`statements::run_batches`):
+/// None as soon as the pairs are more than `limit`, before they take more memory than that.
+fn flipped_at_most(
+    client: &mut SpiClient<'_>,
+    st: &mut State,
+    changed: &BTreeSet<String>,
+    own: &[(i64, bool)],
+    limit: usize,
+) -> Result<Option<Vec<Pair>>, DbError> {
+    let plan = st.flip_plan(changed, own)?;
+    let since = if plan.crossed.iter().any(Option::is_some) {
+        st.time_since(client)?
+    } else {
+        None
+    };
+    let since_type = PgBuiltInOids::TIMESTAMPTZOID.oid();
+    let mut out = Vec::new();
+    let mut within = true;
+    statements::run_batches(
+        client,
+        &plan.sql,
+        &[since_type],
+        &[since.into()],
+        BATCH_ROWS,
+        |rows| {
+            for row in rows {
+                flipped_row(&plan, &row, &mut out)?;
+            }
+            within = out.len() <= limit;
+            Ok(within)
+        },
+    )?;
+    Ok(within.then_some(out))
+}
+
+/// Rows of a large statement's queries read at a time (`flipped_at_most`).
+const BATCH_ROWS: i64 = 10_000;
+
+/// One row of a flip plan's query (`FlipPlan::sql`): the user's candidate pairs, to `out`.
+fn flipped_row(
+    plan: &FlipPlan,
+    row: &pgrx::spi::SpiHeapTupleData<'_>,
+    out: &mut Vec<Pair>,
+) -> Result<(), DbError> {
+    let Some(k) = row.get::<String>(1)? else {
+        return Ok(());
+    };
+    let new: Vec<Option<bool>> = row.get(2)?.unwrap_or_default();
+    let old: Vec<Option<bool>> = row.get(3)?.unwrap_or_default();
+    let moved: Vec<Option<bool>> = row.get(4)?.unwrap_or_default();
+    let crossed: Vec<Option<bool>> = row.get(5)?.unwrap_or_default();
+    // Compiled rules are never NULL; a missing value reads as false either way.
+    let n = |i: usize| new.get(i).copied().flatten().unwrap_or(false);
+    let o = |i: usize| match plan.olds.get(i).copied().flatten() {
+        Some(j) => old.get(j).copied().flatten().unwrap_or(false),
+        None => n(i),
+    };
+    let moved = |c: usize| moved.get(c).copied().flatten().unwrap_or(false);
+    let crossed = |i: usize| {
+        plan.crossed
+            .get(i)
+            .copied()
+            .flatten()
+            .is_some_and(|j| crossed.get(j).copied().flatten().unwrap_or(false))
+    };
+    candidates(plan, &k, &n, &o, &moved, &crossed, out);
+    Ok(())
 }
 
 /// Each group of `plan` for which the user keyed `k` is a candidate, with the predicate's
@@ -446,20 +494,37 @@ fn defer_at_commit(
     }
     let cond = set_codes::any_changed(&read, changed);
     let sql = format!(
-        "SELECT array_agg(n.{key}::text) FROM sg_new n JOIN sg_old o ON o.{key} = n.{key} WHERE {cond}"
+        "SELECT array_agg(s.k) FROM (SELECT n.{key}::text AS k FROM sg_new n \
+           JOIN sg_old o ON o.{key} = n.{key} WHERE {cond} LIMIT $1) s"
     );
     // The changed users, asked only where they are recorded whole (a few-row statement
-    // records the flipped users of its own groups instead).
-    let changed_users = |client: &mut SpiClient<'_>| -> Result<Vec<String>, DbError> {
+    // records the flipped users of its own groups instead); None when they are more than a
+    // transaction records (`commit::record_limit`), which are not listed: their groups are
+    // recomputed whole.
+    let limit = super::commit::record_limit();
+    let changed_users = |client: &mut SpiClient<'_>| -> Result<Option<Vec<String>>, DbError> {
         if let Some(r) = at_hand {
-            return Ok(r
-                .pairs
-                .iter()
-                .filter(|(o, n)| read.iter().any(|c| o.values.get(c) != n.values.get(c)))
-                .map(|(_, n)| n.key.clone())
-                .collect());
+            return Ok(Some(
+                r.pairs
+                    .iter()
+                    .filter(|(o, n)| read.iter().any(|c| o.values.get(c) != n.values.get(c)))
+                    .map(|(_, n)| n.key.clone())
+                    .collect(),
+            ));
         }
-        Ok(statements::query_one::<Vec<String>>(client, &sql, &[], &[])?.unwrap_or_default())
+        let more = i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1);
+        let users = statements::query_one::<Vec<String>>(
+            client,
+            &sql,
+            &[PgBuiltInOids::INT8OID.oid()],
+            &[more.into()],
+        )?
+        .unwrap_or_default();
+        Ok((users.len() <= limit).then_some(users))
+    };
+    let record = |users: Option<Vec<String>>, groups: &[i64], referents| match users {
+        Some(users) => super::commit::defer(&users, USER, Some(groups), referents),
+        None => super::commit::defer_whole(Some(groups), referents),
     };
     // Of the changed users, those whose referrers can move, and the groups they can move in.
     let (readers, referent_users) = reference_flips(client, st, key, changed, readers)?;
@@ -477,8 +542,8 @@ fn defer_at_commit(
     // user), and the step decides those pairs only.
     if !own.is_empty() {
         let plan: Vec<(i64, bool)> = own.iter().map(|id| (*id, always.contains(id))).collect();
-        let flips = flipped(client, st, changed, &plan, at_hand)?;
         let recorded = if rows <= i64::from(super::SMALL_STATEMENT_ROWS.get()) {
+            let flips = flipped(client, st, changed, &plan, at_hand)?;
             let mut by_user: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
             for (g, k, _, _) in flips {
                 by_user.entry(k).or_default().push(g);
@@ -498,32 +563,33 @@ fn defer_at_commit(
             let every = usize::try_from(rows)
                 .unwrap_or(usize::MAX)
                 .saturating_mul(own.len());
-            let few =
-                flips.len() <= super::commit::PAIR_LIMIT && flips.len().saturating_mul(2) <= every;
-            if few {
-                super::commit::defer_pairs(flips);
+            let limit = super::commit::pair_limit().min(every / 2);
+            match flipped_at_most(client, st, changed, &plan, limit)? {
+                Some(flips) => {
+                    super::commit::defer_pairs(flips);
+                    true
+                }
+                None => false,
             }
-            few
         };
         if recorded {
             // Their referrers are found whatever flipped on their own rows (users with
             // nothing recorded for them are only locked, as referents).
             if !readers.is_empty() {
                 let users = match referent_users {
-                    Some(users) => users,
+                    Some(users) => Some(users),
                     None => changed_users(client)?,
                 };
-                super::commit::defer(&users, USER, Some(&[]), referents);
+                record(users, &[], referents);
             }
             return Ok(());
         }
     }
     match referent_users {
-        None => super::commit::defer(&changed_users(client)?, USER, Some(&own), referents),
+        None => record(changed_users(client)?, &own, referents),
         Some(users) => {
             if !own.is_empty() {
-                let all = changed_users(client)?;
-                super::commit::defer(&all, USER, Some(&own), super::commit::Referents::No);
+                record(changed_users(client)?, &own, super::commit::Referents::No);
             }
             if !readers.is_empty() {
                 super::commit::defer(&users, USER, Some(&[]), referents);
