@@ -2,7 +2,7 @@
 -- maintenance_work_mem (docs/design/engine.md, "Memory of a large statement"): beyond it the
 -- step recomputes the groups whole instead of deciding the pairs or users one by one, and
 -- membership is the same either way. With maintenance_work_mem at its minimum (1MB: about
--- 1,050 users or 4,200 pairs), statements of 20,000 users take each way.
+-- 520 users or 2,100 pairs), statements of 20,000 users take each way.
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS smart_groups CASCADE;
 DROP SCHEMA IF EXISTS bounds CASCADE;
@@ -54,8 +54,8 @@ SET maintenance_work_mem = '1MB';
 -- A hundred users, 8 or 9 flipping in each group: recorded one by one.
 UPDATE bounds.users SET level = level % 12 + 1 WHERE id <= 100;
 SELECT * FROM bounds.state() EXCEPT SELECT * FROM bounds.expected();
--- Every user, about 5,500 flipping in Large shirts (past the 4,200 pairs) and every one of
--- them changed (past the 1,050 users): the commit-time groups are recomputed whole.
+-- Every user, about 5,500 flipping in Large shirts (past the 2,100 pairs) and every one of
+-- them changed (past the 520 users): the commit-time groups are recomputed whole.
 UPDATE bounds.users SET level = 13 - level;
 SELECT * FROM bounds.state() EXCEPT SELECT * FROM bounds.expected();
 -- A lookup row changed in the same transaction as such a statement: its users are settled

@@ -66,10 +66,11 @@ use crate::guc_scope::{snapshot_isolation, with_settings, FIXED_SEARCH_PATH};
 const RECORD_LIMIT: usize = 100_000;
 
 /// What a recorded user and a recorded pair cost the backend until the step is done with them
-/// (the record, the search's rows, the decisions, the statements' arguments), measured on the
-/// benchmark's UPDATE of every user (docs/design/engine.md, "Memory of a large statement").
-const BYTES_PER_USER: usize = 1_000;
-const BYTES_PER_PAIR: usize = 250;
+/// (the record, the search's rows, the decisions, the statements' arguments), rounded up from
+/// the benchmark's UPDATE of every user (docs/design/engine.md, "Memory of a large
+/// statement").
+const BYTES_PER_USER: usize = 2_000;
+const BYTES_PER_PAIR: usize = 500;
 
 /// What one transaction's record for the step may take: maintenance_work_mem, the memory
 /// PostgreSQL gives maintenance of derived data (an index build, VACUUM's dead tuples),
