@@ -2071,14 +2071,18 @@ BEGIN
     -- member_garbage (verify() reports any other), so the view leaves out the marked groups
     -- instead of asking groups for every row: "which groups is U in" reads the user's index
     -- entries and a table empty but for a cleanup in progress, at any number of groups
-    -- (docs/design/membership-storage.md). The marks are read once per query, as an array:
-    -- an anti-join with the mostly empty table is estimated to leave one row, and queries
-    -- joining members to more were planned as nested loops (verify() took minutes).
+    -- (docs/design/membership-storage.md). Whether there are marks at all is read once per
+    -- query, and each row's group looked up only if there are: as a plain anti-join with the
+    -- mostly empty table the planner estimated a group's rows to be one, and queries joining
+    -- members to more ran nested loops (verify() took minutes); an array of the marks
+    -- compared with each row costs a comparison per mark and row while many await the
+    -- cleanup.
     CREATE VIEW smart_groups.members WITH (security_invoker = true) AS
     SELECT m.group_id, m.user_key, m.since,
            (SELECT g.tenant FROM smart_groups.groups g WHERE g.id = m.group_id) AS tenant
       FROM smart_groups.member_rows m
-     WHERE m.group_id <> ALL (ARRAY(SELECT x.group_id FROM smart_groups.member_garbage x));
+     WHERE (SELECT NOT EXISTS (SELECT 1 FROM smart_groups.member_garbage))
+        OR NOT EXISTS (SELECT 1 FROM smart_groups.member_garbage x WHERE x.group_id = m.group_id);
     CREATE VIEW smart_groups.memberships WITH (security_invoker = true) AS
     SELECT m.group_id, g.name AS group_name, m.user_key, m.since, g.tenant
       FROM smart_groups.member_rows m
