@@ -10,12 +10,14 @@ CREATE EXTENSION smart_groups;
 CREATE SCHEMA bounds;
 CREATE TABLE bounds.departments (id integer PRIMARY KEY, name text);
 CREATE TABLE bounds.users (id integer PRIMARY KEY, level integer,
-                           department_id integer REFERENCES bounds.departments (id));
+                           department_id integer REFERENCES bounds.departments (id),
+                           manager_id integer REFERENCES bounds.users (id));
 CREATE INDEX ON bounds.users (department_id);
+CREATE INDEX ON bounds.users (manager_id);
 CREATE TABLE bounds.custom (user_id integer NOT NULL REFERENCES bounds.users (id),
                             field_key text NOT NULL, value text, PRIMARY KEY (user_id, field_key));
 INSERT INTO bounds.departments VALUES (1, 'Sales'), (2, 'Support');
-INSERT INTO bounds.users SELECT i, 1 + i % 12, 1 + i % 2 FROM generate_series(1, 20000) i;
+INSERT INTO bounds.users SELECT i, 1 + i % 12, 1 + i % 2, nullif(i / 2, 0) FROM generate_series(1, 20000) i;
 INSERT INTO bounds.custom SELECT i, 'shirt', CASE WHEN i % 3 = 0 THEN 'L' ELSE 'M' END
   FROM generate_series(1, 20000) i;
 SELECT smart_groups.attach_users('bounds.users');
@@ -29,6 +31,9 @@ SELECT smart_groups.create_group('Own', 'level > 5') > 0 AS created;
 SELECT smart_groups.create_group('Large shirts', 'level > 5 and shirt = "L"') > 0 AS created;
 SELECT smart_groups.create_group('Named', 'member of "Large shirts" or level = 1') > 0 AS created;
 SELECT smart_groups.create_group('Sales', 'department.name = "Sales"') > 0 AS created;
+-- High boss: reads the manager's level, so an UPDATE of level looks for the reports of the
+-- users whose level crossed 5 (every user below 10,001 manages two).
+SELECT smart_groups.create_group('High boss', 'manager.level > 5') > 0 AS created;
 CREATE FUNCTION bounds.state() RETURNS TABLE (group_name text, members bigint)
 LANGUAGE sql AS $$
     SELECT g.name, (SELECT count(*) FROM smart_groups.members m WHERE m.group_id = g.id)
@@ -47,6 +52,9 @@ LANGUAGE sql AS $$
     UNION ALL
     SELECT 'Sales', count(*) FROM bounds.users u JOIN bounds.departments d ON d.id = u.department_id
      WHERE d.name = 'Sales'
+    UNION ALL
+    SELECT 'High boss', count(*) FROM bounds.users u JOIN bounds.users b ON b.id = u.manager_id
+     WHERE b.level > 5
     ORDER BY 1
 $$;
 SELECT * FROM bounds.state() EXCEPT SELECT * FROM bounds.expected();
@@ -55,7 +63,8 @@ SET maintenance_work_mem = '1MB';
 UPDATE bounds.users SET level = level % 12 + 1 WHERE id <= 100;
 SELECT * FROM bounds.state() EXCEPT SELECT * FROM bounds.expected();
 -- Every user, about 5,500 flipping in Large shirts (past the 2,100 pairs) and every one of
--- them changed (past the 520 users): the commit-time groups are recomputed whole.
+-- them changed (past the 520 users), some 8,300 managers among them whose reports may move
+-- in High boss (past the 520 users too): the commit-time groups are recomputed whole.
 UPDATE bounds.users SET level = 13 - level;
 SELECT * FROM bounds.state() EXCEPT SELECT * FROM bounds.expected();
 -- A lookup row changed in the same transaction as such a statement: its users are settled

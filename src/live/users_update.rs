@@ -217,7 +217,7 @@ fn flipped_at_most(
     Ok(within.then_some(out))
 }
 
-/// Rows of a large statement's queries read at a time (`flipped_at_most`).
+/// Rows of a large statement's queries read at a time (`flipped_at_most`, `reference_flips`).
 const BATCH_ROWS: i64 = 10_000;
 
 /// One row of a flip plan's query (`FlipPlan::sql`): the user's candidate pairs, to `out`.
@@ -527,7 +527,7 @@ fn defer_at_commit(
         None => super::commit::defer_whole(Some(groups), referents),
     };
     // Of the changed users, those whose referrers can move, and the groups they can move in.
-    let (readers, referent_users) = reference_flips(client, st, key, changed, readers)?;
+    let (readers, referent_users) = reference_flips(client, st, key, changed, readers, rows)?;
     let referents = if readers.is_empty() {
         super::commit::Referents::No
     } else {
@@ -611,6 +611,7 @@ fn reference_flips(
     key: &str,
     changed: &BTreeSet<String>,
     readers: Vec<i64>,
+    rows: i64,
 ) -> Result<(Vec<i64>, Option<Vec<String>>), DbError> {
     let mut kept = Vec::new();
     let mut judged = Vec::new();
@@ -636,18 +637,16 @@ fn reference_flips(
         "SELECT n.{key}::text, ARRAY[{}] FROM sg_new n JOIN sg_old o ON o.{key} = n.{key}",
         tests.join(", ")
     );
-    let rows = statements::run(client, &sql, &[], &[], |rows| {
-        let mut out = Vec::new();
-        for row in rows {
-            let k = row.get::<String>(1)?;
-            let flips: Vec<Option<bool>> = row.get(2)?.unwrap_or_default();
-            out.push((k, flips));
-        }
-        Ok(out)
-    })?;
+    // A large statement's rows are read in batches, and no further once the users are more
+    // than a transaction records (`commit::record_limit`): then every judged group is kept
+    // and every changed user counts (None), which the caller records as groups to recompute
+    // whole.
+    let limit = super::commit::record_limit();
     let mut moved = vec![false; judged.len()];
     let mut users = Vec::new();
-    for (k, flips) in rows {
+    let mut each = |row: pgrx::spi::SpiHeapTupleData<'_>| -> Result<usize, DbError> {
+        let k = row.get::<String>(1)?;
+        let flips: Vec<Option<bool>> = row.get(2)?.unwrap_or_default();
         let mut any = false;
         for (i, f) in flips.iter().enumerate() {
             if f.unwrap_or(true) {
@@ -660,6 +659,28 @@ fn reference_flips(
         if let (true, Some(k)) = (any, k) {
             users.push(k);
         }
+        Ok(users.len())
+    };
+    let mut within = true;
+    if rows <= i64::from(super::SMALL_STATEMENT_ROWS.get()) {
+        statements::run(client, &sql, &[], &[], |rows| {
+            for row in rows {
+                each(row)?;
+            }
+            Ok(())
+        })?;
+    } else {
+        statements::run_batches(client, &sql, &[], &[], BATCH_ROWS, |rows| {
+            for row in rows {
+                within = each(row)? <= limit;
+            }
+            Ok(within)
+        })?;
+    }
+    if !within {
+        kept.extend(judged);
+        kept.sort_unstable();
+        return Ok((kept, None));
     }
     kept.extend(
         judged
