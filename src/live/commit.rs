@@ -62,7 +62,7 @@ use crate::guc_scope::{snapshot_isolation, with_settings, FIXED_SEARCH_PATH};
 
 /// Users recorded by one transaction beyond this are not kept one by one: the step then
 /// recomputes these groups whole (memory stays bounded whatever a statement changes). Lower
-/// where the memory a hash table may use is smaller (`record_limit`).
+/// where maintenance_work_mem holds fewer (`record_limit`).
 const RECORD_LIMIT: usize = 100_000;
 
 /// What a recorded user and a recorded pair cost the backend until the step is done with them
