@@ -165,6 +165,23 @@ impl Work {
             && self.lookups.is_empty()
     }
 
+    /// Recomputes `groups` whole at commit, and `readers` (`sets`): added to the groups
+    /// recomputed whole already, or everything recorded so far becomes that.
+    fn go_whole(
+        &mut self,
+        groups: Option<&BTreeSet<i64>>,
+        readers: &Option<Option<BTreeSet<i64>>>,
+    ) {
+        if let Some(whole) = self.whole.as_mut() {
+            whole.add(groups);
+            if let Some(r) = readers {
+                whole.add(r.as_ref());
+            }
+            return;
+        }
+        self.become_whole(groups, readers.as_ref().map(Option::as_ref));
+    }
+
     /// What recomputing whole covers of what is recorded so far, plus `more`: every group an
     /// item, a pair or a referent concerns.
     fn become_whole(
@@ -250,23 +267,8 @@ thread_local! {
 /// past `record_limit`, for a statement that knows its users are more than that before it
 /// lists them.
 pub fn defer_whole(groups: Option<&[i64]>, referents: Referents<'_>) {
-    let groups: Option<BTreeSet<i64>> = groups.map(|g| g.iter().copied().collect());
-    let readers: Option<Option<BTreeSet<i64>>> = match referents {
-        Referents::No => None,
-        Referents::For(g) => Some(Some(g.iter().copied().collect())),
-        Referents::ForAll => Some(None),
-    };
-    WORK.with(|w| {
-        let mut w = w.borrow_mut();
-        if let Some(whole) = w.whole.as_mut() {
-            whole.add(groups.as_ref());
-            if let Some(r) = &readers {
-                whole.add(r.as_ref());
-            }
-            return;
-        }
-        w.become_whole(groups.as_ref(), readers.as_ref().map(Option::as_ref));
-    });
+    let (groups, readers) = sets(groups, referents);
+    WORK.with(|w| w.borrow_mut().go_whole(groups.as_ref(), &readers));
 }
 
 /// Records users whose membership of commit-time groups must be decided at commit: of
@@ -274,40 +276,24 @@ pub fn defer_whole(groups: Option<&[i64]>, referents: Referents<'_>) {
 /// `referents`: the users' data that groups read through references changed, so the users
 /// referring to them are evaluated too, for those groups.
 pub fn defer(keys: &[String], cause: &str, groups: Option<&[i64]>, referents: Referents<'_>) {
-    let referents_of = match referents {
-        Referents::No => None,
-        Referents::For(g) => Some(Some(g)),
-        Referents::ForAll => Some(None),
-    };
     if keys.is_empty() {
         return;
     }
-    let groups_set: Option<BTreeSet<i64>> = groups.map(|g| g.iter().copied().collect());
-    let readers_set: Option<BTreeSet<i64>> = match referents_of {
-        Some(Some(g)) => Some(g.iter().copied().collect()),
-        _ => None,
-    };
+    let (groups_set, readers) = sets(groups, referents);
     WORK.with(|w| {
         let mut w = w.borrow_mut();
-        if let Some(whole) = w.whole.as_mut() {
-            whole.add(groups_set.as_ref());
-            if referents_of.is_some() {
-                whole.add(readers_set.as_ref());
-            }
+        let over = w.whole.is_none() && {
+            w.recorded += keys.len() * if readers.is_some() { 2 } else { 1 };
+            w.recorded > record_limit()
+        };
+        if w.whole.is_some() || over {
+            w.go_whole(groups_set.as_ref(), &readers);
             return;
         }
-        w.recorded += keys.len() * if referents_of.is_some() { 2 } else { 1 };
-        if w.recorded > record_limit() {
-            w.become_whole(
-                groups_set.as_ref(),
-                referents_of.map(|_| readers_set.as_ref()),
-            );
-            return;
-        }
-        if let Some(readers) = referents_of {
+        if let Some(readers) = readers {
             w.referents.extend(keys.iter().cloned());
             match readers {
-                Some(g) => w.readers.extend(g.iter().copied()),
+                Some(g) => w.readers.extend(g),
                 None => w.all_readers = true,
             }
         }
@@ -316,6 +302,20 @@ pub fn defer(keys: &[String], cause: &str, groups: Option<&[i64]>, referents: Re
             .or_default()
             .extend(keys.iter().cloned());
     });
+}
+
+/// `groups` as a set, and the groups whose referrers are evaluated: None for no referrers,
+/// Some(None) for every group reading references.
+fn sets(
+    groups: Option<&[i64]>,
+    referents: Referents<'_>,
+) -> (Option<BTreeSet<i64>>, Option<Option<BTreeSet<i64>>>) {
+    let readers = match referents {
+        Referents::No => None,
+        Referents::For(g) => Some(Some(g.iter().copied().collect())),
+        Referents::ForAll => Some(None),
+    };
+    (groups.map(|g| g.iter().copied().collect()), readers)
 }
 
 /// Whether, and for which groups, the referrers of recorded users are evaluated.

@@ -159,12 +159,7 @@ fn flipped(
     own: &[(i64, bool)],
     at_hand: Option<&row_read::Rows>,
 ) -> Result<Vec<Pair>, DbError> {
-    let plan = st.flip_plan(changed, own)?;
-    let since = if plan.crossed.iter().any(Option::is_some) {
-        st.time_since(client)?
-    } else {
-        None
-    };
+    let (plan, since) = flip_plan_since(client, st, changed, own)?;
     if let Some(rows) = at_hand {
         let collation = row_read::icu_collation(client)?;
         let since = since.map(|t| row_read::from_pg_micros(pg_sys::TimestampTz::from(t)));
@@ -191,12 +186,7 @@ fn flipped_at_most(
     own: &[(i64, bool)],
     limit: usize,
 ) -> Result<Option<Vec<Pair>>, DbError> {
-    let plan = st.flip_plan(changed, own)?;
-    let since = if plan.crossed.iter().any(Option::is_some) {
-        st.time_since(client)?
-    } else {
-        None
-    };
+    let (plan, since) = flip_plan_since(client, st, changed, own)?;
     let since_type = PgBuiltInOids::TIMESTAMPTZOID.oid();
     let mut out = Vec::new();
     let mut within = true;
@@ -215,6 +205,29 @@ fn flipped_at_most(
         },
     )?;
     Ok(within.then_some(out))
+}
+
+/// The flip plan of `own` for `changed`, and when it has relative-time rules, no later than
+/// their last time refresh (`State::time_since`), which its query takes as `$1`.
+fn flip_plan_since(
+    client: &mut SpiClient<'_>,
+    st: &mut State,
+    changed: &BTreeSet<String>,
+    own: &[(i64, bool)],
+) -> Result<
+    (
+        std::rc::Rc<FlipPlan>,
+        Option<pgrx::datum::TimestampWithTimeZone>,
+    ),
+    DbError,
+> {
+    let plan = st.flip_plan(changed, own)?;
+    let since = if plan.crossed.iter().any(Option::is_some) {
+        st.time_since(client)?
+    } else {
+        None
+    };
+    Ok((plan, since))
 }
 
 /// Rows of a large statement's queries read at a time (`flipped_at_most`, `reference_flips`).
