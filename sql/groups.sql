@@ -1083,6 +1083,7 @@ BEGIN
         ('config', 'attached_at', 'When the users table was attached'),
         ('config', 'tenant_column', 'The users table''s tenant column, if users belong to tenants'),
         ('config', 'tenant_security', 'Whether the tenant policies are enabled (set_tenant_security)'),
+        ('config', 'tables_epoch', 'Moves with catalog_epoch except when only groups change, so that backends keep what they read of the attached tables'),
         ('custom_fields', NULL, 'The custom fields rules may name'),
         ('custom_fields', 'key', 'The field''s key in the custom-field table, and its name in rules'),
         ('custom_fields', 'type', 'text, number, date, timestamp, boolean or enum'),

@@ -175,15 +175,18 @@ CREATE FUNCTION smart_groups.refresh_time_rules() RETURNS bigint
 LANGUAGE sql AS $$ SELECT smart_groups_internal._refresh_time_rules() $$;
 
 CREATE FUNCTION smart_groups_internal._bump_epoch() RETURNS void
-LANGUAGE sql AS $$ UPDATE smart_groups.config SET catalog_epoch = catalog_epoch + 1 $$;
+LANGUAGE sql AS $$
+    UPDATE smart_groups.config SET catalog_epoch = catalog_epoch + 1, tables_epoch = tables_epoch + 1
+$$;
 
 -- Triggers cache the active groups per backend (src/live/state.rs): any change to what a
 -- group is or reads moves the epoch. time_refreshed_at is left out on purpose: the worker
--- moves it every minute and it changes nothing the triggers use.
+-- moves it every minute and it changes nothing the triggers use. tables_epoch stays: the
+-- attached tables did not change (src/catalog_load.rs).
 CREATE FUNCTION smart_groups_internal._on_groups_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM smart_groups_internal._bump_epoch();
+    UPDATE smart_groups.config SET catalog_epoch = catalog_epoch + 1;
     RETURN NULL;
 END $$;
 

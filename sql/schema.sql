@@ -32,7 +32,11 @@ CREATE TABLE smart_groups.config (
     tenant_column       name,
     -- Whether the tenant policies are enabled (set_tenant_security): kept here because a
     -- restore recreates the tables with row-level security off (_repair_after_restore).
-    tenant_security     boolean NOT NULL DEFAULT false
+    tenant_security     boolean NOT NULL DEFAULT false,
+    -- Bumped with catalog_epoch by everything but a change of groups: the attached tables,
+    -- their columns, fields and relations. A backend's catalog keeps its part read from the
+    -- system catalogs while this stays (src/catalog_load.rs). From the clock, as catalog_epoch.
+    tables_epoch        bigint NOT NULL DEFAULT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
 );
 
 -- tenant NULL: a field of every tenant (or of the one users table without tenants); a key is
@@ -311,6 +315,18 @@ LANGUAGE sql STABLE AS $$
        AND k.confrelid <> (SELECT users_table FROM smart_groups.config)
 $$;
 
+-- The groups part of _catalog(): read alone when only groups changed (config.tables_epoch).
+CREATE FUNCTION smart_groups_internal._catalog_groups() RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'id', g.id, 'name', g.name, 'kind', g.kind, 'status', g.status, 'tenant', g.tenant,
+               'member_of', CASE WHEN g.kind = 'smart' THEN coalesce((
+                   SELECT jsonb_agg(DISTINCT m.value)
+                     FROM jsonb_path_query(g.rules, 'lax $.**.member_of') AS m(value)),
+                   '[]'::jsonb) ELSE '[]'::jsonb END) ORDER BY g.id), '[]'::jsonb)
+      FROM smart_groups.groups g
+$$;
+
 CREATE FUNCTION smart_groups_internal._catalog() RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object(
@@ -352,14 +368,7 @@ LANGUAGE sql STABLE AS $$
               JOIN pg_class c ON c.oid = r.table_name
               JOIN pg_namespace n ON n.oid = c.relnamespace),
         'tenant_column', cfg.tenant_column,
-        'groups', (
-            SELECT coalesce(jsonb_agg(jsonb_build_object(
-                       'id', g.id, 'name', g.name, 'kind', g.kind, 'status', g.status, 'tenant', g.tenant,
-                       'member_of', CASE WHEN g.kind = 'smart' THEN coalesce((
-                           SELECT jsonb_agg(DISTINCT m.value)
-                             FROM jsonb_path_query(g.rules, 'lax $.**.member_of') AS m(value)),
-                           '[]'::jsonb) ELSE '[]'::jsonb END) ORDER BY g.id), '[]'::jsonb)
-              FROM smart_groups.groups g))
+        'groups', smart_groups_internal._catalog_groups())
       FROM (SELECT 1) AS one
       LEFT JOIN smart_groups.config cfg ON true
 $$;

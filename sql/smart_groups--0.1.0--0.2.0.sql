@@ -2116,6 +2116,35 @@ BEGIN
     END IF;
 END $$;
 
+-- The catalog's part read from the system catalogs is kept while only groups change
+-- (src/catalog_load.rs): its own epoch, which a change of groups does not move.
+ALTER TABLE smart_groups.config ADD COLUMN tables_epoch bigint NOT NULL
+    DEFAULT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint;
+
+CREATE OR REPLACE FUNCTION smart_groups_internal._bump_epoch() RETURNS void
+LANGUAGE sql AS $$
+    UPDATE smart_groups.config SET catalog_epoch = catalog_epoch + 1, tables_epoch = tables_epoch + 1
+$$;
+
+CREATE OR REPLACE FUNCTION smart_groups_internal._on_groups_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE smart_groups.config SET catalog_epoch = catalog_epoch + 1;
+    RETURN NULL;
+END $$;
+
+-- The groups part of _catalog(): read alone when only groups changed (config.tables_epoch).
+CREATE FUNCTION smart_groups_internal._catalog_groups() RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'id', g.id, 'name', g.name, 'kind', g.kind, 'status', g.status, 'tenant', g.tenant,
+               'member_of', CASE WHEN g.kind = 'smart' THEN coalesce((
+                   SELECT jsonb_agg(DISTINCT m.value)
+                     FROM jsonb_path_query(g.rules, 'lax $.**.member_of') AS m(value)),
+                   '[]'::jsonb) ELSE '[]'::jsonb END) ORDER BY g.id), '[]'::jsonb)
+      FROM smart_groups.groups g
+$$;
+
 CREATE OR REPLACE FUNCTION smart_groups_internal._catalog() RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object(
@@ -2157,14 +2186,7 @@ LANGUAGE sql STABLE AS $$
               JOIN pg_class c ON c.oid = r.table_name
               JOIN pg_namespace n ON n.oid = c.relnamespace),
         'tenant_column', cfg.tenant_column,
-        'groups', (
-            SELECT coalesce(jsonb_agg(jsonb_build_object(
-                       'id', g.id, 'name', g.name, 'kind', g.kind, 'status', g.status, 'tenant', g.tenant,
-                       'member_of', CASE WHEN g.kind = 'smart' THEN coalesce((
-                           SELECT jsonb_agg(DISTINCT m.value)
-                             FROM jsonb_path_query(g.rules, 'lax $.**.member_of') AS m(value)),
-                           '[]'::jsonb) ELSE '[]'::jsonb END) ORDER BY g.id), '[]'::jsonb)
-              FROM smart_groups.groups g))
+        'groups', smart_groups_internal._catalog_groups())
       FROM (SELECT 1) AS one
       LEFT JOIN smart_groups.config cfg ON true
 $$;
@@ -2274,6 +2296,7 @@ BEGIN
         ('config', 'attached_at', 'When the users table was attached'),
         ('config', 'tenant_column', 'The users table''s tenant column, if users belong to tenants'),
         ('config', 'tenant_security', 'Whether the tenant policies are enabled (set_tenant_security)'),
+        ('config', 'tables_epoch', 'Moves with catalog_epoch except when only groups change, so that backends keep what they read of the attached tables'),
         ('custom_fields', NULL, 'The custom fields rules may name'),
         ('custom_fields', 'key', 'The field''s key in the custom-field table, and its name in rules'),
         ('custom_fields', 'type', 'text, number, date, timestamp, boolean or enum'),
