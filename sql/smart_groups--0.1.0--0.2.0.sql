@@ -2133,18 +2133,6 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- The groups part of _catalog(): read alone when only groups changed (config.tables_epoch).
-CREATE FUNCTION smart_groups_internal._catalog_groups() RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT coalesce(jsonb_agg(jsonb_build_object(
-               'id', g.id, 'name', g.name, 'kind', g.kind, 'status', g.status, 'tenant', g.tenant,
-               'member_of', CASE WHEN g.kind = 'smart' THEN coalesce((
-                   SELECT jsonb_agg(DISTINCT m.value)
-                     FROM jsonb_path_query(g.rules, 'lax $.**.member_of') AS m(value)),
-                   '[]'::jsonb) ELSE '[]'::jsonb END) ORDER BY g.id), '[]'::jsonb)
-      FROM smart_groups.groups g
-$$;
-
 CREATE OR REPLACE FUNCTION smart_groups_internal._catalog() RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object(
@@ -2185,8 +2173,8 @@ LANGUAGE sql STABLE AS $$
               FROM smart_groups.relations r
               JOIN pg_class c ON c.oid = r.table_name
               JOIN pg_namespace n ON n.oid = c.relnamespace),
-        'tenant_column', cfg.tenant_column,
-        'groups', smart_groups_internal._catalog_groups())
+        -- The groups are read by the library itself, row by row (src/catalog_load.rs).
+        'tenant_column', cfg.tenant_column)
       FROM (SELECT 1) AS one
       LEFT JOIN smart_groups.config cfg ON true
 $$;

@@ -1,6 +1,8 @@
 //! Builds the core `Catalog` from the database: one call of `smart_groups_internal._catalog()`, then
 //! the mapping of Postgres column types to field types (docs/reference/rules.md, "Fields").
 
+use std::collections::HashMap;
+
 use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde::Deserialize;
@@ -19,7 +21,6 @@ struct Doc {
     custom_table: Option<CustomTableDoc>,
     custom_fields: Vec<CustomFieldDoc>,
     relations: Vec<RelationDoc>,
-    groups: Vec<GroupDoc>,
     #[serde(default)]
     tenant_column: Option<String>,
 }
@@ -113,7 +114,6 @@ struct RelationDoc {
 
 #[derive(Deserialize)]
 struct GroupDoc {
-    id: i64,
     name: String,
     kind: String,
     status: String,
@@ -233,44 +233,113 @@ pub fn load() -> Result<Catalog, DbError> {
                 user_column: r.user_column,
             })
             .collect(),
-        groups: groups_from_docs(doc.groups),
+        groups: load_groups()?,
         tenant_column: doc.tenant_column,
     })
 }
 
-fn groups_from_docs(docs: Vec<GroupDoc>) -> Vec<Group> {
-    docs.into_iter()
-        .map(|g| Group {
-            id: g.id,
-            kind: if g.kind == "static" {
-                GroupKind::Static
-            } else {
-                GroupKind::Smart
-            },
-            status: match g.status.as_str() {
-                "active" => GroupStatus::Active,
-                "inactive" => GroupStatus::Inactive,
-                _ => GroupStatus::Archived,
-            },
-            name: g.name,
-            member_of: g
-                .member_of
-                .into_iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect(),
-            tenant: g.tenant,
-        })
-        .collect()
+fn group_from_doc(id: i64, g: GroupDoc) -> Group {
+    Group {
+        id,
+        kind: if g.kind == "static" {
+            GroupKind::Static
+        } else {
+            GroupKind::Smart
+        },
+        status: match g.status.as_str() {
+            "active" => GroupStatus::Active,
+            "inactive" => GroupStatus::Inactive,
+            _ => GroupStatus::Archived,
+        },
+        name: g.name,
+        member_of: g
+            .member_of
+            .into_iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        tenant: g.tenant,
+    }
 }
 
-/// The groups alone (`_catalog_groups()`), for a catalog whose tables did not change.
+/// Every group (any kind and status), by id, with `TENANT` its tenant. $1: the row versions
+/// this backend has read (`GROUP_ROWS`, the state's versions: `state::ROW_VERSION`), whose
+/// rows are not read again: at a thousand groups, the names that each group's rules name in
+/// `member of` took 7 of the 12 ms of reading them all.
+const GROUPS_SQL: &str = "\
+SELECT g.id, VERSION, \
+       CASE WHEN k.v IS NULL THEN jsonb_build_object( \
+           'name', g.name, 'kind', g.kind, 'status', g.status, 'tenant', TENANT, \
+           'member_of', CASE WHEN g.kind = 'smart' THEN coalesce(( \
+               SELECT jsonb_agg(DISTINCT m.value) \
+                 FROM jsonb_path_query(g.rules, 'lax $.**.member_of') AS m(value)), \
+               '[]'::jsonb) ELSE '[]'::jsonb END)::text END \
+  FROM smart_groups.groups g LEFT JOIN unnest($1::text[]) AS k(v) ON k.v = VERSION \
+ ORDER BY g.id";
+
+thread_local! {
+    /// The groups as last read, by id, with their rows' versions.
+    static GROUP_ROWS: std::cell::RefCell<HashMap<i64, (String, Group)>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// The groups, reading only the rows this backend has not read in their current version.
 fn load_groups() -> Result<Vec<Group>, DbError> {
-    let doc = Spi::get_one::<JsonB>("SELECT smart_groups_internal._catalog_groups()")?.ok_or_else(
-        || DbError::Spi("smart_groups_internal._catalog_groups() returned NULL".into()),
-    )?;
-    let docs: Vec<GroupDoc> =
-        serde_json::from_value(doc.0).map_err(|e| DbError::Spi(format!("catalog groups: {e}")))?;
-    Ok(groups_from_docs(docs))
+    let tenant = if crate::live::direct::has_column(&crate::live::direct::ours("groups"), "tenant")
+    {
+        "to_jsonb(g.tenant)"
+    } else {
+        "to_jsonb(g) -> 'tenant'"
+    };
+    let sql = GROUPS_SQL
+        .replace("TENANT", tenant)
+        .replace("VERSION", crate::live::state::ROW_VERSION);
+    let known: Vec<String> =
+        GROUP_ROWS.with(|r| r.borrow().values().map(|(v, _)| v.clone()).collect());
+    let mut listed: Vec<(i64, String, Option<Group>)> = Vec::new();
+    Spi::connect(|client| -> Result<(), DbError> {
+        for row in client.select(&sql, None, &[known.into()])? {
+            let id = row.get::<i64>(1)?.unwrap_or_default();
+            let v = row.get::<String>(2)?.unwrap_or_default();
+            let group = match row.get::<String>(3)? {
+                Some(text) => {
+                    let doc: GroupDoc = serde_json::from_str(&text)
+                        .map_err(|e| DbError::Spi(format!("catalog group {id}: {e}")))?;
+                    Some(group_from_doc(id, doc))
+                }
+                None => None,
+            };
+            listed.push((id, v, group));
+        }
+        Ok(())
+    })?;
+    let groups = GROUP_ROWS.with(|cell| {
+        let mut kept = cell.borrow_mut();
+        let mut now = HashMap::with_capacity(listed.len());
+        let mut groups = Vec::with_capacity(listed.len());
+        for (id, v, group) in listed {
+            let group = match group {
+                Some(g) => g,
+                None => match kept.get(&id) {
+                    Some((kv, g)) if *kv == v => g.clone(),
+                    // Only versions passed to the query are left out, and those came from
+                    // here; never seen.
+                    _ => {
+                        kept.clear();
+                        return None;
+                    }
+                },
+            };
+            now.insert(id, (v, group.clone()));
+            groups.push(group);
+        }
+        *kept = now;
+        Some(groups)
+    });
+    match groups {
+        Some(groups) => Ok(groups),
+        // Nothing is kept now: every row is read.
+        None => load_groups(),
+    }
 }
 
 /// The catalog kept per backend, with the epochs it was read at.

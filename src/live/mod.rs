@@ -5,14 +5,14 @@
 mod advisory;
 mod commit;
 mod depths;
-mod direct;
+pub(crate) mod direct;
 mod maintain;
 mod neighbourhood;
 pub(crate) mod pending;
 mod row_read;
 mod set_codes;
 mod small;
-mod state;
+pub(crate) mod state;
 pub(crate) mod statements;
 
 pub(crate) use small::check_overrides;

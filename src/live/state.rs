@@ -173,7 +173,7 @@ thread_local! {
 const EPOCH_SQL: &str = "SELECT catalog_epoch FROM smart_groups.config";
 
 /// A group row's version in `LOAD_SQL`.
-const ROW_VERSION: &str =
+pub(crate) const ROW_VERSION: &str =
     "(g.xmin::text || '/' || g.ctid::text || '/' || g.depth || '/' || g.updated_at)";
 
 /// The active smart groups, in depth order, with `TENANT` the group's tenant (`load`). $1:
