@@ -1098,13 +1098,19 @@ BEGIN
         PERFORM smart_groups_internal._lock_named(rules, tenant);
         PERFORM smart_groups_internal._check_rules(rules, name, tenant);
     END IF;
-    INSERT INTO smart_groups.groups (name, kind, status, rules, rules_text, deps, tenant)
-    VALUES (name, kind, CASE WHEN active THEN 'active' ELSE 'inactive' END, rules,
-            CASE WHEN rules IS NOT NULL THEN smart_groups.to_text(rules) END,
-            CASE WHEN rules IS NOT NULL THEN smart_groups_internal._deps(rules, name, tenant) ELSE '{}' END,
-            tenant)
+    -- No other group names a new one: only its own depth is new, one more than the deepest
+    -- group it names (whose depths are right already). Recomputing every group's depth instead
+    -- took 12 ms a group at a few thousand groups.
+    INSERT INTO smart_groups.groups (name, kind, status, rules, rules_text, deps, depth, tenant)
+    SELECT name, kind, CASE WHEN active THEN 'active' ELSE 'inactive' END, rules,
+           CASE WHEN rules IS NOT NULL THEN smart_groups.to_text(rules) END,
+           d.deps,
+           coalesce((SELECT 1 + max(o.depth) FROM smart_groups.groups o
+                      WHERE o.id IN (SELECT e::bigint FROM jsonb_array_elements_text(d.deps -> 'groups') e)), 0),
+           tenant
+      FROM (SELECT CASE WHEN rules IS NOT NULL THEN smart_groups_internal._deps(rules, name, tenant)
+                        ELSE '{}'::jsonb END AS deps) d
     RETURNING id INTO gid;
-    PERFORM smart_groups_internal._recompute_depths();
     -- Ids do not repeat unless someone resets the sequence; then what a dropped group of the
     -- same id left behind must go first.
     PERFORM smart_groups_internal._discard_rows(gid);
