@@ -277,69 +277,35 @@ SELECT g.id, VERSION, \
  ORDER BY g.id";
 
 thread_local! {
-    /// The groups as last read, by id, with their rows' versions.
-    static GROUP_ROWS: std::cell::RefCell<HashMap<i64, (String, Group)>> =
+    static GROUP_ROWS: crate::live::state::ByVersion<Group> =
         std::cell::RefCell::new(HashMap::new());
 }
 
 /// The groups, reading only the rows this backend has not read in their current version.
 fn load_groups() -> Result<Vec<Group>, DbError> {
-    let tenant = if crate::live::direct::has_column(&crate::live::direct::ours("groups"), "tenant")
-    {
-        "to_jsonb(g.tenant)"
-    } else {
-        "to_jsonb(g) -> 'tenant'"
-    };
+    use crate::live::state;
     let sql = GROUPS_SQL
-        .replace("TENANT", tenant)
-        .replace("VERSION", crate::live::state::ROW_VERSION);
-    let known: Vec<String> =
-        GROUP_ROWS.with(|r| r.borrow().values().map(|(v, _)| v.clone()).collect());
-    let mut listed: Vec<(i64, String, Option<Group>)> = Vec::new();
-    Spi::connect(|client| -> Result<(), DbError> {
-        for row in client.select(&sql, None, &[known.into()])? {
-            let id = row.get::<i64>(1)?.unwrap_or_default();
-            let v = row.get::<String>(2)?.unwrap_or_default();
-            let group = match row.get::<String>(3)? {
-                Some(text) => {
-                    let doc: GroupDoc = serde_json::from_str(&text)
-                        .map_err(|e| DbError::Spi(format!("catalog group {id}: {e}")))?;
-                    Some(group_from_doc(id, doc))
-                }
-                None => None,
-            };
-            listed.push((id, v, group));
-        }
-        Ok(())
-    })?;
-    let groups = GROUP_ROWS.with(|cell| {
-        let mut kept = cell.borrow_mut();
-        let mut now = HashMap::with_capacity(listed.len());
-        let mut groups = Vec::with_capacity(listed.len());
-        for (id, v, group) in listed {
-            let group = match group {
-                Some(g) => g,
-                None => match kept.get(&id) {
-                    Some((kv, g)) if *kv == v => g.clone(),
-                    // Only versions passed to the query are left out, and those came from
-                    // here; never seen.
-                    _ => {
-                        kept.clear();
-                        return None;
+        .replace("TENANT", state::groups_tenant())
+        .replace("VERSION", state::ROW_VERSION);
+    state::read_by_version(&GROUP_ROWS, |known| {
+        Spi::connect(|client| {
+            let mut listed = Vec::new();
+            for row in client.select(&sql, None, &[known.into()])? {
+                let id = row.get::<i64>(1)?.unwrap_or_default();
+                let v = row.get::<String>(2)?.unwrap_or_default();
+                let group = match row.get::<String>(3)? {
+                    Some(text) => {
+                        let doc: GroupDoc = serde_json::from_str(&text)
+                            .map_err(|e| DbError::Spi(format!("catalog group {id}: {e}")))?;
+                        Some(group_from_doc(id, doc))
                     }
-                },
-            };
-            now.insert(id, (v, group.clone()));
-            groups.push(group);
-        }
-        *kept = now;
-        Some(groups)
-    });
-    match groups {
-        Some(groups) => Ok(groups),
-        // Nothing is kept now: every row is read.
-        None => load_groups(),
-    }
+                    None => None,
+                };
+                listed.push((id, v, group));
+            }
+            Ok(listed)
+        })
+    })
 }
 
 /// The catalog kept per backend, with the epochs it was read at.

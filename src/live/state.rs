@@ -59,22 +59,6 @@ impl Group {
     }
 }
 
-/// A group as the state's query lists it: its row version, and the rest only for a version
-/// this backend has not read before (`load`).
-struct GroupDoc {
-    id: i64,
-    v: String,
-    row: Option<GroupRow>,
-}
-
-struct GroupRow {
-    name: String,
-    depth: i32,
-    rules: serde_json::Value,
-    deps: DepsDoc,
-    tenant: Option<String>,
-}
-
 #[derive(Deserialize, Default)]
 struct DepsDoc {
     #[serde(default)]
@@ -167,12 +151,12 @@ thread_local! {
     static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
     /// The active smart groups as last loaded, by id, with their rows' versions: a change of
     /// one group reads that group's row again, not every group's (`load`).
-    static GROUP_ROWS: RefCell<HashMap<i64, (String, Rc<Group>)>> = RefCell::new(HashMap::new());
+    static GROUP_ROWS: ByVersion<Rc<Group>> = RefCell::new(HashMap::new());
 }
 
 const EPOCH_SQL: &str = "SELECT catalog_epoch FROM smart_groups.config";
 
-/// A group row's version in `LOAD_SQL`.
+/// A group row's version in `GROUPS_SQL` (and the catalog's).
 pub(crate) const ROW_VERSION: &str =
     "(g.xmin::text || '/' || g.ctid::text || '/' || g.depth || '/' || g.updated_at)";
 
@@ -281,44 +265,44 @@ pub fn with_state<R>(
 }
 
 fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
-    // A database still on 0.1.0 (the library is replaced before ALTER EXTENSION UPDATE) has
-    // no tenant column; reading it through each row's jsonb cost 15-20 ms of a 55-70 ms load
-    // at a thousand groups, so only there.
-    let tenant = if super::direct::has_column(&super::direct::ours("groups"), "tenant") {
-        "g.tenant"
-    } else {
-        "to_jsonb(g) ->> 'tenant'"
-    };
-    let known: Vec<String> =
-        GROUP_ROWS.with(|r| r.borrow().values().map(|(v, _)| v.clone()).collect());
     let sql = GROUPS_SQL
-        .replace("TENANT", tenant)
+        .replace("TENANT", groups_tenant())
         .replace("VERSION", ROW_VERSION);
-    let mut docs = Vec::new();
-    for row in client.select(&sql, None, &[known.into()])? {
-        let id = row.get::<i64>(1)?.unwrap_or_default();
-        let v = row.get::<String>(2)?.unwrap_or_default();
-        let read = if row.get::<bool>(3)?.unwrap_or(false) {
-            let json = |text: Option<String>| -> Result<serde_json::Value, DbError> {
-                serde_json::from_str(text.as_deref().unwrap_or("null"))
-                    .map_err(|e| DbError::Spi(format!("group {id}: {e}")))
-            };
-            Some(GroupRow {
-                name: row.get::<String>(4)?.unwrap_or_default(),
-                depth: row.get::<i32>(5)?.unwrap_or_default(),
-                rules: json(row.get::<String>(6)?)?,
-                deps: serde_json::from_value(json(row.get::<String>(7)?)?)
-                    .map_err(|e| DbError::Spi(format!("group {id}: {e}")))?,
-                tenant: row.get::<String>(8)?,
-            })
-        } else {
-            None
-        };
-        docs.push(GroupDoc { id, v, row: read });
-    }
+    let mut groups = read_by_version(&GROUP_ROWS, |known| {
+        let mut listed = Vec::new();
+        for row in client.select(&sql, None, &[known.into()])? {
+            let id = row.get::<i64>(1)?.unwrap_or_default();
+            let v = row.get::<String>(2)?.unwrap_or_default();
+            let mut group = None;
+            if row.get::<bool>(3)?.unwrap_or(false) {
+                let json = |text: Option<String>| -> Result<serde_json::Value, DbError> {
+                    serde_json::from_str(text.as_deref().unwrap_or("null"))
+                        .map_err(|e| DbError::Spi(format!("group {id}: {e}")))
+                };
+                let deps: DepsDoc = serde_json::from_value(json(row.get::<String>(7)?)?)
+                    .map_err(|e| DbError::Spi(format!("group {id}: {e}")))?;
+                group = Some(Rc::new(Group {
+                    id,
+                    name: row.get::<String>(4)?.unwrap_or_default(),
+                    depth: row.get::<i32>(5)?.unwrap_or_default(),
+                    rules: json(row.get::<String>(6)?)?,
+                    columns: deps.columns.into_iter().collect(),
+                    names: deps.groups.into_iter().collect(),
+                    custom: deps.custom.into_iter().collect(),
+                    relations: deps.relations.into_iter().collect(),
+                    reference_columns: deps.reference_columns.into_iter().collect(),
+                    reference_depth: deps.reference_depth,
+                    relative_time: deps.relative_time,
+                    reads_lookups: !deps.lookups.is_empty(),
+                    tenant: row.get::<String>(8)?,
+                }));
+            }
+            listed.push((id, v, group));
+        }
+        Ok(listed)
+    })?;
     let rows = client.select(LOAD_SQL, Some(1), &[])?;
     let mut st = None;
-    let mut reread = false;
     for row in rows {
         let epoch = row.get::<i64>(1)?.unwrap_or(-1);
         let key_column = row.get::<String>(2)?.unwrap_or_default();
@@ -339,10 +323,7 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             Some(j) => serde_json::from_value(j.0).map_err(|e| DbError::Spi(e.to_string()))?,
             None => Vec::new(),
         };
-        let Some(groups) = groups_from_docs(std::mem::take(&mut docs)) else {
-            reread = true;
-            break;
-        };
+        let groups = std::mem::take(&mut groups);
         // The tenant column too, read or not: a user moving to another tenant leaves its
         // groups' overrides, static groups included (`maintain::tenant_moved`).
         let read: BTreeSet<String> = groups
@@ -398,53 +379,61 @@ fn load(client: &mut SpiClient<'_>) -> Result<State, DbError> {
             static_groups,
         });
     }
-    if reread {
-        // Nothing is kept now: every group's row is read.
-        return load(client);
-    }
     st.ok_or(DbError::NotAttached)
 }
 
-/// The groups in the query's order: those listed with their row made from it, the others
-/// taken from `GROUP_ROWS` by version, which then holds exactly these groups. None, with
-/// nothing kept, if a version listed without its row is not kept (the query leaves out only
-/// the versions passed to it, which came from there; never seen).
-fn groups_from_docs(docs: Vec<GroupDoc>) -> Option<Vec<Rc<Group>>> {
-    GROUP_ROWS.with(|cell| {
-        let mut kept = cell.borrow_mut();
-        let mut now = HashMap::with_capacity(docs.len());
-        let mut groups = Vec::with_capacity(docs.len());
-        for d in docs {
-            let group = match d.row {
-                Some(r) => Rc::new(Group {
-                    id: d.id,
-                    name: r.name,
-                    depth: r.depth,
-                    rules: r.rules,
-                    columns: r.deps.columns.into_iter().collect(),
-                    names: r.deps.groups.into_iter().collect(),
-                    custom: r.deps.custom.into_iter().collect(),
-                    relations: r.deps.relations.into_iter().collect(),
-                    reference_columns: r.deps.reference_columns.into_iter().collect(),
-                    reference_depth: r.deps.reference_depth,
-                    relative_time: r.deps.relative_time,
-                    reads_lookups: !r.deps.lookups.is_empty(),
-                    tenant: r.tenant,
-                }),
-                None => match kept.get(&d.id) {
-                    Some((v, g)) if *v == d.v => g.clone(),
-                    _ => {
-                        kept.clear();
-                        return None;
-                    }
-                },
-            };
-            now.insert(d.id, (d.v, group.clone()));
-            groups.push(group);
-        }
-        *kept = now;
-        Some(groups)
-    })
+/// Groups kept per backend by id, with their rows' versions (`ROW_VERSION`): a change of one
+/// group reads that group's row again, not every group's.
+pub(crate) type ByVersion<T> = RefCell<HashMap<i64, (String, T)>>;
+
+/// The groups `read` lists, in its order. `read` is given the versions kept in `kept` and lists
+/// every group as (id, version, the group made from its row), the row read only for a version
+/// it was not given; the others are taken from `kept`, which then holds exactly these groups.
+/// A version listed without its row and not kept (the query leaves out only versions it was
+/// given, which came from there; never seen) makes it read every row again.
+pub(crate) fn read_by_version<T: Clone>(
+    kept: &'static std::thread::LocalKey<ByVersion<T>>,
+    mut read: impl FnMut(Vec<String>) -> Result<Vec<(i64, String, Option<T>)>, DbError>,
+) -> Result<Vec<T>, DbError> {
+    let known: Vec<String> = kept.with(|k| k.borrow().values().map(|(v, _)| v.clone()).collect());
+    let merge = |listed: Vec<(i64, String, Option<T>)>| {
+        kept.with(|cell| {
+            let mut kept = cell.borrow_mut();
+            let mut now = HashMap::with_capacity(listed.len());
+            let mut out = Vec::with_capacity(listed.len());
+            for (id, v, group) in listed {
+                let group = match group {
+                    Some(g) => g,
+                    None => match kept.get(&id) {
+                        Some((kv, g)) if *kv == v => g.clone(),
+                        _ => {
+                            kept.clear();
+                            return None;
+                        }
+                    },
+                };
+                now.insert(id, (v, group.clone()));
+                out.push(group);
+            }
+            *kept = now;
+            Some(out)
+        })
+    };
+    if let Some(out) = merge(read(known)?) {
+        return Ok(out);
+    }
+    merge(read(Vec::new())?).ok_or_else(|| DbError::Spi("groups listed without their rows".into()))
+}
+
+/// The groups table's tenant as text. A database still on 0.1.0 (the library is replaced
+/// before ALTER EXTENSION UPDATE) has no tenant column; reading it through each row's jsonb
+/// cost 15-20 ms of a 55-70 ms load at a thousand groups, so only there.
+pub(crate) fn groups_tenant() -> &'static str {
+    if super::direct::has_column(&super::direct::ours("groups"), "tenant") {
+        "g.tenant"
+    } else {
+        "to_jsonb(g) ->> 'tenant'"
+    }
 }
 
 /// Groups reading another user's row, custom fields, relations or lookup tables, and those naming them in
