@@ -266,44 +266,6 @@ SELECT pg_catalog.pg_extension_config_dump('smart_groups.member_rows',
 SELECT pg_catalog.pg_extension_config_dump('smart_groups.groups_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('smart_groups.membership_changes_id_seq', '');
 
--- Catalog of the attached tables as one document, read by the extension to build the field
--- catalog. Types are resolved through domains to their base type; the mapping of Postgres
--- types to field types is done in Rust (smart_groups.fields).
-CREATE FUNCTION smart_groups_internal._columns(rel regclass) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT coalesce(jsonb_agg(jsonb_build_object(
-               'name', a.attname,
-               'type', bt.typname,
-               'typtype', bt.typtype,
-               'type_schema', btn.nspname,
-               'elem', et.typname,
-               'labels', (SELECT jsonb_agg(e.enumlabel ORDER BY e.enumsortorder)
-                            FROM pg_enum e WHERE e.enumtypid = bt.oid))
-           ORDER BY a.attnum), '[]'::jsonb)
-      FROM pg_attribute a
-      JOIN pg_type t ON t.oid = a.atttypid
-      JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
-      JOIN pg_namespace btn ON btn.oid = bt.typnamespace
-      LEFT JOIN pg_type et ON et.oid = bt.typelem AND bt.typcategory = 'A'
-     WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
-$$;
-
--- Single-column foreign keys of `rel` onto tables other than the users table: lookups
--- (docs/reference/rules.md, "Fields"); their tables' columns are fields through them.
-CREATE FUNCTION smart_groups_internal._lookups(rel regclass) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT coalesce(jsonb_agg(jsonb_build_object(
-               'column', a.attname, 'schema', n.nspname, 'table', c.relname, 'key_column', fa.attname,
-               'columns', smart_groups_internal._columns(k.confrelid)) ORDER BY a.attnum, k.conname), '[]'::jsonb)
-      FROM pg_constraint k
-      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
-      JOIN pg_attribute fa ON fa.attrelid = k.confrelid AND fa.attnum = k.confkey[1]
-      JOIN pg_class c ON c.oid = k.confrelid
-      JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE k.contype = 'f' AND k.conrelid = rel AND cardinality(k.conkey) = 1
-       AND k.confrelid IS DISTINCT FROM (SELECT users_table FROM smart_groups.config)
-$$;
-
 -- The lookup tables of the users table and of every relation.
 CREATE FUNCTION smart_groups_internal._lookup_tables() RETURNS SETOF regclass
 LANGUAGE sql STABLE AS $$
@@ -315,48 +277,3 @@ LANGUAGE sql STABLE AS $$
        AND k.confrelid <> (SELECT users_table FROM smart_groups.config)
 $$;
 
-CREATE FUNCTION smart_groups_internal._catalog() RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object(
-        'users', (
-            SELECT jsonb_build_object(
-                'schema', n.nspname, 'table', c.relname,
-                'key_column', cfg.key_column, 'key_type', cfg.key_type,
-                'columns', smart_groups_internal._columns(cfg.users_table),
-                -- single-column foreign keys of the users table onto itself
-                'references', (
-                    SELECT coalesce(jsonb_agg(a.attname ORDER BY a.attnum), '[]'::jsonb)
-                      FROM pg_constraint k
-                      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
-                     WHERE k.contype = 'f' AND k.conrelid = cfg.users_table
-                       AND k.confrelid = cfg.users_table AND cardinality(k.conkey) = 1),
-                'lookups', smart_groups_internal._lookups(cfg.users_table))
-              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE c.oid = cfg.users_table),
-        'custom_table', (
-            SELECT jsonb_build_object(
-                'schema', n.nspname, 'table', c.relname,
-                'user_column', cfg.custom_user_column, 'key_column', cfg.custom_key_column,
-                'value_column', cfg.custom_value_column)
-              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE c.oid = cfg.custom_table),
-        'custom_fields', (
-            SELECT coalesce(jsonb_agg(jsonb_build_object(
-                       'key', f.key, 'type', f.type, 'allowed', to_jsonb(f.allowed), 'tenant', f.tenant)
-                       ORDER BY f.key, f.tenant),
-                   '[]'::jsonb)
-              FROM smart_groups.custom_fields f),
-        'relations', (
-            SELECT coalesce(jsonb_agg(jsonb_build_object(
-                       'name', r.name, 'schema', n.nspname, 'table', c.relname,
-                       'user_column', r.user_column,
-                       'columns', smart_groups_internal._columns(r.table_name),
-                       'lookups', smart_groups_internal._lookups(r.table_name)) ORDER BY r.name), '[]'::jsonb)
-              FROM smart_groups.relations r
-              JOIN pg_class c ON c.oid = r.table_name
-              JOIN pg_namespace n ON n.oid = c.relnamespace),
-        -- The groups are read by the library itself, row by row (src/catalog_load.rs).
-        'tenant_column', cfg.tenant_column)
-      FROM (SELECT 1) AS one
-      LEFT JOIN smart_groups.config cfg ON true
-$$;

@@ -286,21 +286,6 @@ END $$;
 
 -- Lookup references (docs/reference/rules.md, "Fields"): foreign keys onto other tables make
 -- their columns fields; their tables get statement triggers; DDL on them is followed.
--- Single-column foreign keys of `rel` onto tables other than the users table: lookups
--- (docs/reference/rules.md, "Fields"); their tables' columns are fields through them.
-CREATE FUNCTION smart_groups_internal._lookups(rel regclass) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT coalesce(jsonb_agg(jsonb_build_object(
-               'column', a.attname, 'schema', n.nspname, 'table', c.relname, 'key_column', fa.attname,
-               'columns', smart_groups_internal._columns(k.confrelid)) ORDER BY a.attnum, k.conname), '[]'::jsonb)
-      FROM pg_constraint k
-      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
-      JOIN pg_attribute fa ON fa.attrelid = k.confrelid AND fa.attnum = k.confkey[1]
-      JOIN pg_class c ON c.oid = k.confrelid
-      JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE k.contype = 'f' AND k.conrelid = rel AND cardinality(k.conkey) = 1
-       AND k.confrelid IS DISTINCT FROM (SELECT users_table FROM smart_groups.config)
-$$;
 
 -- The lookup tables of the users table and of every relation.
 CREATE FUNCTION smart_groups_internal._lookup_tables() RETURNS SETOF regclass
@@ -313,56 +298,10 @@ LANGUAGE sql STABLE AS $$
        AND k.confrelid <> (SELECT users_table FROM smart_groups.config)
 $$;
 
-CREATE OR REPLACE FUNCTION smart_groups_internal._catalog() RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object(
-        'users', (
-            SELECT jsonb_build_object(
-                'schema', n.nspname, 'table', c.relname,
-                'key_column', cfg.key_column, 'key_type', cfg.key_type,
-                'columns', smart_groups_internal._columns(cfg.users_table),
-                -- single-column foreign keys of the users table onto itself
-                'references', (
-                    SELECT coalesce(jsonb_agg(a.attname ORDER BY a.attnum), '[]'::jsonb)
-                      FROM pg_constraint k
-                      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
-                     WHERE k.contype = 'f' AND k.conrelid = cfg.users_table
-                       AND k.confrelid = cfg.users_table AND cardinality(k.conkey) = 1),
-                'lookups', smart_groups_internal._lookups(cfg.users_table))
-              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE c.oid = cfg.users_table),
-        'custom_table', (
-            SELECT jsonb_build_object(
-                'schema', n.nspname, 'table', c.relname,
-                'user_column', cfg.custom_user_column, 'key_column', cfg.custom_key_column,
-                'value_column', cfg.custom_value_column)
-              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE c.oid = cfg.custom_table),
-        'custom_fields', (
-            SELECT coalesce(jsonb_agg(jsonb_build_object(
-                       'key', f.key, 'type', f.type, 'allowed', to_jsonb(f.allowed)) ORDER BY f.key),
-                   '[]'::jsonb)
-              FROM smart_groups.custom_fields f),
-        'relations', (
-            SELECT coalesce(jsonb_agg(jsonb_build_object(
-                       'name', r.name, 'schema', n.nspname, 'table', c.relname,
-                       'user_column', r.user_column,
-                       'columns', smart_groups_internal._columns(r.table_name),
-                       'lookups', smart_groups_internal._lookups(r.table_name)) ORDER BY r.name), '[]'::jsonb)
-              FROM smart_groups.relations r
-              JOIN pg_class c ON c.oid = r.table_name
-              JOIN pg_namespace n ON n.oid = c.relnamespace),
-        'groups', (
-            SELECT coalesce(jsonb_agg(jsonb_build_object(
-                       'id', g.id, 'name', g.name, 'kind', g.kind, 'status', g.status,
-                       'member_of', CASE WHEN g.kind = 'smart' THEN coalesce((
-                           SELECT jsonb_agg(DISTINCT m.value)
-                             FROM jsonb_path_query(g.rules, 'lax $.**.member_of') AS m(value)),
-                           '[]'::jsonb) ELSE '[]'::jsonb END) ORDER BY g.id), '[]'::jsonb)
-              FROM smart_groups.groups g))
-      FROM (SELECT 1) AS one
-      LEFT JOIN smart_groups.config cfg ON true
-$$;
+-- The catalog of the attached tables is read by the library from the relation and system
+-- caches (src/catalog_tables.rs).
+DROP FUNCTION smart_groups_internal._catalog();
+DROP FUNCTION smart_groups_internal._columns(regclass);
 
 -- The statement triggers of the lookup tables (`_lookup_tables()`): a changed lookup row moves
 -- the users whose rows, or whose related rows, point to it (`src/live/table_change.rs`). A
@@ -2138,52 +2077,6 @@ BEGIN
     UPDATE smart_groups.config SET catalog_epoch = catalog_epoch + 1;
     RETURN NULL;
 END $$;
-
-CREATE OR REPLACE FUNCTION smart_groups_internal._catalog() RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object(
-        'users', (
-            SELECT jsonb_build_object(
-                'schema', n.nspname, 'table', c.relname,
-                'key_column', cfg.key_column, 'key_type', cfg.key_type,
-                'columns', smart_groups_internal._columns(cfg.users_table),
-                -- single-column foreign keys of the users table onto itself
-                'references', (
-                    SELECT coalesce(jsonb_agg(a.attname ORDER BY a.attnum), '[]'::jsonb)
-                      FROM pg_constraint k
-                      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
-                     WHERE k.contype = 'f' AND k.conrelid = cfg.users_table
-                       AND k.confrelid = cfg.users_table AND cardinality(k.conkey) = 1),
-                'lookups', smart_groups_internal._lookups(cfg.users_table))
-              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE c.oid = cfg.users_table),
-        'custom_table', (
-            SELECT jsonb_build_object(
-                'schema', n.nspname, 'table', c.relname,
-                'user_column', cfg.custom_user_column, 'key_column', cfg.custom_key_column,
-                'value_column', cfg.custom_value_column)
-              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE c.oid = cfg.custom_table),
-        'custom_fields', (
-            SELECT coalesce(jsonb_agg(jsonb_build_object(
-                       'key', f.key, 'type', f.type, 'allowed', to_jsonb(f.allowed), 'tenant', f.tenant)
-                       ORDER BY f.key, f.tenant),
-                   '[]'::jsonb)
-              FROM smart_groups.custom_fields f),
-        'relations', (
-            SELECT coalesce(jsonb_agg(jsonb_build_object(
-                       'name', r.name, 'schema', n.nspname, 'table', c.relname,
-                       'user_column', r.user_column,
-                       'columns', smart_groups_internal._columns(r.table_name),
-                       'lookups', smart_groups_internal._lookups(r.table_name)) ORDER BY r.name), '[]'::jsonb)
-              FROM smart_groups.relations r
-              JOIN pg_class c ON c.oid = r.table_name
-              JOIN pg_namespace n ON n.oid = c.relnamespace),
-        -- The groups are read by the library itself, row by row (src/catalog_load.rs).
-        'tenant_column', cfg.tenant_column)
-      FROM (SELECT 1) AS one
-      LEFT JOIN smart_groups.config cfg ON true
-$$;
 
 -- After pg_dump / pg_restore (or psql) into a new database: CREATE EXTENSION made the tables
 -- with text keys and without the functions that return keys, then the dump's data went in.

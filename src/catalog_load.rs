@@ -1,10 +1,9 @@
-//! Builds the core `Catalog` from the database: one call of `smart_groups_internal._catalog()`, then
-//! the mapping of Postgres column types to field types (docs/reference/rules.md, "Fields").
+//! Builds the core `Catalog` from the database: the tables part (`catalog_tables`), the groups,
+//! and the mapping of Postgres column types to field types (docs/reference/rules.md, "Fields").
 
 use std::collections::HashMap;
 
 use pgrx::prelude::*;
-use pgrx::JsonB;
 use serde::Deserialize;
 use smart_groups_core::catalog::{
     Catalog, Column, ColumnKind, CustomField, CustomFieldTable, FieldType, Group, GroupKind,
@@ -13,38 +12,9 @@ use smart_groups_core::catalog::{
 
 use smart_groups_core::rename::reference_name;
 
+use crate::catalog_tables::{ColumnDoc, LookupDoc};
+
 use crate::errors::DbError;
-
-#[derive(Deserialize)]
-struct Doc {
-    users: Option<UsersDoc>,
-    custom_table: Option<CustomTableDoc>,
-    custom_fields: Vec<CustomFieldDoc>,
-    relations: Vec<RelationDoc>,
-    #[serde(default)]
-    tenant_column: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct UsersDoc {
-    schema: String,
-    table: String,
-    key_column: String,
-    key_type: String,
-    columns: Vec<ColumnDoc>,
-    references: Vec<String>,
-    #[serde(default)]
-    lookups: Vec<LookupDoc>,
-}
-
-#[derive(Deserialize)]
-struct LookupDoc {
-    column: String,
-    schema: String,
-    table: String,
-    key_column: String,
-    columns: Vec<ColumnDoc>,
-}
 
 /// The lookups of a table (with `references`, for the users table): named after the foreign
 /// key column. A column of the same name is no clash (`course = "x"` reads the column,
@@ -69,47 +39,6 @@ fn lookups(docs: Vec<LookupDoc>, references: &[Reference]) -> Vec<Lookup> {
         .filter(|l| !named(&l.name) && all.iter().filter(|m| m.name == l.name).count() == 1)
         .cloned()
         .collect()
-}
-
-#[derive(Deserialize)]
-pub struct ColumnDoc {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub ty: String,
-    pub typtype: String,
-    pub type_schema: String,
-    pub elem: Option<String>,
-    pub labels: Option<Vec<String>>,
-}
-
-#[derive(Deserialize)]
-struct CustomTableDoc {
-    schema: String,
-    table: String,
-    user_column: String,
-    key_column: String,
-    value_column: String,
-}
-
-#[derive(Deserialize)]
-struct CustomFieldDoc {
-    key: String,
-    #[serde(rename = "type")]
-    ty: String,
-    allowed: Option<Vec<String>>,
-    #[serde(default)]
-    tenant: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RelationDoc {
-    name: String,
-    schema: String,
-    table: String,
-    user_column: String,
-    columns: Vec<ColumnDoc>,
-    #[serde(default)]
-    lookups: Vec<LookupDoc>,
 }
 
 #[derive(Deserialize)]
@@ -167,10 +96,7 @@ fn key_type(name: &str) -> Option<KeyType> {
 
 /// Loads the catalog. `Err(NotAttached)` when no users table is attached yet.
 pub fn load() -> Result<Catalog, DbError> {
-    let doc = Spi::get_one::<JsonB>("SELECT smart_groups_internal._catalog()")?
-        .ok_or_else(|| DbError::Spi("smart_groups_internal._catalog() returned NULL".into()))?;
-    let doc: Doc = serde_json::from_value(doc.0)
-        .map_err(|e| DbError::Spi(format!("catalog document: {e}")))?;
+    let doc = crate::catalog_tables::read()?;
     let users = doc.users.ok_or(DbError::NotAttached)?;
     let columns: Vec<Column> = users.columns.iter().filter_map(column_from_doc).collect();
     let references: Vec<Reference> = users

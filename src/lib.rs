@@ -9,6 +9,7 @@ use pgrx::prelude::*;
 mod args;
 mod batch;
 mod catalog_load;
+mod catalog_tables;
 mod data_checks;
 mod errors;
 mod explain;

@@ -139,3 +139,147 @@ fn notify_items_read_as_jsonb_prints_them() {
     assert_eq!(crate::live::pending::payloads(&[item]).len(), 1);
 }
 
+
+/// The old SQL reading of the attached tables (until December 2026), kept here as the oracle
+/// `catalog_tables::read` must agree with.
+const CATALOG_ORACLE: &str = r#"
+CREATE FUNCTION pg_temp.t_columns(rel regclass) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'name', a.attname, 'type', bt.typname, 'typtype', bt.typtype,
+               'type_schema', btn.nspname, 'elem', et.typname,
+               'labels', (SELECT jsonb_agg(e.enumlabel ORDER BY e.enumsortorder)
+                            FROM pg_enum e WHERE e.enumtypid = bt.oid))
+           ORDER BY a.attnum), '[]'::jsonb)
+      FROM pg_attribute a
+      JOIN pg_type t ON t.oid = a.atttypid
+      JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+      JOIN pg_namespace btn ON btn.oid = bt.typnamespace
+      LEFT JOIN pg_type et ON et.oid = bt.typelem AND bt.typcategory = 'A'
+     WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+$$;
+CREATE FUNCTION pg_temp.t_lookups(rel regclass) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'column', a.attname, 'schema', n.nspname, 'table', c.relname, 'key_column', fa.attname,
+               'columns', pg_temp.t_columns(k.confrelid)) ORDER BY a.attnum, k.conname), '[]'::jsonb)
+      FROM pg_constraint k
+      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+      JOIN pg_attribute fa ON fa.attrelid = k.confrelid AND fa.attnum = k.confkey[1]
+      JOIN pg_class c ON c.oid = k.confrelid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE k.contype = 'f' AND k.conrelid = rel AND cardinality(k.conkey) = 1
+       AND k.confrelid IS DISTINCT FROM (SELECT users_table FROM smart_groups.config)
+$$;
+CREATE FUNCTION pg_temp.t_catalog() RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'users', (
+            SELECT jsonb_build_object(
+                'schema', n.nspname, 'table', c.relname,
+                'key_column', cfg.key_column, 'key_type', cfg.key_type,
+                'columns', pg_temp.t_columns(cfg.users_table),
+                'references', (
+                    SELECT coalesce(jsonb_agg(a.attname ORDER BY a.attnum), '[]'::jsonb)
+                      FROM pg_constraint k
+                      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+                     WHERE k.contype = 'f' AND k.conrelid = cfg.users_table
+                       AND k.confrelid = cfg.users_table AND cardinality(k.conkey) = 1),
+                'lookups', pg_temp.t_lookups(cfg.users_table))
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.oid = cfg.users_table),
+        'custom_table', (
+            SELECT jsonb_build_object(
+                'schema', n.nspname, 'table', c.relname,
+                'user_column', cfg.custom_user_column, 'key_column', cfg.custom_key_column,
+                'value_column', cfg.custom_value_column)
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.oid = cfg.custom_table),
+        'custom_fields', (
+            SELECT coalesce(jsonb_agg(jsonb_build_object(
+                       'key', f.key, 'type', f.type, 'allowed', to_jsonb(f.allowed), 'tenant', f.tenant)
+                       ORDER BY f.key, f.tenant), '[]'::jsonb)
+              FROM smart_groups.custom_fields f),
+        'relations', (
+            SELECT coalesce(jsonb_agg(jsonb_build_object(
+                       'name', r.name, 'schema', n.nspname, 'table', c.relname,
+                       'user_column', r.user_column,
+                       'columns', pg_temp.t_columns(r.table_name),
+                       'lookups', pg_temp.t_lookups(r.table_name)) ORDER BY r.name), '[]'::jsonb)
+              FROM smart_groups.relations r
+              JOIN pg_class c ON c.oid = r.table_name
+              JOIN pg_namespace n ON n.oid = c.relnamespace),
+        'tenant_column', cfg.tenant_column)
+      FROM (SELECT 1) AS one
+      LEFT JOIN smart_groups.config cfg ON true
+$$;
+"#;
+
+fn catalog_both_ways() -> (serde_json::Value, serde_json::Value) {
+    let got = crate::catalog_tables::read().unwrap_or_else(|e| panic!("read: {e}"));
+    let got = serde_json::to_value(&got).unwrap_or_default();
+    let want = one::<pgrx::JsonB>("SELECT pg_temp.t_catalog()")
+        .map(|j| j.0)
+        .unwrap_or_default();
+    (got, want)
+}
+
+#[pg_test]
+fn catalog_tables_read_as_pg_catalog_says() {
+    Spi::run(CATALOG_ORACLE).unwrap_or_else(|e| panic!("oracle: {e}"));
+    // Nothing attached yet.
+    let (got, want) = catalog_both_ways();
+    assert_eq!(got, want);
+    assert!(got["users"].is_null());
+    Spi::run(
+        "CREATE SCHEMA app;
+         CREATE TYPE app.mood AS ENUM ('sad', 'ok');
+         ALTER TYPE app.mood ADD VALUE 'glad' BEFORE 'ok';
+         CREATE DOMAIN app.score AS numeric CHECK (VALUE >= 0);
+         CREATE DOMAIN app.feeling AS app.mood;
+         CREATE DOMAIN app.strict_score AS app.score;
+         CREATE TABLE app.depts (code text PRIMARY KEY, title varchar(40), floor int, mood app.mood);
+         CREATE TABLE app.people (id bigint PRIMARY KEY, name varchar(20), gone int, mood app.mood,
+             feeling app.feeling, score app.score, strict app.strict_score, tags text[], codes varchar[],
+             nums int[], dept text REFERENCES app.depts (code), manager_id bigint REFERENCES app.people (id),
+             mentor_id bigint, born date, seen timestamptz, at timestamp, ok boolean, blob bytea, sz char(2));
+         ALTER TABLE app.people ADD CONSTRAINT b_mentor FOREIGN KEY (mentor_id) REFERENCES app.people (id);
+         ALTER TABLE app.people ADD CONSTRAINT a_mentor_dept FOREIGN KEY (dept) REFERENCES app.depts (code);
+         ALTER TABLE app.people DROP COLUMN gone;
+         CREATE TABLE app.fields (person bigint, k text, v text);
+         CREATE TABLE app.courses (id int PRIMARY KEY, name text, level app.score);
+         CREATE TABLE app.rooms (a int, b int, PRIMARY KEY (a, b));
+         CREATE TABLE app.enrolled (person bigint REFERENCES app.people (id), course int REFERENCES app.courses (id),
+             ra int, rb int, FOREIGN KEY (ra, rb) REFERENCES app.rooms (a, b), status app.feeling, at timestamp);
+         CREATE TABLE app.clicks (person bigint, at timestamptz);
+         SELECT smart_groups.attach_users('app.people');
+         SELECT smart_groups.attach_custom_fields('app.fields', user_column => 'person', key_column => 'k', value_column => 'v');
+         SELECT smart_groups.define_custom_field('level', 'number');
+         SELECT smart_groups.define_custom_field('colour', 'enum', ARRAY['red', 'blue']);
+         SELECT smart_groups.attach_relation('enrollments', 'app.enrolled', 'person');
+         SELECT smart_groups.attach_relation('clicks', 'app.clicks', 'person');",
+    )
+    .unwrap_or_else(|e| panic!("fixture: {e}"));
+    let (got, want) = catalog_both_ways();
+    assert_eq!(got, want);
+    // The comparison saw what it claims to: enum labels in their order through a domain,
+    // two references, the lookups of both tables, the dropped column left out.
+    let users = &got["users"];
+    assert_eq!(users["references"], serde_json::json!(["manager_id", "mentor_id"]));
+    let feeling = users["columns"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == "feeling"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(feeling["labels"], serde_json::json!(["sad", "glad", "ok"]));
+    assert_eq!(users["lookups"].as_array().map(Vec::len), Some(2));
+    assert_eq!(got["relations"][1]["lookups"][0]["table"], "courses");
+    assert!(!users["columns"].to_string().contains("\"gone\""));
+    // A column renamed and a label added are seen in the same transaction.
+    Spi::run(
+        "ALTER TABLE app.people RENAME COLUMN name TO full_name;
+         ALTER TYPE app.mood ADD VALUE 'calm';
+         ALTER TABLE app.depts ADD COLUMN wing text;",
+    )
+    .unwrap_or_else(|e| panic!("changes: {e}"));
+    let (got, want) = catalog_both_ways();
+    assert_eq!(got, want);
+    assert!(got["users"]["columns"].to_string().contains("full_name"));
+}
