@@ -211,18 +211,41 @@ pub fn ids(
     column: &str,
     keys: &[String],
 ) -> Option<Vec<(usize, i64)>> {
+    ids_in(table, key, column, keys, &|_| true)
+}
+
+/// `ids`, of the ids `wanted` only; where the index holds both columns, the other entries
+/// are passed over without visiting the heap (a user's memberships in the few groups a write
+/// decides, out of a thousand).
+pub fn ids_in(
+    table: &TableName,
+    key: &str,
+    column: &str,
+    keys: &[String],
+    wanted: &dyn Fn(i64) -> bool,
+) -> Option<Vec<(usize, i64)>> {
     let mut out = Vec::new();
     let bigint = Cell::new(false);
-    let scanned = scan(
+    let keep = |values: &[Option<pg_sys::Datum>]| {
+        !bigint.get()
+            || values
+                .first()
+                .is_some_and(|d| d.is_some_and(|d| wanted(d.value() as i64)))
+    };
+    let scanned = scan_kept(
         table,
         key,
         &[column],
         keys,
         None,
+        Some(&keep),
         &mut |attrs| bigint.set(attrs.first().is_some_and(|a| a.atttypid == pg_sys::INT8OID)),
         &mut |at, values| {
             if let Some(Some(d)) = values.first().filter(|_| bigint.get()) {
-                out.push((at, d.value() as i64));
+                let id = d.value() as i64;
+                if wanted(id) {
+                    out.push((at, id));
+                }
             }
             bigint.get()
         },
@@ -332,12 +355,32 @@ fn scan(
     describe: &mut dyn FnMut(&[pg_sys::FormData_pg_attribute]),
     row: &mut dyn FnMut(usize, &[Option<pg_sys::Datum>]) -> bool,
 ) -> bool {
+    scan_kept(table, key, columns, keys, limit, None, describe, row)
+}
+
+/// A test of an index entry's values (the columns read, None for NULL).
+type Keep<'a> = Option<&'a dyn Fn(&[Option<pg_sys::Datum>]) -> bool>;
+
+/// `scan`, where `keep` may pass over an index entry on its values before the heap is
+/// visited for it (when every column read is in the index); `row` still sees only visible
+/// rows, and must not rely on `keep` having run.
+#[allow(clippy::too_many_arguments)]
+fn scan_kept(
+    table: &TableName,
+    key: &str,
+    columns: &[&str],
+    keys: &[String],
+    limit: Option<usize>,
+    keep: Keep<'_>,
+    describe: &mut dyn FnMut(&[pg_sys::FormData_pg_attribute]),
+    row: &mut dyn FnMut(usize, &[Option<pg_sys::Datum>]) -> bool,
+) -> bool {
     if columns.is_empty() {
         return false;
     }
     // SAFETY: as `with_table`.
     with_table(table, |heap| unsafe {
-        scan_heap(heap, key, columns, keys, limit, describe, row)
+        scan_heap(heap, key, columns, keys, limit, keep, describe, row)
     })
     .is_some()
 }
@@ -575,12 +618,14 @@ unsafe fn attnum(relid: pg_sys::Oid, column: &str) -> Option<i16> {
     (n > 0).then_some(n)
 }
 
+#[allow(clippy::too_many_arguments)]
 unsafe fn scan_heap(
     heap: pg_sys::Relation,
     key: &str,
     names: &[&str],
     keys: &[String],
     limit: Option<usize>,
+    keep: Keep<'_>,
     describe: &mut dyn FnMut(&[pg_sys::FormData_pg_attribute]),
     row: &mut dyn FnMut(usize, &[Option<pg_sys::Datum>]) -> bool,
 ) -> Option<()> {
@@ -633,7 +678,7 @@ unsafe fn scan_heap(
             pg_sys::check_for_interrupts!();
             // Each column's datum, None for NULL: from the index tuple, or the heap's.
             let from_index = match &positions {
-                Some(_) => {
+                Some(p) => {
                     let tid = pg_sys::index_getnext_tid(
                         walk.scan,
                         pg_sys::ScanDirection::ForwardScanDirection,
@@ -641,13 +686,25 @@ unsafe fn scan_heap(
                     if tid.is_null() {
                         break;
                     }
-                    if walk.all_visible(heap, tid) {
-                        pg_sys::index_deform_tuple(
-                            (*walk.scan).xs_itup,
-                            (*walk.scan).xs_itupdesc,
-                            index_values.as_mut_ptr(),
-                            index_nulls.as_mut_ptr(),
+                    pg_sys::index_deform_tuple(
+                        (*walk.scan).xs_itup,
+                        (*walk.scan).xs_itupdesc,
+                        index_values.as_mut_ptr(),
+                        index_nulls.as_mut_ptr(),
+                    );
+                    // An entry passed over on its values needs no visibility check: every
+                    // version its heap pointer leads to (a HOT chain) has the same values.
+                    if let Some(keep) = keep {
+                        values.clear();
+                        values.extend(
+                            p.iter()
+                                .map(|&pos| (!index_nulls[pos]).then_some(index_values[pos])),
                         );
+                        if !keep(&values) {
+                            continue;
+                        }
+                    }
+                    if walk.all_visible(heap, tid) {
                         true
                     } else if pg_sys::index_fetch_heap(walk.scan, walk.slot) {
                         false
