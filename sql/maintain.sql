@@ -176,7 +176,9 @@ LANGUAGE sql AS $$ SELECT smart_groups_internal._refresh_time_rules() $$;
 
 CREATE FUNCTION smart_groups_internal._bump_epoch() RETURNS void
 LANGUAGE sql AS $$
-    UPDATE smart_groups.config SET catalog_epoch = catalog_epoch + 1, tables_epoch = tables_epoch + 1
+    UPDATE smart_groups.config
+       SET catalog_epoch = nextval('smart_groups_internal.epoch_seq'),
+           tables_epoch = nextval('smart_groups_internal.epoch_seq')
 $$;
 
 -- Triggers cache the active groups per backend (src/live/state.rs): any change to what a
@@ -186,7 +188,7 @@ $$;
 CREATE FUNCTION smart_groups_internal._on_groups_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE smart_groups.config SET catalog_epoch = catalog_epoch + 1;
+    UPDATE smart_groups.config SET catalog_epoch = nextval('smart_groups_internal.epoch_seq');
     RETURN NULL;
 END $$;
 

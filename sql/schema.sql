@@ -12,6 +12,15 @@ CREATE SCHEMA smart_groups_internal;
 COMMENT ON SCHEMA smart_groups_internal IS 'smart_groups internals: triggers and maintenance; not an interface';
 SET LOCAL search_path = smart_groups, pg_catalog;
 
+-- The epochs backends key their caches by (config.catalog_epoch, config.tables_epoch) come
+-- from a sequence: a value once taken is never taken again, not even by a transaction after
+-- one that took it and rolled back, so a backend never holds what a rolled-back transaction
+-- showed it under an epoch a later commit also has. It starts from the clock in microseconds,
+-- so that the extension created again never repeats what a backend still holds.
+CREATE SEQUENCE smart_groups_internal.epoch_seq;
+SELECT pg_catalog.setval('smart_groups_internal.epoch_seq',
+                         (extract(epoch FROM clock_timestamp()) * 1000000)::bigint);
+
 -- The attached users table (one row at most) and, optionally, its custom-field (EAV) table.
 CREATE TABLE smart_groups.config (
     singleton           boolean PRIMARY KEY DEFAULT true CHECK (singleton),
@@ -22,10 +31,9 @@ CREATE TABLE smart_groups.config (
     custom_user_column  name,
     custom_key_column   name,
     custom_value_column name,
-    -- Bumped whenever what rules can name changes (tables, fields, groups), so cached
-    -- compiled rules and group lists are not reused. Starts from the clock, in microseconds,
-    -- so that a users table attached again never repeats an epoch a backend has cached.
-    catalog_epoch       bigint NOT NULL DEFAULT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint,
+    -- Moved whenever what rules can name changes (tables, fields, groups), so cached
+    -- compiled rules and group lists are not reused. Each value from epoch_seq, never twice.
+    catalog_epoch       bigint NOT NULL DEFAULT nextval('smart_groups_internal.epoch_seq'),
     attached_at         timestamptz NOT NULL DEFAULT now(),
     -- The users table's tenant column, if the app keeps tenants in one users table
     -- (docs/reference/tenants.md).
@@ -33,10 +41,10 @@ CREATE TABLE smart_groups.config (
     -- Whether the tenant policies are enabled (set_tenant_security): kept here because a
     -- restore recreates the tables with row-level security off (_repair_after_restore).
     tenant_security     boolean NOT NULL DEFAULT false,
-    -- Bumped with catalog_epoch by everything but a change of groups: the attached tables,
+    -- Moved with catalog_epoch by everything but a change of groups: the attached tables,
     -- their columns, fields and relations. A backend's catalog keeps its part read from the
-    -- system catalogs while this stays (src/catalog_load.rs). From the clock, as catalog_epoch.
-    tables_epoch        bigint NOT NULL DEFAULT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
+    -- system catalogs while this stays (src/catalog_load.rs). From epoch_seq, as catalog_epoch.
+    tables_epoch        bigint NOT NULL DEFAULT nextval('smart_groups_internal.epoch_seq')
 );
 
 -- tenant NULL: a field of every tenant (or of the one users table without tenants); a key is

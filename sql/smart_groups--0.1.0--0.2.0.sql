@@ -2061,20 +2061,29 @@ BEGIN
     END IF;
 END $$;
 
+-- Epochs from a sequence, never repeated even after a rollback (sql/schema.sql).
+CREATE SEQUENCE smart_groups_internal.epoch_seq;
+SELECT pg_catalog.setval('smart_groups_internal.epoch_seq',
+                         (extract(epoch FROM clock_timestamp()) * 1000000)::bigint);
+ALTER TABLE smart_groups.config
+    ALTER COLUMN catalog_epoch SET DEFAULT nextval('smart_groups_internal.epoch_seq');
+
 -- The catalog's part read from the system catalogs is kept while only groups change
 -- (src/catalog_load.rs): its own epoch, which a change of groups does not move.
 ALTER TABLE smart_groups.config ADD COLUMN tables_epoch bigint NOT NULL
-    DEFAULT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint;
+    DEFAULT nextval('smart_groups_internal.epoch_seq');
 
 CREATE OR REPLACE FUNCTION smart_groups_internal._bump_epoch() RETURNS void
 LANGUAGE sql AS $$
-    UPDATE smart_groups.config SET catalog_epoch = catalog_epoch + 1, tables_epoch = tables_epoch + 1
+    UPDATE smart_groups.config
+       SET catalog_epoch = nextval('smart_groups_internal.epoch_seq'),
+           tables_epoch = nextval('smart_groups_internal.epoch_seq')
 $$;
 
 CREATE OR REPLACE FUNCTION smart_groups_internal._on_groups_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE smart_groups.config SET catalog_epoch = catalog_epoch + 1;
+    UPDATE smart_groups.config SET catalog_epoch = nextval('smart_groups_internal.epoch_seq');
     RETURN NULL;
 END $$;
 

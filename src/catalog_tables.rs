@@ -359,41 +359,23 @@ fn type_row(oid: pg_sys::Oid) -> Option<TypeRow> {
 /// An enum's labels in their sort order.
 fn enum_labels(typid: pg_sys::Oid) -> Vec<String> {
     let mut labels: Vec<(f32, String)> = Vec::new();
-    // SAFETY: pg_enum opened and closed here; each tuple is read while the scan is on it.
+    // SAFETY: an oid datum for pg_enum's enumtypid; each tuple is read during its call.
     unsafe {
-        let rel = pg_sys::table_open(
+        crate::live::direct::catalog_rows(
             pg_sys::EnumRelationId,
-            pg_sys::AccessShareLock as pg_sys::LOCKMODE,
-        );
-        let mut key: pg_sys::ScanKeyData = std::mem::zeroed();
-        pg_sys::ScanKeyInit(
-            &mut key,
-            pg_sys::Anum_pg_enum_enumtypid as pg_sys::AttrNumber,
-            pg_sys::BTEqualStrategyNumber as pg_sys::StrategyNumber,
-            pg_sys::Oid::from(pg_sys::F_OIDEQ),
+            pg_sys::EnumTypIdSortOrderIndexId,
+            pg_sys::Anum_pg_enum_enumtypid,
+            pg_sys::F_OIDEQ,
             pg_sys::Datum::from(u32::from(typid)),
+            &mut |tuple| {
+                let e = &*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_enum>(tuple);
+                labels.push((
+                    e.enumsortorder,
+                    pgrx::name_data_to_str(&e.enumlabel).to_string(),
+                ));
+                true
+            },
         );
-        let scan = pg_sys::systable_beginscan(
-            rel,
-            pg_sys::Oid::from(pg_sys::EnumTypIdSortOrderIndexId),
-            true,
-            std::ptr::null_mut(),
-            1,
-            &mut key,
-        );
-        loop {
-            let tuple = pg_sys::systable_getnext(scan);
-            if tuple.is_null() {
-                break;
-            }
-            let e = &*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_enum>(tuple);
-            labels.push((
-                e.enumsortorder,
-                pgrx::name_data_to_str(&e.enumlabel).to_string(),
-            ));
-        }
-        pg_sys::systable_endscan(scan);
-        pg_sys::table_close(rel, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
     }
     labels.sort_by(|a, b| a.0.total_cmp(&b.0));
     labels.into_iter().map(|(_, l)| l).collect()

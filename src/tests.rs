@@ -5,7 +5,15 @@ fn one<T: pgrx::FromDatum + pgrx::IntoDatum>(sql: &str) -> Option<T> {
     Spi::get_one::<T>(sql).unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
+/// `cargo pgrx test` runs the tests at once, each in its own transaction: those attaching
+/// tables (one config row, the same custom field) take turns, or they deadlock.
+fn take_turns() {
+    Spi::run("SELECT pg_advisory_xact_lock(hashtext('smart_groups pg_test attach'))")
+        .unwrap_or_else(|e| panic!("take_turns: {e}"));
+}
+
 fn setup() {
+    take_turns();
     Spi::run(
         "CREATE TABLE t_users (id integer PRIMARY KEY, name text, age integer, manager_id integer REFERENCES t_users (id));
          CREATE TABLE t_fields (user_id integer, k text, v text);
@@ -223,6 +231,7 @@ fn catalog_both_ways() -> (serde_json::Value, serde_json::Value) {
 
 #[pg_test]
 fn catalog_tables_read_as_pg_catalog_says() {
+    take_turns();
     Spi::run(CATALOG_ORACLE).unwrap_or_else(|e| panic!("oracle: {e}"));
     // Nothing attached yet.
     let (got, want) = catalog_both_ways();

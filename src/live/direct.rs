@@ -41,36 +41,67 @@ pub fn ours(name: &str) -> TableName {
 /// The owner of the extension, read from the catalog as `get_extension_oid` reads it (its
 /// name index, the catalog snapshot); None once it is dropped (in this very transaction).
 pub fn extension_owner() -> Option<pg_sys::Oid> {
-    // SAFETY: pg_extension opened and closed here; the tuple is read while the scan is open.
+    let mut owner = None;
+    // SAFETY: the tuple is read while the scan is on it.
     unsafe {
-        let rel = pg_sys::table_open(
+        catalog_rows(
             pg_sys::ExtensionRelationId,
-            pg_sys::AccessShareLock as pg_sys::LOCKMODE,
-        );
-        let mut key: pg_sys::ScanKeyData = std::mem::zeroed();
-        pg_sys::ScanKeyInit(
-            &mut key,
-            pg_sys::Anum_pg_extension_extname as pg_sys::AttrNumber,
-            pg_sys::BTEqualStrategyNumber as pg_sys::StrategyNumber,
-            pg_sys::Oid::from(pg_sys::F_NAMEEQ),
+            pg_sys::ExtensionNameIndexId,
+            pg_sys::Anum_pg_extension_extname,
+            pg_sys::F_NAMEEQ,
             pg_sys::Datum::from(c"smart_groups".as_ptr()),
+            &mut |tuple| {
+                owner = Some(
+                    (*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_extension>(tuple))
+                        .extowner,
+                );
+                false
+            },
         );
-        let scan = pg_sys::systable_beginscan(
-            rel,
-            pg_sys::Oid::from(pg_sys::ExtensionNameIndexId),
-            true,
-            std::ptr::null_mut(),
-            1,
-            &mut key,
-        );
-        let tuple = pg_sys::systable_getnext(scan);
-        let owner = (!tuple.is_null()).then(|| {
-            (*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_extension>(tuple)).extowner
-        });
-        pg_sys::systable_endscan(scan);
-        pg_sys::table_close(rel, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
-        owner
     }
+    owner
+}
+
+/// Runs `each` on the rows of system catalog `relid` whose column `attnum` equals `value` (by
+/// the equality function `procedure`), in the order of its index `index`, with the catalog
+/// snapshot, until it returns false.
+///
+/// # Safety
+/// `value` must be a datum of the column's type; `each` gets tuples valid only during its
+/// call.
+pub(crate) unsafe fn catalog_rows(
+    relid: pg_sys::Oid,
+    index: u32,
+    attnum: u32,
+    procedure: u32,
+    value: pg_sys::Datum,
+    each: &mut dyn FnMut(pg_sys::HeapTuple) -> bool,
+) {
+    let rel = pg_sys::table_open(relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+    let mut key: pg_sys::ScanKeyData = std::mem::zeroed();
+    pg_sys::ScanKeyInit(
+        &mut key,
+        attnum as pg_sys::AttrNumber,
+        pg_sys::BTEqualStrategyNumber as pg_sys::StrategyNumber,
+        pg_sys::Oid::from(procedure),
+        value,
+    );
+    let scan = pg_sys::systable_beginscan(
+        rel,
+        pg_sys::Oid::from(index),
+        true,
+        std::ptr::null_mut(),
+        1,
+        &mut key,
+    );
+    loop {
+        let tuple = pg_sys::systable_getnext(scan);
+        if tuple.is_null() || !each(tuple) {
+            break;
+        }
+    }
+    pg_sys::systable_endscan(scan);
+    pg_sys::table_close(rel, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
 }
 
 /// One column of the rows read: the name it is given (as a statement's `AS`), the table's
