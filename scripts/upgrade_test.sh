@@ -7,7 +7,8 @@
 #     fresh install of this version given the same statements (scripts/sample/state.sql);
 #   - exactly the objects of the fresh install: every function, table, column, view, index,
 #     constraint, trigger, policy, grant and comment (scripts/sample/schema_objects.sql);
-#   - verify() empty, and the app's next writes maintained (scripts/sample/writes.sql).
+#   - verify() empty, and the app's next writes maintained (scripts/sample/writes.sql);
+# and that a second copy of the library loaded into one session fails with its own error.
 # See docs/releasing.md. Usage: upgrade_test.sh SOCKET_DIR PORT
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,6 +74,16 @@ for v in "${releases[@]}"; do
     { echo "upgrade from $v: after the app's writes"; diff <(echo "$got") scripts/sample/writes.expected || true; fail=1; }
   [ $fail = 0 ] && echo "upgrade from $v to $current: ok ($(wc -l <"$work/fresh") schema lines equal, memberships kept)"
 done
+# A package installed beside another copy (a LOAD of the copy, or shared_preload_libraries
+# naming its path) puts two copies of the library in one session: the second refuses to load
+# with its own error, not the internal one of settings defined twice.
+copy="$dir/smart_groups_copy.so"
+cp "$("$PG_CONFIG" --pkglibdir)/smart_groups.so" "$copy" && chmod 644 "$copy"
+got=$(psql_ -d sg_up_fresh -v VERBOSITY=verbose -c "SELECT smart_groups.read_number('1')" \
+        -c "LOAD '$copy'" 2>&1 || true)
+rm -f "$copy"
+grep -q 'ERROR:  55000: the smart_groups library is already loaded in this session from another file' <<<"$got" ||
+  { echo "upgrade: a second copy of the library in one session gave:"; echo "$got"; fail=1; }
 for db in sg_up_fresh $(printf 'sg_up_%s ' "${releases[@]//./_}"); do
   psql_ -d postgres -c "DROP DATABASE $db"
 done

@@ -78,6 +78,8 @@ pub enum DbError {
     NullArgument(&'static str),
     #[error("{0} is not valid UTF-8")]
     NotUtf8(String),
+    #[error("the smart_groups library is already loaded in this session from another file")]
+    LoadedTwice,
     #[error("{0}")]
     Spi(String),
 }
@@ -85,7 +87,7 @@ pub enum DbError {
 impl Report for DbError {
     fn sqlstate(&self) -> &'static str {
         match self {
-            DbError::NotAttached | DbError::NoCustomTable => "55000",
+            DbError::NotAttached | DbError::NoCustomTable | DbError::LoadedTwice => "55000",
             DbError::NoSuchTable(_) => "42P01",
             DbError::NoPrimaryKey { .. } => "42P10",
             DbError::BadKeyType { .. } => "42804",
@@ -121,6 +123,10 @@ impl Report for DbError {
             }
             DbError::EnumWithoutValues => Some("pass allowed => '{A,B,C}'".into()),
             DbError::GroupsExist => Some("drop the groups first".into()),
+            DbError::LoadedTwice => Some(
+                "load it from one file: shared_preload_libraries, session_preload_libraries and LOAD must name the library the extension's functions use ($libdir/smart_groups); then reconnect"
+                    .into(),
+            ),
             DbError::SerializationFailure => Some("the transaction might succeed if retried".into()),
             DbError::NotUtf8(_) => Some(
                 "rules, group names and field names are read as UTF-8; in a database of another encoding, write them in ASCII"

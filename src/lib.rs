@@ -25,9 +25,24 @@ mod worker;
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
+    // A second copy of the library in one backend (another file: a LOAD of a copy, or
+    // shared_preload_libraries naming a path the functions do not) would define the settings
+    // again, which Postgres refuses with an internal error. A rendezvous variable is one
+    // process-wide slot, which both copies see.
+    // SAFETY: the slot is read and set here only, before anything else of the library runs.
+    unsafe {
+        let slot = pg_sys::find_rendezvous_variable(c"smart_groups library".as_ptr());
+        if !(*slot).is_null() {
+            errors::raise(&errors::DbError::LoadedTwice);
+        }
+        *slot = std::ptr::addr_of!(LOADED).cast_mut().cast();
+    }
     worker::init();
     live::init();
 }
+
+/// What the rendezvous slot of `_PG_init` points to once the library is loaded.
+static LOADED: u8 = 1;
 
 /// The internals' schema (created by `sql/schema.sql`), declared so that functions may name
 /// it: `#[pg_extern(schema = "smart_groups_internal")]`.
