@@ -182,17 +182,18 @@ pub fn read() -> Result<TablesDoc, DbError> {
         });
     };
     let users_table = config.users_table;
-    let lookups_of = |rel, types: &mut Types| {
+    let lookups_of = |rel, keys: &[ForeignKey], types: &mut Types| {
         if config.with_lookups {
-            lookups(rel, users_table, types)
+            lookups(rel, keys, users_table, types)
         } else {
             Vec::new()
         }
     };
     let users = match (rel_name(users_table), columns(users_table, &mut types)) {
         (Some((schema, table)), Some(cols)) => {
-            let mut refs: Vec<(i16, String)> = foreign_keys(users_table)
-                .into_iter()
+            let keys = foreign_keys(users_table);
+            let mut refs: Vec<(i16, String)> = keys
+                .iter()
                 .filter(|k| k.confrelid == users_table)
                 .filter_map(|k| Some((k.key, attname(users_table, k.key)?)))
                 .collect();
@@ -204,7 +205,7 @@ pub fn read() -> Result<TablesDoc, DbError> {
                 key_type: config.key_type.clone(),
                 columns: cols,
                 references: refs.into_iter().map(|(_, name)| name).collect(),
-                lookups: lookups_of(users_table, &mut types),
+                lookups: lookups_of(users_table, &keys, &mut types),
             })
         }
         _ => None,
@@ -231,7 +232,7 @@ pub fn read() -> Result<TablesDoc, DbError> {
             table,
             user_column,
             columns: cols,
-            lookups: lookups_of(oid, &mut types),
+            lookups: lookups_of(oid, &foreign_keys(oid), &mut types),
         });
     }
     Ok(TablesDoc {
@@ -457,9 +458,14 @@ fn foreign_keys(rel: pg_sys::Oid) -> Vec<ForeignKey> {
 
 /// The lookups of `rel`: its single-column foreign keys onto tables other than the users
 /// table, by column and constraint name.
-fn lookups(rel: pg_sys::Oid, users_table: pg_sys::Oid, types: &mut Types) -> Vec<LookupDoc> {
+fn lookups(
+    rel: pg_sys::Oid,
+    keys: &[ForeignKey],
+    users_table: pg_sys::Oid,
+    types: &mut Types,
+) -> Vec<LookupDoc> {
     let mut keyed = Vec::new();
-    for k in foreign_keys(rel) {
+    for k in keys {
         if k.confrelid == users_table {
             continue;
         }

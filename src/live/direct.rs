@@ -717,15 +717,21 @@ unsafe fn scan_heap(
                     if tid.is_null() {
                         break;
                     }
-                    pg_sys::index_deform_tuple(
-                        (*walk.scan).xs_itup,
-                        (*walk.scan).xs_itupdesc,
-                        index_values.as_mut_ptr(),
-                        index_nulls.as_mut_ptr(),
-                    );
+                    // The entry's values, when `keep` tests them or the row is read from
+                    // the index; a row fetched from the heap is read from there.
+                    let scan = walk.scan;
+                    let deform = |values: &mut [pg_sys::Datum], nulls: &mut [bool]| {
+                        pg_sys::index_deform_tuple(
+                            (*scan).xs_itup,
+                            (*scan).xs_itupdesc,
+                            values.as_mut_ptr(),
+                            nulls.as_mut_ptr(),
+                        )
+                    };
                     // An entry passed over on its values needs no visibility check: every
                     // version its heap pointer leads to (a HOT chain) has the same values.
                     if let Some(keep) = keep {
+                        deform(&mut index_values, &mut index_nulls);
                         values.clear();
                         values.extend(
                             p.iter()
@@ -736,6 +742,9 @@ unsafe fn scan_heap(
                         }
                     }
                     if walk.all_visible(heap, tid) {
+                        if keep.is_none() {
+                            deform(&mut index_values, &mut index_nulls);
+                        }
                         true
                     } else if pg_sys::index_fetch_heap(walk.scan, walk.slot) {
                         false

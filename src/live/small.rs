@@ -398,7 +398,7 @@ pub fn stored_memberships(
         for (k, g) in direct::ids_in(&table, "user_key", "group_id", keys, &|g| {
             asked.contains(&g)
         })? {
-            if let (true, Some(k)) = (asked.contains(&g), keys.get(k)) {
+            if let Some(k) = keys.get(k) {
                 stored.insert((g, k.clone()));
             }
         }
