@@ -136,3 +136,43 @@ fn naive_timestamp_column_compares_in_utc() {
         format!("({nn}{v} >= {now} - '15 minutes'::interval AND {v} <= {now})")
     );
 }
+
+/// The time refresh runs each distinct boundary search once across groups: a ruleset's
+/// parts are one per relative-time value it reads, repeated values once, in rule order, and
+/// `time_boundary_keys` is their union.
+#[test]
+fn boundary_searches_one_per_value() {
+    use smart_groups_core::checked::Pred;
+    use smart_groups_core::compile::{time_boundary_key_parts, time_boundary_keys};
+    let cat = catalog();
+    let login = |n| {
+        rule(
+            col("created_at"),
+            Op::WithinLast,
+            interval(n, TimeUnit::Days),
+        )
+    };
+    let birthday = rule(
+        col("birthday"),
+        Op::NotWithinLast,
+        interval(1, TimeUnit::Years),
+    );
+    let same_twice = Pred::Any(vec![
+        login(30),
+        Pred::All(vec![login(30), birthday.clone()]),
+        Pred::Not(Box::new(login(7))),
+    ]);
+    let parts = time_boundary_key_parts(&same_twice, &cat);
+    assert_eq!(parts.len(), 3, "{parts:#?}");
+    assert_eq!(parts[0], time_boundary_key_parts(&login(30), &cat)[0]);
+    assert_eq!(parts[1], time_boundary_key_parts(&birthday, &cat)[0]);
+    assert_eq!(parts[2], time_boundary_key_parts(&login(7), &cat)[0]);
+    assert_ne!(parts[0], parts[2]);
+    assert_eq!(
+        time_boundary_keys(&same_twice, &cat),
+        Some(parts.join(" UNION "))
+    );
+    let none = rule(col("name"), Op::Eq, text("x"));
+    assert!(time_boundary_key_parts(&none, &cat).is_empty());
+    assert_eq!(time_boundary_keys(&none, &cat), None);
+}

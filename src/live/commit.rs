@@ -118,8 +118,9 @@ struct Work {
     /// The groups their referrers are evaluated for, or every group reading references.
     readers: BTreeSet<i64>,
     all_readers: bool,
-    /// Pairs recorded one by one (`defer_pairs`): user → the groups to decide them in.
-    pairs: BTreeMap<String, BTreeSet<i64>>,
+    /// Pairs recorded one by one (`defer_pairs`): user → the groups to decide them in, each
+    /// with the cause to log.
+    pairs: BTreeMap<String, BTreeMap<i64, &'static str>>,
     recorded: usize,
     paired: usize,
     /// Too many users were recorded: recompute these groups whole (and those naming them),
@@ -194,7 +195,7 @@ impl Work {
             whole.add(g.as_ref());
         }
         for groups in self.pairs.values() {
-            whole.groups.extend(groups.iter().copied());
+            whole.groups.extend(groups.keys().copied());
         }
         if !self.referents.is_empty() || readers_too.is_some() {
             if self.all_readers || matches!(readers_too, Some(None)) {
@@ -233,9 +234,10 @@ pub fn defer_lookup(search: LookupSearch) {
     WORK.with(|w| w.borrow_mut().lookups.push(search));
 }
 
-/// Records (group, user) pairs to decide at commit: a large statement's users whose own-row
-/// rules flipped (`users_update::defer_at_commit`), logged as the user's change; the groups
-/// naming those follow as for `defer`.
+/// Records (group, user) pairs to decide at commit, each logged with its cause: a large
+/// statement's users whose own-row rules flipped (`users_update::defer_at_commit`), the users
+/// crossing a group's relative-time boundary (`time_refresh`); the groups naming those follow
+/// as for `defer`.
 pub fn defer_pairs(pairs: Vec<small::Pair>) {
     if pairs.is_empty() {
         return;
@@ -252,8 +254,12 @@ pub fn defer_pairs(pairs: Vec<small::Pair>) {
             w.become_whole(Some(&groups), None);
             return;
         }
-        for (g, k, _, _) in pairs {
-            w.pairs.entry(k).or_default().insert(g);
+        for (g, k, cause, _) in pairs {
+            // A pair recorded as the user's change and for another cause is the user's.
+            let e = w.pairs.entry(k).or_default().entry(g).or_insert(cause);
+            if cause == super::users_update::USER {
+                *e = cause;
+            }
         }
     });
 }
@@ -573,7 +579,7 @@ fn step_groups(st: &State, work: &Work) -> Vec<i64> {
         .keys()
         .filter_map(|(_, g)| g.as_ref())
         .flatten()
-        .chain(work.pairs.values().flatten())
+        .chain(work.pairs.values().flat_map(|m| m.keys()))
         .chain(work.readers.iter())
         .chain(work.whole.iter().flat_map(|w| w.groups.iter()))
         .copied()
@@ -601,7 +607,7 @@ fn concerned(st: &State, groups: &[i64], work: &Work) -> Vec<i64> {
         .keys()
         .filter_map(|(_, g)| g.as_ref())
         .flatten()
-        .chain(work.pairs.values().flatten())
+        .chain(work.pairs.values().flat_map(|m| m.keys()))
         .copied()
         .collect();
     if !work.referents.is_empty() {
@@ -1137,19 +1143,19 @@ fn evaluate(
     st: &mut State,
     groups: &[i64],
     items: BTreeMap<Item, BTreeSet<String>>,
-    pairs: BTreeMap<String, BTreeSet<i64>>,
+    pairs: BTreeMap<String, BTreeMap<i64, &'static str>>,
 ) -> Result<i64, DbError> {
     let group_change = super::users_update::GROUP;
     let mut n = 0;
-    // Pairs first, as the user's change: each is decided in its group only, and followed
-    // into the groups naming it, in one pass.
+    // Pairs first, with their causes: each is decided in its group only, and followed into
+    // the groups naming it, in one pass.
     if !pairs.is_empty() {
         let seeds: Vec<small::Pair> = pairs
             .into_iter()
             .flat_map(|(k, gs)| {
                 gs.into_iter()
-                    .filter(|g| groups.contains(g))
-                    .map(move |g| (g, k.clone(), super::users_update::USER, None))
+                    .filter(|(g, _)| groups.contains(g))
+                    .map(move |(g, cause)| (g, k.clone(), cause, None))
             })
             .collect();
         let changes = depths::run(client, st, Own::Nothing, seeds, Phase::Commit)?;

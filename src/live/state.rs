@@ -662,6 +662,12 @@ impl State {
         Ok(compile::time_boundary_keys(&pred, self.catalog()?))
     }
 
+    /// The queries `time_keys_sql` unites, each once (`compile::time_boundary_key_parts`).
+    pub fn time_key_parts(&mut self, id: i64) -> Result<Vec<String>, DbError> {
+        let pred = self.pred(id)?;
+        Ok(compile::time_boundary_key_parts(&pred, self.catalog()?))
+    }
+
     /// The group's predicate over a users row aliased `u`.
     pub fn predicate(&mut self, id: i64) -> Result<String, DbError> {
         if let Some(s) = self.sql.get(&id) {

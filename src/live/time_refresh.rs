@@ -8,7 +8,12 @@ use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 
-use super::maintain::{self, Concerns};
+use std::collections::BTreeSet;
+
+use super::commit;
+use super::depths::{self, Own, Phase};
+use super::maintain;
+use super::small::Pair;
 use super::state::{self, State};
 use super::statements::{self, int8_array};
 use crate::errors::{raise, DbError};
@@ -16,6 +21,9 @@ use crate::errors::{raise, DbError};
 /// What the first part of a run leaves to the rest: the joins and leaves written, the groups
 /// looked at, how far their time_refreshed_at may move.
 type Found = (i64, Vec<i64>, Option<TimestampWithTimeZone>);
+
+/// The cause the time refresh logs.
+const TIME: &str = "time";
 
 /// Refreshes the users crossing a boundary in the groups maintained by statement, and records
 /// the others' for the commit-time step (`commit.rs`).
@@ -43,31 +51,39 @@ fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<Found, DbError> {
     // Every group's users first, and their rows locked as one set in key order, before any
     // group is refreshed: a refresh under snapshot isolation takes its group's row FOR SHARE,
     // and the documented order puts user rows before group rows.
-    let mut found = Vec::new();
+    let mut searches: Vec<Search> = Vec::new();
+    let mut wanted: Vec<(i64, usize, Vec<usize>)> = Vec::new();
     let mut done = Vec::new();
     for (id, previous) in since {
         pgrx::check_for_interrupts!();
         done.push(id);
-        let Some(q) = st.time_keys_sql(id)? else {
+        let parts = st.time_key_parts(id)?;
+        if parts.is_empty() {
             continue;
+        }
+        let s = match searches.iter().position(|s| s.since == previous) {
+            Some(s) => s,
+            None => {
+                searches.push(Search {
+                    since: previous,
+                    parts: Vec::new(),
+                });
+                searches.len() - 1
+            }
         };
-        let keys = statements::run_once(
-            client,
-            // A related row may have no user (a nullable user column): it concerns no one.
-            &format!(
-                "SELECT array_agg(DISTINCT k::text) FILTER (WHERE k IS NOT NULL) FROM ({q}) AS s(k)"
-            ),
-            &[previous.into(), now.into()],
-            |rows| {
-                let mut out: Vec<String> = Vec::new();
-                for row in rows {
-                    out = row.get::<Vec<String>>(1)?.unwrap_or_default();
-                }
-                Ok(out)
-            },
-        )?;
+        let parts = parts.into_iter().map(|p| searches[s].index_of(p)).collect();
+        wanted.push((id, s, parts));
+    }
+    let mut keys_of: Vec<Vec<Vec<String>>> = Vec::with_capacity(searches.len());
+    for search in &searches {
+        keys_of.push(search.run(client, now)?);
+    }
+    let mut found: Vec<(i64, Vec<String>)> = Vec::new();
+    for (id, s, parts) in wanted {
+        pgrx::check_for_interrupts!();
+        let keys: BTreeSet<&String> = parts.iter().flat_map(|p| keys_of[s][*p].iter()).collect();
         if !keys.is_empty() {
-            found.push((id, keys));
+            found.push((id, keys.into_iter().cloned().collect()));
         }
     }
     // Groups maintained at commit take their own locks then (`commit.rs`).
@@ -81,14 +97,81 @@ fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<Found, DbError> {
     if !to_lock.is_empty() {
         maintain::lock_users(client, st, &to_lock)?;
     }
+    // Each user is decided in the groups whose boundary they crossed only, all groups in one
+    // pass: groups reading the same value find the same users, and one pass loads each
+    // user's neighbourhood once (`depths::run`).
+    let (at_commit, now_pairs): (Vec<Pair>, Vec<Pair>) = found
+        .iter()
+        .flat_map(|(id, keys)| keys.iter().map(|k| (*id, k.clone(), TIME, None)))
+        .partition(|p| st.is_at_commit(p.0));
+    commit::defer_pairs(at_commit);
     let mut changed = 0;
-    for (id, keys) in found {
-        pgrx::check_for_interrupts!();
-        let (joined, left) =
-            maintain::users(client, st, &keys, Concerns::Groups(vec![id]), "time", false)?;
-        changed += joined + left;
+    if !now_pairs.is_empty() {
+        let named: BTreeSet<i64> = now_pairs.iter().map(|p| p.0).collect();
+        let changes = depths::run(client, st, Own::Nothing, now_pairs, Phase::Statement)?;
+        changed = changes
+            .iter()
+            .filter(|c| named.contains(&c.group))
+            .map(|c| c.joined + c.left)
+            .sum();
     }
     Ok((changed, done, horizon))
+}
+
+/// The boundary searches of the groups last refreshed at one instant: each distinct query
+/// (`State::time_key_parts`) once, all in one statement.
+struct Search {
+    since: Option<TimestampWithTimeZone>,
+    parts: Vec<String>,
+}
+
+impl Search {
+    fn index_of(&mut self, part: String) -> usize {
+        match self.parts.iter().position(|p| *p == part) {
+            Some(i) => i,
+            None => {
+                self.parts.push(part);
+                self.parts.len() - 1
+            }
+        }
+    }
+
+    /// The users each part finds between `since` and `now`, as text, in the parts' order.
+    fn run(
+        &self,
+        client: &mut SpiClient<'_>,
+        now: Option<TimestampWithTimeZone>,
+    ) -> Result<Vec<Vec<String>>, DbError> {
+        // A related row may have no user (a nullable user column): it concerns no one.
+        let union = self
+            .parts
+            .iter()
+            .enumerate()
+            .map(|(i, q)| format!("SELECT {i} AS i, s.k::text AS k FROM ({q}) AS s(k)"))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        let mut out = vec![Vec::new(); self.parts.len()];
+        statements::run_once(
+            client,
+            &format!(
+                "SELECT a.i, array_agg(DISTINCT a.k) FILTER (WHERE a.k IS NOT NULL) \
+                   FROM ({union}) AS a GROUP BY a.i"
+            ),
+            &[self.since.into(), now.into()],
+            |rows| {
+                for row in rows {
+                    let Some(i) = row.get::<i32>(1)? else {
+                        continue;
+                    };
+                    if let Some(slot) = usize::try_from(i).ok().and_then(|i| out.get_mut(i)) {
+                        *slot = row.get::<Vec<String>>(2)?.unwrap_or_default();
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        Ok(out)
+    }
 }
 
 /// After the commit-time groups: the groups' time_refreshed_at, then the kept counts'

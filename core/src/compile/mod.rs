@@ -31,7 +31,7 @@ pub use deps::{dependencies, Deps, LookupRead};
 pub use flip::{flip_test, reads_via_reference, reference_flip_test, Flip};
 pub use quote::{qualified, quote_ident, quote_literal};
 pub use row_tree::{AtomTable, RowAtom, RowTree};
-pub use time_keys::{crossed_since, time_boundary_keys};
+pub use time_keys::{crossed_since, time_boundary_key_parts, time_boundary_keys};
 
 use crate::catalog::Catalog;
 use crate::checked::{FieldPath, Pred, Test};

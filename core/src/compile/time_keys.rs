@@ -16,9 +16,19 @@ use crate::checked::{FieldPath, Operand, Pred, Test, TimeUnit};
 /// `SELECT key FROM … UNION …` over `$1` (previous run, timestamptz) and `$2` (now), or
 /// `None` when the ruleset has no relative-time rule.
 pub fn time_boundary_keys(pred: &Pred, catalog: &Catalog) -> Option<String> {
+    let parts = time_boundary_key_parts(pred, catalog);
+    (!parts.is_empty()).then(|| parts.join(" UNION "))
+}
+
+/// The queries `time_boundary_keys` unites, each once, in the order of the rules: one per
+/// relative-time rule's value. Groups whose rules read the same value share the query, so a
+/// refresh of many groups runs each distinct one once.
+pub fn time_boundary_key_parts(pred: &Pred, catalog: &Catalog) -> Vec<String> {
     let mut parts = Vec::new();
     walk(pred, catalog, None, &mut parts);
-    (!parts.is_empty()).then(|| parts.join(" UNION "))
+    let mut seen = std::collections::HashSet::new();
+    parts.retain(|p| seen.insert(p.clone()));
+    parts
 }
 
 /// Where a value lives: the users row, or (inside `has … where`) a relation row.
