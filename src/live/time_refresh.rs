@@ -151,13 +151,14 @@ impl Search {
             .collect::<Vec<_>>()
             .join(" UNION ALL ");
         let mut out = vec![Vec::new(); self.parts.len()];
-        statements::run_once(
+        statements::run_once_with(
             client,
             &format!(
                 "SELECT a.i, array_agg(DISTINCT a.k) FILTER (WHERE a.k IS NOT NULL) \
                    FROM ({union}) AS a GROUP BY a.i"
             ),
             &[self.since.into(), now.into()],
+            &[crate::guc_scope::NO_PARALLEL],
             |rows| {
                 for row in rows {
                     let Some(i) = row.get::<i32>(1)? else {
