@@ -127,15 +127,15 @@ fn statement(u: &Users, groups: &[(i64, String)], fresh: bool, paired: bool) -> 
         // pairs in a few of many groups must not read those groups' every row (a time
         // refresh at 1,000 groups hashed 750,000 of them to delete 2).
         leave: (!fresh).then(|| {
-            if paired {
-                "USING p WHERE m.group_id = p.gid AND m.user_key = p.k AND m.group_id = ANY ($2) \
-                 AND NOT EXISTS (SELECT 1 FROM f WHERE f.gid = m.group_id AND f.k = m.user_key)"
-                    .to_string()
+            let rows = if paired {
+                "p WHERE m.group_id = p.gid AND m.user_key = p.k"
             } else {
-                "USING k WHERE m.user_key = k.k AND m.group_id = ANY ($2) \
+                "k WHERE m.user_key = k.k"
+            };
+            format!(
+                "USING {rows} AND m.group_id = ANY ($2) \
                  AND NOT EXISTS (SELECT 1 FROM f WHERE f.gid = m.group_id AND f.k = m.user_key)"
-                    .to_string()
-            }
+            )
         }),
         leave_cause: "$3".into(),
         leave_counts: None,

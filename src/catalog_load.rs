@@ -53,12 +53,13 @@ struct GroupDoc {
 
 /// Maps a Postgres column type to its field type; `None` for types rules cannot use.
 pub fn column_from_doc(doc: &ColumnDoc) -> Option<Column> {
-    let (ty, kind) = match (doc.typtype.as_str(), doc.ty.as_str()) {
+    let t = &doc.of_type;
+    let (ty, kind) = match (t.typtype.as_str(), t.ty.as_str()) {
         ("e", _) => (
             FieldType::Enum,
             ColumnKind::Enum(TableName {
-                schema: doc.type_schema.clone(),
-                name: doc.ty.clone(),
+                schema: t.type_schema.clone(),
+                name: t.ty.clone(),
             }),
         ),
         (_, "text" | "varchar" | "bpchar" | "name") => (FieldType::Text, ColumnKind::Text),
@@ -70,12 +71,12 @@ pub fn column_from_doc(doc: &ColumnDoc) -> Option<Column> {
         (_, "timestamp") => (FieldType::Timestamp, ColumnKind::Timestamp),
         (_, "timestamptz") => (FieldType::Timestamp, ColumnKind::Timestamptz),
         (_, "bool") => (FieldType::Boolean, ColumnKind::Boolean),
-        (_, "_text" | "_varchar") if matches!(doc.elem.as_deref(), Some("text" | "varchar")) => {
+        (_, "_text" | "_varchar") if matches!(t.elem.as_deref(), Some("text" | "varchar")) => {
             (FieldType::List, ColumnKind::TextArray)
         }
         _ => return None,
     };
-    let allowed = (ty == FieldType::Enum).then(|| doc.labels.clone().unwrap_or_default());
+    let allowed = (ty == FieldType::Enum).then(|| t.labels.clone().unwrap_or_default());
     Some(Column {
         name: doc.name.clone(),
         ty,

@@ -23,6 +23,13 @@ use crate::errors::DbError;
 #[derive(Serialize)]
 pub struct ColumnDoc {
     pub name: String,
+    #[serde(flatten)]
+    pub of_type: ColumnType,
+}
+
+/// A column's type as rules read it (`Types::column`).
+#[derive(Clone, Serialize)]
+pub struct ColumnType {
     /// The (base) type's name.
     #[serde(rename = "type")]
     pub ty: String,
@@ -285,16 +292,6 @@ struct Types {
     columns: HashMap<pg_sys::Oid, ColumnType>,
 }
 
-/// A column's type as `ColumnDoc` gives it.
-#[derive(Clone)]
-struct ColumnType {
-    ty: String,
-    typtype: String,
-    type_schema: String,
-    elem: Option<String>,
-    labels: Option<Vec<String>>,
-}
-
 impl Types {
     fn row(&mut self, oid: pg_sys::Oid) -> Option<TypeRow> {
         self.rows
@@ -407,17 +404,9 @@ fn columns(rel: pg_sys::Oid, types: &mut Types) -> Option<Vec<ColumnDoc>> {
     }
     let mut out = Vec::with_capacity(attrs.len());
     for (name, typid) in attrs {
-        let Some(t) = types.column(typid) else {
-            continue;
-        };
-        out.push(ColumnDoc {
-            name,
-            ty: t.ty,
-            typtype: t.typtype,
-            type_schema: t.type_schema,
-            elem: t.elem,
-            labels: t.labels,
-        });
+        if let Some(of_type) = types.column(typid) {
+            out.push(ColumnDoc { name, of_type });
+        }
     }
     Some(out)
 }

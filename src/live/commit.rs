@@ -255,11 +255,8 @@ pub fn defer_pairs(pairs: Vec<small::Pair>) {
             return;
         }
         for (g, k, cause, _) in pairs {
-            // A pair recorded as the user's change and for another cause is the user's.
             let e = w.pairs.entry(k).or_default().entry(g).or_insert(cause);
-            if cause == super::users_update::USER {
-                *e = cause;
-            }
+            small::prevail(e, cause);
         }
     });
 }

@@ -113,6 +113,13 @@ pub fn decide_rows(
     Ok(out)
 }
 
+/// The cause a pair named twice is logged with: the user's own change over any other.
+pub fn prevail(kept: &mut &'static str, cause: &'static str) {
+    if cause == super::users_update::USER {
+        *kept = cause;
+    }
+}
+
 /// Decides and writes `pairs` (all of one member_of depth). `USER` causes win over `GROUP`
 /// for a pair named twice, and a known value over an unknown one.
 pub fn apply(
@@ -124,9 +131,7 @@ pub fn apply(
     let mut unique: BTreeMap<(i64, String), (&'static str, Option<bool>)> = BTreeMap::new();
     for (g, k, cause, known) in pairs {
         let e = unique.entry((*g, k.clone())).or_insert((cause, *known));
-        if *cause == super::users_update::USER {
-            e.0 = cause;
-        }
+        prevail(&mut e.0, cause);
         if e.1.is_none() {
             e.1 = *known;
         }

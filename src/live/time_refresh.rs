@@ -78,32 +78,27 @@ fn run(client: &mut SpiClient<'_>, st: &mut State) -> Result<Found, DbError> {
     for search in &searches {
         keys_of.push(search.run(client, now)?);
     }
-    let mut found: Vec<(i64, Vec<String>)> = Vec::new();
-    for (id, s, parts) in wanted {
-        pgrx::check_for_interrupts!();
-        let keys: BTreeSet<&String> = parts.iter().flat_map(|p| keys_of[s][*p].iter()).collect();
-        if !keys.is_empty() {
-            found.push((id, keys.into_iter().cloned().collect()));
-        }
-    }
-    // Groups maintained at commit take their own locks then (`commit.rs`).
-    let mut to_lock: Vec<String> = found
-        .iter()
-        .filter(|(id, _)| !st.is_at_commit(*id))
-        .flat_map(|(_, keys)| keys.iter().cloned())
-        .collect();
-    to_lock.sort_unstable();
-    to_lock.dedup();
-    if !to_lock.is_empty() {
-        maintain::lock_users(client, st, &to_lock)?;
-    }
     // Each user is decided in the groups whose boundary they crossed only, all groups in one
     // pass: groups reading the same value find the same users, and one pass loads each
     // user's neighbourhood once (`depths::run`).
-    let (at_commit, now_pairs): (Vec<Pair>, Vec<Pair>) = found
+    let mut pairs: Vec<Pair> = Vec::new();
+    for (id, s, parts) in wanted {
+        pgrx::check_for_interrupts!();
+        let keys: BTreeSet<&String> = parts.iter().flat_map(|p| keys_of[s][*p].iter()).collect();
+        pairs.extend(keys.into_iter().map(|k| (id, k.clone(), TIME, None)));
+    }
+    let (at_commit, now_pairs): (Vec<Pair>, Vec<Pair>) =
+        pairs.into_iter().partition(|p| st.is_at_commit(p.0));
+    // Groups maintained at commit take their own locks then (`commit.rs`).
+    let to_lock: Vec<String> = now_pairs
         .iter()
-        .flat_map(|(id, keys)| keys.iter().map(|k| (*id, k.clone(), TIME, None)))
-        .partition(|p| st.is_at_commit(p.0));
+        .map(|p| p.1.clone())
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect();
+    if !to_lock.is_empty() {
+        maintain::lock_users(client, st, &to_lock)?;
+    }
     commit::defer_pairs(at_commit);
     let mut changed = 0;
     if !now_pairs.is_empty() {
